@@ -1,0 +1,383 @@
+// Runs first in every handler context, before any user code.
+//
+// The host evaluates this file; its value is a function that receives the host
+// bridge (a function that takes and returns strings only) and the settings as
+// JSON. It returns the internals the host drives: dispatch, recover, and the
+// module installers. Nothing here is reachable from user code except through
+// the globals it deliberately defines (console, timers, require).
+//
+// User code may replace any builtin after this runs, so everything used here is
+// captured first, and the outbox is built by string concatenation only.
+(function prelude(hostCall, settingsJson) {
+  "use strict";
+  const g = globalThis;
+  const parse = JSON.parse;
+  const stringify = JSON.stringify;
+  const StringCtor = String;
+  const fromCharCode = String.fromCharCode;
+  const apply = Reflect.apply;
+  const defineProperty = Object.defineProperty;
+  const freeze = Object.freeze;
+  const isArrayBuffer = (v) => v instanceof ArrayBuffer;
+  const isView = ArrayBuffer.isView;
+  const Uint8ArrayCtor = Uint8Array;
+  const MapCtor = Map;
+  const mapGet = Map.prototype.get;
+  const mapSet = Map.prototype.set;
+  const mapHas = Map.prototype.has;
+  const mapDelete = Map.prototype.delete;
+  const now = Date.now;
+  const TypeErrorCtor = TypeError;
+  const RangeErrorCtor = RangeError;
+  const promiseThen = Promise.prototype.then;
+
+  const settings = parse(settingsJson);
+  const P = settings.protocol;
+  const OUT = P.outbox;
+  const EV = P.event;
+  const STRIDE = P.stride;
+
+  // A Map whose methods cannot be swapped out by user code.
+  function safeMap() {
+    const m = new MapCtor();
+    return {
+      get: (k) => apply(mapGet, m, [k]),
+      set: (k, v) => apply(mapSet, m, [k, v]),
+      has: (k) => apply(mapHas, m, [k]),
+      delete: (k) => apply(mapDelete, m, [k]),
+      size: () => m.size,
+    };
+  }
+
+  // ---- outbox ---------------------------------------------------------------
+  let outbox = "";
+  let outboxCount = 0;
+  let inDispatch = false;
+
+  function q(value) {
+    // Primitive-only JSON encoding: strings are escaped by JSON.stringify, which
+    // consults no prototype for primitives; numbers are forced to finite numbers.
+    if (typeof value === "number") return value === value && value !== 1 / 0 && value !== -1 / 0 ? "" + value : "0";
+    return stringify(typeof value === "string" ? value : StringCtor(value));
+  }
+
+  function emit(op, a, b, c, d) {
+    if (outboxCount >= settings.maxOutboxEntries) {
+      throw new RangeErrorCtor(
+        "Too many outgoing operations in one event (limit " + settings.maxOutboxEntries + "). Send fewer messages per event.",
+      );
+    }
+    let entry = "[" + q(op);
+    if (a !== undefined) entry += "," + q(a);
+    if (b !== undefined) entry += "," + q(b);
+    if (c !== undefined) entry += "," + q(c);
+    if (d !== undefined) entry += "," + q(d);
+    entry += "]";
+    outbox = outboxCount === 0 ? entry : outbox + "," + entry;
+    outboxCount++;
+    if (!inDispatch) flushLate();
+  }
+
+  function takeOutbox() {
+    const text = outbox;
+    outbox = "";
+    outboxCount = 0;
+    return text;
+  }
+
+  // Operations produced after a dispatch returned (promise continuations) go to
+  // the host straight away.
+  function flushLate() {
+    const text = takeOutbox();
+    if (text !== "") hostCall(P.sync.outboxFlush, "[" + q(text) + "]");
+  }
+
+  function call(op, args) {
+    let text = "[";
+    for (let i = 0; i < args.length; i++) text += (i ? "," : "") + (args[i] === null ? "null" : q(args[i]));
+    const answer = hostCall(op, text + "]");
+    return typeof answer === "string" ? parse(answer) : null;
+  }
+
+  function encodeBinary(data) {
+    let bytes;
+    if (isArrayBuffer(data)) bytes = new Uint8ArrayCtor(data);
+    else if (isView(data)) bytes = new Uint8ArrayCtor(data.buffer, data.byteOffset, data.byteLength);
+    else throw new TypeErrorCtor("expected a string, an ArrayBuffer or a typed array");
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 4096) {
+      const end = i + 4096 < bytes.length ? i + 4096 : bytes.length;
+      let chunk = "";
+      for (let j = i; j < end; j++) chunk += fromCharCode(bytes[j]);
+      out += chunk;
+    }
+    return out;
+  }
+
+  function describeError(error) {
+    try {
+      if (error && typeof error === "object") {
+        const name = StringCtor(error.name || "Error");
+        const message = StringCtor(error.message === undefined ? "" : error.message);
+        return name + ": " + message;
+      }
+      return "Error: " + StringCtor(error);
+    } catch (_) {
+      return "Error: (unprintable error)";
+    }
+  }
+
+  function stackOf(error) {
+    try {
+      return error && typeof error === "object" && typeof error.stack === "string" ? error.stack : "";
+    } catch (_) {
+      return "";
+    }
+  }
+
+  // ---- console ---------------------------------------------------------------
+  function format(args) {
+    let text = "";
+    for (let i = 0; i < args.length; i++) {
+      const v = args[i];
+      let part;
+      try {
+        if (typeof v === "string") part = v;
+        else if (v instanceof Error) part = stackOf(v) || describeError(v);
+        else if (v === undefined || typeof v === "function" || typeof v === "symbol") part = StringCtor(v);
+        else part = stringify(v);
+        if (part === undefined) part = StringCtor(v);
+      } catch (_) {
+        part = "[unprintable]";
+      }
+      text += (i ? " " : "") + part;
+    }
+    return text;
+  }
+  const consoleObject = {};
+  for (const level of ["log", "info", "warn", "error", "debug"]) {
+    consoleObject[level] = function (...args) {
+      emit(OUT.log, level, format(args));
+    };
+  }
+  defineProperty(g, "console", { value: freeze(consoleObject), writable: true, configurable: true });
+
+  // ---- timers ----------------------------------------------------------------
+  const timers = safeMap();
+  let nextTimerId = 1;
+  function addTimer(fn, delay, args, repeat) {
+    if (typeof fn !== "function") throw new TypeErrorCtor("The callback must be a function");
+    if (timers.size() >= settings.maxTimers) {
+      throw new RangeErrorCtor("Too many timers (limit " + settings.maxTimers + "). Clear timers you no longer need.");
+    }
+    const id = nextTimerId++;
+    const ms = +delay > 0 ? +delay : 0;
+    timers.set(id, { fn, args, repeat });
+    emit(OUT.timerSet, id, ms, repeat ? 1 : 0);
+    return id;
+  }
+  function clearTimer(id) {
+    if (typeof id === "number" && timers.delete(id)) emit(OUT.timerClear, id);
+  }
+  const timerGlobals = {
+    setTimeout: (fn, delay, ...args) => addTimer(fn, delay, args, false),
+    setInterval: (fn, delay, ...args) => addTimer(fn, delay, args, true),
+    clearTimeout: clearTimer,
+    clearInterval: clearTimer,
+  };
+  for (const name in timerGlobals) {
+    defineProperty(g, name, { value: timerGlobals[name], writable: true, configurable: true });
+  }
+
+  // ---- modules ---------------------------------------------------------------
+  const runtimeFactories = safeMap();
+  const runtimeModules = safeMap();
+  let handler = null;
+
+  // The kernel is what runtime-api modules use to talk to the host. It is never
+  // handed to user code.
+  const current = { method: null, message: undefined, error: undefined, peer: undefined };
+  const kernel = {
+    handler: settings.handler,
+    protocol: P,
+    emit,
+    call,
+    encodeBinary,
+    current,
+    peerFactory: null,
+  };
+
+  function requireModule(name) {
+    const key = StringCtor(name);
+    if (runtimeModules.has(key)) return runtimeModules.get(key);
+    const factory = runtimeFactories.get(key);
+    if (!factory) {
+      throw new TypeErrorCtor(
+        'Cannot require "' + key + '": handler scripts can only require the runtime modules (' + settings.modules + ").",
+      );
+    }
+    const module = { exports: {} };
+    runtimeModules.set(key, module.exports);
+    factory(module.exports, module, kernel);
+    runtimeModules.set(key, module.exports);
+    return module.exports;
+  }
+  defineProperty(g, "require", { value: requireModule, writable: true, configurable: true });
+
+  function pickHandler(exportsObject) {
+    if (exportsObject === null || (typeof exportsObject !== "object" && typeof exportsObject !== "function")) return {};
+    const names = ["onOpen", "onMessage", "onError", "onClose"];
+    for (const n of names) if (typeof exportsObject[n] === "function") return exportsObject;
+    const fallback = exportsObject.default;
+    if (fallback && typeof fallback === "object") return fallback;
+    return exportsObject;
+  }
+
+  // ---- dispatch --------------------------------------------------------------
+  const methodNames = { [EV.open]: "onopen", [EV.message]: "onmessage", [EV.error]: "onerror", [EV.close]: "onclose" };
+
+  function peerFor(kind, id, where) {
+    if (kind === "" || !kernel.peerFactory) return undefined;
+    return kernel.peerFactory(kind, id, where);
+  }
+
+  function fault(method, peer, peerId, error) {
+    const errorText = describeError(error);
+    emit(OUT.fault, method, peerId, errorText, stackOf(error));
+    if (method === "onError") return;
+    runMethod("onError", EV.error, [errorText, peer], peer, peerId, undefined, errorText);
+  }
+
+  function runMethod(name, kind, args, peer, peerId, message, error) {
+    const fn = handler && handler[name];
+    if (typeof fn !== "function") return undefined;
+    current.method = methodNames[kind];
+    current.message = message;
+    current.error = error;
+    current.peer = peer;
+    try {
+      return apply(fn, handler, args);
+    } catch (e) {
+      fault(name, peer, peerId, e);
+      return undefined;
+    } finally {
+      current.method = null;
+      current.message = undefined;
+      current.error = undefined;
+      current.peer = undefined;
+    }
+  }
+
+  function reply(peer, peerId, value) {
+    if (value === undefined || value === null || peer === undefined) return;
+    if (typeof value === "string") emit(OUT.send, peerId, value);
+    else if (isArrayBuffer(value) || isView(value)) emit(OUT.sendBinary, peerId, encodeBinary(value));
+    else if (typeof value === "object" || typeof value === "function") {
+      let then;
+      try {
+        then = value.then;
+      } catch (_) {
+        return;
+      }
+      if (typeof then !== "function") return;
+      const onValue = (v) => {
+        if (typeof v === "string") emit(OUT.send, peerId, v);
+        else if (isArrayBuffer(v) || isView(v)) emit(OUT.sendBinary, peerId, encodeBinary(v));
+      };
+      const onError = (e) => fault("onMessage", peer, peerId, e);
+      try {
+        apply(then, value, [onValue, onError]);
+      } catch (e) {
+        fault("onMessage", peer, peerId, e);
+      }
+    }
+  }
+
+  function runTimer(id) {
+    const timer = timers.get(id);
+    if (!timer) return;
+    if (!timer.repeat) timers.delete(id);
+    try {
+      apply(timer.fn, undefined, timer.args);
+    } catch (e) {
+      fault("timer", undefined, "", e);
+    }
+  }
+
+  function runEvent(batch, i) {
+    const kind = batch[i];
+    const peerKind = batch[i + 1];
+    const peerId = batch[i + 2];
+    const where = batch[i + 3];
+    const payload = batch[i + 4];
+    const code = batch[i + 5];
+    if (kind === EV.timer) return runTimer(code);
+    const peer = peerFor(peerKind, peerId, where);
+    if (kind === EV.open) runMethod("onOpen", kind, [peer], peer, peerId);
+    else if (kind === EV.message) reply(peer, peerId, runMethod("onMessage", kind, [payload, peer], peer, peerId, payload));
+    else if (kind === EV.error) runMethod("onError", kind, [payload, peer], peer, peerId, undefined, payload);
+    else if (kind === EV.close) {
+      runMethod("onClose", kind, [peer, freeze({ code, reason: payload })], peer, peerId);
+      if (kernel.forgetPeer) kernel.forgetPeer(peerKind, peerId);
+    }
+  }
+
+  let done = 0;
+  function dispatch(batch) {
+    inDispatch = true;
+    done = 0;
+    const started = now();
+    for (let i = 0; i < batch.length; i += STRIDE) {
+      if (done > 0 && now() - started >= settings.sliceMs) break;
+      runEvent(batch, i);
+      done++;
+    }
+    inDispatch = false;
+    return done + "|" + takeOutbox();
+  }
+
+  // After the host stopped a dispatch at the CPU limit: report how far it got
+  // and hand over what the finished events produced.
+  function recover() {
+    inDispatch = false;
+    current.method = null;
+    return done + "|" + takeOutbox();
+  }
+
+  // Runs code outside any event (module top level) with the outbox collected.
+  function collect(fn) {
+    inDispatch = true;
+    try {
+      fn();
+      return "ok|" + takeOutbox();
+    } catch (e) {
+      const text = takeOutbox();
+      return "error|" + text + "\u0000" + describeError(e) + "\u0000" + stackOf(e);
+    } finally {
+      inDispatch = false;
+    }
+  }
+
+  return {
+    dispatch,
+    recover,
+    defineRuntimeModule(name, factory) {
+      runtimeFactories.set(name, factory);
+    },
+    loadRuntimeModule(name) {
+      return collect(() => requireModule(name));
+    },
+    installCjs(fn, filename, dirname) {
+      return collect(() => {
+        const module = { exports: {} };
+        apply(fn, module.exports, [module.exports, requireModule, module, filename, dirname]);
+        handler = pickHandler(module.exports);
+      });
+    },
+    installEsm(namespace) {
+      return collect(() => {
+        handler = pickHandler(namespace);
+      });
+    },
+  };
+});

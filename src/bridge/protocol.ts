@@ -1,0 +1,139 @@
+/**
+ * The host↔script boundary, declared once.
+ *
+ * Only primitives (strings, numbers, booleans) and host-built ArrayBuffer copies
+ * cross it. Three directions exist:
+ *
+ * 1. Host → guest: `dispatch(batch)`. A batch is a flat array of events, each
+ *    EVENT_STRIDE slots wide: [kind, peerKind, peerId, where, payload, code].
+ *      - peerKind: "session" (a browser connected to an endpoint) or "client"
+ *        (an outgoing WebSocket made with createWebsocket).
+ *      - where: the endpoint name for sessions, the URI for clients.
+ *      - payload: message text or ArrayBuffer, error text, or close reason.
+ *      - code: close code (close events), timer id (timer events), else 0.
+ *    dispatch returns "<eventsDone>|<outbox>".
+ *
+ * 2. Guest → host, deferred: the outbox. A comma-separated list of JSON arrays
+ *    `[op, ...args]` built from primitives inside the guest and applied by the
+ *    host after the dispatch returns. Outside a dispatch (promise continuations)
+ *    the guest hands its outbox over with the SyncOp "outbox.flush".
+ *
+ * 3. Guest → host, immediate: `hostCall(op, jsonArgs)` → JSON text. Used only for
+ *    questions that need an answer now (lists, lookups, creating a client).
+ */
+
+export const EVENT_STRIDE = 6;
+
+/** Events the host queues for a handler module. */
+export const EventKind = {
+  open: 1,
+  message: 2,
+  error: 3,
+  close: 4,
+  timer: 5,
+} as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+export const PeerKind = { session: "session", client: "client", none: "" } as const;
+export type PeerKind = (typeof PeerKind)[keyof typeof PeerKind];
+
+/** Deferred operations a guest writes to its outbox. Arguments are listed after each name. */
+export const OutboxOp = {
+  /** [peerId, text] */
+  send: "send",
+  /** [peerId, latin1 bytes] — a binary frame */
+  sendBinary: "sendb",
+  /** [peerId, code, reason] */
+  close: "close",
+  /** [text, endpoint|"", exceptIds: string (JSON array)] */
+  broadcast: "broadcast",
+  /** [timerId, delayMs, repeat 0|1] */
+  timerSet: "timer.set",
+  /** [timerId] */
+  timerClear: "timer.clear",
+  /** [level, text] */
+  log: "log",
+  /** [method, peerId, errorText, stack] — a handler function threw */
+  fault: "fault",
+} as const;
+export type OutboxOp = (typeof OutboxOp)[keyof typeof OutboxOp];
+
+/** Immediate calls a guest may make. Each takes one JSON array of primitives and returns JSON. */
+export const SyncOp = {
+  /** [uri, handler, engine] → client metadata */
+  clientCreate: "clients.create",
+  /** [] → client metadata[] */
+  clientList: "clients.list",
+  /** [id] → client metadata | null */
+  clientGet: "clients.get",
+  /** [handler] → client metadata | null */
+  clientByHandler: "clients.byHandler",
+  /** [endpoint|""] → session metadata[] */
+  sessionList: "sessions.list",
+  /** [id] → session metadata | null */
+  sessionGet: "sessions.get",
+  /** [outboxText] → null; outbox produced outside a dispatch */
+  outboxFlush: "outbox.flush",
+} as const;
+export type SyncOp = (typeof SyncOp)[keyof typeof SyncOp];
+
+/** Names of the handler functions, as the guest looks them up on the module. */
+export const HandlerMethod = {
+  [EventKind.open]: "onOpen",
+  [EventKind.message]: "onMessage",
+  [EventKind.error]: "onError",
+  [EventKind.close]: "onClose",
+} as const;
+
+/** Script-visible modules and the runtime-api/ file each one is loaded from. */
+export const RuntimeModules = {
+  "net/v4/websockets": "net/v4/websockets.js",
+} as const;
+export type RuntimeModuleName = keyof typeof RuntimeModules;
+
+/**
+ * Named exports of each runtime module, so ES-module handlers can
+ * `import { getMessage } from "net/v4/websockets"`.
+ * A unit test checks this list against what the module really exports.
+ */
+export const RuntimeModuleExports: Record<RuntimeModuleName, readonly string[]> = {
+  "net/v4/websockets": [
+    "createWebsocket",
+    "getClients",
+    "getClient",
+    "getClientByHandler",
+    "getMessage",
+    "getError",
+    "getMethod",
+    "isOnOpen",
+    "isOnMessage",
+    "isOnError",
+    "isOnClose",
+    "getSessions",
+    "getSession",
+    "broadcast",
+  ],
+};
+
+/** What the guest prelude receives besides the bridge function. */
+export interface GuestSettings {
+  readonly protocol: {
+    readonly stride: number;
+    readonly event: typeof EventKind;
+    readonly methods: typeof HandlerMethod;
+    readonly outbox: typeof OutboxOp;
+    readonly sync: typeof SyncOp;
+  };
+  /** Project-relative path of the handler module this context runs. */
+  readonly handler: string;
+  readonly maxTimers: number;
+  readonly maxOutboxEntries: number;
+  /** A batch stops taking new events once it has run this long (ms). */
+  readonly sliceMs: number;
+  /** The runtime module names, for error messages. */
+  readonly modules: string;
+}
+
+export function guestProtocol(): GuestSettings["protocol"] {
+  return { stride: EVENT_STRIDE, event: EventKind, methods: HandlerMethod, outbox: OutboxOp, sync: SyncOp };
+}

@@ -1,0 +1,23 @@
+import type { ClientInfo, ClientRegistry } from "../endpoints/clients.js";
+import type { SessionRegistry } from "../endpoints/sessions.js";
+import type { Logger } from "../log/logger.js";
+import type { HandlerModule } from "../sandbox/handler-module.js";
+
+/** A handler function threw; reported with the user's file:line. */
+export interface HandlerFault {
+  readonly handler: string;
+  readonly method: string;
+  readonly peerId: string;
+  readonly error: string;
+  /** "file:line:column" of the throwing frame in the user's module, or the file. */
+  readonly at: string;
+}
+
+/** What the host side of the boundary acts on. The runtime provides it. */
+export interface BridgeServices {
+  readonly sessions: SessionRegistry;
+  readonly clients: ClientRegistry;
+  readonly log: Logger;
+  openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | { error: string };
+  reportFault(fault: HandlerFault): void;
+}

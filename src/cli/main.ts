@@ -1,0 +1,28 @@
+#!/usr/bin/env -S node --no-node-snapshot
+import { Command, InvalidArgumentError } from "commander";
+import { serve } from "./serve.js";
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+const program = new Command("aerostat").description("Serve WebSocket endpoints from sandboxed handler scripts.");
+
+program
+  .command("serve")
+  .description("serve the .websocket endpoints of a project folder")
+  .argument("<projectRoot>", "folder holding handler scripts and .websocket descriptors")
+  .option("-p, --port <port>", "port to listen on (0 picks a free one)", integer("--port", 0, 65535), 8080)
+  .option("-H, --host <host>", "interface to listen on", "127.0.0.1")
+  .option("--cpu-limit <ms>", "CPU time a handler may spend on one event", integer("--cpu-limit", 1, 60_000), 1000)
+  .option("--memory-limit <mb>", "heap limit of each project isolate", integer("--memory-limit", 16, 16_384), 128)
+  .option("--no-watch", "do not reload when files change")
+  .action(serve);
+
+await program.parseAsync();

@@ -1,0 +1,46 @@
+import { createRuntime } from "../runtime.js";
+import { AerostatError } from "../errors/codes.js";
+
+export interface ServeFlags {
+  port: number;
+  host: string;
+  cpuLimit: number;
+  memoryLimit: number;
+  watch: boolean;
+}
+
+/** `aerostat serve <projectRoot>`: start, print the endpoint URLs, stop cleanly on SIGINT/SIGTERM. */
+export async function serve(projectRoot: string, flags: ServeFlags): Promise<void> {
+  let runtime;
+  try {
+    runtime = createRuntime({
+      projectRoot,
+      port: flags.port,
+      host: flags.host,
+      cpuLimitMs: flags.cpuLimit,
+      memoryLimitMb: flags.memoryLimit,
+      watch: flags.watch,
+    });
+    await runtime.listen();
+  } catch (error) {
+    process.stderr.write(`aerostat: ${error instanceof AerostatError ? error.toString() : String(error)}\n`);
+    process.exit(1);
+  }
+  const lines = [`aerostat serving ${runtime.options.projectRoot} at ${runtime.url}/`];
+  for (const e of runtime.endpoints()) lines.push(`  ${e.endpoint.padEnd(16)} ${e.url}${e.problem ? `  (not serving: ${e.problem})` : ""}`);
+  if (runtime.endpoints().length === 0) lines.push("  no endpoints yet: add a .websocket descriptor");
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    runtime.log.info({ signal }, "shutting down");
+    const timer = setTimeout(() => process.exit(1), 5000);
+    await runtime.close();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}

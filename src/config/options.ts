@@ -1,0 +1,64 @@
+import type { Server } from "node:http";
+import path from "node:path";
+import { z } from "zod";
+import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import type { Logger } from "../log/logger.js";
+
+/** Options of createRuntime(). Only projectRoot is required. */
+export interface RuntimeOptions {
+  /** Folder holding handler scripts and .websocket descriptors. */
+  projectRoot: string;
+  /** Port for listen(); 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Interface for listen(). Default "127.0.0.1". */
+  host?: string;
+  /** Attach to this HTTP server instead of creating one. */
+  server?: Server;
+  /** CPU time a handler may spend on one event, in ms. Default 1000. */
+  cpuLimitMs?: number;
+  /** Heap limit of each project isolate, in MB. Default 128. */
+  memoryLimitMb?: number;
+  /** Live timers per handler module. Default 1000. */
+  maxTimers?: number;
+  /** Outgoing operations (sends, closes, logs) one event may produce. Default 10000. */
+  maxOutboxEntries?: number;
+  /** Watch the project and reload on change. Default true. */
+  watch?: boolean;
+  /** Coalescing window for file events, in ms. Default 75. */
+  reloadDebounceMs?: number;
+  /** Folder served at "/" over HTTP; false for none. Default "<projectRoot>/public" when it exists. */
+  staticDir?: string | false;
+  /** Where logs go. Default: pino to stdout. */
+  logger?: Logger;
+}
+
+const schema = z.object({
+  projectRoot: z.string().min(1),
+  port: z.number().int().min(0).max(65535).default(8080),
+  host: z.string().min(1).default("127.0.0.1"),
+  server: z.custom<Server>((v) => v === undefined || (typeof v === "object" && v !== null && "listen" in v)).optional(),
+  cpuLimitMs: z.number().int().min(1).max(60_000).default(1000),
+  memoryLimitMb: z.number().int().min(16).max(16_384).default(128),
+  maxTimers: z.number().int().min(0).max(1_000_000).default(1000),
+  maxOutboxEntries: z.number().int().min(1).max(10_000_000).default(10_000),
+  watch: z.boolean().default(true),
+  reloadDebounceMs: z.number().int().min(0).max(10_000).default(75),
+  staticDir: z.union([z.string(), z.literal(false)]).optional(),
+  logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
+});
+
+export type ResolvedOptions = z.output<typeof schema> & { projectRoot: string };
+
+/** Validates options; an error names the option and the allowed range. */
+export function resolveOptions(input: RuntimeOptions): ResolvedOptions {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.map(String).join(".");
+    throw new AerostatError(UserErrorCodes.OPTION_INVALID, `option "${field}": ${issue.message}`, {
+      file: "(options)",
+      field,
+    });
+  }
+  return { ...result.data, projectRoot: path.resolve(result.data.projectRoot) };
+}

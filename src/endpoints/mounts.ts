@@ -1,0 +1,111 @@
+import type { Descriptor } from "../config/descriptor.js";
+import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import type { Logger } from "../log/logger.js";
+import type { EndpointTable } from "../project/endpoint-table.js";
+import { resolveHandler } from "../project/handler-path.js";
+import type { HandlerModule } from "../sandbox/handler-module.js";
+import type { HandlerRegistry } from "../sandbox/handler-registry.js";
+import type { SessionRegistry } from "./sessions.js";
+
+/** An endpoint being served, or held back by a problem with its handler. */
+export interface Mount {
+  readonly endpoint: string;
+  readonly descriptor: Descriptor;
+  readonly module?: HandlerModule;
+  /** Why the endpoint cannot serve (its handler file is missing, say). */
+  readonly problem?: AerostatError;
+}
+
+/** Close codes used when the project changes under open sessions. */
+export const CloseCodes = {
+  /** The endpoint's descriptor was removed, or the server is shutting down. */
+  goingAway: 1001,
+  /** The endpoint now runs a different handler module; reconnect. */
+  serviceRestart: 1012,
+} as const;
+
+/**
+ * Applies endpoint tables: mounts new endpoints, remounts changed ones and
+ * unmounts removed ones, closing their sessions with a code that says why.
+ */
+export class MountTable {
+  private readonly mounts = new Map<string, Mount>();
+  private reportedConflicts = new Set<string>();
+
+  constructor(
+    private readonly root: string,
+    private readonly registry: HandlerRegistry,
+    private readonly sessions: SessionRegistry,
+    private readonly log: Logger,
+    private readonly onProblem: (error: AerostatError) => void,
+  ) {}
+
+  get(endpoint: string): Mount | undefined {
+    return this.mounts.get(endpoint);
+  }
+
+  list(): Mount[] {
+    return [...this.mounts.values()];
+  }
+
+  /** Mounts what `table` says; resolves once every new handler's first load is over. */
+  async apply(table: EndpointTable): Promise<void> {
+    const loads: Promise<unknown>[] = [];
+    for (const [endpoint, descriptor] of table.endpoints) {
+      const before = this.mounts.get(endpoint);
+      const next = this.mountOne(endpoint, descriptor);
+      if (next.module) loads.push(this.registry.loaded(next.module.key) ?? Promise.resolve());
+      if (before && before.module !== next.module) {
+        this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
+      }
+      if (next.problem && next.problem.message !== before?.problem?.message) this.onProblem(next.problem);
+      if (!before) this.log.info({ endpoint, handler: descriptor.handler, descriptor: descriptor.file }, `mounted ${endpoint}`);
+      this.mounts.set(endpoint, next);
+    }
+    for (const endpoint of [...this.mounts.keys()]) {
+      if (table.endpoints.has(endpoint)) continue;
+      this.mounts.delete(endpoint);
+      this.closeSessions(endpoint, CloseCodes.goingAway, "endpoint removed");
+      this.log.info({ endpoint }, `unmounted ${endpoint}`);
+    }
+    this.reportConflicts(table);
+    await Promise.all(loads);
+  }
+
+  closeSessions(endpoint: string, code: number, reason: string): void {
+    for (const s of this.sessions.forEndpoint(endpoint)) s.socket.close(code, reason);
+  }
+
+  private mountOne(endpoint: string, descriptor: Descriptor): Mount {
+    try {
+      const handler = resolveHandler(this.root, descriptor.handler, descriptor.file);
+      return { endpoint, descriptor, module: this.registry.ensure(handler) };
+    } catch (error) {
+      const problem =
+        error instanceof AerostatError
+          ? error
+          : new AerostatError(UserErrorCodes.HANDLER_NOT_FOUND, String(error), { file: descriptor.file, field: "handler" });
+      return { endpoint, descriptor, problem };
+    }
+  }
+
+  private reportConflicts(table: EndpointTable): void {
+    const now = new Set<string>();
+    for (const c of table.conflicts) {
+      const id = `${c.endpoint}\u0000${c.winner}\u0000${c.losers.join("\u0000")}`;
+      now.add(id);
+      if (this.reportedConflicts.has(id)) continue;
+      for (const loser of c.losers) {
+        this.onProblem(
+          new AerostatError(
+            UserErrorCodes.ENDPOINT_CONFLICT,
+            `endpoint "${c.endpoint}" is also claimed by ${c.winner}, which serves it (first by path). ` +
+              "Give one of the two descriptors another endpoint.",
+            { file: loser, field: "endpoint" },
+          ),
+        );
+      }
+    }
+    this.reportedConflicts = now;
+  }
+}

@@ -1,0 +1,63 @@
+import type { WebSocket } from "ws";
+
+/** A browser (or any client) connected to a mounted endpoint. */
+export interface Session {
+  readonly id: string;
+  readonly endpoint: string;
+  /** Top-level project folder of the endpoint's handler. */
+  readonly project: string;
+  /** Handler module key that serves this session. */
+  readonly handlerKey: string;
+  readonly socket: WebSocket;
+}
+
+export interface SessionInfo {
+  readonly id: string;
+  readonly endpoint: string;
+  readonly readyState: number;
+}
+
+/** All open sessions, by id. Scripts only ever see the sessions of their own project. */
+export class SessionRegistry {
+  private readonly byId = new Map<string, Session>();
+  private seq = 0;
+
+  add(endpoint: string, project: string, handlerKey: string, socket: WebSocket): Session {
+    const session: Session = { id: `s${++this.seq}`, endpoint, project, handlerKey, socket };
+    this.byId.set(session.id, session);
+    return session;
+  }
+
+  remove(id: string): void {
+    this.byId.delete(id);
+  }
+
+  get(id: string): Session | undefined {
+    return this.byId.get(id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Sessions of a project, optionally of one endpoint. */
+  list(project: string, endpoint?: string): Session[] {
+    const out: Session[] = [];
+    for (const s of this.byId.values()) {
+      if (s.project === project && (endpoint === undefined || s.endpoint === endpoint)) out.push(s);
+    }
+    return out;
+  }
+
+  forEndpoint(endpoint: string): Session[] {
+    return [...this.byId.values()].filter((s) => s.endpoint === endpoint);
+  }
+
+  all(): Session[] {
+    return [...this.byId.values()];
+  }
+
+  static info(s: Session): SessionInfo {
+    return { id: s.id, endpoint: s.endpoint, readyState: s.socket.readyState };
+  }
+}

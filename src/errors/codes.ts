@@ -1,0 +1,62 @@
+/**
+ * Every error aerostat raises has a code. User-caused codes describe something a
+ * user can fix in a file or an option; system codes describe the host's own state.
+ */
+export const UserErrorCodes = {
+  /** A .websocket file is not valid JSON. */
+  DESCRIPTOR_JSON: "AEROSTAT_DESCRIPTOR_JSON",
+  /** A .websocket file has a missing or wrong field. */
+  DESCRIPTOR_FIELD: "AEROSTAT_DESCRIPTOR_FIELD",
+  /** Two descriptors claim the same endpoint. */
+  ENDPOINT_CONFLICT: "AEROSTAT_ENDPOINT_CONFLICT",
+  /** A handler path points at no file, or outside the project. */
+  HANDLER_NOT_FOUND: "AEROSTAT_HANDLER_NOT_FOUND",
+  /** A handler module failed to compile or threw at top level. */
+  HANDLER_LOAD: "AEROSTAT_HANDLER_LOAD",
+  /** A runtime option has a wrong value. */
+  OPTION_INVALID: "AEROSTAT_OPTION_INVALID",
+} as const;
+
+export const SystemErrorCodes = {
+  /** Node was started without --no-node-snapshot, which isolated-vm requires. */
+  NODE_FLAGS: "AEROSTAT_NODE_FLAGS",
+  /** The runtime was used after close(). */
+  CLOSED: "AEROSTAT_CLOSED",
+} as const;
+
+export type UserErrorCode = (typeof UserErrorCodes)[keyof typeof UserErrorCodes];
+export type SystemErrorCode = (typeof SystemErrorCodes)[keyof typeof SystemErrorCodes];
+export type ErrorCode = UserErrorCode | SystemErrorCode;
+
+export interface ErrorLocation {
+  /** Project-relative path of the file at fault. */
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** The descriptor field or option at fault. */
+  readonly field?: string;
+}
+
+export class AerostatError<C extends ErrorCode = ErrorCode> extends Error {
+  override readonly name = "AerostatError";
+  constructor(
+    readonly code: C,
+    message: string,
+    readonly location?: ErrorLocation,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** "file:line:column: message" — the form editors and terminals link. */
+  where(): string {
+    const l = this.location;
+    if (!l) return "";
+    return l.file + (l.line ? `:${l.line}` + (l.column ? `:${l.column}` : "") : "");
+  }
+
+  override toString(): string {
+    const where = this.where();
+    return (where ? `${where}: ` : "") + this.message;
+  }
+}

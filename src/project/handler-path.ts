@@ -1,0 +1,53 @@
+import { realpathSync, statSync } from "node:fs";
+import path from "node:path";
+import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+
+export const HANDLER_EXTENSIONS = [".js", ".mjs", ".cjs"] as const;
+
+/** Where a handler path leads. */
+export interface ResolvedHandler {
+  /** Project-relative path with extension, "/"-separated: the module's identity. */
+  readonly key: string;
+  readonly file: string;
+  /** Top-level project folder ("" for modules directly in the root). */
+  readonly project: string;
+}
+
+/** The project folder a project-relative path belongs to. */
+export function projectOf(key: string): string {
+  const slash = key.indexOf("/");
+  return slash === -1 ? "" : key.slice(0, slash);
+}
+
+/**
+ * Resolves a handler path ("my-project/ws-handler", with or without extension)
+ * against the project root. It must name a file inside the root.
+ * `referrer` names the file the path came from, for the error message.
+ */
+export function resolveHandler(root: string, handler: string, referrer: string): ResolvedHandler {
+  const notFound = (why: string) =>
+    new AerostatError(UserErrorCodes.HANDLER_NOT_FOUND, `handler "${handler}" ${why}`, { file: referrer, field: "handler" });
+  if (path.isAbsolute(handler) || handler.split(/[\\/]/).includes("..")) {
+    throw notFound("must be a path inside the project root, without '..' or a leading '/'");
+  }
+  const base = path.resolve(root, handler);
+  const candidates = HANDLER_EXTENSIONS.some((e) => base.endsWith(e)) ? [base] : [base, ...HANDLER_EXTENSIONS.map((e) => base + e)];
+  for (const file of candidates) {
+    if (!isFile(file)) continue;
+    const real = realpathSync(file);
+    const realRoot = realpathSync(root);
+    if (!real.startsWith(realRoot + path.sep)) throw notFound("leads outside the project root (through a link)");
+    if (!HANDLER_EXTENSIONS.some((e) => file.endsWith(e))) continue;
+    const key = path.relative(root, file).split(path.sep).join("/");
+    return { key, file, project: projectOf(key) };
+  }
+  throw notFound(`was not found: looked for ${candidates.map((c) => path.relative(root, c)).join(", ")}. Create the file or fix the path.`);
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

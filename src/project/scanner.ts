@@ -1,0 +1,27 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+
+/** Folders never looked into. */
+export function isIgnoredDir(name: string): boolean {
+  return name === "node_modules" || name.startsWith(".");
+}
+
+export const DESCRIPTOR_EXTENSION = ".websocket";
+
+/** Every `*.websocket` file below `root`, as absolute paths, sorted. */
+export async function findDescriptors(root: string): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!isIgnoredDir(e.name)) await walk(full);
+      } else if (e.isFile() && e.name.endsWith(DESCRIPTOR_EXTENSION)) {
+        found.push(full);
+      }
+    }
+  }
+  await walk(root);
+  return found.sort();
+}

@@ -1,0 +1,306 @@
+import { EventEmitter } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import type { Express } from "express";
+import { WebSocketServer } from "ws";
+import { createHostCall } from "./bridge/host-ops.js";
+import { applyOutbox } from "./bridge/outbox.js";
+import type { BridgeServices, HandlerFault } from "./bridge/services.js";
+import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from "./config/options.js";
+import { acceptSession } from "./endpoints/accept-session.js";
+import { ClientRegistry, type ClientInfo } from "./endpoints/clients.js";
+import { CloseCodes, MountTable } from "./endpoints/mounts.js";
+import { SessionRegistry } from "./endpoints/sessions.js";
+import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
+import { createLogger, type Logger } from "./log/logger.js";
+import { buildEndpointTable } from "./project/endpoint-table.js";
+import { DescriptorSet } from "./project/descriptor-set.js";
+import { resolveHandler } from "./project/handler-path.js";
+import { DESCRIPTOR_EXTENSION, findDescriptors } from "./project/scanner.js";
+import { ProjectWatcher, type ChangeBatch } from "./project/watcher.js";
+import type { HandlerModule, LoadResult } from "./sandbox/handler-module.js";
+import { HandlerRegistry } from "./sandbox/handler-registry.js";
+import { assertNodeFlags } from "./sandbox/node-flags.js";
+import { createHttpApp } from "./server/http-app.js";
+import { serviceUrl } from "./server/routes.js";
+import { createUpgradeHandler } from "./server/upgrade.js";
+
+export interface ReloadEvent {
+  /** Project-relative path of the file that was (re)loaded. */
+  readonly file: string;
+  readonly kind: "descriptor" | "handler";
+  readonly ok: boolean;
+  readonly ms?: number;
+  readonly error?: AerostatError;
+}
+
+export interface EndpointInfo {
+  readonly endpoint: string;
+  readonly url: string;
+  readonly handler: string;
+  readonly descriptor: string;
+  readonly description: string;
+  readonly sessions: number;
+  /** Why the endpoint cannot serve, if it cannot. */
+  readonly problem?: string;
+}
+
+export interface RuntimeEvents {
+  /** A descriptor or handler was loaded again after a change. */
+  reload: [ReloadEvent];
+  /** A file problem: bad descriptor, missing handler, endpoint conflict. */
+  problem: [AerostatError];
+  /** A handler function threw. */
+  fault: [HandlerFault];
+}
+
+/**
+ * The runtime: a project folder served over WebSockets. Create it with
+ * createRuntime(), then listen() (or start() when attached to your own server).
+ */
+export class Runtime extends EventEmitter<RuntimeEvents> {
+  readonly options: ResolvedOptions;
+  /** Express app with the project's static files; mount it in your own app if you attach. */
+  readonly app: Express;
+  readonly server: Server;
+  readonly log: Logger;
+  private readonly ownsServer: boolean;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  private readonly sessions = new SessionRegistry();
+  private readonly clients = new ClientRegistry();
+  private readonly descriptors: DescriptorSet;
+  private readonly registry: HandlerRegistry;
+  private readonly mounts: MountTable;
+  private watcher: ProjectWatcher | undefined;
+  private started: Promise<void> | undefined;
+  private accepting = true;
+  private closed = false;
+  private changeChain: Promise<void> = Promise.resolve();
+
+  constructor(input: RuntimeOptions) {
+    super();
+    assertNodeFlags();
+    const options = resolveOptions(input);
+    this.options = options;
+    this.log = options.logger ?? createLogger();
+    const staticDir =
+      options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
+    this.app = createHttpApp(staticDir);
+    this.ownsServer = !options.server;
+    this.server = options.server ?? createServer(this.app);
+    this.descriptors = new DescriptorSet(options.projectRoot);
+
+    const services: BridgeServices = {
+      sessions: this.sessions,
+      clients: this.clients,
+      log: this.log,
+      openClient: (m, uri, handler, engine) => this.openClient(m, uri, handler, engine),
+      reportFault: (fault) => this.onFault(fault),
+    };
+    this.registry = new HandlerRegistry({
+      limits: {
+        cpuLimitMs: options.cpuLimitMs,
+        maxTimers: options.maxTimers,
+        maxOutboxEntries: options.maxOutboxEntries,
+      },
+      memoryLimitMb: options.memoryLimitMb,
+      log: this.log,
+      hostCallFor: (m) => createHostCall(m, services),
+      applyOutbox: (m, text, isCurrent) => applyOutbox(services, m, text, isCurrent),
+      onLoaded: (m, result) => this.onModuleLoaded(m, result),
+    });
+    this.mounts = new MountTable(options.projectRoot, this.registry, this.sessions, this.log, (e) =>
+      this.onProblem(e),
+    );
+    this.server.on(
+      "upgrade",
+      createUpgradeHandler({
+        wss: this.wss,
+        ownsServer: this.ownsServer,
+        accepting: () => this.accepting,
+        lookup: (endpoint) => this.mounts.get(endpoint),
+        mountedNames: () => this.mounts.list().map((m) => m.endpoint),
+        accept: (ws, mount) => acceptSession(ws, mount.endpoint, mount.module!, this.sessions),
+      }),
+    );
+  }
+
+  /** Loads the project and starts watching it. Idempotent. */
+  start(): Promise<void> {
+    this.started ??= this.load();
+    return this.started;
+  }
+
+  /** start(), then listen on the configured host and port (unless the attached server already listens). */
+  async listen(): Promise<AddressInfo> {
+    await this.start();
+    if (!this.server.listening) {
+      await new Promise<void>((resolve, reject) => {
+        this.server.once("error", reject);
+        this.server.listen(this.options.port, this.options.host, () => {
+          this.server.off("error", reject);
+          resolve();
+        });
+      });
+    }
+    return this.server.address() as AddressInfo;
+  }
+
+  /** "http://host:port" of the listening server. */
+  get url(): string {
+    const address = this.server.address() as AddressInfo | null;
+    if (!address) throw new AerostatError(SystemErrorCodes.CLOSED, "the server is not listening; call listen() first");
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  /** The ws:// URL of an endpoint. */
+  serviceUrl(endpoint: string): string {
+    return serviceUrl(this.url.replace(/^http/, "ws"), endpoint);
+  }
+
+  endpoints(): EndpointInfo[] {
+    const base = this.server.listening ? this.url.replace(/^http/, "ws") : "";
+    return this.mounts.list().map((m) => ({
+      endpoint: m.endpoint,
+      url: serviceUrl(base, m.endpoint),
+      handler: m.module?.key ?? m.descriptor.handler,
+      descriptor: m.descriptor.file,
+      description: m.descriptor.description,
+      sessions: this.sessions.forEndpoint(m.endpoint).length,
+      ...(m.problem || m.module?.lastError ? { problem: String(m.problem ?? m.module?.lastError) } : {}),
+    }));
+  }
+
+  clientList(): ClientInfo[] {
+    return this.clients.all().map(ClientRegistry.info);
+  }
+
+  /**
+   * Stops accepting connections, closes sessions with 1001 and lets their
+   * onClose run (up to `graceMs`), then disposes the isolates.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.accepting = false;
+    await this.started?.catch(() => undefined);
+    await this.watcher?.close();
+    for (const s of this.sessions.all()) s.socket.close(CloseCodes.goingAway, "server shutting down");
+    const deadline = Date.now() + graceMs;
+    while ((this.sessions.size > 0 || !this.registry.idle) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const s of this.sessions.all()) s.socket.terminate();
+    this.clients.closeAll();
+    this.registry.disposeAll();
+    this.wss.close();
+    if (this.ownsServer && this.server.listening) {
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    }
+  }
+
+  // ---- loading and reloading ----------------------------------------------
+
+  private async load(): Promise<void> {
+    const root = this.options.projectRoot;
+    for (const file of await findDescriptors(root)) {
+      const result = await this.descriptors.load(file);
+      if (!result.ok) this.onProblem(result.error);
+    }
+    await this.mounts.apply(buildEndpointTable(this.descriptors.all()));
+    if (this.options.watch) {
+      this.watcher = new ProjectWatcher(root, this.options.reloadDebounceMs, (batch) => {
+        this.changeChain = this.changeChain.then(() => this.onChanges(batch)).catch((error: unknown) => {
+          this.log.error({ err: error }, "reload failed");
+        });
+      });
+      await this.watcher.ready;
+    }
+  }
+
+  private async onChanges(batch: ChangeBatch): Promise<void> {
+    if (this.closed) return;
+    let descriptorsChanged = false;
+    let filesAppeared = false;
+    for (const file of batch.removed) {
+      if (file.endsWith(DESCRIPTOR_EXTENSION)) {
+        this.descriptors.remove(file);
+        descriptorsChanged = true;
+        this.emit("reload", { file: this.descriptors.relative(file), kind: "descriptor", ok: true });
+      } else if (this.registry.byFile(file)) {
+        this.log.warn(
+          { handler: this.descriptors.relative(file) },
+          "handler file was deleted; its last loaded version keeps serving until its endpoints are removed",
+        );
+      }
+    }
+    const reloads: Promise<unknown>[] = [];
+    for (const file of batch.changed) {
+      if (file.endsWith(DESCRIPTOR_EXTENSION)) {
+        const started = performance.now();
+        const result = await this.descriptors.load(file);
+        descriptorsChanged = true;
+        const rel = this.descriptors.relative(file);
+        if (result.ok) this.emit("reload", { file: rel, kind: "descriptor", ok: true, ms: performance.now() - started });
+        else this.onProblem(result.error, "descriptor");
+        continue;
+      }
+      const module = this.registry.byFile(file);
+      if (module) reloads.push(this.registry.reload(module));
+      else filesAppeared = true;
+    }
+    // A new file may be the handler an endpoint was waiting for.
+    const waiting = this.mounts.list().some((m) => m.problem);
+    if (descriptorsChanged || (filesAppeared && waiting)) {
+      reloads.push(this.mounts.apply(buildEndpointTable(this.descriptors.all())));
+    }
+    await Promise.all(reloads);
+  }
+
+  private onModuleLoaded(module: HandlerModule, result: LoadResult): void {
+    if (result.ok) {
+      this.log.info({ handler: module.key, ms: Math.round(result.ms * 10) / 10 }, `loaded ${module.key}`);
+      this.emit("reload", { file: module.key, kind: "handler", ok: true, ms: result.ms });
+    } else {
+      this.onProblem(result.error, "handler");
+    }
+  }
+
+  private onProblem(error: AerostatError, reloadKind?: ReloadEvent["kind"]): void {
+    this.log.error({ code: error.code, file: error.where() || undefined, field: error.location?.field }, error.toString());
+    this.emit("problem", error);
+    if (reloadKind) {
+      this.emit("reload", { file: error.location?.file ?? "", kind: reloadKind, ok: false, error });
+    }
+  }
+
+  private onFault(fault: HandlerFault): void {
+    const { handler, method, peerId, error, at } = fault;
+    this.log.error({ handler, method, session: peerId || undefined, at }, `${at}: ${method} threw ${error}`);
+    this.emit("fault", fault);
+  }
+
+  private openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | { error: string } {
+    if (engine !== "javascript") return { error: `createWebsocket: engine must be "javascript", got "${engine}"` };
+    if (!/^wss?:\/\//i.test(uri)) return { error: `createWebsocket: uri must start with ws:// or wss://, got "${uri}"` };
+    let target;
+    try {
+      target = resolveHandler(this.options.projectRoot, handler, module.key);
+    } catch (error) {
+      return { error: `createWebsocket: ${String((error as AerostatError).message ?? error)}` };
+    }
+    if (target.project !== module.project) {
+      return { error: `createWebsocket: handler "${handler}" belongs to another project folder than ${module.key}` };
+    }
+    const client = this.clients.create(module.project, uri, handler, engine, this.registry.ensure(target));
+    return ClientRegistry.info(client);
+  }
+}
+
+/** Creates a runtime for a project folder. See RuntimeOptions. */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  return new Runtime(options);
+}

@@ -1,0 +1,252 @@
+import { readFile } from "node:fs/promises";
+import { EVENT_STRIDE, EventKind, PeerKind } from "../bridge/protocol.js";
+import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import type { Logger } from "../log/logger.js";
+import { EventQueue } from "./event-queue.js";
+import { GuestContext, type ContextLimits, type HostCall } from "./guest-context.js";
+import type { ProjectIsolate } from "./project-isolate.js";
+import { GuestTimers } from "./guest-timers.js";
+
+/** Events taken into one dispatch call at most. */
+const MAX_BATCH = 256;
+
+export type LoadResult = { ok: true; ms: number } | { ok: false; error: AerostatError };
+
+export interface HandlerModuleDeps {
+  readonly isolate: ProjectIsolate;
+  readonly limits: ContextLimits;
+  readonly log: Logger;
+  hostCallFor(module: HandlerModule): HostCall;
+  applyOutbox(module: HandlerModule, text: string, from: GuestContext): void;
+}
+
+/**
+ * One handler script: its current (last good) context, the queue of events
+ * waiting for it, and the single dispatch call in flight. Reloads swap the
+ * context between batches, so open connections never notice.
+ */
+export class HandlerModule {
+  private current: GuestContext | undefined;
+  private readonly queue = new EventQueue();
+  private draining = false;
+  private inFlight: GuestContext | undefined;
+  private loadChain: Promise<LoadResult> | undefined;
+  private isolateGeneration = 0;
+  private disposed = false;
+  readonly timers: GuestTimers;
+  lastError: AerostatError | undefined;
+
+  constructor(
+    /** Project-relative path, e.g. "my-project/ws-handler.js". */
+    readonly key: string,
+    readonly file: string,
+    /** Top-level project folder the module belongs to. */
+    readonly project: string,
+    private readonly deps: HandlerModuleDeps,
+  ) {
+    this.timers = new GuestTimers((id) => this.enqueue(EventKind.timer, PeerKind.none, "", "", "", id));
+  }
+
+  /** True once some version has loaded; events are then served. */
+  get ready(): boolean {
+    return this.current !== undefined;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves when no load is running. */
+  async settled(): Promise<void> {
+    await this.loadChain;
+  }
+
+  /** Nothing queued and nothing running. */
+  get idle(): boolean {
+    return this.queue.length === 0 && !this.draining;
+  }
+
+  /** The context now serving events; outboxes from any other are stale. */
+  get currentContext(): GuestContext | undefined {
+    return this.current;
+  }
+
+  /** Loads the file again; on failure the last good version keeps serving. Calls are serialised. */
+  reload(): Promise<LoadResult> {
+    const next = (this.loadChain ?? Promise.resolve()).then(() => this.load());
+    this.loadChain = next.catch(() => ({ ok: false }) as LoadResult);
+    return next;
+  }
+
+  enqueue(kind: EventKind, peerKind: string, peerId: string, where: string, payload: unknown, code: number): void {
+    if (this.disposed) return;
+    this.queue.push(kind, peerKind, peerId, where, payload, code);
+    this.scheduleDrain();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.timers.clearAll();
+    this.current?.dispose();
+    this.current = undefined;
+  }
+
+  private async load(): Promise<LoadResult> {
+    if (this.disposed) return { ok: false, error: this.closedError() };
+    const started = performance.now();
+    let source: string;
+    try {
+      source = await readFile(this.file, "utf8");
+    } catch (cause) {
+      const error = new AerostatError(
+        UserErrorCodes.HANDLER_NOT_FOUND,
+        `cannot read the handler file (${(cause as NodeJS.ErrnoException).code ?? cause}). Restore it or point the descriptor elsewhere.`,
+        { file: this.key },
+      );
+      this.lastError = error;
+      return { ok: false, error };
+    }
+    const isolate = this.deps.isolate;
+    try {
+      const loaded = await GuestContext.load(
+        isolate.get(),
+        this.key,
+        source,
+        this.deps.hostCallFor(this),
+        this.deps.limits,
+      );
+      if (this.disposed) {
+        loaded.context.dispose();
+        return { ok: false, error: this.closedError() };
+      }
+      this.swap(loaded.context);
+      this.isolateGeneration = isolate.generation;
+      if (loaded.outbox) this.deps.applyOutbox(this, loaded.outbox, loaded.context);
+      this.lastError = undefined;
+      this.scheduleDrain();
+      return { ok: true, ms: performance.now() - started };
+    } catch (cause) {
+      const error =
+        cause instanceof AerostatError
+          ? cause
+          : new AerostatError(UserErrorCodes.HANDLER_LOAD, String(cause), { file: this.key }, { cause });
+      this.lastError = error;
+      return { ok: false, error };
+    }
+  }
+
+  private closedError(): AerostatError {
+    return new AerostatError(UserErrorCodes.HANDLER_LOAD, "the handler was unloaded", { file: this.key });
+  }
+
+  private swap(next: GuestContext): void {
+    const previous = this.current;
+    this.current = next;
+    // Timers belong to the old code; its queued timer events go with it.
+    this.timers.clearAll();
+    this.queue.dropTimers();
+    // A context with a dispatch in flight is disposed when that dispatch returns.
+    if (previous && previous !== this.inFlight) previous.dispose();
+  }
+
+  private scheduleDrain(): void {
+    if (this.draining || !this.current || this.queue.length === 0) return;
+    this.draining = true;
+    // setImmediate lets events that arrive in the same tick join one batch.
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0 && this.current && !this.disposed) {
+        const ctx = this.current;
+        const batch = this.queue.take(MAX_BATCH);
+        this.inFlight = ctx;
+        try {
+          await this.runBatch(ctx, batch);
+        } finally {
+          this.inFlight = undefined;
+        }
+        if (ctx !== this.current) ctx.dispose();
+      }
+    } finally {
+      this.draining = false;
+    }
+    // Events queued while the last batch was finishing.
+    this.scheduleDrain();
+  }
+
+  private async runBatch(ctx: GuestContext, batch: unknown[]): Promise<void> {
+    let result: string;
+    let culprit = -1;
+    for (let i = 0; i < batch.length; i += EVENT_STRIDE) {
+      if (batch[i] === EventKind.timer) this.timers.delivered(batch[i + 5] as number);
+    }
+    try {
+      result = await ctx.dispatch(batch);
+    } catch (error) {
+      if (!this.deps.isolate.alive || this.isolateGeneration !== this.deps.isolate.generation) {
+        this.onIsolateLost(batch, error);
+        return;
+      }
+      if (!isTimeout(error)) throw error;
+      result = await ctx.recover().catch(() => "0|");
+      culprit = Number.parseInt(result, 10) || 0;
+    }
+    const bar = result.indexOf("|");
+    const done = Number.parseInt(result.slice(0, bar), 10) || 0;
+    const outbox = result.slice(bar + 1);
+    if (outbox) this.deps.applyOutbox(this, outbox, ctx);
+    if (culprit >= 0) {
+      this.onTimeout(batch, culprit);
+      this.queue.unshift(batch.slice((culprit + 1) * EVENT_STRIDE));
+    } else if (done * EVENT_STRIDE < batch.length) {
+      // The batch used its time slice; the rest go first next round.
+      this.queue.unshift(batch.slice(done * EVENT_STRIDE));
+    }
+  }
+
+  private onTimeout(batch: unknown[], index: number): void {
+    const at = index * EVENT_STRIDE;
+    const kind = batch[at] as EventKind;
+    const peerKind = batch[at + 1] as string;
+    const peerId = batch[at + 2] as string;
+    const where = batch[at + 3] as string;
+    const method = eventMethod(kind);
+    const text = `Error: ${method} ran past the CPU limit of ${this.deps.limits.cpuLimitMs} ms and was stopped`;
+    this.deps.log.error({ handler: this.key, method, peer: peerId || undefined }, text);
+    // The handler hears about it through onError, unless onError itself ran long.
+    if (kind !== EventKind.error && kind !== EventKind.timer && peerKind !== PeerKind.none) {
+      this.queue.unshift([EventKind.error, peerKind, peerId, where, text, 0]);
+    }
+  }
+
+  private onIsolateLost(batch: unknown[], error: unknown): void {
+    this.deps.log.error(
+      { handler: this.key, events: batch.length / EVENT_STRIDE, reason: String((error as Error)?.message ?? error) },
+      "the project's isolate was lost (memory limit?); reloading the handler",
+    );
+    this.current = undefined;
+    this.timers.clearAll();
+    void this.reload();
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /timed out/i.test(error.message);
+}
+
+function eventMethod(kind: EventKind): string {
+  switch (kind) {
+    case EventKind.open:
+      return "onOpen";
+    case EventKind.message:
+      return "onMessage";
+    case EventKind.error:
+      return "onError";
+    case EventKind.close:
+      return "onClose";
+    default:
+      return "a timer callback";
+  }
+}

@@ -1,0 +1,21 @@
+import { existsSync } from "node:fs";
+import express, { type Express } from "express";
+import { SERVICE_PREFIX } from "./routes.js";
+
+/**
+ * The plain-HTTP side: the project's static files at "/", and a clear answer
+ * for anyone who opens a service URL without a WebSocket handshake.
+ */
+export function createHttpApp(staticDir: string | undefined): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.get(`${SERVICE_PREFIX}*endpoint`, (_req, res) => {
+    res
+      .status(426)
+      .set("Upgrade", "websocket")
+      .type("text/plain")
+      .send("This is a WebSocket service URL. Connect with a WebSocket client, e.g. new WebSocket(url) in a browser.\n");
+  });
+  if (staticDir && existsSync(staticDir)) app.use(express.static(staticDir));
+  return app;
+}

@@ -1,0 +1,18 @@
+/** URL shapes the runtime serves. */
+export const SERVICE_PREFIX = "/websockets/v4/service/";
+
+/** The endpoint name in a service URL, or undefined when the path is not one. */
+export function endpointFromPath(pathname: string): string | undefined {
+  if (!pathname.startsWith(SERVICE_PREFIX)) return undefined;
+  const rest = pathname.slice(SERVICE_PREFIX.length).replace(/\/$/, "");
+  if (rest === "" || rest.includes("/")) return undefined;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+}
+
+export function serviceUrl(base: string, endpoint: string): string {
+  return `${base}${SERVICE_PREFIX}${encodeURIComponent(endpoint)}`;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// isolated-vm needs --no-node-snapshot on Node >= 20. Worker threads reject that
+// flag, so tests run in forked processes.
+export default defineConfig({
+  test: {
+    pool: "forks",
+    execArgv: ["--no-node-snapshot"],
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});

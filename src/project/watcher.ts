@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import { isIgnoredDir } from "./scanner.js";
@@ -8,15 +9,22 @@ export interface ChangeBatch {
   readonly removed: ReadonlySet<string>;
 }
 
+/** chokidar drops a second "change" for one file within this window; we look again after it. */
+const RECHECK_MS = 120;
+
 /**
  * Watches the project and reports bursts of file events (save-all, git
  * checkout) as one batch, once the burst has been quiet for `debounceMs`.
+ * Files in a batch are looked at again shortly after, so a save that follows
+ * the previous one within chokidar's change throttle is not lost.
  */
 export class ProjectWatcher {
   private readonly watcher: FSWatcher;
   private changed = new Set<string>();
   private removed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   readonly ready: Promise<void>;
 
   constructor(
@@ -50,11 +58,32 @@ export class ProjectWatcher {
     const batch = { changed: this.changed, removed: this.removed };
     this.changed = new Set();
     this.removed = new Set();
+    void this.scheduleRecheck(batch.changed);
     this.onBatch(batch);
   }
 
+  private async scheduleRecheck(files: ReadonlySet<string>): Promise<void> {
+    const seen = new Map<string, number>();
+    for (const f of files) seen.set(f, await mtime(f));
+    this.recheckTimer = setTimeout(async () => {
+      for (const [f, before] of seen) {
+        if (!this.closed && (await mtime(f)) !== before && !this.removed.has(f)) this.note(f, false);
+      }
+    }, RECHECK_MS);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.recheckTimer);
     await this.watcher.close();
+  }
+}
+
+async function mtime(file: string): Promise<number> {
+  try {
+    return (await stat(file)).mtimeMs;
+  } catch {
+    return -1;
   }
 }

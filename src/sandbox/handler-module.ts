@@ -198,8 +198,8 @@ export class HandlerModule {
     const outbox = result.slice(bar + 1);
     if (outbox) this.deps.applyOutbox(this, outbox, ctx);
     if (culprit >= 0) {
-      this.onTimeout(batch, culprit);
       this.queue.unshift(batch.slice((culprit + 1) * EVENT_STRIDE));
+      this.onTimeout(batch, culprit);
     } else if (done * EVENT_STRIDE < batch.length) {
       // The batch used its time slice; the rest go first next round.
       this.queue.unshift(batch.slice(done * EVENT_STRIDE));
@@ -215,7 +215,8 @@ export class HandlerModule {
     const method = eventMethod(kind);
     const text = `Error: ${method} ran past the CPU limit of ${this.deps.limits.cpuLimitMs} ms and was stopped`;
     this.deps.log.error({ handler: this.key, method, peer: peerId || undefined }, text);
-    // The handler hears about it through onError, unless onError itself ran long.
+    // The handler hears about it through onError, before the events that were
+    // waiting behind it, unless onError itself ran long.
     if (kind !== EventKind.error && kind !== EventKind.timer && peerKind !== PeerKind.none) {
       this.queue.unshift([EventKind.error, peerKind, peerId, where, text, 0]);
     }

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { RuntimeModuleExports } from "../../src/bridge/protocol.js";
+import { TestClient } from "../helpers/client.js";
+import { descriptor } from "../helpers/project.js";
+import { startProject } from "../helpers/runtime.js";
+
+describe("net/v4/websockets", () => {
+  it("exports exactly the names the boundary declares for ES-module imports", async () => {
+    const { url } = await startProject({
+      "p/h.js": `exports.onMessage = () => JSON.stringify(Object.keys(require("net/v4/websockets")).sort());`,
+      "p/h.websocket": descriptor("h", "p/h"),
+    });
+    const names = JSON.parse(String(await (await TestClient.connect(url("h"))).ask("x")));
+    expect(names).toEqual([...RuntimeModuleExports["net/v4/websockets"]].sort());
+  });
+
+  it("returns null/false outside any event, as Dirigible does", async () => {
+    const { url } = await startProject({
+      "p/h.js": `
+        const ws = require("net/v4/websockets");
+        let seen = "";
+        setTimeout(() => { seen = [ws.getMethod(), ws.getMessage(), ws.isOnMessage()].join(","); }, 1);
+        exports.onMessage = () => seen;`,
+      "p/h.websocket": descriptor("h", "p/h"),
+    });
+    const c = await TestClient.connect(url("h"));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await c.ask("x")).toBe(",,false");
+  });
+});

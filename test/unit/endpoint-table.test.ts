@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import type { Descriptor } from "../../src/config/descriptor.js";
+import { buildEndpointTable } from "../../src/project/endpoint-table.js";
+
+const d = (file: string, endpoint: string): Descriptor => ({
+  file,
+  endpoint,
+  handler: "h",
+  description: "",
+  engine: "javascript",
+});
+
+describe("buildEndpointTable", () => {
+  it("gives a contested endpoint to the first descriptor by path, whatever the input order", () => {
+    const a = d("a/x.websocket", "same");
+    const b = d("b/x.websocket", "same");
+    const c = d("c.websocket", "other");
+    for (const order of [[a, b, c], [c, b, a], [b, c, a]]) {
+      const table = buildEndpointTable(order);
+      expect(table.endpoints.get("same")).toBe(a);
+      expect(table.endpoints.get("other")).toBe(c);
+      expect(table.conflicts).toEqual([{ endpoint: "same", winner: "a/x.websocket", losers: ["b/x.websocket"] }]);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -12,7 +13,7 @@ import { acceptSession } from "./endpoints/accept-session.js";
 import { ClientRegistry, type ClientInfo } from "./endpoints/clients.js";
 import { CloseCodes, MountTable } from "./endpoints/mounts.js";
 import { SessionRegistry } from "./endpoints/sessions.js";
-import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
+import { AerostatError, SystemErrorCodes, UserErrorCodes } from "./errors/codes.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { buildEndpointTable } from "./project/endpoint-table.js";
 import { DescriptorSet } from "./project/descriptor-set.js";
@@ -206,6 +207,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private async load(): Promise<void> {
     const root = this.options.projectRoot;
+    const isDir = await stat(root).then((s) => s.isDirectory(), () => false);
+    if (!isDir) {
+      throw new AerostatError(
+        UserErrorCodes.OPTION_INVALID,
+        `project folder ${root} does not exist or is not a folder; create it or pass another path`,
+        { file: root, field: "projectRoot" },
+      );
+    }
     for (const file of await findDescriptors(root)) {
       const result = await this.descriptors.load(file);
       if (!result.ok) this.onProblem(result.error);
@@ -262,7 +271,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private onModuleLoaded(module: HandlerModule, result: LoadResult): void {
     if (result.ok) {
-      this.log.info({ handler: module.key, ms: Math.round(result.ms * 10) / 10 }, `loaded ${module.key}`);
+      const ms = Math.round(result.ms * 10) / 10;
+      const verb = module.loads > 1 ? "reloaded" : "loaded";
+      this.log.info({ handler: module.key, ms }, `${verb} ${module.key} in ${ms} ms`);
       this.emit("reload", { file: module.key, kind: "handler", ok: true, ms: result.ms });
     } else {
       this.onProblem(result.error, "handler");

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --no-node-snapshot
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { serve } from "./serve.js";
 
 function integer(name: string, min: number, max: number) {
@@ -23,6 +23,7 @@ program
   .option("--cpu-limit <ms>", "CPU time a handler may spend on one event", integer("--cpu-limit", 1, 60_000), 1000)
   .option("--memory-limit <mb>", "heap limit of each project isolate", integer("--memory-limit", 16, 16_384), 128)
   .option("--no-watch", "do not reload when files change")
+  .addOption(new Option("--log-format <format>", "log lines for people or for machines").choices(["pretty", "json"]).default("pretty"))
   .action(serve);
 
 await program.parseAsync();

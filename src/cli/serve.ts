@@ -1,5 +1,6 @@
 import { createRuntime } from "../runtime.js";
 import { AerostatError } from "../errors/codes.js";
+import { createLogger, type LogFormat } from "../log/logger.js";
 
 export interface ServeFlags {
   port: number;
@@ -7,6 +8,7 @@ export interface ServeFlags {
   cpuLimit: number;
   memoryLimit: number;
   watch: boolean;
+  logFormat: LogFormat;
 }
 
 /** `aerostat serve <projectRoot>`: start, print the endpoint URLs, stop cleanly on SIGINT/SIGTERM. */
@@ -20,6 +22,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       cpuLimitMs: flags.cpuLimit,
       memoryLimitMb: flags.memoryLimit,
       watch: flags.watch,
+      logger: createLogger(flags.logFormat),
     });
     await runtime.listen();
   } catch (error) {

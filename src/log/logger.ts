@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import pretty from "pino-pretty";
 
 /** The logging surface aerostat uses; a pino logger fits it. */
 export interface Logger {
@@ -9,11 +10,20 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: string = process.env.AEROSTAT_LOG_LEVEL ?? "info"): Logger {
-  return pino({ name: "aerostat", level });
-}
+export type LogFormat = "pretty" | "json";
 
-/** A logger that drops everything; for embedding where logs are unwanted. */
-export function silentLogger(): Logger {
-  return pino({ level: "silent" });
+/**
+ * pino to stdout: JSON lines, or readable lines for a terminal. The level comes
+ * from AEROSTAT_LOG_LEVEL (default "info").
+ */
+export function createLogger(format: LogFormat = "json", level = process.env.AEROSTAT_LOG_LEVEL ?? "info"): Logger {
+  if (format === "json") return pino({ name: "aerostat", level });
+  const stream = pretty({
+    colorize: process.stdout.isTTY === true,
+    sync: true,
+    translateTime: "HH:MM:ss.l",
+    ignore: "pid,hostname,name",
+    singleLine: true,
+  });
+  return pino({ name: "aerostat", level }, stream);
 }

@@ -35,6 +35,8 @@ export class HandlerModule {
   private disposed = false;
   readonly timers: GuestTimers;
   lastError: AerostatError | undefined;
+  /** Successful loads so far; more than one means it was reloaded. */
+  loads = 0;
 
   constructor(
     /** Project-relative path, e.g. "my-project/ws-handler.js". */
@@ -123,6 +125,7 @@ export class HandlerModule {
       this.isolateGeneration = isolate.generation;
       if (loaded.outbox) this.deps.applyOutbox(this, loaded.outbox, loaded.context);
       this.lastError = undefined;
+      this.loads++;
       this.scheduleDrain();
       return { ok: true, ms: performance.now() - started };
     } catch (cause) {

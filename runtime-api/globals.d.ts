@@ -1,0 +1,36 @@
+/**
+ * Globals every aerostat handler context has. There is no `process`, no
+ * `Buffer` and no host `require`: only the runtime modules can be required.
+ */
+
+/** Loads a runtime module such as "net/v4/websockets". @example const websockets = require("net/v4/websockets"); */
+declare function require(name: "net/v4/websockets"): typeof import("net/v4/websockets");
+
+/** CommonJS exports of the handler module. @example exports.onMessage = (m) => "echo: " + m; */
+declare var exports: {
+  onOpen?: AerostatHandler.OnOpen;
+  onMessage?: AerostatHandler.OnMessage;
+  onError?: AerostatHandler.OnError;
+  onClose?: AerostatHandler.OnClose;
+  [name: string]: unknown;
+};
+/** CommonJS module object. @example module.exports = { onMessage: (m) => m }; */
+declare var module: { exports: typeof exports };
+
+/** Output goes to the server log, tagged with the handler. @example console.log("opened", connection.id); */
+declare var console: {
+  log(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
+};
+
+/** Runs `fn` once after `ms`. Bounded per module; cleared when the module reloads. @example setTimeout(() => connection.send("later"), 1000); */
+declare function setTimeout<A extends unknown[]>(fn: (...args: A) => void, ms?: number, ...args: A): number;
+/** Runs `fn` every `ms`. @example const id = setInterval(() => connection.send("tick"), 1000); */
+declare function setInterval<A extends unknown[]>(fn: (...args: A) => void, ms?: number, ...args: A): number;
+/** Cancels a timeout. @example clearTimeout(id); */
+declare function clearTimeout(id: number | undefined): void;
+/** Cancels an interval. @example clearInterval(id); */
+declare function clearInterval(id: number | undefined): void;

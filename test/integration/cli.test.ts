@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { TestClient } from "../helpers/client.js";
+
+const repo = path.resolve(import.meta.dirname, "../..");
+const cli = path.join(repo, "dist/cli/main.js");
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill("SIGKILL");
+});
+
+function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--no-node-snapshot", cli, ...args], { cwd: repo });
+  children.push(child);
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = output().match(pattern);
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("aerostat serve (the built CLI)", () => {
+  it("serves sample-project: prints the endpoint URLs, echoes, serves the page, and exits 0 on SIGTERM", async () => {
+    const { child, output, exited } = run(["serve", "sample-project", "--port", "0"]);
+    const [, echoUrl] = await waitForOutput(output, /echo\s+(ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/echo)/);
+    expect(output()).toMatch(/my-endpoint\s+ws:\/\/.*\/websockets\/v4\/service\/my-endpoint/);
+    const c = await TestClient.connect(echoUrl!);
+    await c.received(1);
+    expect(await c.ask("hello")).toBe("echo: hello");
+    const page = await fetch(echoUrl!.replace(/^ws/, "http").replace(/\/websockets.*$/, "/"));
+    expect(await page.text()).toContain("/websockets/v4/service/");
+    child.kill("SIGTERM");
+    expect((await c.closed).code).toBe(1001);
+    expect(await exited).toBe(0);
+  });
+
+  it("refuses a project folder that does not exist, with exit code 1", async () => {
+    const { output, exited } = run(["serve", "no-such-folder", "--port", "0"]);
+    expect(await exited).toBe(1);
+    expect(output()).toMatch(/aerostat: .*no-such-folder does not exist or is not a folder/);
+  });
+
+  it("rejects a bad --port with a message naming the option", async () => {
+    const { output, exited } = run(["serve", "sample-project", "--port", "70000"]);
+    expect(await exited).not.toBe(0);
+    expect(output()).toContain("--port must be a whole number from 0 to 65535");
+  });
+});

@@ -1,0 +1,37 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createRuntime } from "../../src/index.js";
+import { TestClient } from "../helpers/client.js";
+import { LogCapture } from "../helpers/runtime.js";
+
+const sample = path.resolve(import.meta.dirname, "../../sample-project");
+
+describe("sample-project", () => {
+  it("serves echo, a chat where two clients see each other, and the reference endpoint", async () => {
+    const logs = new LogCapture();
+    const runtime = createRuntime({ projectRoot: sample, port: 0, watch: false, logger: logs.logger });
+    await runtime.listen();
+    try {
+      expect(runtime.endpoints().map((e) => e.endpoint)).toEqual(["chat", "echo", "my-endpoint"]);
+
+      const echo = await TestClient.connect(runtime.serviceUrl("echo"));
+      expect(String((await echo.received(1))[0])).toMatch(/^connected to echo as s\d+$/);
+      expect(await echo.ask("hi")).toBe("echo: hi");
+
+      const alice = await TestClient.connect(runtime.serviceUrl("chat"));
+      const bob = await TestClient.connect(runtime.serviceUrl("chat"));
+      await alice.received(1); // "* <bob> joined (2 here)"
+      expect(String(alice.messages[0])).toMatch(/^\* s\d+ joined \(2 here\)$/);
+      bob.send("hello alice");
+      expect(String((await alice.received(2))[1])).toMatch(/^s\d+: hello alice$/);
+      alice.send("hi bob");
+      expect(String((await bob.received(1))[0])).toMatch(/^s\d+: hi bob$/);
+
+      const seed = await TestClient.connect(runtime.serviceUrl("my-endpoint"));
+      seed.send("hello");
+      await logs.waitFor((l) => l.msg === "Message received: hello");
+    } finally {
+      await runtime.close();
+    }
+  });
+});

@@ -192,14 +192,26 @@ export class HandlerModule {
         this.onIsolateLost(batch, error);
         return;
       }
-      if (!isTimeout(error)) throw error;
+      if (!isTimeout(error)) {
+        this.deps.log.error(
+          { handler: this.key, events: batch.length / EVENT_STRIDE, reason: String((error as Error)?.message ?? error) },
+          "a dispatch into the sandbox failed; its events were dropped",
+        );
+        return;
+      }
       result = await ctx.recover().catch(() => "0|");
       culprit = Number.parseInt(result, 10) || 0;
     }
     const bar = result.indexOf("|");
     const done = Number.parseInt(result.slice(0, bar), 10) || 0;
     const outbox = result.slice(bar + 1);
-    if (outbox) this.deps.applyOutbox(this, outbox, ctx);
+    if (outbox) {
+      try {
+        this.deps.applyOutbox(this, outbox, ctx);
+      } catch (error) {
+        this.deps.log.error({ handler: this.key, err: error }, "applying the handler's outgoing operations failed");
+      }
+    }
     if (culprit >= 0) {
       this.queue.unshift(batch.slice((culprit + 1) * EVENT_STRIDE));
       this.onTimeout(batch, culprit);

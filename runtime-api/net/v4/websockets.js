@@ -32,22 +32,23 @@
     else kernel.emit(OUT.sendBinary, id, kernel.encodeBinary(message));
   }
 
+  // A connection object: the given fields plus send and close, addressed by id.
+  function peer(fields) {
+    const id = fields.id;
+    fields.send = function send(message) {
+      sendTo(id, message);
+    };
+    fields.close = function close(code, reason) {
+      kernel.emit(OUT.close, id, checkCode(code), checkReason(reason));
+    };
+    return freeze(fields);
+  }
+
   // ---- browser sessions (incoming connections) -------------------------------
   const sessions = new Map();
   function sessionObject(id, endpoint) {
     let s = sessions.get(id);
-    if (s) return s;
-    s = freeze({
-      id,
-      endpoint,
-      send(message) {
-        sendTo(id, message);
-      },
-      close(code, reason) {
-        kernel.emit(OUT.close, id, checkCode(code), checkReason(reason));
-      },
-    });
-    sessions.set(id, s);
+    if (!s) sessions.set(id, (s = peer({ id, endpoint })));
     return s;
   }
 
@@ -57,19 +58,7 @@
     if (meta === null || typeof meta !== "object") return null;
     const id = StringCtor(meta.id);
     let c = clients.get(id);
-    if (c) return c;
-    c = freeze({
-      id,
-      uri: StringCtor(meta.uri),
-      handler: StringCtor(meta.handler),
-      send(message) {
-        sendTo(id, message);
-      },
-      close(code, reason) {
-        kernel.emit(OUT.close, id, checkCode(code), checkReason(reason));
-      },
-    });
-    clients.set(id, c);
+    if (!c) clients.set(id, (c = peer({ id, uri: StringCtor(meta.uri), handler: StringCtor(meta.handler) })));
     return c;
   }
 

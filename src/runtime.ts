@@ -9,7 +9,9 @@ import { createHostCall } from "./bridge/host-ops.js";
 import { applyOutbox } from "./bridge/outbox.js";
 import type { BridgeServices, HandlerFault } from "./bridge/services.js";
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from "./config/options.js";
+import type { EndpointLimits } from "./config/descriptor.js";
 import { acceptSession } from "./endpoints/accept-session.js";
+import { Liveness } from "./endpoints/liveness.js";
 import { ClientRegistry, type ClientInfo } from "./endpoints/clients.js";
 import { CloseCodes, MountTable } from "./endpoints/mounts.js";
 import { SessionRegistry } from "./endpoints/sessions.js";
@@ -47,6 +49,15 @@ export interface EndpointInfo {
   readonly problem?: string;
 }
 
+export interface HandlerStats {
+  readonly handler: string;
+  readonly project: string;
+  readonly queued: number;
+  readonly ready: boolean;
+  readonly loads: number;
+  readonly error?: string;
+}
+
 export interface RuntimeEvents {
   /** A descriptor or handler was loaded again after a change. */
   reload: [ReloadEvent];
@@ -67,12 +78,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly server: Server;
   readonly log: Logger;
   private readonly ownsServer: boolean;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  /** One WebSocket server per distinct maxPayload among the endpoints. */
+  private readonly wssByPayload = new Map<number, WebSocketServer>();
   private readonly sessions = new SessionRegistry();
   private readonly clients = new ClientRegistry();
   private readonly descriptors: DescriptorSet;
   private readonly registry: HandlerRegistry;
   private readonly mounts: MountTable;
+  private readonly liveness: Liveness;
   private watcher: ProjectWatcher | undefined;
   private started: Promise<void> | undefined;
   private accepting = true;
@@ -93,6 +106,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.descriptors = new DescriptorSet(options.projectRoot);
 
     const services: BridgeServices = {
+      maxBufferedBytes: options.maxBufferedBytes,
       sessions: this.sessions,
       clients: this.clients,
       log: this.log,
@@ -106,6 +120,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         maxOutboxEntries: options.maxOutboxEntries,
       },
       memoryLimitMb: options.memoryLimitMb,
+      maxQueuedEvents: options.maxQueuedEvents,
       log: this.log,
       hostCallFor: (m) => createHostCall(m, services),
       applyOutbox: (m, text, isCurrent) => applyOutbox(services, m, text, isCurrent),
@@ -114,15 +129,21 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.mounts = new MountTable(options.projectRoot, this.registry, this.sessions, this.log, (e) =>
       this.onProblem(e),
     );
+    this.liveness = new Liveness(
+      this.sessions,
+      (endpoint) => this.mounts.get(endpoint)?.descriptor.limits,
+      () => tightestLiveness(this.mounts.list().map((m) => m.descriptor.limits)),
+    );
     this.server.on(
       "upgrade",
       createUpgradeHandler({
-        wss: this.wss,
+        serverFor: (maxPayload) => this.serverFor(maxPayload),
+        sessionCount: (endpoint) => this.sessions.countFor(endpoint),
         ownsServer: this.ownsServer,
         accepting: () => this.accepting,
         lookup: (endpoint) => this.mounts.get(endpoint),
         mountedNames: () => this.mounts.list().map((m) => m.endpoint),
-        accept: (ws, mount) => acceptSession(ws, mount.endpoint, mount.module!, this.sessions),
+        accept: (ws, mount) => this.liveness.track(acceptSession(ws, mount.endpoint, mount.module!, this.sessions)),
       }),
     );
   }
@@ -169,8 +190,20 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       handler: m.module?.key ?? m.descriptor.handler,
       descriptor: m.descriptor.file,
       description: m.descriptor.description,
-      sessions: this.sessions.forEndpoint(m.endpoint).length,
+      sessions: this.sessions.countFor(m.endpoint),
       ...(m.problem || m.module?.lastError ? { problem: String(m.problem ?? m.module?.lastError) } : {}),
+    }));
+  }
+
+  /** Per handler module: events waiting, whether some version serves, loads so far, the last load error. */
+  handlerStats(): HandlerStats[] {
+    return this.registry.all().map((m) => ({
+      handler: m.key,
+      project: m.project,
+      queued: m.queued,
+      ready: m.ready,
+      loads: m.loads,
+      ...(m.lastError ? { error: m.lastError.toString() } : {}),
     }));
   }
 
@@ -188,6 +221,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.accepting = false;
     await this.started?.catch(() => undefined);
     await this.watcher?.close();
+    this.liveness.stop();
     for (const s of this.sessions.all()) s.socket.close(CloseCodes.goingAway, "server shutting down");
     const deadline = Date.now() + graceMs;
     while ((this.sessions.size > 0 || !this.registry.idle) && Date.now() < deadline) {
@@ -196,11 +230,20 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     for (const s of this.sessions.all()) s.socket.terminate();
     this.clients.closeAll();
     this.registry.disposeAll();
-    this.wss.close();
+    for (const wss of this.wssByPayload.values()) wss.close();
     if (this.ownsServer && this.server.listening) {
       this.server.closeAllConnections();
       await new Promise<void>((resolve) => this.server.close(() => resolve()));
     }
+  }
+
+  private serverFor(maxPayload: number): WebSocketServer {
+    let wss = this.wssByPayload.get(maxPayload);
+    if (!wss) {
+      wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false });
+      this.wssByPayload.set(maxPayload, wss);
+    }
+    return wss;
   }
 
   // ---- loading and reloading ----------------------------------------------
@@ -309,6 +352,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const client = this.clients.create(module.project, uri, handler, engine, this.registry.ensure(target));
     return ClientRegistry.info(client);
   }
+}
+
+function tightestLiveness(limits: EndpointLimits[]): number {
+  const values = limits.flatMap((l) => [l.heartbeatMs, l.idleTimeoutMs]).filter((v) => v > 0);
+  return values.length ? Math.min(...values) : 4000;
 }
 
 /** Creates a runtime for a project folder. See RuntimeOptions. */

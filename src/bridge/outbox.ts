@@ -1,6 +1,7 @@
 import { OutboxOp } from "./protocol.js";
 import type { BridgeServices } from "./services.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
+import { sendToSession } from "../endpoints/session-send.js";
 import { formatLocation, locateInStack } from "../errors/user-location.js";
 
 const LOG_LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
@@ -69,7 +70,7 @@ export function applyOutbox(
 function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): void {
   const session = services.sessions.get(id);
   if (session && session.project === module.project) {
-    if (session.socket.readyState === session.socket.OPEN) session.socket.send(frame);
+    sendToSession(session, frame, services.maxBufferedBytes);
     return;
   }
   const client = services.clients.get(module.project, id);
@@ -97,6 +98,6 @@ function broadcast(services: BridgeServices, module: HandlerModule, text: string
     except = new Set();
   }
   for (const s of services.sessions.list(module.project, endpoint === "" ? undefined : endpoint)) {
-    if (!except.has(s.id) && s.socket.readyState === s.socket.OPEN) s.socket.send(text);
+    if (!except.has(s.id)) sendToSession(s, text, services.maxBufferedBytes);
   }
 }

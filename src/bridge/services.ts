@@ -15,6 +15,8 @@ export interface HandlerFault {
 
 /** What the host side of the boundary acts on. The runtime provides it. */
 export interface BridgeServices {
+  /** A session with more than this many bytes waiting to be sent is closed (1013). */
+  readonly maxBufferedBytes: number;
   readonly sessions: SessionRegistry;
   readonly clients: ClientRegistry;
   readonly log: Logger;

@@ -12,7 +12,34 @@ export interface Descriptor {
   readonly handler: string;
   readonly description: string;
   readonly engine: "javascript";
+  readonly limits: EndpointLimits;
 }
+
+/** Per-endpoint protections against clients; each has a safe default. */
+export interface EndpointLimits {
+  /** Largest frame accepted, in bytes; a larger one closes the session with 1009. */
+  readonly maxPayload: number;
+  /** Open sessions at most; further handshakes get HTTP 503. */
+  readonly maxSessions: number;
+  /**
+   * Origins allowed to connect, e.g. "https://app.example.com"; "*" allows any.
+   * Requests without an Origin header (non-browser clients) and same-origin
+   * requests are always allowed. Others get HTTP 403.
+   */
+  readonly allowedOrigins: readonly string[];
+  /** Close a session that sent nothing for this long (ms); 0 turns it off. */
+  readonly idleTimeoutMs: number;
+  /** Ping every this many ms; a peer that has not answered the last ping is terminated. 0 turns it off. */
+  readonly heartbeatMs: number;
+}
+
+export const DEFAULT_LIMITS: EndpointLimits = {
+  maxPayload: 1024 * 1024,
+  maxSessions: 1000,
+  allowedOrigins: [],
+  idleTimeoutMs: 0,
+  heartbeatMs: 30_000,
+};
 
 export const ENDPOINT_PATTERN = /^[A-Za-z0-9._-]+$/;
 
@@ -29,6 +56,36 @@ const descriptorSchema = z.object({
     .regex(ENDPOINT_PATTERN, { error: "may contain only letters, digits, '.', '_' and '-'" }),
   description: z.string({ error: "must be a string" }).optional(),
   engine: z.literal("javascript", { error: 'must be "javascript" (the only engine)' }).optional(),
+  maxPayload: z
+    .number({ error: "must be a number of bytes" })
+    .int({ error: "must be a whole number of bytes" })
+    .min(1, { error: "must be at least 1" })
+    .max(64 * 1024 * 1024, { error: "must be at most 67108864 (64 MiB)" })
+    .optional(),
+  maxSessions: z
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(1_000_000, { error: "must be at most 1000000" })
+    .optional(),
+  allowedOrigins: z
+    .array(
+      z.string().refine((o) => o === "*" || /^https?:\/\/[^/\s]+$/.test(o), {
+        error: 'must hold "*" or origins like "https://app.example.com" (scheme and host, no path)',
+      }),
+      { error: 'must be a list such as ["https://app.example.com"]' },
+    )
+    .optional(),
+  idleTimeoutMs: z
+    .number({ error: "must be a number of ms" })
+    .int({ error: "must be a whole number of ms" })
+    .min(0, { error: "must be 0 (off) or more" })
+    .optional(),
+  heartbeatMs: z
+    .number({ error: "must be a number of ms" })
+    .int({ error: "must be a whole number of ms" })
+    .refine((v) => v === 0 || v >= 100, { error: "must be 0 (off) or at least 100" })
+    .optional(),
 });
 
 /** Parses and validates one descriptor file's text. Throws AerostatError naming file, line and field. */
@@ -71,6 +128,13 @@ export function parseDescriptor(file: string, text: string): Descriptor {
     handler: d.handler,
     description: d.description ?? "",
     engine: "javascript",
+    limits: {
+      maxPayload: d.maxPayload ?? DEFAULT_LIMITS.maxPayload,
+      maxSessions: d.maxSessions ?? DEFAULT_LIMITS.maxSessions,
+      allowedOrigins: d.allowedOrigins ?? DEFAULT_LIMITS.allowedOrigins,
+      idleTimeoutMs: d.idleTimeoutMs ?? DEFAULT_LIMITS.idleTimeoutMs,
+      heartbeatMs: d.heartbeatMs ?? DEFAULT_LIMITS.heartbeatMs,
+    },
   };
 }
 

@@ -22,6 +22,10 @@ export interface RuntimeOptions {
   maxTimers?: number;
   /** Outgoing operations (sends, closes, logs) one event may produce. Default 10000. */
   maxOutboxEntries?: number;
+  /** Events queued per handler module before the sockets feeding it are paused. Default 1024. */
+  maxQueuedEvents?: number;
+  /** Bytes a session may have waiting to be sent before it is closed with 1013. Default 4 MiB. */
+  maxBufferedBytes?: number;
   /** Watch the project and reload on change. Default true. */
   watch?: boolean;
   /** Coalescing window for file events, in ms. Default 75. */
@@ -41,6 +45,8 @@ const schema = z.object({
   memoryLimitMb: z.number().int().min(16).max(16_384).default(128),
   maxTimers: z.number().int().min(0).max(1_000_000).default(1000),
   maxOutboxEntries: z.number().int().min(1).max(10_000_000).default(10_000),
+  maxQueuedEvents: z.number().int().min(2).max(10_000_000).default(1024),
+  maxBufferedBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   watch: z.boolean().default(true),
   reloadDebounceMs: z.number().int().min(0).max(10_000).default(75),
   staticDir: z.union([z.string(), z.literal(false)]).optional(),

@@ -12,8 +12,14 @@ export function acceptSession(
   sessions: SessionRegistry,
 ): Session {
   const session = sessions.add(endpoint, module.project, module.key, socket);
-  const event = (kind: EventKind, payload: unknown, code = 0) =>
-    module.enqueue(kind, PeerKind.session, session.id, endpoint, payload, code);
+  const resume = () => socket.resume();
+  const event = (kind: EventKind, payload: unknown, code = 0) => {
+    // Backpressure: a handler that falls behind stops the socket reads that feed it.
+    if (module.enqueue(kind, PeerKind.session, session.id, endpoint, payload, code) && !socket.isPaused) {
+      socket.pause();
+      module.holdBack(resume);
+    }
+  };
   event(EventKind.open, "");
   socket.on("message", (data, isBinary) => event(EventKind.message, toPayload(data, isBinary)));
   socket.on("error", (error) => event(EventKind.error, `Error: ${error.message}`));

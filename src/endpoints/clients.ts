@@ -43,8 +43,13 @@ export class ClientRegistry {
     const socket = new WebSocket(uri, { handshakeTimeout: 10_000 });
     const client: ClientState = { id: `c${++this.seq}`, uri, handler, engine, project, socket, pending: [] };
     this.byId.set(client.id, client);
-    const peer = (kind: EventKind, payload: unknown, code = 0) =>
-      module.enqueue(kind, PeerKind.client, client.id, uri, payload, code);
+    const resume = () => socket.resume();
+    const peer = (kind: EventKind, payload: unknown, code = 0) => {
+      if (module.enqueue(kind, PeerKind.client, client.id, uri, payload, code) && !socket.isPaused) {
+        socket.pause();
+        module.holdBack(resume);
+      }
+    };
     socket.on("open", () => {
       for (const frame of client.pending.splice(0)) socket.send(frame);
       peer(EventKind.open, "");

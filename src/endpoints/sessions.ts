@@ -20,16 +20,27 @@ export interface SessionInfo {
 /** All open sessions, by id. Scripts only ever see the sessions of their own project. */
 export class SessionRegistry {
   private readonly byId = new Map<string, Session>();
+  private readonly perEndpoint = new Map<string, number>();
   private seq = 0;
 
   add(endpoint: string, project: string, handlerKey: string, socket: WebSocket): Session {
     const session: Session = { id: `s${++this.seq}`, endpoint, project, handlerKey, socket };
     this.byId.set(session.id, session);
+    this.perEndpoint.set(endpoint, this.countFor(endpoint) + 1);
     return session;
   }
 
   remove(id: string): void {
+    const s = this.byId.get(id);
+    if (!s) return;
     this.byId.delete(id);
+    const left = this.countFor(s.endpoint) - 1;
+    if (left > 0) this.perEndpoint.set(s.endpoint, left);
+    else this.perEndpoint.delete(s.endpoint);
+  }
+
+  countFor(endpoint: string): number {
+    return this.perEndpoint.get(endpoint) ?? 0;
   }
 
   get(id: string): Session | undefined {
@@ -50,6 +61,7 @@ export class SessionRegistry {
   }
 
   forEndpoint(endpoint: string): Session[] {
+    if (this.countFor(endpoint) === 0) return [];
     return [...this.byId.values()].filter((s) => s.endpoint === endpoint);
   }
 

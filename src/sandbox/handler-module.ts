@@ -15,6 +15,8 @@ export type LoadResult = { ok: true; ms: number } | { ok: false; error: Aerostat
 export interface HandlerModuleDeps {
   readonly isolate: ProjectIsolate;
   readonly limits: ContextLimits;
+  /** Queued events above which senders are paused; they resume below half of it. */
+  readonly maxQueuedEvents: number;
   readonly log: Logger;
   hostCallFor(module: HandlerModule): HostCall;
   applyOutbox(module: HandlerModule, text: string, from: GuestContext): void;
@@ -30,6 +32,7 @@ export class HandlerModule {
   private readonly queue = new EventQueue();
   private draining = false;
   private inFlight: GuestContext | undefined;
+  private readonly heldBack = new Set<() => void>();
   private loadChain: Promise<LoadResult> | undefined;
   private isolateGeneration = 0;
   private disposed = false;
@@ -80,14 +83,33 @@ export class HandlerModule {
     return next;
   }
 
-  enqueue(kind: EventKind, peerKind: string, peerId: string, where: string, payload: unknown, code: number): void {
-    if (this.disposed) return;
+  /**
+   * Queues an event. Returns true when the queue is over its high-water mark:
+   * the caller should stop reading from its source and pass a resume function
+   * to holdBack().
+   */
+  enqueue(kind: EventKind, peerKind: string, peerId: string, where: string, payload: unknown, code: number): boolean {
+    if (this.disposed) return false;
     this.queue.push(kind, peerKind, peerId, where, payload, code);
     this.scheduleDrain();
+    return this.queue.length >= this.deps.maxQueuedEvents;
+  }
+
+  /** Calls `resume` once the queue has drained below half its high-water mark. */
+  holdBack(resume: () => void): void {
+    this.heldBack.add(resume);
+  }
+
+  private releaseHeldBack(): void {
+    if (this.heldBack.size === 0 || this.queue.length > this.deps.maxQueuedEvents / 2) return;
+    const waiting = [...this.heldBack];
+    this.heldBack.clear();
+    for (const resume of waiting) resume();
   }
 
   dispose(): void {
     this.disposed = true;
+    this.heldBack.clear();
     this.timers.clearAll();
     this.current?.dispose();
     this.current = undefined;
@@ -171,6 +193,7 @@ export class HandlerModule {
           this.inFlight = undefined;
         }
         if (ctx !== this.current) ctx.dispose();
+        this.releaseHeldBack();
       }
     } finally {
       this.draining = false;

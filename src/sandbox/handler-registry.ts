@@ -6,6 +6,7 @@ import { ProjectIsolate } from "./project-isolate.js";
 
 export interface RegistryDeps {
   readonly limits: ContextLimits;
+  readonly maxQueuedEvents: number;
   readonly memoryLimitMb: number;
   readonly log: Logger;
   hostCallFor(module: HandlerModule): HostCall;
@@ -29,6 +30,7 @@ export class HandlerRegistry {
     const module: HandlerModule = new HandlerModule(handler.key, handler.file, handler.project, {
       isolate,
       limits: this.deps.limits,
+      maxQueuedEvents: this.deps.maxQueuedEvents,
       log: this.deps.log,
       hostCallFor: (m) => this.deps.hostCallFor(m),
       applyOutbox: (m, text, from) => this.deps.applyOutbox(m, text, from === m.currentContext),

@@ -3,10 +3,14 @@ import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
 import type { Mount } from "../endpoints/mounts.js";
 import { rejectHandshake } from "./reject-handshake.js";
+import { originAllowed } from "./origin.js";
 import { endpointFromPath } from "./routes.js";
 
 export interface UpgradeRouting {
-  readonly wss: WebSocketServer;
+  /** The WebSocket server that enforces a given maxPayload. */
+  serverFor(maxPayload: number): WebSocketServer;
+  /** Open sessions of an endpoint. */
+  sessionCount(endpoint: string): number;
   lookup(endpoint: string): Mount | undefined;
   mountedNames(): string[];
   accept(socket: WebSocket, mount: Mount): void;
@@ -40,6 +44,19 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
       );
       return;
     }
+    const limits = mount.descriptor.limits;
+    if (!originAllowed(req, limits.allowedOrigins)) {
+      rejectHandshake(
+        socket,
+        403,
+        `Origin ${req.headers.origin} may not connect to "${endpoint}". List it in the descriptor's "allowedOrigins".`,
+      );
+      return;
+    }
+    if (routing.sessionCount(endpoint) >= limits.maxSessions) {
+      rejectHandshake(socket, 503, `Endpoint "${endpoint}" has its maximum of ${limits.maxSessions} sessions; try again later.`);
+      return;
+    }
     const module = mount.module;
     if (module && !module.ready && !module.lastError && !retried) {
       // Mounted a moment ago; its first load is still running.
@@ -55,7 +72,7 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
       );
       return;
     }
-    routing.wss.handleUpgrade(req, socket, head, (ws) => routing.accept(ws, mount));
+    routing.serverFor(limits.maxPayload).handleUpgrade(req, socket, head, (ws) => routing.accept(ws, mount));
   };
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => handle(req, socket, head);
 }

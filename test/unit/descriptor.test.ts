@@ -24,6 +24,7 @@ describe("parseDescriptor", () => {
       endpoint: "my-endpoint",
       description: "My Websocket",
       engine: "javascript",
+      limits: { maxPayload: 1048576, maxSessions: 1000, allowedOrigins: [], idleTimeoutMs: 0, heartbeatMs: 30000 },
     });
   });
 
@@ -52,6 +53,9 @@ describe("parseDescriptor", () => {
     ['{ "handler": "/etc/passwd", "endpoint": "e" }', "handler", "must be relative to the project root"],
     ['{ "handler": "a", "endpoint": "e", "engine": "python" }', "engine", 'must be "javascript"'],
     ['{ "handler": 3, "endpoint": "e" }', "handler", "must be a string"],
+    ['{ "handler": "a", "endpoint": "e", "maxPayload": -1 }', "maxPayload", "must be at least 1"],
+    ['{ "handler": "a", "endpoint": "e", "allowedOrigins": ["example.com"] }', "allowedOrigins.0", "scheme and host"],
+    ['{ "handler": "a", "endpoint": "e", "heartbeatMs": 5 }', "heartbeatMs", "at least 100"],
   ])("rejects %s at field %s", (text, field, words) => {
     const e = errorOf(text);
     expect(e.location?.field).toBe(field);

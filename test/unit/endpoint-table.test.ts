@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Descriptor } from "../../src/config/descriptor.js";
+import { DEFAULT_LIMITS, type Descriptor } from "../../src/config/descriptor.js";
 import { buildEndpointTable } from "../../src/project/endpoint-table.js";
 
 const d = (file: string, endpoint: string): Descriptor => ({
@@ -8,6 +8,7 @@ const d = (file: string, endpoint: string): Descriptor => ({
   handler: "h",
   description: "",
   engine: "javascript",
+  limits: DEFAULT_LIMITS,
 });
 
 describe("buildEndpointTable", () => {

@@ -125,6 +125,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       hostCallFor: (m) => createHostCall(m, services),
       applyOutbox: (m, text, isCurrent) => applyOutbox(services, m, text, isCurrent),
       onLoaded: (m, result) => this.onModuleLoaded(m, result),
+      maxCrashesPerMinute: options.maxCrashesPerMinute,
+      onDisabled: (project, error) => this.onProjectDisabled(project, error),
     });
     this.mounts = new MountTable(options.projectRoot, this.registry, this.sessions, this.log, (e) =>
       this.onProblem(e),
@@ -328,6 +330,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.emit("problem", error);
     if (reloadKind) {
       this.emit("reload", { file: error.location?.file ?? "", kind: reloadKind, ok: false, error });
+    }
+  }
+
+  private onProjectDisabled(project: string, error: AerostatError): void {
+    this.onProblem(error);
+    for (const s of this.sessions.all()) {
+      if (s.project === project) s.socket.close(CloseCodes.internalError, "handler disabled after repeated crashes");
     }
   }
 

@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   maxQueuedEvents?: number;
   /** Bytes a session may have waiting to be sent before it is closed with 1013. Default 4 MiB. */
   maxBufferedBytes?: number;
+  /** Isolate crashes per project folder within a minute before its handlers are disabled. Default 3. */
+  maxCrashesPerMinute?: number;
   /** Watch the project and reload on change. Default true. */
   watch?: boolean;
   /** Coalescing window for file events, in ms. Default 75. */
@@ -47,6 +49,7 @@ const schema = z.object({
   maxOutboxEntries: z.number().int().min(1).max(10_000_000).default(10_000),
   maxQueuedEvents: z.number().int().min(2).max(10_000_000).default(1024),
   maxBufferedBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  maxCrashesPerMinute: z.number().int().min(1).max(1000).default(3),
   watch: z.boolean().default(true),
   reloadDebounceMs: z.number().int().min(0).max(10_000).default(75),
   staticDir: z.union([z.string(), z.literal(false)]).optional(),

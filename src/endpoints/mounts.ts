@@ -20,6 +20,8 @@ export interface Mount {
 export const CloseCodes = {
   /** The endpoint's descriptor was removed, or the server is shutting down. */
   goingAway: 1001,
+  /** The endpoint's handler was disabled after repeated sandbox crashes. */
+  internalError: 1011,
   /** The endpoint now runs a different handler module; reconnect. */
   serviceRestart: 1012,
 } as const;

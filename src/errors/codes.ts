@@ -13,6 +13,8 @@ export const UserErrorCodes = {
   HANDLER_NOT_FOUND: "AEROSTAT_HANDLER_NOT_FOUND",
   /** A handler module failed to compile or threw at top level. */
   HANDLER_LOAD: "AEROSTAT_HANDLER_LOAD",
+  /** A project's sandbox kept crashing (memory limit); its handlers are disabled until a file changes. */
+  HANDLER_CRASHED: "AEROSTAT_HANDLER_CRASHED",
   /** A runtime option has a wrong value. */
   OPTION_INVALID: "AEROSTAT_OPTION_INVALID",
 } as const;

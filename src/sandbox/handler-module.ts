@@ -20,6 +20,8 @@ export interface HandlerModuleDeps {
   readonly log: Logger;
   hostCallFor(module: HandlerModule): HostCall;
   applyOutbox(module: HandlerModule, text: string, from: GuestContext): void;
+  /** The module's isolate died under it (generation it was loaded in, and why). */
+  isolateLost(module: HandlerModule, generation: number, reason: string): void;
 }
 
 /**
@@ -36,6 +38,8 @@ export class HandlerModule {
   private loadChain: Promise<LoadResult> | undefined;
   private isolateGeneration = 0;
   private disposed = false;
+  /** Set by disable(); cleared by the next successful load. */
+  private disabled = false;
   readonly timers: GuestTimers;
   lastError: AerostatError | undefined;
   /** Successful loads so far; more than one means it was reloaded. */
@@ -55,6 +59,10 @@ export class HandlerModule {
   /** True once some version has loaded; events are then served. */
   get ready(): boolean {
     return this.current !== undefined;
+  }
+
+  get isDisabled(): boolean {
+    return this.disabled;
   }
 
   get queued(): number {
@@ -89,7 +97,7 @@ export class HandlerModule {
    * to holdBack().
    */
   enqueue(kind: EventKind, peerKind: string, peerId: string, where: string, payload: unknown, code: number): boolean {
-    if (this.disposed) return false;
+    if (this.disposed || this.disabled) return false;
     this.queue.push(kind, peerKind, peerId, where, payload, code);
     this.scheduleDrain();
     return this.queue.length >= this.deps.maxQueuedEvents;
@@ -147,6 +155,7 @@ export class HandlerModule {
       this.isolateGeneration = isolate.generation;
       if (loaded.outbox) this.deps.applyOutbox(this, loaded.outbox, loaded.context);
       this.lastError = undefined;
+      this.disabled = false;
       this.loads++;
       this.scheduleDrain();
       return { ok: true, ms: performance.now() - started };
@@ -261,14 +270,36 @@ export class HandlerModule {
   }
 
   private onIsolateLost(batch: unknown[], error: unknown): void {
-    this.deps.log.error(
-      { handler: this.key, events: batch.length / EVENT_STRIDE, reason: String((error as Error)?.message ?? error) },
-      "the project's isolate was lost (memory limit?); reloading the handler",
-    );
+    const reason = String((error as Error)?.message ?? error);
+    // Each connection whose event was in flight hears about it, once the fresh context runs.
+    for (let i = 0; i < batch.length; i += EVENT_STRIDE) {
+      const kind = batch[i] as EventKind;
+      const peerKind = batch[i + 1] as string;
+      if (peerKind === PeerKind.none || kind === EventKind.error || kind === EventKind.close) continue;
+      const text = `Error: the sandbox was restarted (${reason}); this ${eventMethod(kind)} event was lost`;
+      this.queue.push(EventKind.error, peerKind, batch[i + 2] as string, batch[i + 3] as string, text, 0);
+    }
+    this.deps.isolateLost(this, this.isolateGeneration, reason);
+  }
+
+  /** The context died with its isolate: drop it and load again into a fresh isolate. */
+  restart(): Promise<LoadResult> {
     this.current = undefined;
     this.timers.clearAll();
-    void this.reload();
+    this.queue.dropTimers();
+    return this.reload();
   }
+
+  /** Stops serving until the next successful reload; queued events are dropped. */
+  disable(error: AerostatError): void {
+    this.current?.dispose();
+    this.current = undefined;
+    this.timers.clearAll();
+    this.queue.take(this.queue.length);
+    this.lastError = error;
+    this.disabled = true;
+  }
+
 }
 
 function isTimeout(error: unknown): boolean {

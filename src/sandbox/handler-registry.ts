@@ -1,3 +1,4 @@
+import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
 import type { ResolvedHandler } from "../project/handler-path.js";
 import type { ContextLimits, HostCall } from "./guest-context.js";
@@ -12,6 +13,10 @@ export interface RegistryDeps {
   hostCallFor(module: HandlerModule): HostCall;
   applyOutbox(module: HandlerModule, text: string, isCurrent: boolean): void;
   onLoaded(module: HandlerModule, result: LoadResult): void;
+  /** Isolate crashes per project within a minute before its handlers are disabled. */
+  readonly maxCrashesPerMinute: number;
+  /** A project's handlers were disabled after repeated crashes. */
+  onDisabled(project: string, error: AerostatError): void;
 }
 
 /** Loaded handler modules by key, and one isolate per project folder. */
@@ -19,6 +24,8 @@ export class HandlerRegistry {
   private readonly modules = new Map<string, HandlerModule>();
   private readonly isolates = new Map<string, ProjectIsolate>();
   private readonly firstLoads = new Map<string, Promise<LoadResult>>();
+  /** Per project: times of recent isolate crashes, and the last generation counted. */
+  private readonly crashes = new Map<string, { times: number[]; generation: number }>();
 
   constructor(private readonly deps: RegistryDeps) {}
 
@@ -34,6 +41,7 @@ export class HandlerRegistry {
       log: this.deps.log,
       hostCallFor: (m) => this.deps.hostCallFor(m),
       applyOutbox: (m, text, from) => this.deps.applyOutbox(m, text, from === m.currentContext),
+      isolateLost: (m, generation, reason) => this.onIsolateLost(m.project, generation, reason),
     });
     this.modules.set(handler.key, module);
     this.firstLoads.set(handler.key, this.reload(module));
@@ -45,9 +53,15 @@ export class HandlerRegistry {
     return this.firstLoads.get(key);
   }
 
+  /** Loads a module again after its file changed. A good load re-enables a project disabled by crashes. */
   reload(module: HandlerModule): Promise<LoadResult> {
     return module.reload().then((result) => {
       this.deps.onLoaded(module, result);
+      if (result.ok && this.crashes.delete(module.project)) {
+        for (const m of this.all()) {
+          if (m.project === module.project && m.isDisabled) void m.restart().then((r) => this.deps.onLoaded(m, r));
+        }
+      }
       return result;
     });
   }
@@ -74,6 +88,35 @@ export class HandlerRegistry {
     for (const i of this.isolates.values()) i.dispose();
     this.modules.clear();
     this.isolates.clear();
+  }
+
+  /**
+   * A project's isolate died (heap limit, most likely). Every module of the
+   * project restarts in a fresh isolate, unless the project keeps crashing:
+   * then its modules are disabled until one of its files changes.
+   */
+  private onIsolateLost(project: string, generation: number, reason: string): void {
+    const record = this.crashes.get(project) ?? { times: [], generation: 0 };
+    if (record.generation === generation) return; // another module already reported this death
+    const now = Date.now();
+    record.generation = generation;
+    record.times = record.times.filter((t) => now - t < 60_000).concat(now);
+    this.crashes.set(project, record);
+    const modules = this.all().filter((m) => m.project === project);
+    const name = project || "(root)";
+    if (record.times.length >= this.deps.maxCrashesPerMinute) {
+      const error = new AerostatError(
+        UserErrorCodes.HANDLER_CRASHED,
+        `disabled: the sandbox of project folder "${name}" crashed ${record.times.length} times within a minute ` +
+          `(last: ${reason}). Fix the script and save it to enable it again.`,
+        { file: modules[0]?.key ?? name },
+      );
+      for (const m of modules) m.disable(error);
+      this.deps.onDisabled(project, error);
+      return;
+    }
+    this.deps.log.error({ project: name, reason, modules: modules.length }, `the sandbox of "${name}" crashed; restarting its handlers`);
+    for (const m of modules) void m.restart().then((result) => this.deps.onLoaded(m, result));
   }
 
   private isolateFor(project: string): ProjectIsolate {

@@ -7,11 +7,12 @@ import type { Express } from "express";
 import { WebSocketServer } from "ws";
 import { createHostCall } from "./bridge/host-ops.js";
 import { applyOutbox } from "./bridge/outbox.js";
-import type { BridgeServices, HandlerFault } from "./bridge/services.js";
+import type { BridgeServices, ClientRefusal, HandlerFault } from "./bridge/services.js";
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from "./config/options.js";
 import type { EndpointLimits } from "./config/descriptor.js";
 import { acceptSession } from "./endpoints/accept-session.js";
 import { Liveness } from "./endpoints/liveness.js";
+import { outboundAllowed } from "./endpoints/outbound-policy.js";
 import { ClientRegistry, type ClientInfo } from "./endpoints/clients.js";
 import { CloseCodes, MountTable } from "./endpoints/mounts.js";
 import { SessionRegistry } from "./endpoints/sessions.js";
@@ -19,7 +20,7 @@ import { AerostatError, SystemErrorCodes, UserErrorCodes } from "./errors/codes.
 import { createLogger, type Logger } from "./log/logger.js";
 import { buildEndpointTable } from "./project/endpoint-table.js";
 import { DescriptorSet } from "./project/descriptor-set.js";
-import { resolveHandler } from "./project/handler-path.js";
+import { resolveHandler, type ResolvedHandler } from "./project/handler-path.js";
 import { DESCRIPTOR_EXTENSION, findDescriptors } from "./project/scanner.js";
 import { ProjectWatcher, type ChangeBatch } from "./project/watcher.js";
 import type { HandlerModule, LoadResult } from "./sandbox/handler-module.js";
@@ -91,6 +92,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private accepting = true;
   private closed = false;
   private changeChain: Promise<void> = Promise.resolve();
+  /** createWebsocket's handler paths, resolved; cleared whenever files change. */
+  private readonly resolvedHandlers = new Map<string, ResolvedHandler>();
 
   constructor(input: RuntimeOptions) {
     super();
@@ -210,7 +213,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   clientList(): ClientInfo[] {
-    return this.clients.all().map(ClientRegistry.info);
+    return this.clients.all().map((c) => this.clients.info(c));
   }
 
   /**
@@ -277,6 +280,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private async onChanges(batch: ChangeBatch): Promise<void> {
     if (this.closed) return;
+    this.resolvedHandlers.clear();
     let descriptorsChanged = false;
     let filesAppeared = false;
     for (const file of batch.removed) {
@@ -346,20 +350,36 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.emit("fault", fault);
   }
 
-  private openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | { error: string } {
+  private openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal {
     if (engine !== "javascript") return { error: `createWebsocket: engine must be "javascript", got "${engine}"` };
     if (!/^wss?:\/\//i.test(uri)) return { error: `createWebsocket: uri must start with ws:// or wss://, got "${uri}"` };
-    let target;
-    try {
-      target = resolveHandler(this.options.projectRoot, handler, module.key);
-    } catch (error) {
-      return { error: `createWebsocket: ${String((error as AerostatError).message ?? error)}` };
+    if (!outboundAllowed(uri, this.options.outboundHosts)) {
+      this.log.warn({ handler: module.key, uri }, "refused an outgoing connection to a host not in outboundHosts");
+      return {
+        error: `createWebsocket: connecting to ${new URL(uri).host} is not allowed; ask the operator to add it to outboundHosts (now: ${this.options.outboundHosts.join(", ")})`,
+      };
+    }
+    const open = this.clients.list(module.project).length;
+    if (open >= this.options.maxClientsPerProject) {
+      return {
+        error: `createWebsocket: this project already has ${open} open clients (limit ${this.options.maxClientsPerProject}); close some first`,
+        kind: "range",
+      };
+    }
+    let target = this.resolvedHandlers.get(handler);
+    if (!target) {
+      try {
+        target = resolveHandler(this.options.projectRoot, handler, module.key);
+      } catch (error) {
+        return { error: `createWebsocket: ${String((error as AerostatError).message ?? error)}` };
+      }
+      this.resolvedHandlers.set(handler, target);
     }
     if (target.project !== module.project) {
       return { error: `createWebsocket: handler "${handler}" belongs to another project folder than ${module.key}` };
     }
     const client = this.clients.create(module.project, uri, handler, engine, this.registry.ensure(target));
-    return ClientRegistry.info(client);
+    return this.clients.info(client);
   }
 }
 

@@ -62,10 +62,21 @@
   }
 
   function emit(op, a, b, c, d) {
-    if (outboxCount >= settings.maxOutboxEntries) {
+    emitEntry(false, op, a, b, c, d);
+  }
+
+  // `report` entries (fault reports) skip the caps: an event yields at most
+  // two, and a full outbox must not hide why it was full.
+  function emitEntry(report, op, a, b, c, d) {
+    if (!report && outboxCount >= settings.maxOutboxEntries) {
       throw new RangeErrorCtor(
         "Too many outgoing operations in one event (limit " + settings.maxOutboxEntries + "). Send fewer messages per event.",
       );
+    }
+    if (!report) {
+      // Refuse oversized data before spending time encoding it.
+      const raw = (typeof a === "string" ? a.length : 0) + (typeof b === "string" ? b.length : 0);
+      if (outbox.length + raw > settings.maxOutboxChars) tooMuchData();
     }
     let entry = "[" + q(op);
     if (a !== undefined) entry += "," + q(a);
@@ -73,9 +84,16 @@
     if (c !== undefined) entry += "," + q(c);
     if (d !== undefined) entry += "," + q(d);
     entry += "]";
+    if (!report && outbox.length + entry.length > settings.maxOutboxChars) tooMuchData();
     outbox = outboxCount === 0 ? entry : outbox + "," + entry;
     outboxCount++;
     if (!inDispatch) flushLate();
+  }
+
+  function tooMuchData() {
+    throw new RangeErrorCtor(
+      "Too much outgoing data in one event (limit " + settings.maxOutboxChars + " characters). Send less per event.",
+    );
   }
 
   function takeOutbox() {
@@ -243,7 +261,7 @@
 
   function fault(method, peer, peerId, error) {
     const errorText = describeError(error);
-    emit(OUT.fault, method, peerId, errorText, stackOf(error));
+    emitEntry(true, OUT.fault, method, peerId, errorText, stackOf(error));
     if (method === "onError") return;
     runMethod("onError", EV.error, [errorText, peer], peer, peerId, undefined, errorText);
   }
@@ -268,29 +286,35 @@
     }
   }
 
+  // Sends what onMessage returned: a string, bytes, or a Promise of either.
+  // Anything odd about the value (throwing getters, hostile Proxies) is
+  // reported as a fault of onMessage.
   function reply(peer, peerId, value) {
     if (value === undefined || value === null || peer === undefined) return;
-    if (typeof value === "string") emit(OUT.send, peerId, value);
-    else if (isArrayBuffer(value) || isView(value)) emit(OUT.sendBinary, peerId, encodeBinary(value));
-    else if (typeof value === "object" || typeof value === "function") {
-      let then;
-      try {
-        then = value.then;
-      } catch (_) {
-        return;
-      }
+    try {
+      if (sendValue(peerId, value)) return;
+      if (typeof value !== "object" && typeof value !== "function") return;
+      const then = value.then;
       if (typeof then !== "function") return;
       const onValue = (v) => {
-        if (typeof v === "string") emit(OUT.send, peerId, v);
-        else if (isArrayBuffer(v) || isView(v)) emit(OUT.sendBinary, peerId, encodeBinary(v));
+        try {
+          sendValue(peerId, v);
+        } catch (e) {
+          fault("onMessage", peer, peerId, e);
+        }
       };
-      const onError = (e) => fault("onMessage", peer, peerId, e);
-      try {
-        apply(then, value, [onValue, onError]);
-      } catch (e) {
-        fault("onMessage", peer, peerId, e);
-      }
+      apply(then, value, [onValue, (e) => fault("onMessage", peer, peerId, e)]);
+    } catch (e) {
+      fault("onMessage", peer, peerId, e);
     }
+  }
+
+  // True when `value` was a string or bytes and has been sent.
+  function sendValue(peerId, value) {
+    if (typeof value === "string") emit(OUT.send, peerId, value);
+    else if (isArrayBuffer(value) || isView(value)) emit(OUT.sendBinary, peerId, encodeBinary(value));
+    else return false;
+    return true;
   }
 
   function runTimer(id) {
@@ -329,7 +353,12 @@
     const started = now();
     for (let i = 0; i < batch.length; i += STRIDE) {
       if (done > 0 && now() - started >= settings.sliceMs) break;
-      runEvent(batch, i);
+      try {
+        runEvent(batch, i);
+      } catch (e) {
+        // Only reachable if a report itself failed; the event counts as done.
+        current.method = null;
+      }
       done++;
     }
     inDispatch = false;

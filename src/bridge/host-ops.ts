@@ -1,4 +1,3 @@
-import { ClientRegistry } from "../endpoints/clients.js";
 import { SessionRegistry } from "../endpoints/sessions.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { HostCall } from "../sandbox/guest-context.js";
@@ -14,9 +13,9 @@ const str = (v: Primitive | undefined): string => (typeof v === "string" ? v : "
 /** The immediate operations a script can call, one line each. */
 const ops: Record<string, Op> = {
   [SyncOp.clientCreate]: (m, [uri, handler, engine], s) => s.openClient(m, str(uri), str(handler), str(engine)),
-  [SyncOp.clientList]: (m, _args, s) => s.clients.list(m.project).map(ClientRegistry.info),
-  [SyncOp.clientGet]: (m, [id], s) => infoOrNull(s.clients.get(m.project, str(id)), ClientRegistry.info),
-  [SyncOp.clientByHandler]: (m, [h], s) => infoOrNull(s.clients.byHandler(m.project, str(h)), ClientRegistry.info),
+  [SyncOp.clientList]: (m, _args, s) => s.clients.list(m.project).map((c) => s.clients.info(c)),
+  [SyncOp.clientGet]: (m, [id], s) => infoOrNull(s.clients.get(m.project, str(id)), (c) => s.clients.info(c)),
+  [SyncOp.clientByHandler]: (m, [h], s) => infoOrNull(s.clients.byHandler(m.project, str(h)), (c) => s.clients.info(c)),
   [SyncOp.sessionList]: (m, [endpoint], s) =>
     s.sessions.list(m.project, str(endpoint) === "" ? undefined : str(endpoint)).map(SessionRegistry.info),
   [SyncOp.sessionGet]: (m, [id], s) => {

@@ -128,6 +128,8 @@ export interface GuestSettings {
   readonly handler: string;
   readonly maxTimers: number;
   readonly maxOutboxEntries: number;
+  /** Characters one dispatch's outbox may hold (sends are escaped JSON). */
+  readonly maxOutboxChars: number;
   /** A batch stops taking new events once it has run this long (ms). */
   readonly sliceMs: number;
   /** The runtime module names, for error messages. */

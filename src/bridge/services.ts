@@ -13,6 +13,12 @@ export interface HandlerFault {
   readonly at: string;
 }
 
+/** Why createWebsocket was refused; the guest throws it as a TypeError, or a RangeError for limits. */
+export interface ClientRefusal {
+  readonly error: string;
+  readonly kind?: "range";
+}
+
 /** What the host side of the boundary acts on. The runtime provides it. */
 export interface BridgeServices {
   /** A session with more than this many bytes waiting to be sent is closed (1013). */
@@ -20,6 +26,6 @@ export interface BridgeServices {
   readonly sessions: SessionRegistry;
   readonly clients: ClientRegistry;
   readonly log: Logger;
-  openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | { error: string };
+  openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal;
   reportFault(fault: HandlerFault): void;
 }

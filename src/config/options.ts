@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { z } from "zod";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { DEFAULT_OUTBOUND_HOSTS } from "../endpoints/outbound-policy.js";
 import type { Logger } from "../log/logger.js";
 
 /** Options of createRuntime(). Only projectRoot is required. */
@@ -28,6 +29,10 @@ export interface RuntimeOptions {
   maxBufferedBytes?: number;
   /** Isolate crashes per project folder within a minute before its handlers are disabled. Default 3. */
   maxCrashesPerMinute?: number;
+  /** Hosts scripts may open outgoing WebSockets to ("*" for any, "*.example.com"). Default: loopback only. */
+  outboundHosts?: string[];
+  /** Outgoing clients one project folder may have open. Default 100. */
+  maxClientsPerProject?: number;
   /** Watch the project and reload on change. Default true. */
   watch?: boolean;
   /** Coalescing window for file events, in ms. Default 75. */
@@ -50,6 +55,8 @@ const schema = z.object({
   maxQueuedEvents: z.number().int().min(2).max(10_000_000).default(1024),
   maxBufferedBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   maxCrashesPerMinute: z.number().int().min(1).max(1000).default(3),
+  outboundHosts: z.array(z.string().min(1)).default([...DEFAULT_OUTBOUND_HOSTS]),
+  maxClientsPerProject: z.number().int().min(0).max(1_000_000).default(100),
   watch: z.boolean().default(true),
   reloadDebounceMs: z.number().int().min(0).max(10_000).default(75),
   staticDir: z.union([z.string(), z.literal(false)]).optional(),

@@ -15,7 +15,7 @@ export function acceptSession(
   const resume = () => socket.resume();
   const event = (kind: EventKind, payload: unknown, code = 0) => {
     // Backpressure: a handler that falls behind stops the socket reads that feed it.
-    if (module.enqueue(kind, PeerKind.session, session.id, endpoint, payload, code) && !socket.isPaused) {
+    if (module.enqueue(kind, PeerKind.session, session.id, endpoint, payload, code) && socket.readyState === socket.OPEN && !socket.isPaused) {
       socket.pause();
       module.holdBack(resume);
     }

@@ -10,7 +10,6 @@ export interface OutgoingClient {
   readonly handler: string;
   readonly engine: string;
   readonly project: string;
-  readonly socket: WebSocket;
 }
 
 export interface ClientInfo {
@@ -22,6 +21,8 @@ export interface ClientInfo {
 }
 
 interface ClientState extends OutgoingClient {
+  /** Set once the connection attempt starts. */
+  socket: WebSocket | undefined;
   /** Frames sent before the socket opened, flushed on open. */
   readonly pending: (string | Buffer)[];
   /** close() asked for before the socket opened; done right after the flush. */
@@ -39,13 +40,24 @@ export class ClientRegistry {
   private readonly byId = new Map<string, ClientState>();
   private seq = 0;
 
+  /**
+   * Registers a client and connects it right after the current turn, so the
+   * script's synchronous call returns at once. Until then it is CONNECTING.
+   */
   create(project: string, uri: string, handler: string, engine: string, module: HandlerModule): OutgoingClient {
-    const socket = new WebSocket(uri, { handshakeTimeout: 10_000 });
-    const client: ClientState = { id: `c${++this.seq}`, uri, handler, engine, project, socket, pending: [] };
+    const client: ClientState = { id: `c${++this.seq}`, uri, handler, engine, project, socket: undefined, pending: [] };
     this.byId.set(client.id, client);
+    setImmediate(() => this.connect(client, module));
+    return client;
+  }
+
+  private connect(client: ClientState, module: HandlerModule): void {
+    if (!this.byId.has(client.id)) return; // closed by closeAll() before it started
+    const socket = new WebSocket(client.uri, { handshakeTimeout: 10_000 });
+    client.socket = socket;
     const resume = () => socket.resume();
     const peer = (kind: EventKind, payload: unknown, code = 0) => {
-      if (module.enqueue(kind, PeerKind.client, client.id, uri, payload, code) && !socket.isPaused) {
+      if (module.enqueue(kind, PeerKind.client, client.id, client.uri, payload, code) && socket.readyState === socket.OPEN && !socket.isPaused) {
         socket.pause();
         module.holdBack(resume);
       }
@@ -61,7 +73,10 @@ export class ClientRegistry {
       this.byId.delete(client.id);
       peer(EventKind.close, reason.toString("utf8"), code);
     });
-    return client;
+  }
+
+  private state(client: OutgoingClient): ClientState | undefined {
+    return this.byId.get(client.id);
   }
 
   get(project: string, id: string): OutgoingClient | undefined {
@@ -86,29 +101,38 @@ export class ClientRegistry {
   }
 
   send(client: OutgoingClient, frame: string | Buffer): void {
-    const state = this.byId.get(client.id);
+    const state = this.state(client);
     if (!state) return;
-    if (state.socket.readyState === WebSocket.CONNECTING) {
+    const socket = state.socket;
+    if (!socket || socket.readyState === WebSocket.CONNECTING) {
       if (state.pending.length < MAX_PENDING) state.pending.push(frame);
       return;
     }
-    if (state.socket.readyState === WebSocket.OPEN) state.socket.send(frame);
+    if (socket.readyState === WebSocket.OPEN) socket.send(frame);
   }
 
   close(client: OutgoingClient, code: number, reason: string): void {
-    const state = this.byId.get(client.id);
+    const state = this.state(client);
     if (!state) return;
-    if (state.socket.readyState === WebSocket.CONNECTING) state.closeAfterOpen = { code, reason };
-    else state.socket.close(code, reason);
+    const socket = state.socket;
+    if (!socket || socket.readyState === WebSocket.CONNECTING) state.closeAfterOpen = { code, reason };
+    else socket.close(code, reason);
   }
 
   closeAll(): void {
-    for (const c of this.byId.values()) c.socket.terminate();
+    for (const c of this.byId.values()) c.socket?.terminate();
     this.byId.clear();
   }
 
-  static info(c: OutgoingClient): ClientInfo {
-    return { id: c.id, uri: c.uri, handler: c.handler, engine: c.engine, readyState: c.socket.readyState };
+  info(client: OutgoingClient): ClientInfo {
+    const socket = this.state(client)?.socket;
+    return {
+      id: client.id,
+      uri: client.uri,
+      handler: client.handler,
+      engine: client.engine,
+      readyState: socket ? socket.readyState : WebSocket.CONNECTING,
+    };
   }
 }
 

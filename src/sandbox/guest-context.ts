@@ -7,6 +7,9 @@ import { guestSources } from "./guest-sources.js";
 
 export type HostCall = (op: unknown, args: unknown) => string;
 
+/** Outgoing data one dispatch may produce: 32 Mi characters (up to 64 MiB of host memory). */
+const MAX_OUTBOX_CHARS = 32 * 1024 * 1024;
+
 export interface ContextLimits {
   readonly cpuLimitMs: number;
   readonly maxTimers: number;
@@ -81,6 +84,7 @@ export class GuestContext {
         handler: key,
         maxTimers: limits.maxTimers,
         maxOutboxEntries: limits.maxOutboxEntries,
+        maxOutboxChars: MAX_OUTBOX_CHARS,
         sliceMs: Math.max(1, Math.floor(limits.cpuLimitMs / 2)),
         modules: [...sources.modules.keys()].join(", "),
       };

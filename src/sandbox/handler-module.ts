@@ -255,6 +255,14 @@ export class HandlerModule {
 
   private onTimeout(batch: unknown[], index: number): void {
     const at = index * EVENT_STRIDE;
+    if (at >= batch.length) {
+      // Every event had returned; the time went to promise continuations (code after an await).
+      this.deps.log.error(
+        { handler: this.key, method: "async continuation" },
+        `Error: code after an await ran past the CPU limit of ${this.deps.limits.cpuLimitMs} ms and was stopped`,
+      );
+      return;
+    }
     const kind = batch[at] as EventKind;
     const peerKind = batch[at + 1] as string;
     const peerId = batch[at + 2] as string;

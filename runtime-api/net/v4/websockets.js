@@ -10,6 +10,7 @@
   const freeze = Object.freeze;
   const StringCtor = String;
   const TypeErrorCtor = TypeError;
+  const RangeErrorCtor = RangeError;
   const isArray = Array.isArray;
   const stringify = JSON.stringify;
 
@@ -99,7 +100,9 @@
       throw new TypeErrorCtor('createWebsocket(uri, handler, engine): engine must be "javascript", got "' + StringCtor(chosen) + '"');
     }
     const answer = kernel.call(SYNC.clientCreate, [uri, handler, chosen]);
-    if (answer && typeof answer.error === "string") throw new TypeErrorCtor(answer.error);
+    if (answer && typeof answer.error === "string") {
+      throw answer.kind === "range" ? new RangeErrorCtor(answer.error) : new TypeErrorCtor(answer.error);
+    }
     return clientObject(answer);
   };
 
@@ -131,12 +134,16 @@
   exports.broadcast = function broadcast(message, options) {
     if (typeof message !== "string") throw new TypeErrorCtor("broadcast(message): message must be a string");
     const endpoint = options && options.endpoint !== undefined ? StringCtor(options.endpoint) : "";
-    let except = [];
+    // The except list is encoded by hand: user code may have replaced Array.prototype.
+    let except = "[";
     if (options && options.except !== undefined) {
       const raw = isArray(options.except) ? options.except : [options.except];
-      except = raw.map((e) => (e && typeof e === "object" ? StringCtor(e.id) : StringCtor(e)));
+      for (let i = 0; i < raw.length; i++) {
+        const e = raw[i];
+        except += (i ? "," : "") + stringify(e && typeof e === "object" ? StringCtor(e.id) : StringCtor(e));
+      }
     }
-    kernel.emit(OUT.broadcast, message, endpoint, stringify(except));
+    kernel.emit(OUT.broadcast, message, endpoint, except + "]");
   };
 
   exports.getMessage = function getMessage() {

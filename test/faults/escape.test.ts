@@ -1,0 +1,118 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { TestClient } from "../helpers/client.js";
+import { descriptor } from "../helpers/project.js";
+import { startProject, type TestRuntime } from "../helpers/runtime.js";
+
+/**
+ * The escape corpus: every script in escape/ attacks the host from inside the
+ * sandbox. Each must fail inside the sandbox (or succeed only within its own
+ * context), the host must log it, and a healthy endpoint in another project
+ * must keep answering.
+ */
+const corpus = path.join(import.meta.dirname, "escape");
+
+interface Outcome {
+  /** What the attacking connection receives, in order. */
+  replies?: (string | RegExp)[];
+  /** A warn/error line the host logs for the attacking handler. */
+  log?: RegExp;
+  /** The attacking connection is closed with this code. */
+  closed?: { code: number; reason: string };
+}
+
+const outcomes: Record<string, Outcome> = {
+  "process-exit": { log: /onMessage threw ReferenceError: process is not defined/ },
+  "require-fs": { log: /onMessage threw TypeError: Cannot require "fs"/ },
+  "require-child-process": { log: /onMessage threw TypeError: Cannot require "child_process"/ },
+  "dynamic-import": { log: /onMessage threw/ },
+  "function-constructor": { log: /onMessage threw ReferenceError: process is not defined/ },
+  "global-scan": { replies: ["found: nothing"] },
+  "bridge-hunt": { replies: ["native: none"] },
+  "pollute-api-results": { replies: ["polluted here: yes"] },
+  "override-array-prototype": { replies: ["sent after Array.prototype was replaced", /^sessions: \d+$/] },
+  "override-json": { replies: ["sent after JSON was replaced", "clients: 0"] },
+  "override-object": { replies: ["sent after Object and Reflect were replaced", "method: onmessage"] },
+  // The views are out of bounds after the shrink: they read as empty, and two empty binary frames go out.
+  "shrunk-resizable-buffer": { replies: [/^$/, /^$/] },
+  "getter-message": { log: /onMessage threw TypeError: expected a string, an ArrayBuffer or a typed array/ },
+  "proxy-message": { log: /onMessage threw Error: trap ran/ },
+  "thenable-reply": { log: /onMessage threw Error: then getter ran/ },
+  "huge-string": { log: /onMessage threw RangeError: Too much outgoing data in one event/ },
+  "deep-recursion": { log: /onMessage threw RangeError: Maximum call stack size exceeded/ },
+  "million-sends": { log: /onMessage threw RangeError: Too many outgoing operations in one event \(limit 10000\)/ },
+  "many-clients": { log: /onMessage threw RangeError: createWebsocket: this project already has 100 open clients/ },
+  "many-timers": { log: /onMessage threw RangeError: Too many timers \(limit 1000\)/ },
+  "loop-sync": { log: /onMessage ran past the CPU limit/ },
+  "loop-after-await": { log: /code after an await ran past the CPU limit/ },
+  "loop-in-timer": { replies: ["timer set"], log: /a timer callback ran past the CPU limit/ },
+  "evil-error": { log: /onMessage threw Error: \(unprintable error\)/ },
+  "outbound-host": { log: /onMessage threw TypeError: createWebsocket: connecting to example\.com is not allowed/ },
+  "other-project-sessions": { replies: ["healthy sessions reachable: 0"] },
+  "bad-close": {
+    replies: ["refused: close(code): code must be 1000 or a number from 3000 to 4999, got 1006"],
+    closed: { code: 4000, reason: "" },
+  },
+};
+
+const attacks = readdirSync(corpus)
+  .filter((f) => f.endsWith(".js") && !f.endsWith("-peer.js"))
+  .map((f) => f.slice(0, -3));
+
+async function attack(t: TestRuntime, name: string): Promise<void> {
+  const expected = outcomes[name];
+  if (!expected) throw new Error(`escape/${name}.js has no expected outcome in escape.test.ts`);
+  const c = await TestClient.connect(t.url(name));
+  c.send("go");
+  const replies = expected.replies ?? [];
+  if (replies.length) {
+    await c.received(replies.length, 10_000);
+    replies.forEach((r, i) => (typeof r === "string" ? expect(c.messages[i]).toBe(r) : expect(String(c.messages[i])).toMatch(r)));
+  }
+  if (expected.log) {
+    const re = expected.log;
+    await t.logs.waitFor((l) => l.handler === `attack/${name}.js` && l.level >= 40 && re.test(l.msg), 10_000).catch(() => {
+      const seen = t.logs.lines.filter((l) => l.handler === `attack/${name}.js`).map((l) => l.msg);
+      throw new Error(`escape/${name}.js: no log line matching ${re}; its lines: ${JSON.stringify(seen)}`);
+    });
+  }
+  if (expected.closed) expect(await c.closed).toEqual(expected.closed);
+  c.close();
+}
+
+describe("escape corpus", () => {
+  it("has at least 20 attacks, each with an expected outcome", () => {
+    expect(attacks.length).toBeGreaterThanOrEqual(20);
+    expect(attacks.filter((a) => !outcomes[a])).toEqual([]);
+  });
+
+  it("contains every attack in the sandbox while a healthy project keeps serving", { timeout: 120_000 }, async () => {
+    const files: Record<string, string> = {
+      "healthy/echo.js": "exports.onMessage = (m) => 'healthy:' + m;",
+      "healthy/echo.websocket": descriptor("healthy", "healthy/echo"),
+      "attack/witness.js":
+        "exports.onMessage = () => [String(({}).polluted), typeof Array.prototype.push, typeof JSON.stringify, typeof process].join(',');",
+      "attack/witness.websocket": descriptor("witness", "attack/witness"),
+    };
+    for (const f of readdirSync(corpus)) {
+      files[`attack/${f}`] = readFileSync(path.join(corpus, f), "utf8");
+      if (!f.endsWith("-peer.js")) files[`attack/${f.replace(/\.js$/, ".websocket")}`] = descriptor(f.slice(0, -3), `attack/${f}`);
+    }
+    const t = await startProject(files, { cpuLimitMs: 200, memoryLimitMb: 256 });
+    const healthy = await TestClient.connect(t.url("healthy"));
+    for (const name of attacks) {
+      try {
+        await attack(t, name);
+        expect(await healthy.ask(name)).toBe(`healthy:${name}`);
+      } catch (error) {
+        throw new Error(`escape/${name}.js: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    // Nothing leaked into another context of the same isolate, nor into the host.
+    expect(await (await TestClient.connect(t.url("witness"))).ask("x")).toBe("undefined,function,function,undefined");
+    expect(healthy.messages.filter((m) => String(m).includes("intrusion"))).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(healthy.isOpen).toBe(true);
+  });
+});

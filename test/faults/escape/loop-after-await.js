@@ -1,0 +1,2 @@
+// Spin forever after an await.
+exports.onMessage = async () => { await null; for (;;) {} };

@@ -1,0 +1,2 @@
+// Spin forever in onMessage.
+exports.onMessage = () => { for (;;) {} };

@@ -1,0 +1,1 @@
+// Handler for the clients many-clients.js opens; it does nothing.

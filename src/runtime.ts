@@ -105,7 +105,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
     this.app = createHttpApp(staticDir);
     this.ownsServer = !options.server;
-    this.server = options.server ?? createServer(this.app);
+    this.server =
+      options.server ??
+      createServer(
+        {
+          // Slow or stalled handshakes are dropped; Node checks these on an interval.
+          headersTimeout: options.handshakeTimeoutMs,
+          requestTimeout: Math.max(options.handshakeTimeoutMs, 30_000),
+          connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(options.handshakeTimeoutMs / 4))),
+        },
+        this.app,
+      );
     this.descriptors = new DescriptorSet(options.projectRoot);
 
     const services: BridgeServices = {

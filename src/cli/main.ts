@@ -22,6 +22,11 @@ program
   .option("-H, --host <host>", "interface to listen on", "127.0.0.1")
   .option("--cpu-limit <ms>", "CPU time a handler may spend on one event", integer("--cpu-limit", 1, 60_000), 1000)
   .option("--memory-limit <mb>", "heap limit of each project isolate", integer("--memory-limit", 16, 16_384), 128)
+  .option(
+    "--allow-outbound <hosts>",
+    'hosts scripts may open WebSockets to, comma-separated ("*" for any, "*.example.com")',
+    (v: string) => v.split(",").map((h) => h.trim()).filter(Boolean),
+  )
   .option("--no-watch", "do not reload when files change")
   .addOption(new Option("--log-format <format>", "log lines for people or for machines").choices(["pretty", "json"]).default("pretty"))
   .action(serve);

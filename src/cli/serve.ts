@@ -9,6 +9,7 @@ export interface ServeFlags {
   memoryLimit: number;
   watch: boolean;
   logFormat: LogFormat;
+  allowOutbound?: string[];
 }
 
 /** `aerostat serve <projectRoot>`: start, print the endpoint URLs, stop cleanly on SIGINT/SIGTERM. */
@@ -23,6 +24,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       memoryLimitMb: flags.memoryLimit,
       watch: flags.watch,
       logger: createLogger(flags.logFormat),
+      ...(flags.allowOutbound ? { outboundHosts: flags.allowOutbound } : {}),
     });
     await runtime.listen();
   } catch (error) {

@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   outboundHosts?: string[];
   /** Outgoing clients one project folder may have open. Default 100. */
   maxClientsPerProject?: number;
+  /** A client must finish sending its HTTP request headers within this many ms (slowloris guard). Default 10000. Applies when aerostat creates the server. */
+  handshakeTimeoutMs?: number;
   /** Watch the project and reload on change. Default true. */
   watch?: boolean;
   /** Coalescing window for file events, in ms. Default 75. */
@@ -57,6 +59,7 @@ const schema = z.object({
   maxCrashesPerMinute: z.number().int().min(1).max(1000).default(3),
   outboundHosts: z.array(z.string().min(1)).default([...DEFAULT_OUTBOUND_HOSTS]),
   maxClientsPerProject: z.number().int().min(0).max(1_000_000).default(100),
+  handshakeTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
   watch: z.boolean().default(true),
   reloadDebounceMs: z.number().int().min(0).max(10_000).default(75),
   staticDir: z.union([z.string(), z.literal(false)]).optional(),

@@ -38,11 +38,17 @@ describe("aerostat serve (the built CLI)", () => {
     const c = await TestClient.connect(echoUrl!);
     await c.received(1);
     expect(await c.ask("hello")).toBe("echo: hello");
+    const seed = await TestClient.connect(echoUrl!.replace(/echo$/, "my-endpoint"));
     const page = await fetch(echoUrl!.replace(/^ws/, "http").replace(/\/websockets.*$/, "/"));
     expect(await page.text()).toContain("/websockets/v4/service/");
+    const started = Date.now();
     child.kill("SIGTERM");
     expect((await c.closed).code).toBe(1001);
+    expect((await seed.closed).code).toBe(1001);
     expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The sessions' onClose ran before the exit (the reference handler logs it).
+    expect(output()).toMatch(/Connection closed\./);
   });
 
   it("refuses a project folder that does not exist, with exit code 1", async () => {

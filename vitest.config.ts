@@ -5,7 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     pool: "forks",
-    execArgv: ["--no-node-snapshot"],
+    // --expose-gc lets the fault suite check that memory returns to baseline.
+    execArgv: ["--no-node-snapshot", "--expose-gc"],
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,0 +1,287 @@
+// Soak: mixed load on a healthy project while faults are injected into
+// another, against the real CLI in a child process, on loopback only.
+//
+//   npm run soak -- --minutes 2 [--clients 40] [--only bombs,halfopen]
+//
+// Reports host crashes, messages lost on healthy endpoints, healthy latency
+// (worst p99 of any 10 s window), RSS at start and end, and the faults injected.
+// Writes bench-results/soak.json. Exits 1 on a crash or a lost message.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { WebSocket } from "ws";
+import { numberFlag, stringFlag } from "./lib/args.ts";
+import { REPO, rssMb, startProcess } from "./lib/server-process.ts";
+import { percentile, round } from "./lib/stats.ts";
+
+const minutes = numberFlag("minutes", 1);
+const healthyClients = numberFlag("clients", 40);
+const durationMs = minutes * 60_000;
+
+// ---- the project under test --------------------------------------------------
+const root = mkdtempSync(path.join(tmpdir(), "aerostat-soak-"));
+const write = (rel: string, text: string) => {
+  mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  writeFileSync(path.join(root, rel), text);
+};
+const desc = (endpoint: string, handler: string, extra: Record<string, unknown> = {}) => JSON.stringify({ endpoint, handler, ...extra });
+write("healthy/echo.js", "exports.onMessage = (m) => m;");
+write("healthy/echo.websocket", desc("healthy", "healthy/echo", { maxPayload: 4096 }));
+const bombSource = (n: number) =>
+  `// version ${n}\nexports.onMessage = (m) => { if (m === "bomb") { const a = []; for (;;) a.push(new Array(1e5).fill(1)); } return m; };`;
+write("faulty/bomb.js", bombSource(0));
+write("faulty/bomb.websocket", desc("bomb", "faulty/bomb"));
+write("faulty/loop.js", 'exports.onMessage = (m) => { if (m === "spin") for (;;) {} return m; };');
+write("faulty/loop.websocket", desc("loop", "faulty/loop"));
+write("faulty/throw.js", "exports.onMessage = (m) => { throw new Error('thrown for ' + m); };");
+write("faulty/throw.websocket", desc("throw", "faulty/throw"));
+write("faulty/flood.js", "exports.onMessage = (m, c) => { for (let i = 0; i < 5000; i++) c.send('flood ' + i); };");
+write("faulty/flood.websocket", desc("flood", "faulty/flood"));
+
+// ---- helpers ------------------------------------------------------------------
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let stopping = false;
+
+function open(url: string): Promise<WebSocket | undefined> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.once("open", () => resolve(ws));
+    ws.once("error", () => resolve(undefined));
+    ws.once("unexpected-response", () => resolve(undefined));
+  });
+}
+
+const faults: Record<string, number> = {};
+const count = (name: string, n = 1) => (faults[name] = (faults[name] ?? 0) + n);
+
+/** Fault injectors to run: all, or those named by --only (comma-separated). */
+const only = stringFlag("only")?.split(",");
+
+/** Repeats a named fault injector every `everyMs` until the soak ends. */
+function fault(name: string, everyMs: number, fn: () => Promise<void>): Promise<void> {
+  return only && !only.includes(name) ? Promise.resolve() : every(everyMs, fn);
+}
+
+/** Repeats `fn` every `everyMs` until the soak ends. */
+async function every(everyMs: number, fn: () => Promise<void>): Promise<void> {
+  while (!stopping) {
+    try {
+      await fn();
+    } catch {
+      // a fault injector failing is not the host failing
+    }
+    await sleep(everyMs);
+  }
+}
+
+// ---- run ------------------------------------------------------------------------
+const server = await startProcess(
+  "dist/cli/main.js",
+  ["serve", root, "--port", "0", "--cpu-limit", "200", "--memory-limit", "64", "--log-format", "json"],
+  /http:\/\/127\.0\.0\.1:(\d+)\//,
+);
+const base = `ws://127.0.0.1:${server.port}/websockets/v4/service/`;
+let crashed = false;
+void server.exited.then(() => {
+  if (!stopping) crashed = true;
+});
+
+// Healthy load: each client sends numbered messages and checks every echo.
+let sent = 0;
+let answered = 0;
+let lost = 0;
+let healthyDropped = 0;
+const windows: number[][] = [[]];
+const windowTimer = setInterval(() => windows.push([]), 10_000);
+
+async function healthyClient(id: number): Promise<void> {
+  const ws = await open(`${base}healthy`);
+  if (!ws) {
+    lost++;
+    return;
+  }
+  ws.on("close", () => {
+    if (!stopping) healthyDropped++;
+  });
+  let waiting: ((text: string) => void) | undefined;
+  ws.on("message", (data) => waiting?.(data.toString()));
+  for (let seq = 0; !stopping && ws.readyState === ws.OPEN; seq++) {
+    const text = `${id}:${seq}`;
+    const started = performance.now();
+    const reply = await new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 5000);
+      waiting = (t) => {
+        clearTimeout(timer);
+        resolve(t);
+      };
+      ws.send(text);
+      sent++;
+    });
+    if (reply === text) {
+      answered++;
+      windows[windows.length - 1]!.push(performance.now() - started);
+    } else {
+      lost++;
+    }
+    await sleep(10);
+  }
+  ws.close();
+}
+
+let rssStart = 0;
+let rssMax = 0;
+const rssTimer = setInterval(() => {
+  try {
+    rssMax = Math.max(rssMax, rssMb(server.child.pid!));
+  } catch {
+    // the process is gone; the crash check reports it
+  }
+}, 1000);
+
+const started = Date.now();
+const work = [
+  ...Array.from({ length: healthyClients }, (_, i) => healthyClient(i)),
+  // A handler spinning past its CPU limit.
+  fault("loops", 1000, async () => {
+    const ws = await open(`${base}loop`);
+    ws?.send("spin");
+    count("cpu-limit loops");
+    await sleep(300);
+    ws?.terminate();
+  }),
+  // A memory bomb that kills its project's isolate.
+  fault("bombs", 5000, async () => {
+    const ws = await open(`${base}bomb`);
+    ws?.send("bomb");
+    if (ws) count("memory bombs");
+    await sleep(1000);
+    ws?.terminate();
+  }),
+  // Saving the bomb's file (hot reload) also re-enables a project disabled for crashing.
+  fault("reloads", 20_000, async () => {
+    write("faulty/bomb.js", bombSource(Date.now()));
+    count("hot reloads");
+  }),
+  // A handler that throws on every message.
+  fault("throws", 100, async () => {
+    const ws = await open(`${base}throw`);
+    for (let i = 0; i < 10; i++) ws?.send(`m${i}`);
+    count("throwing handler messages", 10);
+    await sleep(50);
+    ws?.close();
+  }),
+  // A handler that floods its client with 5000 messages.
+  fault("floods", 2000, async () => {
+    const ws = await open(`${base}flood`);
+    if (!ws) return;
+    let got = 0;
+    ws.on("message", () => got++);
+    ws.send("go");
+    await sleep(1500);
+    count("flood messages received", got);
+    ws.close();
+  }),
+  // A client that asks for a flood and never reads it.
+  fault("slow", 10_000, async () => {
+    const ws = await open(`${base}flood`);
+    if (!ws) return;
+    (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    ws.send("go");
+    count("slow readers");
+    await sleep(3000);
+    ws.terminate();
+  }),
+  // Frames over the healthy endpoint's maxPayload (4 KiB), on their own sessions.
+  fault("oversized", 1000, async () => {
+    const ws = await open(`${base}healthy`);
+    ws?.send(Buffer.alloc(8192));
+    count("oversized frames");
+    await sleep(200);
+    ws?.terminate();
+  }),
+  // Malformed frames after a real handshake.
+  fault("malformed", 200, async () => {
+    const socket = connect(server.port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.write(
+      "GET /websockets/v4/service/healthy HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    await sleep(20);
+    socket.write(Buffer.from([0x81, 0x05, 1, 2, 3, 4, 5]));
+    count("malformed frames");
+    await sleep(50);
+    socket.destroy();
+  }),
+  // Connections opened and dropped mid-handshake, 100 at a time.
+  fault("halfopen", 1000, async () => {
+    await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const socket = connect(server.port, "127.0.0.1");
+        socket.on("error", () => undefined);
+        await new Promise((r) => socket.once("connect", r));
+        socket.write("GET /websockets/v4/service/healthy HTTP/1.1\r\nHost: x\r\nUpg");
+        socket.destroy();
+      }),
+    );
+    count("half-open handshakes", 100);
+  }),
+];
+
+await sleep(5000);
+rssStart = rssMb(server.child.pid!);
+while (Date.now() - started < durationMs && !crashed) await sleep(250);
+stopping = true;
+await Promise.all(work);
+clearInterval(windowTimer);
+await sleep(3000);
+const rssEnd = crashed ? 0 : rssMb(server.child.pid!);
+clearInterval(rssTimer);
+
+let shutdownOk = false;
+if (!crashed) {
+  server.child.kill("SIGTERM");
+  const code = await Promise.race([server.exited, sleep(5000).then(() => "timeout" as const)]);
+  shutdownOk = code === 0;
+  if (code === "timeout") server.child.kill("SIGKILL");
+}
+rmSync(root, { recursive: true, force: true });
+
+const all = windows.flat();
+const windowP99 = windows.filter((w) => w.length > 0).map((w) => percentile(w, 99));
+const report = {
+  minutes,
+  hostCrashes: crashed ? 1 : 0,
+  healthy: {
+    clients: healthyClients,
+    sent,
+    answered,
+    lost,
+    sessionsDropped: healthyDropped,
+    p50ms: round(percentile(all, 50)),
+    p99ms: round(percentile(all, 99)),
+    worstWindowP99ms: round(Math.max(...windowP99)),
+  },
+  rssMb: { start: round(rssStart, 1), end: round(rssEnd, 1), max: round(rssMax, 1) },
+  cleanShutdown: shutdownOk,
+  faults,
+};
+mkdirSync(path.join(REPO, "bench-results"), { recursive: true });
+writeFileSync(path.join(REPO, "bench-results/soak.json"), `${JSON.stringify(report, null, 2)}\n`);
+
+const rows: [string, string | number][] = [
+  ["duration", `${minutes} min`],
+  ["host crashes (must be 0)", report.hostCrashes],
+  ["healthy messages sent / answered", `${sent} / ${answered}`],
+  ["healthy messages lost (must be 0)", lost],
+  ["healthy sessions dropped (must be 0)", healthyDropped],
+  ["healthy round trip p50 / p99", `${report.healthy.p50ms} / ${report.healthy.p99ms} ms`],
+  ["worst 10 s window p99 (target ≤ 50 ms)", `${report.healthy.worstWindowP99ms} ms`],
+  ["server RSS start / end / max", `${report.rssMb.start} / ${report.rssMb.end} / ${report.rssMb.max} MB`],
+  ["clean shutdown on SIGTERM", shutdownOk ? "yes" : "no"],
+  ...Object.entries(faults).map(([k, v]): [string, number] => [`injected: ${k}`, v]),
+];
+for (const [k, v] of rows) console.log(`${k.padEnd(42)} ${v}`);
+if (crashed) console.log(`\nserver output (tail):\n${server.output().slice(-4000)}`);
+process.exit(crashed || lost > 0 || healthyDropped > 0 ? 1 : 0);

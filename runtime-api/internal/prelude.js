@@ -31,6 +31,18 @@
   const RangeErrorCtor = RangeError;
   const promiseThen = Promise.prototype.then;
 
+  // V8 flags of the host process (--expose-gc, say) can add globals to every
+  // context. Scripts get only the documented globals.
+  // Some (gc) cannot be deleted, only overwritten.
+  for (const name of ["gc", "version", "print", "quit", "readline", "load", "os"]) {
+    if (!Object.prototype.hasOwnProperty.call(g, name)) continue;
+    try {
+      delete g[name];
+    } catch (_) {
+      g[name] = undefined;
+    }
+  }
+
   const settings = parse(settingsJson);
   const P = settings.protocol;
   const OUT = P.outbox;

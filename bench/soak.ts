@@ -1,7 +1,7 @@
 // Soak: mixed load on a healthy project while faults are injected into
 // another, against the real CLI in a child process, on loopback only.
 //
-//   npm run soak -- --minutes 2 [--clients 40] [--only bombs,halfopen]
+//   npm run soak -- --minutes 2 [--clients 40] [--cpu-limit 1000] [--only bombs,halfopen]
 //
 // Reports host crashes, messages lost on healthy endpoints, healthy latency
 // (worst p99 of any 10 s window), RSS at start and end, and the faults injected.
@@ -17,6 +17,7 @@ import { percentile, round } from "./lib/stats.ts";
 
 const minutes = numberFlag("minutes", 1);
 const healthyClients = numberFlag("clients", 40);
+const cpuLimit = numberFlag("cpu-limit", 1000);
 const durationMs = minutes * 60_000;
 
 // ---- the project under test --------------------------------------------------
@@ -78,7 +79,7 @@ async function every(everyMs: number, fn: () => Promise<void>): Promise<void> {
 // ---- run ------------------------------------------------------------------------
 const server = await startProcess(
   "dist/cli/main.js",
-  ["serve", root, "--port", "0", "--cpu-limit", "200", "--memory-limit", "64", "--log-format", "json"],
+  ["serve", root, "--port", "0", "--cpu-limit", String(cpuLimit), "--memory-limit", "64", "--log-format", "json"],
   /http:\/\/127\.0\.0\.1:(\d+)\//,
 );
 const base = `ws://127.0.0.1:${server.port}/websockets/v4/service/`;
@@ -252,6 +253,7 @@ const all = windows.flat();
 const windowP99 = windows.filter((w) => w.length > 0).map((w) => percentile(w, 99));
 const report = {
   minutes,
+  cpuLimitMs: cpuLimit,
   hostCrashes: crashed ? 1 : 0,
   healthy: {
     clients: healthyClients,

@@ -46,6 +46,7 @@ const outcomes: Record<string, Outcome> = {
   "many-timers": { log: /onMessage threw RangeError: Too many timers \(limit 1000\)/ },
   "loop-sync": { log: /onMessage ran past the CPU limit/ },
   "loop-after-await": { log: /code after an await ran past the CPU limit/ },
+  "atomics-wait": { log: /onMessage ran past the CPU limit/ },
   "loop-in-timer": { replies: ["timer set"], log: /a timer callback ran past the CPU limit/ },
   "evil-error": { log: /onMessage threw Error: \(unprintable error\)/ },
   "outbound-host": { log: /onMessage threw TypeError: createWebsocket: connecting to example\.com is not allowed/ },

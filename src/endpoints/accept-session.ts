@@ -2,6 +2,7 @@ import type { WebSocket } from "ws";
 import { EventKind, PeerKind } from "../bridge/protocol.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { toPayload } from "./clients.js";
+import { feed } from "./feed.js";
 import type { Session, SessionRegistry } from "./sessions.js";
 
 /** Registers an accepted connection and routes its events to the handler module. */
@@ -12,14 +13,7 @@ export function acceptSession(
   sessions: SessionRegistry,
 ): Session {
   const session = sessions.add(endpoint, module.project, module.key, socket);
-  const resume = () => socket.resume();
-  const event = (kind: EventKind, payload: unknown, code = 0) => {
-    // Backpressure: a handler that falls behind stops the socket reads that feed it.
-    if (module.enqueue(kind, PeerKind.session, session.id, endpoint, payload, code) && socket.readyState === socket.OPEN && !socket.isPaused) {
-      socket.pause();
-      module.holdBack(resume);
-    }
-  };
+  const event = feed(socket, module, PeerKind.session, session.id, endpoint);
   event(EventKind.open, "");
   socket.on("message", (data, isBinary) => event(EventKind.message, toPayload(data, isBinary)));
   socket.on("error", (error) => event(EventKind.error, `Error: ${error.message}`));

@@ -1,6 +1,7 @@
 import { WebSocket } from "ws";
 import { EventKind, PeerKind } from "../bridge/protocol.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
+import { feed } from "./feed.js";
 
 /** An outgoing WebSocket a script opened with createWebsocket(). */
 export interface OutgoingClient {
@@ -55,13 +56,7 @@ export class ClientRegistry {
     if (!this.byId.has(client.id)) return; // closed by closeAll() before it started
     const socket = new WebSocket(client.uri, { handshakeTimeout: 10_000 });
     client.socket = socket;
-    const resume = () => socket.resume();
-    const peer = (kind: EventKind, payload: unknown, code = 0) => {
-      if (module.enqueue(kind, PeerKind.client, client.id, client.uri, payload, code) && socket.readyState === socket.OPEN && !socket.isPaused) {
-        socket.pause();
-        module.holdBack(resume);
-      }
-    };
+    const peer = feed(socket, module, PeerKind.client, client.id, client.uri);
     socket.on("open", () => {
       for (const frame of client.pending.splice(0)) socket.send(frame);
       peer(EventKind.open, "");

@@ -14,10 +14,21 @@ export interface ServerProcess {
 }
 
 /** Starts `node --no-node-snapshot <script> ...args` and waits until it prints a port. */
-export async function startProcess(script: string, args: string[], portPattern: RegExp, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--no-node-snapshot", script, ...args], {
+export interface StartOptions {
+  /** Pin the process to this CPU core (taskset). */
+  readonly core?: number | undefined;
+  readonly env?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+export async function startProcess(script: string, args: string[], portPattern: RegExp, options: StartOptions = {}): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const command = [process.execPath, "--no-node-snapshot", script, ...args];
+  if (options.core !== undefined) command.unshift("taskset", "-c", String(options.core));
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: REPO,
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
   });
   let out = "";
   child.stdout!.on("data", (d) => (out = keepTail(out + d)));

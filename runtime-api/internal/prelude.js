@@ -29,7 +29,8 @@
   const now = Date.now;
   const TypeErrorCtor = TypeError;
   const RangeErrorCtor = RangeError;
-  const promiseThen = Promise.prototype.then;
+  const indexOf = String.prototype.indexOf;
+  const slice = String.prototype.slice;
 
   // V8 flags of the host process (--expose-gc, say) can add globals to every
   // context. Scripts get only the documented globals.
@@ -47,7 +48,6 @@
   const P = settings.protocol;
   const OUT = P.outbox;
   const EV = P.event;
-  const STRIDE = P.stride;
 
   // A Map whose methods cannot be swapped out by user code.
   function safeMap() {
@@ -66,11 +66,17 @@
   let outboxCount = 0;
   let inDispatch = false;
 
-  function q(value) {
-    // Primitive-only JSON encoding: strings are escaped by JSON.stringify, which
-    // consults no prototype for primitives; numbers are forced to finite numbers.
-    if (typeof value === "number") return value === value && value !== 1 / 0 && value !== -1 / 0 ? "" + value : "0";
-    return stringify(typeof value === "string" ? value : StringCtor(value));
+  // One outbox field: "<length>:<text>". Numbers become their decimal text.
+  function field(value) {
+    const text =
+      typeof value === "string"
+        ? value
+        : typeof value === "number"
+          ? value === value && value !== 1 / 0 && value !== -1 / 0
+            ? "" + value
+            : "0"
+          : StringCtor(value);
+    return text.length + ":" + text;
   }
 
   function emit(op, a, b, c, d) {
@@ -90,14 +96,13 @@
       const raw = (typeof a === "string" ? a.length : 0) + (typeof b === "string" ? b.length : 0);
       if (outbox.length + raw > settings.maxOutboxChars) tooMuchData();
     }
-    let entry = "[" + q(op);
-    if (a !== undefined) entry += "," + q(a);
-    if (b !== undefined) entry += "," + q(b);
-    if (c !== undefined) entry += "," + q(c);
-    if (d !== undefined) entry += "," + q(d);
-    entry += "]";
+    let entry = op;
+    if (a !== undefined) entry += field(a);
+    if (b !== undefined) entry += field(b);
+    if (c !== undefined) entry += field(c);
+    if (d !== undefined) entry += field(d);
     if (!report && outbox.length + entry.length > settings.maxOutboxChars) tooMuchData();
-    outbox = outboxCount === 0 ? entry : outbox + "," + entry;
+    outbox += entry;
     outboxCount++;
     if (!inDispatch) flushLate();
   }
@@ -119,12 +124,15 @@
   // the host straight away.
   function flushLate() {
     const text = takeOutbox();
-    if (text !== "") hostCall(P.sync.outboxFlush, "[" + q(text) + "]");
+    if (text !== "") hostCall(P.sync.outboxFlush, "[" + stringify(text) + "]");
   }
 
   function call(op, args) {
     let text = "[";
-    for (let i = 0; i < args.length; i++) text += (i ? "," : "") + (args[i] === null ? "null" : q(args[i]));
+    for (let i = 0; i < args.length; i++) {
+      const v = args[i];
+      text += (i ? "," : "") + (v === null ? "null" : typeof v === "number" ? (v === v ? "" + v : "0") : stringify(StringCtor(v)));
+    }
     const answer = hostCall(op, text + "]");
     return typeof answer === "string" ? parse(answer) : null;
   }
@@ -203,7 +211,7 @@
     const id = nextTimerId++;
     const ms = +delay > 0 ? +delay : 0;
     timers.set(id, { fn, args, repeat });
-    emit(OUT.timerSet, id, ms, repeat ? 1 : 0);
+    emit(OUT.timerSet, id, ms, repeat ? "1" : "0");
     return id;
   }
   function clearTimer(id) {
@@ -340,13 +348,29 @@
     }
   }
 
-  function runEvent(batch, i) {
-    const kind = batch[i];
-    const peerKind = batch[i + 1];
-    const peerId = batch[i + 2];
-    const where = batch[i + 3];
-    const payload = batch[i + 4];
-    const code = batch[i + 5];
+  // Reading a batch: see src/sandbox/batch-codec.ts for the format.
+  let batchText = "";
+  let batchBinaries = null;
+  let pos = 0;
+  function readField() {
+    const colon = apply(indexOf, batchText, [":", pos]);
+    const length = +apply(slice, batchText, [pos, colon]);
+    const value = apply(slice, batchText, [colon + 1, colon + 1 + length]);
+    pos = colon + 1 + length;
+    return value;
+  }
+
+  const PEER = { s: "session", S: "session", c: "client", C: "client", "-": "" };
+  function runNextEvent() {
+    const kind = +batchText[pos];
+    const peerChar = batchText[pos + 1];
+    pos += 2;
+    const peerKind = PEER[peerChar];
+    const peerId = readField();
+    const where = readField();
+    const rawPayload = readField();
+    const code = +readField();
+    const payload = peerChar === "S" || peerChar === "C" ? batchBinaries[+rawPayload] : rawPayload;
     if (kind === EV.timer) return runTimer(code);
     const peer = peerFor(peerKind, peerId, where);
     if (kind === EV.open) runMethod("onOpen", kind, [peer], peer, peerId);
@@ -359,14 +383,17 @@
   }
 
   let done = 0;
-  function dispatch(batch) {
+  function dispatch(text, binaries) {
     inDispatch = true;
     done = 0;
+    batchText = text;
+    batchBinaries = binaries || null;
+    pos = 0;
     const started = now();
-    for (let i = 0; i < batch.length; i += STRIDE) {
+    while (pos < batchText.length) {
       if (done > 0 && now() - started >= settings.sliceMs) break;
       try {
-        runEvent(batch, i);
+        runNextEvent();
       } catch (e) {
         // Only reachable if a report itself failed; the event counts as done.
         current.method = null;
@@ -374,6 +401,8 @@
       done++;
     }
     inDispatch = false;
+    batchText = "";
+    batchBinaries = null;
     return done + "|" + takeOutbox();
   }
 

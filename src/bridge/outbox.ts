@@ -1,3 +1,4 @@
+import { decodeOutbox } from "./outbox-codec.js";
 import { OutboxOp } from "./protocol.js";
 import type { BridgeServices } from "./services.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
@@ -7,9 +8,9 @@ import { formatLocation, locateInStack } from "../errors/user-location.js";
 const LOG_LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 
 /**
- * Applies a guest's outbox. The text came from untrusted code: it is parsed as
- * data, every entry is type-checked, and a script can only reach the sessions
- * and clients of its own project.
+ * Applies a guest's outbox. The text came from untrusted code: it is decoded as
+ * data, numbers are checked where they are used, and a script can only reach
+ * the sessions and clients of its own project.
  */
 export function applyOutbox(
   services: BridgeServices,
@@ -18,53 +19,40 @@ export function applyOutbox(
   /** False for the outbox of a context that was just replaced: its timers are void. */
   isCurrent: boolean,
 ): void {
-  let entries: unknown;
-  try {
-    entries = JSON.parse(`[${text}]`);
-  } catch {
-    services.log.warn({ handler: module.key }, "dropped an unreadable outbox from the sandbox");
-    return;
-  }
-  if (!Array.isArray(entries)) return;
   const log = services.log;
-  for (const entry of entries) {
-    if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
-    const [op, a, b, c, d] = entry as [string, unknown, unknown, unknown, unknown];
+  decodeOutbox(text, (op, a, b, c, d) => {
     switch (op) {
       case OutboxOp.send:
+        send(services, module, a, b);
+        break;
       case OutboxOp.sendBinary:
-        if (typeof a === "string" && typeof b === "string") {
-          send(services, module, a, op === OutboxOp.send ? b : Buffer.from(b, "latin1"));
-        }
+        send(services, module, a, Buffer.from(b, "latin1"));
         break;
       case OutboxOp.close:
-        if (typeof a === "string") close(services, module, a, typeof b === "number" ? b : 1000, typeof c === "string" ? c : "");
+        close(services, module, a, Number(b), c);
         break;
       case OutboxOp.broadcast:
-        if (typeof a === "string" && typeof b === "string" && typeof c === "string") broadcast(services, module, a, b, c);
+        broadcast(services, module, a, b, c);
         break;
       case OutboxOp.timerSet:
-        if (isCurrent && typeof a === "number" && typeof b === "number") module.timers.set(a, b, c === 1);
+        if (isCurrent) module.timers.set(Number(a), Number(b), c === "1");
         break;
       case OutboxOp.timerClear:
-        if (isCurrent && typeof a === "number") module.timers.clear(a);
+        if (isCurrent) module.timers.clear(Number(a));
         break;
       case OutboxOp.log:
-        if (typeof a === "string" && LOG_LEVELS.has(a) && typeof b === "string") {
+        if (LOG_LEVELS.has(a)) {
           const level = a === "log" ? "info" : (a as "info" | "warn" | "error" | "debug");
           log[level]({ handler: module.key, console: a }, b);
         }
         break;
-      case OutboxOp.fault:
-        if (typeof a === "string" && typeof b === "string" && typeof c === "string" && typeof d === "string") {
-          const at = formatLocation(module.key, locateInStack(d, module.key));
-          services.reportFault({ handler: module.key, method: a, peerId: b, error: c, at });
-        }
+      case OutboxOp.fault: {
+        const at = formatLocation(module.key, locateInStack(d, module.key));
+        services.reportFault({ handler: module.key, method: a, peerId: b, error: c, at });
         break;
-      default:
-        break;
+      }
     }
-  }
+  });
 }
 
 function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): void {
@@ -78,7 +66,7 @@ function send(services: BridgeServices, module: HandlerModule, id: string, frame
 }
 
 function close(services: BridgeServices, module: HandlerModule, id: string, code: number, reason: string): void {
-  const safeCode = code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
+  const safeCode = code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999) ? code : 1000;
   const safeReason = Buffer.byteLength(reason) <= 123 ? reason : "";
   const session = services.sessions.get(id);
   if (session && session.project === module.project) {

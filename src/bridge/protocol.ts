@@ -4,8 +4,10 @@
  * Only primitives (strings, numbers, booleans) and host-built ArrayBuffer copies
  * cross it. Three directions exist:
  *
- * 1. Host → guest: `dispatch(batch)`. A batch is a flat array of events, each
- *    EVENT_STRIDE slots wide: [kind, peerKind, peerId, where, payload, code].
+ * 1. Host → guest: `dispatch(text, binaries?)`. The host queues events flat,
+ *    EVENT_STRIDE slots each: [kind, peerKind, peerId, where, payload, code],
+ *    and sends a batch of them as one string (src/sandbox/batch-codec.ts), with
+ *    binary payloads copied in beside it.
  *      - peerKind: "session" (a browser connected to an endpoint) or "client"
  *        (an outgoing WebSocket made with createWebsocket).
  *      - where: the endpoint name for sessions, the URI for clients.
@@ -13,10 +15,11 @@
  *      - code: close code (close events), timer id (timer events), else 0.
  *    dispatch returns "<eventsDone>|<outbox>".
  *
- * 2. Guest → host, deferred: the outbox. A comma-separated list of JSON arrays
- *    `[op, ...args]` built from primitives inside the guest and applied by the
- *    host after the dispatch returns. Outside a dispatch (promise continuations)
- *    the guest hands its outbox over with the SyncOp "outbox.flush".
+ * 2. Guest → host, deferred: the outbox. One string of entries, each an op
+ *    code and length-prefixed text fields (see outbox-codec.ts), built inside
+ *    the guest and applied by the host after the dispatch returns. Outside a
+ *    dispatch (promise continuations) the guest hands its outbox over with the
+ *    SyncOp "outbox.flush".
  *
  * 3. Guest → host, immediate: `hostCall(op, jsonArgs)` → JSON text. Used only for
  *    questions that need an answer now (lists, lookups, creating a client).
@@ -37,26 +40,41 @@ export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 export const PeerKind = { session: "session", client: "client", none: "" } as const;
 export type PeerKind = (typeof PeerKind)[keyof typeof PeerKind];
 
-/** Deferred operations a guest writes to its outbox. Arguments are listed after each name. */
+/**
+ * Deferred operations a guest writes to its outbox, one character each. Every
+ * field is text (numbers too); the fields are listed after each name.
+ */
 export const OutboxOp = {
   /** [peerId, text] */
-  send: "send",
+  send: "s",
   /** [peerId, latin1 bytes] — a binary frame */
-  sendBinary: "sendb",
+  sendBinary: "b",
   /** [peerId, code, reason] */
-  close: "close",
-  /** [text, endpoint|"", exceptIds: string (JSON array)] */
-  broadcast: "broadcast",
-  /** [timerId, delayMs, repeat 0|1] */
-  timerSet: "timer.set",
+  close: "c",
+  /** [text, endpoint|"", exceptIds: JSON array of strings] */
+  broadcast: "B",
+  /** [timerId, delayMs, repeat "1"|"0"] */
+  timerSet: "t",
   /** [timerId] */
-  timerClear: "timer.clear",
+  timerClear: "T",
   /** [level, text] */
-  log: "log",
+  log: "l",
   /** [method, peerId, errorText, stack] — a handler function threw */
-  fault: "fault",
+  fault: "f",
 } as const;
 export type OutboxOp = (typeof OutboxOp)[keyof typeof OutboxOp];
+
+/** How many fields each outbox operation has. */
+export const OUTBOX_FIELDS: Record<OutboxOp, number> = {
+  [OutboxOp.send]: 2,
+  [OutboxOp.sendBinary]: 2,
+  [OutboxOp.close]: 3,
+  [OutboxOp.broadcast]: 3,
+  [OutboxOp.timerSet]: 3,
+  [OutboxOp.timerClear]: 1,
+  [OutboxOp.log]: 2,
+  [OutboxOp.fault]: 4,
+};
 
 /** Immediate calls a guest may make. Each takes one JSON array of primitives and returns JSON. */
 export const SyncOp = {
@@ -118,7 +136,6 @@ export const RuntimeModuleExports: Record<RuntimeModuleName, readonly string[]> 
 /** What the guest prelude receives besides the bridge function. */
 export interface GuestSettings {
   readonly protocol: {
-    readonly stride: number;
     readonly event: typeof EventKind;
     readonly methods: typeof HandlerMethod;
     readonly outbox: typeof OutboxOp;
@@ -137,5 +154,5 @@ export interface GuestSettings {
 }
 
 export function guestProtocol(): GuestSettings["protocol"] {
-  return { stride: EVENT_STRIDE, event: EventKind, methods: HandlerMethod, outbox: OutboxOp, sync: SyncOp };
+  return { event: EventKind, methods: HandlerMethod, outbox: OutboxOp, sync: SyncOp };
 }

@@ -37,7 +37,7 @@ export interface RuntimeOptions {
   handshakeTimeoutMs?: number;
   /** Watch the project and reload on change. Default true. */
   watch?: boolean;
-  /** Coalescing window for file events, in ms. Default 75. */
+  /** A burst of file events is handled once it has been quiet this long, in ms. Default 10. */
   reloadDebounceMs?: number;
   /** Folder served at "/" over HTTP; false for none. Default "<projectRoot>/public" when it exists. */
   staticDir?: string | false;
@@ -61,7 +61,7 @@ const schema = z.object({
   maxClientsPerProject: z.number().int().min(0).max(1_000_000).default(100),
   handshakeTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
   watch: z.boolean().default(true),
-  reloadDebounceMs: z.number().int().min(0).max(10_000).default(75),
+  reloadDebounceMs: z.number().int().min(0).max(10_000).default(10),
   staticDir: z.union([z.string(), z.literal(false)]).optional(),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
 });

@@ -137,7 +137,11 @@ function stripExtension(handler: string): string {
 
 /** Text frames become strings; binary frames become ArrayBuffers (copied into the guest). */
 export function toPayload(data: unknown, isBinary: boolean): string | ArrayBuffer {
-  const buf = Array.isArray(data) ? Buffer.concat(data as Buffer[]) : Buffer.from(data as ArrayBuffer);
+  const buf = Buffer.isBuffer(data)
+    ? data
+    : Array.isArray(data)
+      ? Buffer.concat(data as Buffer[])
+      : Buffer.from(data as ArrayBuffer);
   if (!isBinary) return buf.toString("utf8");
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }

@@ -13,6 +13,7 @@ interface Beat {
 /**
  * Heartbeat and idle timeout for sessions. One timer serves all sessions; it
  * ticks at a quarter of the tightest setting among the mounted endpoints.
+ * Idle timeouts apply to sessions opened while the endpoint had one.
  */
 export class Liveness {
   private readonly beats = new WeakMap<Session, Beat>();
@@ -28,7 +29,10 @@ export class Liveness {
     const now = Date.now();
     const beat: Beat = { lastMessageAt: now, lastPingAt: now, awaitingPong: false };
     this.beats.set(session, beat);
-    session.socket.on("message", () => (beat.lastMessageAt = Date.now()));
+    // Idle timeouts are off by default; only then is every message timed.
+    if ((this.limitsFor(session.endpoint)?.idleTimeoutMs ?? 0) > 0) {
+      session.socket.on("message", () => (beat.lastMessageAt = Date.now()));
+    }
     session.socket.on("pong", () => (beat.awaitingPong = false));
     this.schedule();
   }

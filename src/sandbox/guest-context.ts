@@ -3,7 +3,9 @@ import ivm from "isolated-vm";
 import { guestProtocol, RuntimeModuleExports, type GuestSettings, type RuntimeModuleName } from "../bridge/protocol.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { locateSyntaxError, locateInStack } from "../errors/user-location.js";
+import { encodeBatch } from "./batch-codec.js";
 import { guestSources } from "./guest-sources.js";
+import type { ProjectIsolate } from "./project-isolate.js";
 
 export type HostCall = (op: unknown, args: unknown) => string;
 
@@ -31,17 +33,19 @@ export class GuestContext {
 
   private constructor(
     private readonly context: ivm.Context,
-    private readonly dispatchFn: ivm.Reference<(batch: unknown[]) => string>,
+    private readonly dispatchFn: ivm.Reference<(text: string, binaries?: ArrayBuffer[]) => string>,
     private readonly recoverFn: ivm.Reference<() => string>,
     private readonly cpuLimitMs: number,
   ) {}
 
   /** Runs a batch of events; resolves "<done>|<outbox>". Rejects on CPU limit or a lost isolate. */
   async dispatch(batch: unknown[]): Promise<string> {
-    const result: unknown = await this.dispatchFn.apply(undefined, [batch], {
-      arguments: { copy: true },
-      timeout: this.cpuLimitMs,
-    });
+    const { text, binaries } = encodeBatch(batch);
+    // An all-text batch is one primitive string; binaries are copied in beside it.
+    const result: unknown =
+      binaries.length === 0
+        ? await this.dispatchFn.apply(undefined, [text], { timeout: this.cpuLimitMs })
+        : await this.dispatchFn.apply(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.cpuLimitMs });
     return typeof result === "string" ? result : "0|";
   }
 
@@ -68,7 +72,7 @@ export class GuestContext {
    * then evaluates the handler source. Errors name the user's file and line.
    */
   static async load(
-    isolate: ivm.Isolate,
+    project: ProjectIsolate,
     key: string,
     source: string,
     hostCall: HostCall,
@@ -76,6 +80,7 @@ export class GuestContext {
   ): Promise<LoadedModule> {
     const timeout = limits.cpuLimitMs;
     const sources = guestSources();
+    const isolate = project.get();
     const context = await isolate.createContext();
     const refs: ivm.Reference[] = [];
     try {
@@ -88,7 +93,7 @@ export class GuestContext {
         sliceMs: Math.max(1, Math.floor(limits.cpuLimitMs / 2)),
         modules: [...sources.modules.keys()].join(", "),
       };
-      const preludeScript = await isolate.compileScript(sources.prelude, { filename: "aerostat:prelude.js" });
+      const preludeScript = await project.script("aerostat:prelude.js", sources.prelude);
       const preludeFn = await preludeScript.run(context, { reference: true, timeout });
       refs.push(preludeFn);
       const internals: ivm.Reference = await preludeFn.apply(
@@ -105,7 +110,7 @@ export class GuestContext {
       const defineRuntimeModule = await fn("defineRuntimeModule");
       const loadRuntimeModule = await fn("loadRuntimeModule");
       for (const [name, text] of sources.modules) {
-        const script = await isolate.compileScript(text, { filename: `aerostat:${name}.js` });
+        const script = await project.script(`aerostat:${name}.js`, text);
         const factory = await script.run(context, { reference: true, timeout });
         refs.push(factory);
         await defineRuntimeModule.apply(undefined, [name, factory.derefInto()], { timeout });
@@ -118,7 +123,9 @@ export class GuestContext {
 
       const guest = new GuestContext(
         context,
-        (await internals.get("dispatch", { reference: true })) as ivm.Reference<(batch: unknown[]) => string>,
+        (await internals.get("dispatch", { reference: true })) as ivm.Reference<
+          (text: string, binaries?: ArrayBuffer[]) => string
+        >,
         (await internals.get("recover", { reference: true })) as ivm.Reference<() => string>,
         limits.cpuLimitMs,
       );

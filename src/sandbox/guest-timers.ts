@@ -7,14 +7,20 @@ export class GuestTimers {
   private readonly live = new Map<number, NodeJS.Timeout>();
   private readonly pending = new Set<number>();
 
-  constructor(private readonly fire: (id: number) => void) {}
+  constructor(
+    private readonly fire: (id: number) => void,
+    /** The guest enforces its own limit; this backs it up. */
+    private readonly max: number,
+  ) {}
 
   get size(): number {
     return this.live.size;
   }
 
   set(id: number, delayMs: number, repeat: boolean): void {
+    if (!Number.isSafeInteger(id)) return;
     this.clear(id);
+    if (this.live.size >= this.max) return;
     const ms = Math.min(Math.max(1, Math.floor(delayMs) || 0), 2_147_483_647);
     const onFire = () => {
       if (!repeat) this.live.delete(id);

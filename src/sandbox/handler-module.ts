@@ -53,7 +53,10 @@ export class HandlerModule {
     readonly project: string,
     private readonly deps: HandlerModuleDeps,
   ) {
-    this.timers = new GuestTimers((id) => this.enqueue(EventKind.timer, PeerKind.none, "", "", "", id));
+    this.timers = new GuestTimers(
+      (id) => this.enqueue(EventKind.timer, PeerKind.none, "", "", "", id),
+      deps.limits.maxTimers,
+    );
   }
 
   /** True once some version has loaded; events are then served. */
@@ -141,7 +144,7 @@ export class HandlerModule {
     const isolate = this.deps.isolate;
     try {
       const loaded = await GuestContext.load(
-        isolate.get(),
+        isolate,
         this.key,
         source,
         this.deps.hostCallFor(this),

@@ -8,6 +8,8 @@ import type { Logger } from "../log/logger.js";
  */
 export class ProjectIsolate {
   private isolate: ivm.Isolate | undefined;
+  /** Scripts every context runs (prelude, runtime modules), compiled once per isolate. */
+  private scripts = new Map<string, Promise<ivm.Script>>();
   generation = 0;
 
   constructor(
@@ -20,6 +22,7 @@ export class ProjectIsolate {
     if (this.isolate && !this.isolate.isDisposed) return this.isolate;
     if (this.isolate) this.log.warn({ project: this.name }, "isolate was lost; starting a fresh one");
     this.generation++;
+    this.scripts = new Map();
     this.isolate = new ivm.Isolate({
       memoryLimit: this.memoryLimitMb,
       onCatastrophicError: (message: string) => {
@@ -31,6 +34,18 @@ export class ProjectIsolate {
     return this.isolate;
   }
 
+  /** A compiled script shared by the isolate's contexts; compiled on first use. */
+  script(filename: string, source: string): Promise<ivm.Script> {
+    const isolate = this.get();
+    let compiled = this.scripts.get(filename);
+    if (!compiled) {
+      compiled = isolate.compileScript(source, { filename });
+      compiled.catch(() => this.scripts.delete(filename));
+      this.scripts.set(filename, compiled);
+    }
+    return compiled;
+  }
+
   get alive(): boolean {
     return !!this.isolate && !this.isolate.isDisposed;
   }
@@ -38,5 +53,6 @@ export class ProjectIsolate {
   dispose(): void {
     if (this.isolate && !this.isolate.isDisposed) this.isolate.dispose();
     this.isolate = undefined;
+    this.scripts = new Map();
   }
 }

@@ -1,0 +1,33 @@
+// The performance targets, checked by `npm run bench:check` against bench-results/bench.json.
+
+export interface Figure {
+  readonly aerostat: number;
+  readonly ws?: number;
+  /** aerostat ÷ ws, the median of per-round ratios. */
+  readonly ratio?: number;
+}
+
+export interface BenchReport {
+  readonly when: string;
+  readonly smoke: boolean;
+  readonly rounds: number;
+  readonly pinned: boolean;
+  readonly node: string;
+  readonly idleConnections: number;
+  readonly figures: Record<string, Figure>;
+}
+
+export interface Target {
+  readonly figure: string;
+  readonly text: string;
+  readonly met: (f: Figure) => boolean;
+}
+
+export const TARGETS: readonly Target[] = [
+  { figure: "cpuMicrosPerMsg", text: "≤ 1.15× ws", met: (f) => (f.ratio ?? Infinity) <= 1.15 },
+  { figure: "p99ms1000", text: "≤ 1.5× ws", met: (f) => (f.ratio ?? Infinity) <= 1.5 },
+  { figure: "extraRssKbPerIdleConn", text: "≤ 2 KB over ws", met: (f) => f.aerostat <= 2 },
+  { figure: "coldStartMs", text: "≤ 50 ms", met: (f) => f.aerostat <= 50 },
+  { figure: "hotSwapMs", text: "≤ 20 ms", met: (f) => f.aerostat <= 20 },
+  { figure: "loopBlockMs", text: "never > 20 ms", met: (f) => f.aerostat <= 20 },
+];

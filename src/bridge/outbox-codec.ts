@@ -1,0 +1,40 @@
+import { OUTBOX_FIELDS, type OutboxOp } from "./protocol.js";
+
+export type OutboxVisitor = (op: OutboxOp, a: string, b: string, c: string, d: string) => void;
+
+/**
+ * Reads an outbox. The guest writes each entry as an op code followed by its
+ * fields, each field as `<length>:<text>`:
+ *
+ *     s2:s15:hello   →  visit("s", "s1", "hello", "", "")
+ *
+ * Nothing is escaped, so any text is safe, and nothing is allocated per entry
+ * beyond its fields. The text comes from untrusted code: a malformed entry
+ * ends the reading, and what came before it stands. Returns the entries read.
+ */
+export function decodeOutbox(text: string, visit: OutboxVisitor): number {
+  const fields = ["", "", "", ""];
+  let i = 0;
+  let entries = 0;
+  while (i < text.length) {
+    const op = text[i] as OutboxOp;
+    const count = OUTBOX_FIELDS[op];
+    if (count === undefined) return entries;
+    i++;
+    for (let f = 0; f < 4; f++) {
+      if (f >= count) {
+        fields[f] = "";
+        continue;
+      }
+      const colon = text.indexOf(":", i);
+      if (colon === -1 || colon - i > 10 || colon === i) return entries;
+      const length = Number(text.slice(i, colon));
+      if (!Number.isInteger(length) || length < 0 || colon + 1 + length > text.length) return entries;
+      fields[f] = text.slice(colon + 1, colon + 1 + length);
+      i = colon + 1 + length;
+    }
+    visit(op, fields[0]!, fields[1]!, fields[2]!, fields[3]!);
+    entries++;
+  }
+  return entries;
+}

@@ -18,7 +18,7 @@ import { median, round } from "./lib/stats.ts";
 import { TARGETS, type BenchReport, type Figure } from "./targets.ts";
 
 const smoke = booleanFlag("smoke");
-const rounds = smoke ? 1 : numberFlag("rounds", 2);
+const rounds = smoke ? 1 : numberFlag("rounds", 3);
 const seconds = smoke ? 0.5 : 3;
 const idleConnections = smoke ? 500 : 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

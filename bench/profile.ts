@@ -1,7 +1,7 @@
 // Profiles the aerostat server under pipelined echo load with --cpu-prof and
 // prints the functions with the most self time.
 //
-//   npm run build && node --no-node-snapshot bench/profile.ts [--seconds 5] [--top 25] [--ws]
+//   npm run profile [-- --seconds 5 --top 25 --ws]
 //
 // --ws profiles the plain ws echo server instead, for comparison.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -48,6 +48,7 @@
   const P = settings.protocol;
   const OUT = P.outbox;
   const EV = P.event;
+  const M = P.methods; // event kind → handler function name, e.g. M[EV.open] === "onOpen"
 
   // A Map whose methods cannot be swapped out by user code.
   function safeMap() {
@@ -264,8 +265,9 @@
 
   function pickHandler(exportsObject) {
     if (exportsObject === null || (typeof exportsObject !== "object" && typeof exportsObject !== "function")) return {};
-    const names = ["onOpen", "onMessage", "onError", "onClose"];
-    for (const n of names) if (typeof exportsObject[n] === "function") return exportsObject;
+    for (const kind of [EV.open, EV.message, EV.error, EV.close]) {
+      if (typeof exportsObject[M[kind]] === "function") return exportsObject;
+    }
     const fallback = exportsObject.default;
     if (fallback && typeof fallback === "object") return fallback;
     return exportsObject;
@@ -282,8 +284,8 @@
   function fault(method, peer, peerId, error) {
     const errorText = describeError(error);
     emitEntry(true, OUT.fault, method, peerId, errorText, stackOf(error));
-    if (method === "onError") return;
-    runMethod("onError", EV.error, [errorText, peer], peer, peerId, undefined, errorText);
+    if (method === M[EV.error]) return;
+    runMethod(M[EV.error], EV.error, [errorText, peer], peer, peerId, undefined, errorText);
   }
 
   function runMethod(name, kind, args, peer, peerId, message, error) {
@@ -320,12 +322,12 @@
         try {
           sendValue(peerId, v);
         } catch (e) {
-          fault("onMessage", peer, peerId, e);
+          fault(M[EV.message], peer, peerId, e);
         }
       };
-      apply(then, value, [onValue, (e) => fault("onMessage", peer, peerId, e)]);
+      apply(then, value, [onValue, (e) => fault(M[EV.message], peer, peerId, e)]);
     } catch (e) {
-      fault("onMessage", peer, peerId, e);
+      fault(M[EV.message], peer, peerId, e);
     }
   }
 
@@ -373,11 +375,11 @@
     const payload = peerChar === "S" || peerChar === "C" ? batchBinaries[+rawPayload] : rawPayload;
     if (kind === EV.timer) return runTimer(code);
     const peer = peerFor(peerKind, peerId, where);
-    if (kind === EV.open) runMethod("onOpen", kind, [peer], peer, peerId);
-    else if (kind === EV.message) reply(peer, peerId, runMethod("onMessage", kind, [payload, peer], peer, peerId, payload));
-    else if (kind === EV.error) runMethod("onError", kind, [payload, peer], peer, peerId, undefined, payload);
+    if (kind === EV.open) runMethod(M[kind], kind, [peer], peer, peerId);
+    else if (kind === EV.message) reply(peer, peerId, runMethod(M[kind], kind, [payload, peer], peer, peerId, payload));
+    else if (kind === EV.error) runMethod(M[kind], kind, [payload, peer], peer, peerId, undefined, payload);
     else if (kind === EV.close) {
-      runMethod("onClose", kind, [peer, freeze({ code, reason: payload })], peer, peerId);
+      runMethod(M[kind], kind, [peer, freeze({ code, reason: payload })], peer, peerId);
       if (kernel.forgetPeer) kernel.forgetPeer(peerKind, peerId);
     }
   }

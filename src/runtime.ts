@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import { stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -16,13 +15,10 @@ import { outboundAllowed } from "./endpoints/outbound-policy.js";
 import { ClientRegistry, type ClientInfo } from "./endpoints/clients.js";
 import { CloseCodes, MountTable } from "./endpoints/mounts.js";
 import { SessionRegistry } from "./endpoints/sessions.js";
-import { AerostatError, SystemErrorCodes, UserErrorCodes } from "./errors/codes.js";
+import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
 import { createLogger, type Logger } from "./log/logger.js";
-import { buildEndpointTable } from "./project/endpoint-table.js";
-import { DescriptorSet } from "./project/descriptor-set.js";
 import { resolveHandler, type ResolvedHandler } from "./project/handler-path.js";
-import { DESCRIPTOR_EXTENSION, findDescriptors } from "./project/scanner.js";
-import { ProjectWatcher, type ChangeBatch } from "./project/watcher.js";
+import { ProjectSync } from "./project/project-sync.js";
 import type { HandlerModule, LoadResult } from "./sandbox/handler-module.js";
 import { HandlerRegistry } from "./sandbox/handler-registry.js";
 import { assertNodeFlags } from "./sandbox/node-flags.js";
@@ -83,15 +79,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly wssByPayload = new Map<number, WebSocketServer>();
   private readonly sessions = new SessionRegistry();
   private readonly clients = new ClientRegistry();
-  private readonly descriptors: DescriptorSet;
   private readonly registry: HandlerRegistry;
   private readonly mounts: MountTable;
   private readonly liveness: Liveness;
-  private watcher: ProjectWatcher | undefined;
+  private readonly sync: ProjectSync;
   private started: Promise<void> | undefined;
   private accepting = true;
   private closed = false;
-  private changeChain: Promise<void> = Promise.resolve();
   /** createWebsocket's handler paths, resolved; cleared whenever files change. */
   private readonly resolvedHandlers = new Map<string, ResolvedHandler>();
 
@@ -116,7 +110,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         },
         this.app,
       );
-    this.descriptors = new DescriptorSet(options.projectRoot);
 
     const services: BridgeServices = {
       maxBufferedBytes: options.maxBufferedBytes,
@@ -144,6 +137,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.mounts = new MountTable(options.projectRoot, this.registry, this.sessions, this.log, (e) =>
       this.onProblem(e),
     );
+    this.sync = new ProjectSync(options.projectRoot, this.mounts, this.registry, this.log, {
+      descriptorReloaded: (file, ms) => this.emit("reload", { file, kind: "descriptor", ok: true, ...(ms ? { ms } : {}) }),
+      problem: (error, kind) => this.onProblem(error, kind),
+      filesChanged: () => this.resolvedHandlers.clear(),
+    });
     this.liveness = new Liveness(
       this.sessions,
       (endpoint) => this.mounts.get(endpoint)?.descriptor.limits,
@@ -165,7 +163,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Loads the project and starts watching it. Idempotent. */
   start(): Promise<void> {
-    this.started ??= this.load();
+    this.started ??= this.sync.start(this.options.watch, this.options.reloadDebounceMs);
     return this.started;
   }
 
@@ -235,7 +233,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.closed = true;
     this.accepting = false;
     await this.started?.catch(() => undefined);
-    await this.watcher?.close();
+    await this.sync.stop();
     this.liveness.stop();
     for (const s of this.sessions.all()) s.socket.close(CloseCodes.goingAway, "server shutting down");
     const deadline = Date.now() + graceMs;
@@ -262,71 +260,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   // ---- loading and reloading ----------------------------------------------
-
-  private async load(): Promise<void> {
-    const root = this.options.projectRoot;
-    const isDir = await stat(root).then((s) => s.isDirectory(), () => false);
-    if (!isDir) {
-      throw new AerostatError(
-        UserErrorCodes.OPTION_INVALID,
-        `project folder ${root} does not exist or is not a folder; create it or pass another path`,
-        { file: root, field: "projectRoot" },
-      );
-    }
-    for (const file of await findDescriptors(root)) {
-      const result = await this.descriptors.load(file);
-      if (!result.ok) this.onProblem(result.error);
-    }
-    await this.mounts.apply(buildEndpointTable(this.descriptors.all()));
-    if (this.options.watch) {
-      this.watcher = new ProjectWatcher(root, this.options.reloadDebounceMs, (batch) => {
-        this.changeChain = this.changeChain.then(() => this.onChanges(batch)).catch((error: unknown) => {
-          this.log.error({ err: error }, "reload failed");
-        });
-      });
-      await this.watcher.ready;
-    }
-  }
-
-  private async onChanges(batch: ChangeBatch): Promise<void> {
-    if (this.closed) return;
-    this.resolvedHandlers.clear();
-    let descriptorsChanged = false;
-    let filesAppeared = false;
-    for (const file of batch.removed) {
-      if (file.endsWith(DESCRIPTOR_EXTENSION)) {
-        this.descriptors.remove(file);
-        descriptorsChanged = true;
-        this.emit("reload", { file: this.descriptors.relative(file), kind: "descriptor", ok: true });
-      } else if (this.registry.byFile(file)) {
-        this.log.warn(
-          { handler: this.descriptors.relative(file) },
-          "handler file was deleted; its last loaded version keeps serving until its endpoints are removed",
-        );
-      }
-    }
-    const reloads: Promise<unknown>[] = [];
-    for (const file of batch.changed) {
-      if (file.endsWith(DESCRIPTOR_EXTENSION)) {
-        const started = performance.now();
-        const result = await this.descriptors.load(file);
-        descriptorsChanged = true;
-        const rel = this.descriptors.relative(file);
-        if (result.ok) this.emit("reload", { file: rel, kind: "descriptor", ok: true, ms: performance.now() - started });
-        else this.onProblem(result.error, "descriptor");
-        continue;
-      }
-      const module = this.registry.byFile(file);
-      if (module) reloads.push(this.registry.reload(module));
-      else filesAppeared = true;
-    }
-    // A new file may be the handler an endpoint was waiting for.
-    const waiting = this.mounts.list().some((m) => m.problem);
-    if (descriptorsChanged || (filesAppeared && waiting)) {
-      reloads.push(this.mounts.apply(buildEndpointTable(this.descriptors.all())));
-    }
-    await Promise.all(reloads);
-  }
 
   private onModuleLoaded(module: HandlerModule, result: LoadResult): void {
     if (result.ok) {

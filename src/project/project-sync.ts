@@ -1,0 +1,108 @@
+import { stat } from "node:fs/promises";
+import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import type { MountTable } from "../endpoints/mounts.js";
+import type { Logger } from "../log/logger.js";
+import type { HandlerRegistry } from "../sandbox/handler-registry.js";
+import { DescriptorSet } from "./descriptor-set.js";
+import { buildEndpointTable } from "./endpoint-table.js";
+import { DESCRIPTOR_EXTENSION, findDescriptors } from "./scanner.js";
+import { ProjectWatcher, type ChangeBatch } from "./watcher.js";
+
+export interface SyncEvents {
+  /** A descriptor was loaded again (ok) or removed. */
+  descriptorReloaded(file: string, ms?: number): void;
+  /** A descriptor or other file problem. */
+  problem(error: AerostatError, kind?: "descriptor"): void;
+  /** Any batch of file changes arrived (before it is applied). */
+  filesChanged(): void;
+}
+
+/**
+ * Keeps the served endpoints and loaded handlers in step with the project
+ * folder: one full load at start, then each batch of file changes, applied one
+ * batch at a time.
+ */
+export class ProjectSync {
+  readonly descriptors: DescriptorSet;
+  private watcher: ProjectWatcher | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly mounts: MountTable,
+    private readonly registry: HandlerRegistry,
+    private readonly log: Logger,
+    private readonly events: SyncEvents,
+  ) {
+    this.descriptors = new DescriptorSet(root);
+  }
+
+  /** Loads every descriptor and mounts the endpoints; then watches, if asked. */
+  async start(watch: boolean, debounceMs: number): Promise<void> {
+    const isDir = await stat(this.root).then((s) => s.isDirectory(), () => false);
+    if (!isDir) {
+      throw new AerostatError(
+        UserErrorCodes.OPTION_INVALID,
+        `project folder ${this.root} does not exist or is not a folder; create it or pass another path`,
+        { file: this.root, field: "projectRoot" },
+      );
+    }
+    for (const file of await findDescriptors(this.root)) {
+      const result = await this.descriptors.load(file);
+      if (!result.ok) this.events.problem(result.error);
+    }
+    await this.mounts.apply(buildEndpointTable(this.descriptors.all()));
+    if (!watch) return;
+    this.watcher = new ProjectWatcher(this.root, debounceMs, (batch) => {
+      this.chain = this.chain.then(() => this.apply(batch)).catch((error: unknown) => {
+        this.log.error({ err: error }, "reload failed");
+      });
+    });
+    await this.watcher.ready;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.watcher?.close();
+  }
+
+  private async apply(batch: ChangeBatch): Promise<void> {
+    if (this.stopped) return;
+    this.events.filesChanged();
+    let descriptorsChanged = false;
+    let filesAppeared = false;
+    for (const file of batch.removed) {
+      if (file.endsWith(DESCRIPTOR_EXTENSION)) {
+        this.descriptors.remove(file);
+        descriptorsChanged = true;
+        this.events.descriptorReloaded(this.descriptors.relative(file));
+      } else if (this.registry.byFile(file)) {
+        this.log.warn(
+          { handler: this.descriptors.relative(file) },
+          "handler file was deleted; its last loaded version keeps serving until its endpoints are removed",
+        );
+      }
+    }
+    const reloads: Promise<unknown>[] = [];
+    for (const file of batch.changed) {
+      if (file.endsWith(DESCRIPTOR_EXTENSION)) {
+        const started = performance.now();
+        const result = await this.descriptors.load(file);
+        descriptorsChanged = true;
+        if (result.ok) this.events.descriptorReloaded(this.descriptors.relative(file), performance.now() - started);
+        else this.events.problem(result.error, "descriptor");
+        continue;
+      }
+      const module = this.registry.byFile(file);
+      if (module) reloads.push(this.registry.reload(module));
+      else filesAppeared = true;
+    }
+    // A new file may be the handler an endpoint was waiting for.
+    const waiting = this.mounts.list().some((m) => m.problem);
+    if (descriptorsChanged || (filesAppeared && waiting)) {
+      reloads.push(this.mounts.apply(buildEndpointTable(this.descriptors.all())));
+    }
+    await Promise.all(reloads);
+  }
+}

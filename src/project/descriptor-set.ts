@@ -7,11 +7,10 @@ export type DescriptorLoad = { ok: true; descriptor: Descriptor } | { ok: false;
 
 /**
  * The last good version of every descriptor in the project. A file that turns
- * invalid keeps its last good version; its error is kept beside it.
+ * invalid keeps its last good version.
  */
 export class DescriptorSet {
   private readonly good = new Map<string, Descriptor>();
-  private readonly errors = new Map<string, AerostatError>();
 
   constructor(private readonly root: string) {}
 
@@ -25,30 +24,22 @@ export class DescriptorSet {
       const text = await readFile(file, "utf8");
       const descriptor = parseDescriptor(rel, text);
       this.good.set(rel, descriptor);
-      this.errors.delete(rel);
       return { ok: true, descriptor };
     } catch (cause) {
       const error =
         cause instanceof AerostatError
           ? cause
           : new AerostatError(UserErrorCodes.DESCRIPTOR_JSON, `cannot read the file: ${String(cause)}`, { file: rel });
-      this.errors.set(rel, error);
       return { ok: false, error };
     }
   }
 
   /** Forgets a deleted descriptor. True when it had a good version. */
   remove(file: string): boolean {
-    const rel = this.relative(file);
-    this.errors.delete(rel);
-    return this.good.delete(rel);
+    return this.good.delete(this.relative(file));
   }
 
   all(): Descriptor[] {
     return [...this.good.values()];
-  }
-
-  problems(): AerostatError[] {
-    return [...this.errors.values()];
   }
 }

@@ -13,10 +13,6 @@ export class GuestTimers {
     private readonly max: number,
   ) {}
 
-  get size(): number {
-    return this.live.size;
-  }
-
   set(id: number, delayMs: number, repeat: boolean): void {
     if (!Number.isSafeInteger(id)) return;
     this.clear(id);

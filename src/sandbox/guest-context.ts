@@ -58,12 +58,12 @@ export class GuestContext {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.dispatchFn.release();
-    this.recoverFn.release();
     try {
+      this.dispatchFn.release();
+      this.recoverFn.release();
       this.context.release();
     } catch {
-      // the isolate is already gone
+      // the isolate is already gone, and these with it
     }
   }
 

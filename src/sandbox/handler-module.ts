@@ -190,7 +190,9 @@ export class HandlerModule {
     if (this.draining || !this.current || this.queue.length === 0) return;
     this.draining = true;
     // setImmediate lets events that arrive in the same tick join one batch.
-    setImmediate(() => void this.drain());
+    setImmediate(() =>
+      this.drain().catch((error: unknown) => this.deps.log.error({ handler: this.key, err: error }, "dispatch loop failed")),
+    );
   }
 
   private async drain(): Promise<void> {

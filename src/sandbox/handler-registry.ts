@@ -59,7 +59,7 @@ export class HandlerRegistry {
       this.deps.onLoaded(module, result);
       if (result.ok && this.crashes.delete(module.project)) {
         for (const m of this.all()) {
-          if (m.project === module.project && m.isDisabled) void m.restart().then((r) => this.deps.onLoaded(m, r));
+          if (m.project === module.project && m.isDisabled) this.restart(m);
         }
       }
       return result;
@@ -116,7 +116,14 @@ export class HandlerRegistry {
       return;
     }
     this.deps.log.error({ project: name, reason, modules: modules.length }, `the sandbox of "${name}" crashed; restarting its handlers`);
-    for (const m of modules) void m.restart().then((result) => this.deps.onLoaded(m, result));
+    for (const m of modules) this.restart(m);
+  }
+
+  private restart(module: HandlerModule): void {
+    module
+      .restart()
+      .then((result) => this.deps.onLoaded(module, result))
+      .catch((error: unknown) => this.deps.log.error({ handler: module.key, err: error }, "restarting the handler failed"));
   }
 
   private isolateFor(project: string): ProjectIsolate {

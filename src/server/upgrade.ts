@@ -60,7 +60,10 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
     const module = mount.module;
     if (module && !module.ready && !module.lastError && !retried) {
       // Mounted a moment ago; its first load is still running.
-      void module.settled().then(() => handle(req, socket, head, true));
+      module
+        .settled()
+        .then(() => handle(req, socket, head, true))
+        .catch(() => socket.destroy());
       return;
     }
     if (!module || !module.ready) {

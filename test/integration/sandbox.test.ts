@@ -127,7 +127,7 @@ describe("the sandbox", () => {
     expect(await (await TestClient.connect(url("b"))).ask("x")).toBe("undefined undefined");
   });
 
-  it("ignores a script's attempts to send to sessions of another project", async () => {
+  it("gives a script no way to find or broadcast to sessions of another project", async () => {
     const { url } = await startProject({
       "one/h.js": `const ws = require("net/v4/websockets"); exports.onMessage = (m, c) => { ws.broadcast("intrusion", { except: [c] }); ws.broadcast("intrusion", { endpoint: "two" }); return String(ws.getSession(m)); };`,
       "one/h.websocket": descriptor("one", "one/h"),

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { WebSocketServer, type WebSocket } from "ws";
+import { applyOutbox } from "../../src/bridge/outbox.js";
+import type { BridgeServices } from "../../src/bridge/services.js";
+import { ClientRegistry } from "../../src/endpoints/clients.js";
+import { SessionRegistry } from "../../src/endpoints/sessions.js";
+import type { HandlerModule } from "../../src/sandbox/handler-module.js";
+import { TestClient } from "../helpers/client.js";
+
+// The host must not trust the outbox: a guest that forged entries naming
+// another project's session (the API gives it no way to) still reaches nothing.
+const servers: WebSocketServer[] = [];
+afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+async function sessionPair(): Promise<{ server: WebSocket; client: TestClient }> {
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  servers.push(wss);
+  await new Promise((r) => wss.once("listening", r));
+  const accepted = new Promise<WebSocket>((r) => wss.once("connection", r));
+  const client = await TestClient.connect(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`);
+  return { server: await accepted, client };
+}
+
+const field = (t: string) => `${t.length}:${t}`;
+
+describe("outbox scope", () => {
+  it("ignores forged sends and closes aimed at another project's session", async () => {
+    const sessions = new SessionRegistry();
+    const { server, client } = await sessionPair();
+    const victim = sessions.add("two", "two", "two/h.js", server);
+    const services: BridgeServices = {
+      maxBufferedBytes: 1 << 20,
+      sessions,
+      clients: new ClientRegistry(),
+      log: pino({ level: "silent" }),
+      openClient: () => ({ error: "unused" }),
+      reportFault: () => undefined,
+    };
+    const module = (project: string) => ({ project, key: `${project}/h.js` }) as HandlerModule;
+    const forged = "s" + field(victim.id) + field("intrusion") + "c" + field(victim.id) + field("4000") + field("bye");
+
+    applyOutbox(services, module("one"), forged, true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.messages).toEqual([]);
+    expect(client.isOpen).toBe(true);
+
+    // The same outbox from the session's own project goes through.
+    applyOutbox(services, module("two"), forged, true);
+    expect(await client.received(1)).toEqual(["intrusion"]);
+    expect(await client.closed).toEqual({ code: 4000, reason: "bye" });
+  });
+});

@@ -1,7 +1,7 @@
 import { WebSocket } from "ws";
 import { EventKind, PeerKind } from "../bridge/protocol.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
-import { feed } from "./feed.js";
+import { feedSocket } from "./feed.js";
 
 /** An outgoing WebSocket a script opened with createWebsocket(). */
 export interface OutgoingClient {
@@ -56,17 +56,11 @@ export class ClientRegistry {
     if (!this.byId.has(client.id)) return; // closed by closeAll() before it started
     const socket = new WebSocket(client.uri, { handshakeTimeout: 10_000 });
     client.socket = socket;
-    const peer = feed(socket, module, PeerKind.client, client.id, client.uri);
+    const peer = feedSocket(socket, module, PeerKind.client, client.id, client.uri, () => this.byId.delete(client.id));
     socket.on("open", () => {
       for (const frame of client.pending.splice(0)) socket.send(frame);
       peer(EventKind.open, "");
       if (client.closeAfterOpen) socket.close(client.closeAfterOpen.code, client.closeAfterOpen.reason);
-    });
-    socket.on("message", (data, isBinary) => peer(EventKind.message, toPayload(data, isBinary)));
-    socket.on("error", (error) => peer(EventKind.error, `Error: ${error.message}`));
-    socket.on("close", (code, reason) => {
-      this.byId.delete(client.id);
-      peer(EventKind.close, reason.toString("utf8"), code);
     });
   }
 
@@ -133,15 +127,4 @@ export class ClientRegistry {
 
 function stripExtension(handler: string): string {
   return handler.replace(/\.(m|c)?js$/, "");
-}
-
-/** Text frames become strings; binary frames become ArrayBuffers (copied into the guest). */
-export function toPayload(data: unknown, isBinary: boolean): string | ArrayBuffer {
-  const buf = Buffer.isBuffer(data)
-    ? data
-    : Array.isArray(data)
-      ? Buffer.concat(data as Buffer[])
-      : Buffer.from(data as ArrayBuffer);
-  if (!isBinary) return buf.toString("utf8");
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }

@@ -144,12 +144,7 @@
     else if (isView(data)) bytes = new Uint8ArrayCtor(data.buffer, data.byteOffset, data.byteLength);
     else throw new TypeErrorCtor("expected a string, an ArrayBuffer or a typed array");
     let out = "";
-    for (let i = 0; i < bytes.length; i += 4096) {
-      const end = i + 4096 < bytes.length ? i + 4096 : bytes.length;
-      let chunk = "";
-      for (let j = i; j < end; j++) chunk += fromCharCode(bytes[j]);
-      out += chunk;
-    }
+    for (let i = 0; i < bytes.length; i++) out += fromCharCode(bytes[i]);
     return out;
   }
 

@@ -18,10 +18,7 @@ const ops: Record<string, Op> = {
   [SyncOp.clientByHandler]: (m, [h], s) => infoOrNull(s.clients.byHandler(m.project, str(h)), (c) => s.clients.info(c)),
   [SyncOp.sessionList]: (m, [endpoint], s) =>
     s.sessions.list(m.project, str(endpoint) === "" ? undefined : str(endpoint)).map(SessionRegistry.info),
-  [SyncOp.sessionGet]: (m, [id], s) => {
-    const session = s.sessions.get(str(id));
-    return session && session.project === m.project ? SessionRegistry.info(session) : null;
-  },
+  [SyncOp.sessionGet]: (m, [id], s) => infoOrNull(s.sessions.get(m.project, str(id)), SessionRegistry.info),
   [SyncOp.outboxFlush]: (m, [text], s) => {
     applyOutbox(s, m, str(text), true);
     return null;

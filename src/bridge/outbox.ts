@@ -56,8 +56,8 @@ export function applyOutbox(
 }
 
 function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): void {
-  const session = services.sessions.get(id);
-  if (session && session.project === module.project) {
+  const session = services.sessions.get(module.project, id);
+  if (session) {
     sendToSession(session, frame, services.maxBufferedBytes);
     return;
   }
@@ -68,8 +68,8 @@ function send(services: BridgeServices, module: HandlerModule, id: string, frame
 function close(services: BridgeServices, module: HandlerModule, id: string, code: number, reason: string): void {
   const safeCode = code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999) ? code : 1000;
   const safeReason = Buffer.byteLength(reason) <= 123 ? reason : "";
-  const session = services.sessions.get(id);
-  if (session && session.project === module.project) {
+  const session = services.sessions.get(module.project, id);
+  if (session) {
     session.socket.close(safeCode, safeReason);
     return;
   }

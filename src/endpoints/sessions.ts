@@ -43,8 +43,10 @@ export class SessionRegistry {
     return this.perEndpoint.get(endpoint) ?? 0;
   }
 
-  get(id: string): Session | undefined {
-    return this.byId.get(id);
+  /** A session of `project` by id; sessions of other projects are not found. */
+  get(project: string, id: string): Session | undefined {
+    const s = this.byId.get(id);
+    return s && s.project === project ? s : undefined;
   }
 
   get size(): number {

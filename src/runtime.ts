@@ -288,8 +288,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   private onFault(fault: HandlerFault): void {
-    const { handler, method, peerId, error, at } = fault;
-    this.log.error({ handler, method, session: peerId || undefined, at }, `${at}: ${method} threw ${error}`);
+    const { project, handler, endpoint, method, peerId, error, at } = fault;
+    this.log.error(
+      { project: project || ".", handler, endpoint, session: peerId || undefined, method, at },
+      `${at}: ${method} threw ${error}`,
+    );
     this.emit("fault", fault);
   }
 

@@ -188,10 +188,12 @@
     }
     return text;
   }
+  // The connection whose event is running, so the host can tag log lines.
+  const eventPeer = { id: "", where: "" };
   const consoleObject = {};
   for (const level of ["log", "info", "warn", "error", "debug"]) {
     consoleObject[level] = function (...args) {
-      emit(OUT.log, level, format(args));
+      emit(OUT.log, level, format(args), eventPeer.id, eventPeer.where);
     };
   }
   defineProperty(g, "console", { value: freeze(consoleObject), writable: true, configurable: true });
@@ -369,6 +371,17 @@
     const code = +readField();
     const payload = peerChar === "S" || peerChar === "C" ? batchBinaries[+rawPayload] : rawPayload;
     if (kind === EV.timer) return runTimer(code);
+    eventPeer.id = peerId;
+    eventPeer.where = where;
+    try {
+      runPeerEvent(kind, peerKind, peerId, where, payload, code);
+    } finally {
+      eventPeer.id = "";
+      eventPeer.where = "";
+    }
+  }
+
+  function runPeerEvent(kind, peerKind, peerId, where, payload, code) {
     const peer = peerFor(peerKind, peerId, where);
     if (kind === EV.open) runMethod(M[kind], kind, [peer], peer, peerId);
     else if (kind === EV.message) reply(peer, peerId, runMethod(M[kind], kind, [payload, peer], peer, peerId, payload));

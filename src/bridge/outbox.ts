@@ -43,16 +43,25 @@ export function applyOutbox(
       case OutboxOp.log:
         if (LOG_LEVELS.has(a)) {
           const level = a === "log" ? "info" : (a as "info" | "warn" | "error" | "debug");
-          log[level]({ handler: module.key, console: a }, b);
+          log[level]({ ...logContext(services, module, c, d), console: a }, module.positions.rewrite(b));
         }
         break;
       case OutboxOp.fault: {
-        const at = formatLocation(module.key, locateInStack(d, module.key));
-        services.reportFault({ handler: module.key, method: a, peerId: b, error: c, at });
+        const at = formatLocation(module.key, locateInStack(module.positions.rewrite(d), module.key));
+        const endpoint = services.sessions.get(module.project, b)?.endpoint;
+        services.reportFault({ project: module.project, handler: module.key, method: a, peerId: b, error: c, at, ...(endpoint ? { endpoint } : {}) });
         break;
       }
     }
   });
+}
+
+/** Fields every handler log line carries: project, handler, and the connection whose event logged. */
+function logContext(services: BridgeServices, module: HandlerModule, peerId: string, where: string): Record<string, string> {
+  const fields: Record<string, string> = { project: module.project || ".", handler: module.key };
+  if (!peerId) return fields;
+  if (services.clients.get(module.project, peerId)) return { ...fields, client: peerId, uri: where };
+  return { ...fields, endpoint: where, session: peerId };
 }
 
 function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): void {

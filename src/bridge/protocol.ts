@@ -57,7 +57,7 @@ export const OutboxOp = {
   timerSet: "t",
   /** [timerId] */
   timerClear: "T",
-  /** [level, text] */
+  /** [level, text, peerId|"", endpoint or client URI|""] — peer of the event that logged */
   log: "l",
   /** [method, peerId, errorText, stack] — a handler function threw */
   fault: "f",
@@ -72,7 +72,7 @@ export const OUTBOX_FIELDS: Record<OutboxOp, number> = {
   [OutboxOp.broadcast]: 3,
   [OutboxOp.timerSet]: 3,
   [OutboxOp.timerClear]: 1,
-  [OutboxOp.log]: 2,
+  [OutboxOp.log]: 4,
   [OutboxOp.fault]: 4,
 };
 

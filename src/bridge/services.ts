@@ -5,7 +5,11 @@ import type { HandlerModule } from "../sandbox/handler-module.js";
 
 /** A handler function threw; reported with the user's file:line. */
 export interface HandlerFault {
+  /** Top-level project folder ("" for the root). */
+  readonly project: string;
   readonly handler: string;
+  /** Endpoint of the session whose event threw, when there is one. */
+  readonly endpoint?: string;
   readonly method: string;
   readonly peerId: string;
   readonly error: string;

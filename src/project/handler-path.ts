@@ -2,7 +2,7 @@ import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 
-export const HANDLER_EXTENSIONS = [".js", ".mjs", ".cjs"] as const;
+export const HANDLER_EXTENSIONS = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"] as const;
 
 /** Where a handler path leads. */
 export interface ResolvedHandler {

@@ -140,9 +140,9 @@ export class GuestContext {
 }
 
 function isEsm(key: string, source: string): boolean {
-  if (key.endsWith(".mjs")) return true;
-  if (key.endsWith(".cjs")) return false;
-  // .js: ES module when it has top-level import/export statements.
+  if (key.endsWith(".mjs") || key.endsWith(".mts")) return true;
+  if (key.endsWith(".cjs") || key.endsWith(".cts")) return false;
+  // .js and .ts: ES module when it has top-level import/export statements.
   return /^\s*(import\s*[\w*{"'\s]|export\s)/m.test(source);
 }
 

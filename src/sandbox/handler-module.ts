@@ -6,6 +6,8 @@ import { EventQueue } from "./event-queue.js";
 import { GuestContext, type ContextLimits, type HostCall } from "./guest-context.js";
 import type { ProjectIsolate } from "./project-isolate.js";
 import { GuestTimers } from "./guest-timers.js";
+import { SourcePositions } from "../errors/source-positions.js";
+import { transpileHandler } from "./transpile.js";
 
 /** Events taken into one dispatch call at most. */
 const MAX_BATCH = 256;
@@ -44,6 +46,8 @@ export class HandlerModule {
   lastError: AerostatError | undefined;
   /** Successful loads so far; more than one means it was reloaded. */
   loads = 0;
+  /** Maps positions in the running code back to the user's file (TypeScript handlers). */
+  positions: SourcePositions;
 
   constructor(
     /** Project-relative path, e.g. "my-project/ws-handler.js". */
@@ -53,6 +57,7 @@ export class HandlerModule {
     readonly project: string,
     private readonly deps: HandlerModuleDeps,
   ) {
+    this.positions = new SourcePositions(key);
     this.timers = new GuestTimers(
       (id) => this.enqueue(EventKind.timer, PeerKind.none, "", "", "", id),
       deps.limits.maxTimers,
@@ -142,11 +147,14 @@ export class HandlerModule {
       return { ok: false, error };
     }
     const isolate = this.deps.isolate;
+    let positions = new SourcePositions(this.key);
     try {
+      const transpiled = await transpileHandler(this.key, source);
+      positions = new SourcePositions(this.key, transpiled.map);
       const loaded = await GuestContext.load(
         isolate,
         this.key,
-        source,
+        transpiled.code,
         this.deps.hostCallFor(this),
         this.deps.limits,
       );
@@ -155,6 +163,7 @@ export class HandlerModule {
         return { ok: false, error: this.closedError() };
       }
       this.swap(loaded.context);
+      this.positions = positions;
       this.isolateGeneration = isolate.generation;
       if (loaded.outbox) this.deps.applyOutbox(this, loaded.outbox, loaded.context);
       this.lastError = undefined;
@@ -165,7 +174,7 @@ export class HandlerModule {
     } catch (cause) {
       const error =
         cause instanceof AerostatError
-          ? cause
+          ? inUserSource(cause, positions)
           : new AerostatError(UserErrorCodes.HANDLER_LOAD, String(cause), { file: this.key }, { cause });
       this.lastError = error;
       return { ok: false, error };
@@ -313,6 +322,14 @@ export class HandlerModule {
     this.disabled = true;
   }
 
+}
+
+/** The same error, with its line and column moved from transpiled code to the user's source. */
+function inUserSource(error: AerostatError, positions: SourcePositions): AerostatError {
+  const at = error.location;
+  if (!at?.line || at.file !== positions.key) return error;
+  const original = positions.original({ line: at.line, column: at.column ?? 1 });
+  return new AerostatError(error.code, positions.rewrite(error.message), { ...at, ...original }, { cause: error.cause });
 }
 
 function isTimeout(error: unknown): boolean {

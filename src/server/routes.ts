@@ -1,5 +1,11 @@
 /** URL shapes the runtime serves. */
 export const SERVICE_PREFIX = "/websockets/v4/service/";
+/** The reconnecting client, an ES module. */
+export const CLIENT_PATH = "/websockets/v4/client.js";
+/** The dashboard page, its script, and the WebSocket that feeds it. */
+export const DASHBOARD_PATH = "/websockets/v4/";
+export const DASHBOARD_SCRIPT_PATH = "/websockets/v4/dashboard.js";
+export const DASHBOARD_SOCKET_PATH = "/websockets/v4/dashboard";
 
 /** The endpoint name in a service URL, or undefined when the path is not one. */
 export function endpointFromPath(pathname: string): string | undefined {

@@ -1,0 +1,101 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createRuntime, type Runtime } from "../../src/index.js";
+import { backoffDelay, connect, type ReconnectingWebSocket } from "../../web/client.js";
+import { descriptor, TempProject } from "../helpers/project.js";
+import { LogCapture, waitUntil } from "../helpers/runtime.js";
+
+const ECHO = { "p/echo.js": "exports.onMessage = (m) => 'echo: ' + m;", "p/echo.websocket": descriptor("echo", "p/echo") };
+
+const open: (Runtime | ReconnectingWebSocket)[] = [];
+afterEach(async () => {
+  for (const thing of open.splice(0)) await thing.close();
+});
+
+async function serve(project: TempProject, port = 0): Promise<Runtime> {
+  const runtime = createRuntime({ projectRoot: project.root, port, logger: new LogCapture().logger, watch: false });
+  open.push(runtime);
+  await runtime.listen();
+  return runtime;
+}
+
+/** Everything a client emits, in order, as "type:detail". */
+function record(client: ReconnectingWebSocket): string[] {
+  const seen: string[] = [];
+  client.on("open", (e) => seen.push(`open:${e.reconnected}`));
+  client.on("message", (e) => seen.push(`message:${String(e.data)}`));
+  client.on("close", (e) => seen.push(`close:${e.willReconnect}`));
+  client.on("reconnect", (e) => seen.push(`reconnect:${e.attempt}`));
+  return seen;
+}
+
+describe("reconnecting client", () => {
+  it("is served as a JavaScript module at /websockets/v4/client.js", async () => {
+    const project = await TempProject.create(ECHO);
+    const runtime = await serve(project);
+    const res = await fetch(`${runtime.url}/websockets/v4/client.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const onDisk = await readFile(path.resolve(import.meta.dirname, "../../web/client.js"), "utf8");
+    expect(await res.text()).toBe(onDisk);
+    await project.dispose();
+  });
+
+  it("reconnects after the server goes away and comes back, sending what was queued meanwhile", async () => {
+    const project = await TempProject.create(ECHO);
+    const first = await serve(project);
+    const port = new URL(first.url).port;
+    const client = connect(first.serviceUrl("echo"), { minDelayMs: 50, maxDelayMs: 200 });
+    open.push(client);
+    const seen = record(client);
+    client.send("before");
+    await waitUntil(() => seen.includes("message:echo: before"), 5000, "first echo");
+    expect(seen[0]).toBe("open:false");
+
+    await first.close(200);
+    await waitUntil(() => seen.includes("close:true"), 5000, "close");
+    client.send("while down 1");
+    client.send("while down 2");
+    expect(client.queued).toBe(2);
+    expect(client.readyState).toBe(0);
+    await waitUntil(() => seen.includes("reconnect:2"), 5000, "a failed reconnect attempt");
+
+    await serve(project, Number(port));
+    await waitUntil(() => seen.includes("open:true"), 5000, "reopen");
+    await waitUntil(() => seen.includes("message:echo: while down 2"), 5000, "queued echoes");
+    const echoes = seen.filter((s) => s.startsWith("message:"));
+    expect(echoes).toEqual(["message:echo: before", "message:echo: while down 1", "message:echo: while down 2"]);
+    expect(client.queued).toBe(0);
+    expect(client.attempts).toBe(0);
+    await project.dispose();
+  });
+
+  it("stops for good on close(), and refuses sends past maxQueued with a RangeError", async () => {
+    const project = await TempProject.create(ECHO);
+    const runtime = await serve(project);
+    const client = connect(runtime.serviceUrl("echo"), { maxQueued: 2 });
+    open.push(client);
+    const seen = record(client);
+    client.send("a");
+    client.send("b");
+    expect(() => client.send("c")).toThrow(RangeError);
+    await waitUntil(() => seen.includes("message:echo: b"), 5000, "queued echoes");
+    client.close();
+    await waitUntil(() => seen.includes("close:false"), 5000, "close");
+    await new Promise((r) => setTimeout(r, 400));
+    expect(seen.some((s) => s.startsWith("reconnect"))).toBe(false);
+    expect(client.readyState).toBe(3);
+    expect(() => client.send("late")).toThrow(/after close/);
+    await project.dispose();
+  });
+});
+
+describe("backoffDelay", () => {
+  it("doubles from minDelayMs, is capped at maxDelayMs, and keeps half of each wait random", () => {
+    const options = { minDelayMs: 100, maxDelayMs: 1000, factor: 2, jitter: 0.5 };
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, options, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, options, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
+  });
+});

@@ -1,0 +1,171 @@
+// aerostat reconnecting client: a WebSocket to a service URL that comes back by
+// itself. Served at /websockets/v4/client.js; also importable from Node >= 22,
+// which has a global WebSocket. Types: client.d.ts beside this file.
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+
+const DEFAULTS = {
+  minDelayMs: 250,
+  maxDelayMs: 10_000,
+  factor: 2,
+  jitter: 0.5,
+  maxQueued: 1000,
+  reconnect: true,
+};
+
+/** An Event with extra read-only fields (data, code, attempt, ...). */
+class ClientEvent extends Event {
+  constructor(type, fields) {
+    super(type);
+    for (const [key, value] of Object.entries(fields)) {
+      Object.defineProperty(this, key, { value, enumerable: true });
+    }
+  }
+}
+
+/**
+ * The delay before reconnect attempt `attempt` (1, 2, ...): exponential
+ * backoff capped at maxDelayMs, with "equal jitter" so that many clients
+ * dropped at once do not all come back in the same millisecond.
+ */
+export function backoffDelay(attempt, options = {}, random = Math.random) {
+  const { minDelayMs, maxDelayMs, factor, jitter } = { ...DEFAULTS, ...options };
+  const base = Math.min(maxDelayMs, minDelayMs * factor ** Math.max(0, attempt - 1));
+  return Math.round(base * (1 - jitter) + base * jitter * random());
+}
+
+export class ReconnectingWebSocket extends EventTarget {
+  static CONNECTING = CONNECTING;
+  static OPEN = OPEN;
+  static CLOSING = CLOSING;
+  static CLOSED = CLOSED;
+
+  #url;
+  #protocols;
+  #options;
+  #Impl;
+  #socket = null;
+  #queue = [];
+  #attempts = 0;
+  #timer = null;
+  #stopped = false;
+  #everOpened = false;
+
+  constructor(url, options = {}) {
+    super();
+    const { protocols, WebSocket: Impl, ...rest } = options;
+    this.#url = String(url);
+    this.#protocols = protocols;
+    this.#options = { ...DEFAULTS, ...rest };
+    this.#Impl = Impl ?? globalThis.WebSocket;
+    if (typeof this.#Impl !== "function") {
+      throw new TypeError("No WebSocket implementation: pass options.WebSocket (Node before 22 has no global WebSocket).");
+    }
+    this.#open();
+  }
+
+  get url() {
+    return this.#url;
+  }
+
+  /** Like WebSocket.readyState; CONNECTING also while waiting to reconnect. */
+  get readyState() {
+    if (this.#stopped) return this.#socket && this.#socket.readyState !== CLOSED ? CLOSING : CLOSED;
+    return this.#socket?.readyState === OPEN ? OPEN : CONNECTING;
+  }
+
+  /** Messages waiting to be sent once the socket is open again. */
+  get queued() {
+    return this.#queue.length;
+  }
+
+  /** Reconnect attempts since the socket was last open. */
+  get attempts() {
+    return this.#attempts;
+  }
+
+  /** Sends now when open; otherwise queues the message for the next open. */
+  send(data) {
+    if (this.#stopped) throw new Error("send() after close(): create a new client to connect again.");
+    if (this.#socket?.readyState === OPEN) {
+      this.#socket.send(data);
+      return;
+    }
+    if (this.#queue.length >= this.#options.maxQueued) {
+      throw new RangeError(
+        `${this.#queue.length} messages are already waiting for the connection (maxQueued); wait for "open" or raise maxQueued.`,
+      );
+    }
+    this.#queue.push(data);
+  }
+
+  /** Closes for good: no more reconnects. Queued messages are dropped. */
+  close(code = 1000, reason = "") {
+    this.#stopped = true;
+    this.#queue.length = 0;
+    clearTimeout(this.#timer);
+    const socket = this.#socket;
+    if (!socket) return;
+    if (socket.readyState === OPEN || socket.readyState === CONNECTING) socket.close(code, reason);
+  }
+
+  /** addEventListener with a way back: returns a function that removes the listener. */
+  on(type, listener) {
+    this.addEventListener(type, listener);
+    return () => this.removeEventListener(type, listener);
+  }
+
+  #open() {
+    let socket;
+    try {
+      socket = this.#protocols === undefined ? new this.#Impl(this.#url) : new this.#Impl(this.#url, this.#protocols);
+    } catch (error) {
+      // A malformed URL will not get better by waiting.
+      this.#stopped = true;
+      throw error;
+    }
+    this.#socket = socket;
+    socket.binaryType = "arraybuffer";
+    socket.onopen = () => {
+      const reconnected = this.#everOpened;
+      this.#everOpened = true;
+      this.#attempts = 0;
+      this.#flush(socket);
+      this.dispatchEvent(new ClientEvent("open", { reconnected }));
+    };
+    socket.onmessage = (e) => this.dispatchEvent(new ClientEvent("message", { data: e.data }));
+    socket.onerror = () => this.dispatchEvent(new ClientEvent("error", { message: `WebSocket error on ${this.#url}` }));
+    socket.onclose = (e) => {
+      if (this.#socket !== socket) return;
+      const willReconnect = !this.#stopped && this.#options.reconnect;
+      this.dispatchEvent(
+        new ClientEvent("close", { code: e.code, reason: e.reason, wasClean: e.wasClean, willReconnect }),
+      );
+      if (willReconnect) this.#schedule();
+    };
+  }
+
+  #flush(socket) {
+    while (this.#queue.length > 0 && socket.readyState === OPEN) {
+      socket.send(this.#queue[0]);
+      this.#queue.shift();
+    }
+  }
+
+  #schedule() {
+    this.#attempts += 1;
+    const delayMs = backoffDelay(this.#attempts, this.#options);
+    this.dispatchEvent(new ClientEvent("reconnect", { attempt: this.#attempts, delayMs }));
+    this.#timer = setTimeout(() => {
+      if (!this.#stopped) this.#open();
+    }, delayMs);
+  }
+}
+
+/** A ReconnectingWebSocket to `url`. */
+export function connect(url, options) {
+  return new ReconnectingWebSocket(url, options);
+}

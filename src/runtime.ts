@@ -15,6 +15,7 @@ import { outboundAllowed } from "./endpoints/outbound-policy.js";
 import { ClientRegistry, type ClientInfo } from "./endpoints/clients.js";
 import { CloseCodes, MountTable } from "./endpoints/mounts.js";
 import { SessionRegistry } from "./endpoints/sessions.js";
+import { TrafficMeter } from "./endpoints/traffic.js";
 import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { resolveHandler, type ResolvedHandler } from "./project/handler-path.js";
@@ -22,6 +23,7 @@ import { ProjectSync } from "./project/project-sync.js";
 import type { HandlerModule, LoadResult } from "./sandbox/handler-module.js";
 import { HandlerRegistry } from "./sandbox/handler-registry.js";
 import { assertNodeFlags } from "./sandbox/node-flags.js";
+import { Dashboard } from "./dashboard/dashboard.js";
 import { createHttpApp } from "./server/http-app.js";
 import { serviceUrl } from "./server/routes.js";
 import { createUpgradeHandler } from "./server/upgrade.js";
@@ -78,11 +80,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** One WebSocket server per distinct maxPayload among the endpoints. */
   private readonly wssByPayload = new Map<number, WebSocketServer>();
   private readonly sessions = new SessionRegistry();
-  private readonly clients = new ClientRegistry();
+  /** Messages in and out per second, for the dashboard. */
+  readonly traffic = new TrafficMeter();
+  private readonly clients = new ClientRegistry(this.traffic);
   private readonly registry: HandlerRegistry;
   private readonly mounts: MountTable;
   private readonly liveness: Liveness;
   private readonly sync: ProjectSync;
+  private readonly dashboard: Dashboard;
+  private readonly startedAt = Date.now();
   private started: Promise<void> | undefined;
   private accepting = true;
   private closed = false;
@@ -115,6 +121,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       maxBufferedBytes: options.maxBufferedBytes,
       sessions: this.sessions,
       clients: this.clients,
+      traffic: this.traffic,
       log: this.log,
       openClient: (m, uri, handler, engine) => this.openClient(m, uri, handler, engine),
       reportFault: (fault) => this.onFault(fault),
@@ -147,18 +154,28 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       (endpoint) => this.mounts.get(endpoint)?.descriptor.limits,
       () => tightestLiveness(this.mounts.list().map((m) => m.descriptor.limits)),
     );
-    this.server.on(
-      "upgrade",
-      createUpgradeHandler({
+    this.dashboard = new Dashboard(options.dashboard, {
+      url: () => (this.server.listening ? this.url : ""),
+      projectRoot: options.projectRoot,
+      startedAt: this.startedAt,
+      endpoints: () => this.endpoints(),
+      sessionIds: (endpoint) => this.sessions.forEndpoint(endpoint).map((s) => s.id),
+      clientList: () => this.clientList(),
+      traffic: () => this.traffic.series(),
+    });
+    this.dashboard.mount(this.app);
+    const upgradeService = createUpgradeHandler({
         serverFor: (maxPayload) => this.serverFor(maxPayload),
         sessionCount: (endpoint) => this.sessions.countFor(endpoint),
         ownsServer: this.ownsServer,
         accepting: () => this.accepting,
         lookup: (endpoint) => this.mounts.get(endpoint),
         mountedNames: () => this.mounts.list().map((m) => m.endpoint),
-        accept: (ws, mount) => this.liveness.track(acceptSession(ws, mount.endpoint, mount.module!, this.sessions)),
-      }),
-    );
+        accept: (ws, mount) => this.liveness.track(acceptSession(ws, mount.endpoint, mount.module!, this.sessions, this.traffic)),
+    });
+    this.server.on("upgrade", (req, socket, head) => {
+      if (!this.dashboard.upgrade(req, socket, head)) upgradeService(req, socket, head);
+    });
   }
 
   /** Loads the project and starts watching it. Idempotent. */
@@ -235,6 +252,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     await this.started?.catch(() => undefined);
     await this.sync.stop();
     this.liveness.stop();
+    this.dashboard.close();
     for (const s of this.sessions.all()) s.socket.close(CloseCodes.goingAway, "server shutting down");
     const deadline = Date.now() + graceMs;
     while ((this.sessions.size > 0 || !this.registry.idle) && Date.now() < deadline) {
@@ -274,6 +292,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private onProblem(error: AerostatError, reloadKind?: ReloadEvent["kind"]): void {
     this.log.error({ code: error.code, file: error.where() || undefined, field: error.location?.field }, error.toString());
+    this.dashboard.recordProblem(error);
     this.emit("problem", error);
     if (reloadKind) {
       this.emit("reload", { file: error.location?.file ?? "", kind: reloadKind, ok: false, error });
@@ -293,6 +312,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       { project: project || ".", handler, endpoint, session: peerId || undefined, method, at },
       `${at}: ${method} threw ${error}`,
     );
+    this.dashboard.recordFault(fault);
     this.emit("fault", fault);
   }
 

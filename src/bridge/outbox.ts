@@ -67,11 +67,15 @@ function logContext(services: BridgeServices, module: HandlerModule, peerId: str
 function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): void {
   const session = services.sessions.get(module.project, id);
   if (session) {
+    services.traffic.countOut();
     sendToSession(session, frame, services.maxBufferedBytes);
     return;
   }
   const client = services.clients.get(module.project, id);
-  if (client) services.clients.send(client, frame);
+  if (client) {
+    services.traffic.countOut();
+    services.clients.send(client, frame);
+  }
 }
 
 function close(services: BridgeServices, module: HandlerModule, id: string, code: number, reason: string): void {
@@ -94,7 +98,11 @@ function broadcast(services: BridgeServices, module: HandlerModule, text: string
   } catch {
     except = new Set();
   }
+  let sent = 0;
   for (const s of services.sessions.list(module.project, endpoint === "" ? undefined : endpoint)) {
-    if (!except.has(s.id)) sendToSession(s, text, services.maxBufferedBytes);
+    if (except.has(s.id)) continue;
+    sendToSession(s, text, services.maxBufferedBytes);
+    sent++;
   }
+  services.traffic.countOut(sent);
 }

@@ -1,5 +1,6 @@
 import type { ClientInfo, ClientRegistry } from "../endpoints/clients.js";
 import type { SessionRegistry } from "../endpoints/sessions.js";
+import type { TrafficMeter } from "../endpoints/traffic.js";
 import type { Logger } from "../log/logger.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 
@@ -29,6 +30,8 @@ export interface BridgeServices {
   readonly maxBufferedBytes: number;
   readonly sessions: SessionRegistry;
   readonly clients: ClientRegistry;
+  /** Counts the frames handlers send. */
+  readonly traffic: TrafficMeter;
   readonly log: Logger;
   openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal;
   reportFault(fault: HandlerFault): void;

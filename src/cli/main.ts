@@ -28,6 +28,11 @@ program
     (v: string) => v.split(",").map((h) => h.trim()).filter(Boolean),
   )
   .option("--no-watch", "do not reload when files change")
+  .addOption(
+    new Option("--dashboard <who>", "who may see the dashboard at /websockets/v4/")
+      .choices(["loopback", "anywhere", "off"])
+      .default("loopback"),
+  )
   .addOption(new Option("--log-format <format>", "log lines for people or for machines").choices(["pretty", "json"]).default("pretty"))
   .action(serve);
 

@@ -1,4 +1,5 @@
 import { createRuntime } from "../runtime.js";
+import type { DashboardAccess } from "../dashboard/access.js";
 import { AerostatError } from "../errors/codes.js";
 import { createLogger, type LogFormat } from "../log/logger.js";
 
@@ -9,6 +10,7 @@ export interface ServeFlags {
   memoryLimit: number;
   watch: boolean;
   logFormat: LogFormat;
+  dashboard: DashboardAccess;
   allowOutbound?: string[];
 }
 
@@ -23,6 +25,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       cpuLimitMs: flags.cpuLimit,
       memoryLimitMb: flags.memoryLimit,
       watch: flags.watch,
+      dashboard: flags.dashboard,
       logger: createLogger(flags.logFormat),
       ...(flags.allowOutbound ? { outboundHosts: flags.allowOutbound } : {}),
     });
@@ -34,6 +37,8 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
   const lines = [`aerostat serving ${runtime.options.projectRoot} at ${runtime.url}/`];
   for (const e of runtime.endpoints()) lines.push(`  ${e.endpoint.padEnd(16)} ${e.url}${e.problem ? `  (not serving: ${e.problem})` : ""}`);
   if (runtime.endpoints().length === 0) lines.push("  no endpoints yet: add a .websocket descriptor");
+  if (flags.dashboard !== "off") lines.push(`dashboard        ${runtime.url}/websockets/v4/`);
+  lines.push(`client library   ${runtime.url}/websockets/v4/client.js`);
   process.stdout.write(`${lines.join("\n")}\n`);
 
   let stopping = false;

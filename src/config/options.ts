@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { DEFAULT_OUTBOUND_HOSTS } from "../endpoints/outbound-policy.js";
 import type { Logger } from "../log/logger.js";
+import type { DashboardAccess } from "../dashboard/access.js";
 
 /** Options of createRuntime(). Only projectRoot is required. */
 export interface RuntimeOptions {
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   staticDir?: string | false;
   /** Where logs go. Default: pino to stdout. */
   logger?: Logger;
+  /** Who may see the dashboard at /websockets/v4/: "loopback" (default), "anywhere", or "off". */
+  dashboard?: DashboardAccess;
 }
 
 const schema = z.object({
@@ -63,6 +66,7 @@ const schema = z.object({
   watch: z.boolean().default(true),
   reloadDebounceMs: z.number().int().min(0).max(10_000).default(10),
   staticDir: z.union([z.string(), z.literal(false)]).optional(),
+  dashboard: z.enum(["loopback", "anywhere", "off"]).default("loopback"),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
 });
 

@@ -3,6 +3,7 @@ import { EventKind, PeerKind } from "../bridge/protocol.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { feedSocket } from "./feed.js";
 import type { Session, SessionRegistry } from "./sessions.js";
+import type { TrafficMeter } from "./traffic.js";
 
 /** Registers an accepted connection and routes its events to the handler module. */
 export function acceptSession(
@@ -10,9 +11,10 @@ export function acceptSession(
   endpoint: string,
   module: HandlerModule,
   sessions: SessionRegistry,
+  traffic: TrafficMeter,
 ): Session {
   const session = sessions.add(endpoint, module.project, module.key, socket);
-  const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => sessions.remove(session.id));
+  const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => sessions.remove(session.id), traffic);
   event(EventKind.open, "");
   return session;
 }

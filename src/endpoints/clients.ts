@@ -2,6 +2,7 @@ import { WebSocket } from "ws";
 import { EventKind, PeerKind } from "../bridge/protocol.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { feedSocket } from "./feed.js";
+import type { TrafficMeter } from "./traffic.js";
 
 /** An outgoing WebSocket a script opened with createWebsocket(). */
 export interface OutgoingClient {
@@ -41,6 +42,8 @@ export class ClientRegistry {
   private readonly byId = new Map<string, ClientState>();
   private seq = 0;
 
+  constructor(private readonly traffic: TrafficMeter) {}
+
   /**
    * Registers a client and connects it right after the current turn, so the
    * script's synchronous call returns at once. Until then it is CONNECTING.
@@ -56,7 +59,7 @@ export class ClientRegistry {
     if (!this.byId.has(client.id)) return; // closed by closeAll() before it started
     const socket = new WebSocket(client.uri, { handshakeTimeout: 10_000 });
     client.socket = socket;
-    const peer = feedSocket(socket, module, PeerKind.client, client.id, client.uri, () => this.byId.delete(client.id));
+    const peer = feedSocket(socket, module, PeerKind.client, client.id, client.uri, () => this.byId.delete(client.id), this.traffic);
     socket.on("open", () => {
       for (const frame of client.pending.splice(0)) socket.send(frame);
       peer(EventKind.open, "");

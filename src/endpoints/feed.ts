@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import { EventKind } from "../bridge/protocol.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
+import type { TrafficMeter } from "./traffic.js";
 
 export type Feed = (kind: EventKind, payload: unknown, code?: number) => void;
 
@@ -17,6 +18,7 @@ export function feedSocket(
   peerId: string,
   where: string,
   onClosed: () => void,
+  traffic: TrafficMeter,
 ): Feed {
   const resume = () => socket.resume();
   const event: Feed = (kind, payload, code = 0) => {
@@ -27,7 +29,10 @@ export function feedSocket(
       module.holdBack(resume);
     }
   };
-  socket.on("message", (data, isBinary) => event(EventKind.message, toPayload(data, isBinary)));
+  socket.on("message", (data, isBinary) => {
+    traffic.countIn();
+    event(EventKind.message, toPayload(data, isBinary));
+  });
   socket.on("error", (error) => event(EventKind.error, `Error: ${error.message}`));
   socket.on("close", (code, reason) => {
     onClosed();

@@ -35,6 +35,8 @@ describe("aerostat serve (the built CLI)", () => {
     const { child, output, exited } = run(["serve", "sample-project", "--port", "0"]);
     const [, echoUrl] = await waitForOutput(output, /echo\s+(ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/echo)/);
     expect(output()).toMatch(/my-endpoint\s+ws:\/\/.*\/websockets\/v4\/service\/my-endpoint/);
+    expect(output()).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/\n/);
+    expect(output()).toMatch(/client library\s+http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/client\.js/);
     const c = await TestClient.connect(echoUrl!);
     await c.received(1);
     expect(await c.ask("hello")).toBe("echo: hello");

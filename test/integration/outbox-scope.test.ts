@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { applyOutbox } from "../../src/bridge/outbox.js";
 import type { BridgeServices } from "../../src/bridge/services.js";
 import { ClientRegistry } from "../../src/endpoints/clients.js";
+import { TrafficMeter } from "../../src/endpoints/traffic.js";
 import { SessionRegistry } from "../../src/endpoints/sessions.js";
 import type { HandlerModule } from "../../src/sandbox/handler-module.js";
 import { TestClient } from "../helpers/client.js";
@@ -27,12 +28,14 @@ const field = (t: string) => `${t.length}:${t}`;
 describe("outbox scope", () => {
   it("ignores forged sends and closes aimed at another project's session", async () => {
     const sessions = new SessionRegistry();
+    const traffic = new TrafficMeter();
     const { server, client } = await sessionPair();
     const victim = sessions.add("two", "two", "two/h.js", server);
     const services: BridgeServices = {
       maxBufferedBytes: 1 << 20,
       sessions,
-      clients: new ClientRegistry(),
+      clients: new ClientRegistry(traffic),
+      traffic,
       log: pino({ level: "silent" }),
       openClient: () => ({ error: "unused" }),
       reportFault: () => undefined,

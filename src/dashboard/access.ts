@@ -1,0 +1,49 @@
+import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
+
+/** Who may see the dashboard: only this machine, anyone who can reach the server, or nobody. */
+export type DashboardAccess = "loopback" | "anywhere" | "off";
+
+export type AccessDecision = { ok: true } | { ok: false; status: number; reason: string };
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return v4.startsWith("127.") || address === "::1";
+}
+
+/** The Host header names this machine (guards loopback mode against DNS rebinding). */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
+  if (name === "localhost" || name.endsWith(".localhost")) return true;
+  return isIP(name) !== 0 && isLoopbackAddress(name);
+}
+
+/** Whether a request (page, script or live socket) may see the dashboard. */
+export function dashboardAccess(req: IncomingMessage, access: DashboardAccess): AccessDecision {
+  if (access === "off") {
+    return { ok: false, status: 404, reason: "The dashboard is turned off (--dashboard off)." };
+  }
+  if (access === "loopback" && !(isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host))) {
+    return {
+      ok: false,
+      status: 403,
+      reason:
+        "The dashboard is only shown to this machine (open it as http://127.0.0.1:<port>/websockets/v4/). " +
+        "Start the server with --dashboard anywhere to show it to other machines.",
+    };
+  }
+  return { ok: true };
+}
+
+/** Live-socket handshakes must come from the dashboard page itself, not from another site. */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Express } from "express";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { HandlerFault } from "../bridge/services.js";
+import type { AerostatError } from "../errors/codes.js";
+import { rejectHandshake } from "../server/reject-handshake.js";
+import { DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, DASHBOARD_SOCKET_PATH } from "../server/routes.js";
+import { WebAssets } from "../server/web-assets.js";
+import { dashboardAccess, sameOrigin, type DashboardAccess } from "./access.js";
+import { RecentErrors } from "./recent-errors.js";
+import { buildSnapshot, type DashboardSource } from "./snapshot.js";
+
+/** How often viewers get a fresh snapshot. */
+const PUSH_INTERVAL_MS = 1000;
+
+/**
+ * The live dashboard at /websockets/v4/: a page, its script, and a WebSocket
+ * that pushes a snapshot every second while anyone is watching. Viewers never
+ * ask; the server pushes.
+ */
+export class Dashboard {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, clientTracking: true });
+  private readonly errors = new RecentErrors();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly access: DashboardAccess,
+    private readonly source: DashboardSource,
+  ) {}
+
+  /** Adds the page and its script to the app. */
+  mount(app: Express): void {
+    const page = (file: string, type: string) => (req: IncomingMessage, res: import("express").Response) => {
+      const decision = dashboardAccess(req, this.access);
+      if (!decision.ok) {
+        res.status(decision.status).type("text/plain").send(`${decision.reason}\n`);
+        return;
+      }
+      res.set("Cache-Control", "no-store").type(type).send(readFileSync(file, "utf8"));
+    };
+    app.get(DASHBOARD_PATH, page(WebAssets.dashboardPage, "html"));
+    app.get(DASHBOARD_SCRIPT_PATH, page(WebAssets.dashboardScript, "text/javascript"));
+  }
+
+  /** Handles the dashboard's own handshakes; returns false for any other path. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (pathname !== DASHBOARD_SOCKET_PATH) return false;
+    socket.on("error", () => socket.destroy());
+    const decision = dashboardAccess(req, this.access);
+    if (!decision.ok) {
+      rejectHandshake(socket, decision.status, decision.reason);
+    } else if (!sameOrigin(req)) {
+      rejectHandshake(socket, 403, `Origin ${req.headers.origin} may not watch the dashboard; open it from this server.`);
+    } else {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.watch(ws));
+    }
+    return true;
+  }
+
+  /** A handler threw. */
+  recordFault(fault: HandlerFault): void {
+    this.errors.add({
+      time: Date.now(),
+      at: fault.at,
+      message: `${fault.method} threw ${fault.error}`,
+      ...(fault.endpoint ? { endpoint: fault.endpoint } : {}),
+      ...(fault.peerId ? { session: fault.peerId } : {}),
+    });
+  }
+
+  /** A file problem: bad descriptor, handler that does not load, conflict. */
+  recordProblem(error: AerostatError): void {
+    this.errors.add({ time: Date.now(), at: error.where() || "(project)", message: error.message, code: error.code });
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+
+  private watch(ws: WebSocket): void {
+    ws.on("error", () => ws.terminate());
+    ws.on("close", () => {
+      if (this.wss.clients.size === 0) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    });
+    this.push([ws]);
+    this.timer ??= setInterval(() => this.push([...this.wss.clients]), PUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  private push(viewers: WebSocket[]): void {
+    if (viewers.length === 0) return;
+    const text = JSON.stringify(buildSnapshot(this.source, this.errors.list()));
+    for (const ws of viewers) {
+      // A viewer that cannot keep up skips snapshots rather than piling them up.
+      if (ws.readyState === ws.OPEN && ws.bufferedAmount < 1 << 20) ws.send(text);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import http from "node:http";
+import { describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import type { DashboardSnapshot } from "../../src/dashboard/snapshot.js";
+import { refusal, TestClient } from "../helpers/client.js";
+import { descriptor } from "../helpers/project.js";
+import { startProject, waitUntil } from "../helpers/runtime.js";
+
+const FILES = {
+  "p/echo.js": "exports.onMessage = (m) => { if (m === 'fail') throw new Error('asked to fail'); return 'echo: ' + m; };",
+  "p/echo.websocket": descriptor("echo", "p/echo"),
+};
+
+/** Watches the dashboard's live socket; `latest` is the newest snapshot. */
+async function watch(url: string, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(url.replace(/^http/, "ws") + "/websockets/v4/dashboard", { headers });
+  const state: { latest?: DashboardSnapshot; count: number } = { count: 0 };
+  ws.on("message", (data) => {
+    state.latest = JSON.parse(data.toString()) as DashboardSnapshot;
+    state.count++;
+  });
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  return { ws, state };
+}
+
+describe("dashboard", () => {
+  it("serves its page and script to this machine", async () => {
+    const { runtime } = await startProject(FILES);
+    const page = await fetch(`${runtime.url}/websockets/v4/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>aerostat dashboard</title>");
+    const script = await fetch(`${runtime.url}/websockets/v4/dashboard.js`);
+    expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
+  });
+
+  it("pushes endpoints, sessions, traffic and handler errors with file:line, without being asked", async () => {
+    const { runtime, url } = await startProject(FILES);
+    const { ws, state } = await watch(runtime.url);
+    await waitUntil(() => state.latest, 3000, "first snapshot");
+    expect(state.latest!.endpoints).toEqual([
+      expect.objectContaining({ endpoint: "echo", descriptor: "p/echo.websocket", handler: "p/echo.js", sessions: 0, url: url("echo") }),
+    ]);
+
+    const c = await TestClient.connect(url("echo"));
+    for (let i = 0; i < 5; i++) await c.ask(`m${i}`);
+    c.send("fail");
+    await waitUntil(() => state.latest!.errors.length > 0 && state.latest, 5000, "an error in a snapshot");
+    const echo = state.latest!.endpoints[0]!;
+    expect(echo.sessions).toBe(1);
+    expect(echo.sessionIds).toHaveLength(1);
+    expect(state.latest!.errors[0]).toMatchObject({
+      at: "p/echo.js:1:54",
+      message: "onMessage threw Error: asked to fail",
+      endpoint: "echo",
+      session: echo.sessionIds[0],
+    });
+    // Per-second counts appear once their second is over.
+    await waitUntil(
+      () => {
+        const t = state.latest!.traffic;
+        return t.in.reduce((a, b) => a + b, 0) === 6 && t.out.reduce((a, b) => a + b, 0) === 5;
+      },
+      5000,
+      "6 in and 5 out in the traffic series",
+    );
+    expect(state.latest!.traffic.in).toHaveLength(59);
+    expect(state.count).toBeGreaterThan(1);
+    ws.close();
+  });
+
+  it("lists file problems among the errors", async () => {
+    const { runtime, project } = await startProject(FILES);
+    const { state } = await watch(runtime.url);
+    await project.write("p/bad.websocket", '{ "handler": "p/echo", "endpoint": 5 }');
+    await waitUntil(() => state.latest?.errors.find((e) => e.code === "AEROSTAT_DESCRIPTOR_FIELD"), 5000, "descriptor error");
+    expect(state.latest!.errors[0]!.at).toMatch(/^p\/bad\.websocket:1:\d+$/);
+  });
+
+  it("refuses other sites and other host names, so a web page cannot read it", async () => {
+    const { runtime } = await startProject(FILES);
+    const port = new URL(runtime.url).port;
+    const crossSite = await refusalWith(runtime.url, { Origin: "https://evil.example" });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body).toMatch(/Origin https:\/\/evil\.example may not watch the dashboard/);
+    // A rebound DNS name pointing at 127.0.0.1 still sends its own Host.
+    const rebound = await get(`${runtime.url}/websockets/v4/`, { Host: `evil.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).toMatch(/only shown to this machine.*--dashboard anywhere/s);
+    const sameSite = await watch(runtime.url, { Origin: runtime.url });
+    sameSite.ws.close();
+  });
+
+  it("is gone when turned off", async () => {
+    const { runtime } = await startProject(FILES, { dashboard: "off" });
+    const page = await fetch(`${runtime.url}/websockets/v4/`);
+    expect(page.status).toBe(404);
+    expect(await page.text()).toMatch(/turned off/);
+    expect((await refusal(runtime.url.replace(/^http/, "ws") + "/websockets/v4/dashboard")).status).toBe(404);
+  });
+});
+
+/** A GET with headers fetch() will not send (Host). */
+function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on("error", reject);
+  });
+}
+
+function refusalWith(base: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(base.replace(/^http/, "ws") + "/websockets/v4/dashboard", { headers });
+    ws.on("open", () => reject(new Error("handshake accepted")));
+    ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on("error", () => undefined);
+  });
+}

@@ -12,7 +12,7 @@ describe("sample-project", () => {
     const runtime = createRuntime({ projectRoot: sample, port: 0, watch: false, logger: logs.logger });
     await runtime.listen();
     try {
-      expect(runtime.endpoints().map((e) => e.endpoint)).toEqual(["chat", "echo", "my-endpoint"]);
+      expect(runtime.endpoints().map((e) => e.endpoint)).toEqual(["chat", "echo", "greeter", "my-endpoint"]);
 
       const echo = await TestClient.connect(runtime.serviceUrl("echo"));
       expect(String((await echo.received(1))[0])).toMatch(/^connected to echo as s\d+$/);
@@ -29,6 +29,11 @@ describe("sample-project", () => {
       alice.send("hi bob");
       await waitUntil(has(bob, /^s\d+: hi bob$/));
       expect(alice.messages.some((m) => String(m).includes("hi bob"))).toBe(false);
+
+      const greeter = await TestClient.connect(runtime.serviceUrl("greeter"));
+      expect(await greeter.ask(" Ada ")).toBe("hello, Ada (visitor 1)");
+      expect(await greeter.ask("")).toBe("error: Error: a greeting needs a name");
+      await logs.waitFor((l) => l.msg === "greeter/greeter.ts:16:11: onMessage threw Error: a greeting needs a name");
 
       const seed = await TestClient.connect(runtime.serviceUrl("my-endpoint"));
       seed.send("hello");

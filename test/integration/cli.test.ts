@@ -1,39 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClient } from "../helpers/client.js";
+import { CliProcess, killAll } from "../helpers/cli-process.js";
 
-const repo = path.resolve(import.meta.dirname, "../..");
-const cli = path.join(repo, "dist/cli/main.js");
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill("SIGKILL");
-});
+afterEach(() => killAll());
 
-function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--no-node-snapshot", cli, ...args], { cwd: repo });
-  children.push(child);
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = output().match(pattern);
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function run(args: string[]) {
+  const proc = new CliProcess(args);
+  return { child: proc.child, output: () => proc.output(), exited: proc.exited, waitFor: (re: RegExp) => proc.waitFor(re) };
 }
 
 describe("aerostat serve (the built CLI)", () => {
   it("serves sample-project: prints the endpoint URLs, echoes, serves the page, and exits 0 on SIGTERM", async () => {
-    const { child, output, exited } = run(["serve", "sample-project", "--port", "0"]);
-    const [, echoUrl] = await waitForOutput(output, /echo\s+(ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/echo)/);
+    const { child, output, exited, waitFor } = run(["serve", "sample-project", "--port", "0"]);
+    const [, echoUrl] = await waitFor(/echo\s+(ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/echo)/);
     expect(output()).toMatch(/my-endpoint\s+ws:\/\/.*\/websockets\/v4\/service\/my-endpoint/);
     expect(output()).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/\n/);
     expect(output()).toMatch(/client library\s+http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/client\.js/);

@@ -1,0 +1,87 @@
+import { cpSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../helpers/browser.js";
+import { killAll, REPO, ServedProject } from "../helpers/cli-process.js";
+
+/** Where the screenshot goes; `npm run screenshot` points this at docs/dashboard.png for the README. */
+const SCREENSHOT = process.env.AEROSTAT_SCREENSHOT ?? path.join(tmpdir(), "aerostat-dashboard.png");
+
+let browser: Browser;
+let root: string;
+let server: ServedProject;
+beforeAll(async () => {
+  browser = await launchChromium();
+  root = mkdtempSync(path.join(tmpdir(), "aerostat-dashboard-"));
+  cpSync(path.join(REPO, "sample-project"), root, { recursive: true });
+  server = await ServedProject.start(root);
+});
+afterAll(async () => {
+  killAll();
+  await browser?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function samplePage(): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator('section[data-endpoint="echo"] .state', { hasText: /^open$/ }).waitFor();
+  return page;
+}
+
+async function say(page: Page, endpoint: string, text: string): Promise<void> {
+  const box = page.locator(`section[data-endpoint="${endpoint}"]`);
+  await box.locator("input").fill(text);
+  await box.getByRole("button", { name: "Send" }).click();
+}
+
+describe("the dashboard in Chromium", () => {
+  it("shows endpoints, live session counts, traffic and errors with file:line, pushed over its WebSocket", async () => {
+    const user = await samplePage();
+    const dashboard = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const sockets: string[] = [];
+    dashboard.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
+    await dashboard.goto(`${server.url}/websockets/v4/`);
+    await dashboard.locator("#status", { hasText: "live" }).waitFor();
+
+    const echoRow = dashboard.locator('tr[data-endpoint="echo"]');
+    await echoRow.locator(".sessions", { hasText: /^1$/ }).waitFor();
+    await expect(echoRow.locator("td").nth(2).textContent()).resolves.toBe("echo/echo.websocket");
+    await expect(echoRow.locator("td").nth(3).textContent()).resolves.toBe("echo/echo.js");
+    await expect(dashboard.locator('tr[data-endpoint="greeter"] td').nth(3).textContent()).resolves.toBe(
+      "greeter/greeter.ts",
+    );
+
+    // A second visitor shows up without a reload: the server pushed it.
+    const visitor = await samplePage();
+    await echoRow.locator(".sessions", { hasText: /^2$/ }).waitFor();
+
+    // A few seconds of traffic, so the chart has a shape.
+    for (let round = 0; round < 4; round++) {
+      for (const text of ["one", "two", "three"].slice(0, round + 1)) await say(user, "echo", text);
+      await new Promise((r) => setTimeout(r, 450));
+    }
+    await say(visitor, "chat", "hello everyone");
+    await say(user, "greeter", "Grace");
+    await say(user, "greeter", "");
+    await dashboard.locator("#errors li", { hasText: "greeter/greeter.ts:16:11" }).waitFor();
+    await expect(dashboard.locator("#errors li").first().textContent()).resolves.toMatch(
+      /onMessage threw Error: a greeting needs a name.*endpoint greeter/,
+    );
+    // Inbound frames reach the chart: some point of the "in" line is above the baseline.
+    await dashboard.waitForFunction(
+      `document.getElementById("line-in").getAttribute("points").split(" ").some((p) => Number(p.split(",")[1]) < 128)`,
+      undefined,
+      { timeout: 5000 },
+    );
+    await expect(dashboard.locator("#line-in").getAttribute("points")).resolves.toMatch(/^(\S+,\S+ ){58}\S+,\S+$/);
+
+    // Updates came over the dashboard's own socket, not by polling.
+    expect(sockets).toEqual(["/websockets/v4/dashboard"]);
+
+    await dashboard.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+  });
+});

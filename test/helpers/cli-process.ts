@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+
+export const REPO = path.resolve(import.meta.dirname, "../..");
+const CLI = path.join(REPO, "dist/cli/main.js");
+
+const children = new Set<ChildProcess>();
+/** Kills every CLI process still running; call from afterEach/afterAll. */
+export function killAll(): void {
+  for (const c of children) c.kill("SIGKILL");
+  children.clear();
+}
+
+/** The built CLI as a child process, with everything it prints collected. */
+export class CliProcess {
+  private text = "";
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly args: string[],
+    readonly child: ChildProcess = spawn(process.execPath, ["--no-node-snapshot", CLI, ...args], {
+      cwd: REPO,
+      env: { ...process.env, AEROSTAT_LOG_LEVEL: "info" },
+    }),
+  ) {
+    children.add(child);
+    child.stdout!.on("data", (d) => (this.text += d));
+    child.stderr!.on("data", (d) => (this.text += d));
+    this.exited = new Promise((resolve) =>
+      child.on("exit", (code) => {
+        children.delete(child);
+        resolve(code);
+      }),
+    );
+  }
+
+  output(): string {
+    return this.text;
+  }
+
+  /** Resolves with the first match of `pattern` in the output, waiting for it. */
+  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.text.match(pattern);
+      if (m) return m;
+      if (Date.now() > deadline) throw new Error(`no ${pattern} in the CLI's output:\n${this.text}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+/** `aerostat serve <root>` on loopback; `url` is known once the banner is printed. */
+export class ServedProject {
+  private constructor(
+    readonly root: string,
+    readonly process: CliProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(root: string, port = 0, extra: string[] = []): Promise<ServedProject> {
+    const proc = new CliProcess(["serve", root, "--port", String(port), "--host", "127.0.0.1", ...extra]);
+    const [, url] = await proc.waitFor(/aerostat serving .* at (http:\/\/127\.0\.0\.1:\d+)\//);
+    return new ServedProject(root, proc, url!);
+  }
+
+  get port(): number {
+    return Number(new URL(this.url).port);
+  }
+
+  /** Kills the server outright (SIGKILL): no close frames, as in a crash. */
+  async kill(): Promise<void> {
+    this.process.child.kill("SIGKILL");
+    await this.process.exited;
+  }
+
+  /** A new server process on the same folder and port. */
+  restart(): Promise<ServedProject> {
+    return ServedProject.start(this.root, this.port);
+  }
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --no-node-snapshot
 import { Command, InvalidArgumentError, Option } from "commander";
+import { init } from "./init.js";
 import { serve } from "./serve.js";
 
 function integer(name: string, min: number, max: number) {
@@ -35,5 +36,12 @@ program
   )
   .addOption(new Option("--log-format <format>", "log lines for people or for machines").choices(["pretty", "json"]).default("pretty"))
   .action(serve);
+
+program
+  .command("init")
+  .description("create a project folder with one endpoint, its handler, editor types and a page")
+  .argument("<dir>", "folder to create (or an empty one)")
+  .option("--js", "write the handler in JavaScript instead of TypeScript")
+  .action(init);
 
 await program.parseAsync();

@@ -1,0 +1,71 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { CliProcess, killAll, REPO } from "../helpers/cli-process.js";
+
+const TSC = path.join(REPO, "node_modules/.bin/tsc");
+const dirs: string[] = [];
+afterEach(() => {
+  killAll();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function freshDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), "aerostat-init-"));
+  dirs.push(d);
+  return path.join(d, "my-app");
+}
+
+/** Type-checks a project with its own config, as an editor would; returns tsc's output ("" when clean). */
+async function typecheck(dir: string, config: string): Promise<string> {
+  try {
+    await promisify(execFile)(process.execPath, [TSC, "-p", path.join(dir, config)]);
+    return "";
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout);
+  }
+}
+
+describe("aerostat init", () => {
+  it("creates an endpoint with a TypeScript handler whose types resolve, and says what to do next", async () => {
+    const dir = freshDir();
+    const proc = new CliProcess(["init", dir]);
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).toContain(`Created ${dir}/ with one endpoint, "hello"`);
+    expect(proc.output()).toMatch(/Next:\n {2}aerostat serve /);
+    for (const f of ["app/hello.websocket", "app/hello.ts", "tsconfig.json", "public/index.html"]) {
+      expect(proc.output()).toContain(`${dir}/${f}`);
+    }
+    expect(JSON.parse(readFileSync(path.join(dir, "app/hello.websocket"), "utf8"))).toMatchObject({
+      handler: "app/hello",
+      endpoint: "hello",
+    });
+    expect(await typecheck(dir, "tsconfig.json")).toBe("");
+
+    // The types are really wired: a misused API is an error at its line.
+    const handler = path.join(dir, "app/hello.ts");
+    writeFileSync(handler, `${readFileSync(handler, "utf8")}\nexport const wrong = (c: Connection) => c.sendd("x");\n`);
+    expect(await typecheck(dir, "tsconfig.json")).toMatch(/app\/hello\.ts\(20,\d+\): error TS\d+: Property 'sendd' does not exist/);
+  });
+
+  it("writes a JavaScript handler and a jsconfig with --js", async () => {
+    const dir = freshDir();
+    const proc = new CliProcess(["init", dir, "--js"]);
+    expect(await proc.exited).toBe(0);
+    expect(readFileSync(path.join(dir, "app/hello.js"), "utf8")).toContain('require("net/v4/websockets")');
+    expect(await typecheck(dir, "jsconfig.json")).toBe("");
+  });
+
+  it("refuses to overwrite, names the files, and writes nothing", async () => {
+    const dir = freshDir();
+    expect(await new CliProcess(["init", dir]).exited).toBe(0);
+    writeFileSync(path.join(dir, "app/hello.ts"), "// mine\n");
+    const again = new CliProcess(["init", dir]);
+    expect(await again.exited).toBe(1);
+    expect(again.output()).toMatch(/app\/hello\.websocket, app\/hello\.ts, tsconfig\.json, public\/index\.html already exist in .*nothing was written/);
+    expect(readFileSync(path.join(dir, "app/hello.ts"), "utf8")).toBe("// mine\n");
+  });
+});

@@ -1,10 +1,10 @@
-import { cpSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.js";
-import { killAll, REPO, ServedProject } from "../helpers/cli-process.js";
+import { copyOfSampleProject, killAll, ServedProject } from "../helpers/cli-process.js";
 
 /** Where the screenshot goes; `npm run screenshot` points this at docs/dashboard.png for the README. */
 const SCREENSHOT = process.env.AEROSTAT_SCREENSHOT ?? path.join(tmpdir(), "aerostat-dashboard.png");
@@ -14,8 +14,7 @@ let root: string;
 let server: ServedProject;
 beforeAll(async () => {
   browser = await launchChromium();
-  root = mkdtempSync(path.join(tmpdir(), "aerostat-dashboard-"));
-  cpSync(path.join(REPO, "sample-project"), root, { recursive: true });
+  root = copyOfSampleProject();
   server = await ServedProject.start(root);
 });
 afterAll(async () => {

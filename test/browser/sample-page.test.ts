@@ -1,18 +1,14 @@
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.js";
-import { killAll, REPO, ServedProject } from "../helpers/cli-process.js";
+import { copyOfSampleProject, killAll, ServedProject } from "../helpers/cli-process.js";
 
 let browser: Browser;
 let root: string;
 beforeAll(async () => {
   browser = await launchChromium();
-  // A copy, so nothing a test does can touch the real sample project.
-  root = mkdtempSync(path.join(tmpdir(), "aerostat-browser-"));
-  cpSync(path.join(REPO, "sample-project"), root, { recursive: true });
+  root = copyOfSampleProject();
 });
 afterAll(async () => {
   await browser?.close();

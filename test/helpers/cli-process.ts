@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 export const REPO = path.resolve(import.meta.dirname, "../..");
@@ -78,4 +80,11 @@ export class ServedProject {
   restart(): Promise<ServedProject> {
     return ServedProject.start(this.root, this.port);
   }
+}
+
+/** A temp copy of sample-project/, so nothing a test does can touch the real one. Remove it with rmSync. */
+export function copyOfSampleProject(): string {
+  const root = mkdtempSync(path.join(tmpdir(), "aerostat-sample-"));
+  cpSync(path.join(REPO, "sample-project"), root, { recursive: true });
+  return root;
 }

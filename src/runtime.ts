@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Express } from "express";
 import { WebSocketServer } from "ws";
 import { createHostCall } from "./bridge/host-ops.js";
+import { PeerKind } from "./bridge/protocol.js";
 import { applyOutbox } from "./bridge/outbox.js";
 import type { BridgeServices, ClientRefusal, HandlerFault } from "./bridge/services.js";
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from "./config/options.js";
@@ -20,7 +21,7 @@ import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { resolveHandler, type ResolvedHandler } from "./project/handler-path.js";
 import { ProjectSync } from "./project/project-sync.js";
-import type { HandlerModule, LoadResult } from "./sandbox/handler-module.js";
+import type { CpuStop, HandlerModule, LoadResult } from "./sandbox/handler-module.js";
 import { HandlerRegistry } from "./sandbox/handler-registry.js";
 import { assertNodeFlags } from "./sandbox/node-flags.js";
 import { Dashboard } from "./dashboard/dashboard.js";
@@ -138,6 +139,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       hostCallFor: (m) => createHostCall(m, services),
       applyOutbox: (m, text, isCurrent) => applyOutbox(services, m, text, isCurrent),
       onLoaded: (m, result) => this.onModuleLoaded(m, result),
+      reportStop: (m, stop) => this.onCpuStop(m, stop),
       maxCrashesPerMinute: options.maxCrashesPerMinute,
       onDisabled: (project, error) => this.onProjectDisabled(project, error),
     });
@@ -314,6 +316,18 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     );
     this.dashboard.recordFault(fault);
     this.emit("fault", fault);
+  }
+
+  private onCpuStop(module: HandlerModule, stop: CpuStop): void {
+    const session = stop.peerKind === PeerKind.session;
+    const peer = session ? { endpoint: stop.where, session: stop.peerId } : stop.peerId ? { client: stop.peerId, uri: stop.where } : {};
+    this.log.error({ project: module.project || ".", handler: module.key, ...peer, method: stop.method }, stop.text);
+    this.dashboard.record({
+      at: module.key,
+      message: stop.text.replace(/^Error: /, ""),
+      ...(session ? { endpoint: stop.where } : {}),
+      ...(stop.peerId ? { session: stop.peerId } : {}),
+    });
   }
 
   private openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal {

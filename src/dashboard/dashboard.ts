@@ -9,7 +9,7 @@ import { rejectHandshake } from "../server/reject-handshake.js";
 import { DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, DASHBOARD_SOCKET_PATH } from "../server/routes.js";
 import { WebAssets } from "../server/web-assets.js";
 import { dashboardAccess, sameOrigin, type DashboardAccess } from "./access.js";
-import { RecentErrors } from "./recent-errors.js";
+import { RecentErrors, type RecentError } from "./recent-errors.js";
 import { buildSnapshot, type DashboardSource } from "./snapshot.js";
 
 /** How often viewers get a fresh snapshot. */
@@ -62,8 +62,7 @@ export class Dashboard {
 
   /** A handler threw. */
   recordFault(fault: HandlerFault): void {
-    this.errors.add({
-      time: Date.now(),
+    this.record({
       at: fault.at,
       message: `${fault.method} threw ${fault.error}`,
       ...(fault.endpoint ? { endpoint: fault.endpoint } : {}),
@@ -71,9 +70,14 @@ export class Dashboard {
     });
   }
 
+  /** Any other handler error (a CPU-limit stop, say). */
+  record(error: Omit<RecentError, "time">): void {
+    this.errors.add({ time: Date.now(), ...error });
+  }
+
   /** A file problem: bad descriptor, handler that does not load, conflict. */
   recordProblem(error: AerostatError): void {
-    this.errors.add({ time: Date.now(), at: error.where() || "(project)", message: error.message, code: error.code });
+    this.record({ at: error.where() || "(project)", message: error.message, code: error.code });
   }
 
   close(): void {

@@ -14,6 +14,17 @@ const MAX_BATCH = 256;
 
 export type LoadResult = { ok: true; ms: number } | { ok: false; error: AerostatError };
 
+/** An event (or the code after an await) that ran past the CPU limit and was stopped. */
+export interface CpuStop {
+  /** "onMessage", "a timer callback", "async continuation", ... */
+  readonly method: string;
+  readonly peerKind: string;
+  readonly peerId: string;
+  /** Endpoint (sessions) or URI (clients). */
+  readonly where: string;
+  readonly text: string;
+}
+
 export interface HandlerModuleDeps {
   readonly isolate: ProjectIsolate;
   readonly limits: ContextLimits;
@@ -22,6 +33,8 @@ export interface HandlerModuleDeps {
   readonly log: Logger;
   hostCallFor(module: HandlerModule): HostCall;
   applyOutbox(module: HandlerModule, text: string, from: GuestContext): void;
+  /** An event ran past the CPU limit and was stopped. */
+  reportStop(module: HandlerModule, stop: CpuStop): void;
   /** The module's isolate died under it (generation it was loaded in, and why). */
   isolateLost(module: HandlerModule, generation: number, reason: string): void;
 }
@@ -271,10 +284,13 @@ export class HandlerModule {
     const at = index * EVENT_STRIDE;
     if (at >= batch.length) {
       // Every event had returned; the time went to promise continuations (code after an await).
-      this.deps.log.error(
-        { handler: this.key, method: "async continuation" },
-        `Error: code after an await ran past the CPU limit of ${this.deps.limits.cpuLimitMs} ms and was stopped`,
-      );
+      this.deps.reportStop(this, {
+        method: "async continuation",
+        peerKind: PeerKind.none,
+        peerId: "",
+        where: "",
+        text: `Error: code after an await ran past the CPU limit of ${this.deps.limits.cpuLimitMs} ms and was stopped`,
+      });
       return;
     }
     const kind = batch[at] as EventKind;
@@ -283,7 +299,7 @@ export class HandlerModule {
     const where = batch[at + 3] as string;
     const method = eventMethod(kind);
     const text = `Error: ${method} ran past the CPU limit of ${this.deps.limits.cpuLimitMs} ms and was stopped`;
-    this.deps.log.error({ handler: this.key, method, peer: peerId || undefined }, text);
+    this.deps.reportStop(this, { method, peerKind, peerId, where, text });
     // The handler hears about it through onError, before the events that were
     // waiting behind it, unless onError itself ran long.
     if (kind !== EventKind.error && kind !== EventKind.timer && peerKind !== PeerKind.none) {

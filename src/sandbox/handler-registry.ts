@@ -2,7 +2,7 @@ import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
 import type { ResolvedHandler } from "../project/handler-path.js";
 import type { ContextLimits, HostCall } from "./guest-context.js";
-import { HandlerModule, type LoadResult } from "./handler-module.js";
+import { HandlerModule, type CpuStop, type LoadResult } from "./handler-module.js";
 import { ProjectIsolate } from "./project-isolate.js";
 
 export interface RegistryDeps {
@@ -13,6 +13,8 @@ export interface RegistryDeps {
   hostCallFor(module: HandlerModule): HostCall;
   applyOutbox(module: HandlerModule, text: string, isCurrent: boolean): void;
   onLoaded(module: HandlerModule, result: LoadResult): void;
+  /** An event ran past the CPU limit and was stopped. */
+  reportStop(module: HandlerModule, stop: CpuStop): void;
   /** Isolate crashes per project within a minute before its handlers are disabled. */
   readonly maxCrashesPerMinute: number;
   /** A project's handlers were disabled after repeated crashes. */
@@ -41,6 +43,7 @@ export class HandlerRegistry {
       log: this.deps.log,
       hostCallFor: (m) => this.deps.hostCallFor(m),
       applyOutbox: (m, text, from) => this.deps.applyOutbox(m, text, from === m.currentContext),
+      reportStop: (m, stop) => this.deps.reportStop(m, stop),
       isolateLost: (m, generation, reason) => this.onIsolateLost(m.project, generation, reason),
     });
     this.modules.set(handler.key, module);

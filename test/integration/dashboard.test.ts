@@ -76,6 +76,36 @@ describe("dashboard", () => {
     expect(state.latest!.errors[0]!.at).toMatch(/^p\/bad\.websocket:1:\d+$/);
   });
 
+  it("lists CPU-limit stops, tagged in the log like every handler line", async () => {
+    const { runtime, url, logs } = await startProject(
+      { "p/spin.js": "exports.onMessage = () => { for (;;) {} };", "p/spin.websocket": descriptor("spin", "p/spin") },
+      { cpuLimitMs: 200 },
+    );
+    const { state } = await watch(runtime.url);
+    const c = await TestClient.connect(url("spin"));
+    c.send("go");
+    const stop = await waitUntil(() => state.latest?.errors[0], 5000, "a CPU stop on the dashboard");
+    expect(stop).toMatchObject({ at: "p/spin.js", message: "onMessage ran past the CPU limit of 200 ms and was stopped", endpoint: "spin" });
+    const line = await logs.waitFor((l) => l.msg.includes("ran past the CPU limit"));
+    expect(line).toMatchObject({ project: "p", handler: "p/spin.js", endpoint: "spin", session: stop.session, method: "onMessage" });
+  });
+
+  it("lists outgoing clients with their URI, handler and state", async () => {
+    const { runtime, url } = await startProject({
+      ...FILES,
+      "p/dial.js": `const ws = require("net/v4/websockets");
+exports.onMessage = (m) => { ws.createWebsocket(m, "p/peer"); return "dialled"; };`,
+      "p/dial.websocket": descriptor("dial", "p/dial"),
+      "p/peer.js": "exports.onOpen = () => {};",
+    });
+    const { state } = await watch(runtime.url);
+    const c = await TestClient.connect(url("dial"));
+    expect(await c.ask(url("echo"))).toBe("dialled");
+    const client = await waitUntil(() => state.latest?.clients.find((x) => x.readyState === 1), 5000, "an open client");
+    expect(client).toMatchObject({ id: "c1", uri: url("echo"), handler: "p/peer" });
+    await waitUntil(() => state.latest?.endpoints.find((e) => e.endpoint === "echo")?.sessions === 1, 5000, "its session on echo");
+  });
+
   it("refuses other sites and other host names, so a web page cannot read it", async () => {
     const { runtime } = await startProject(FILES);
     const port = new URL(runtime.url).port;

@@ -9,59 +9,66 @@
  */
 
 export interface ReconnectOptions {
-  /** First reconnect delay in ms. Default 250. */
+  /** First reconnect delay in ms. Default 250. @example connect(url, { minDelayMs: 100 }) */
   minDelayMs?: number;
-  /** Longest reconnect delay in ms. Default 10000. */
+  /** Longest reconnect delay in ms. Default 10000. @example connect(url, { maxDelayMs: 30_000 }) */
   maxDelayMs?: number;
-  /** Each attempt waits this many times longer than the one before. Default 2. */
+  /** Each attempt waits this many times longer than the one before. Default 2. @example connect(url, { factor: 1.5 }) */
   factor?: number;
-  /** Share of each delay that is random, 0 to 1. Default 0.5. */
+  /** Share of each delay that is random, 0 to 1. Default 0.5. @example connect(url, { jitter: 1 }) // "full jitter" */
   jitter?: number;
-  /** Messages kept while disconnected; send() throws a RangeError past it. Default 1000. */
+  /** Messages kept while disconnected; send() throws a RangeError past it. Default 1000. @example connect(url, { maxQueued: 50 }) */
   maxQueued?: number;
-  /** Reconnect after the connection drops. Default true. */
+  /** Reconnect after the connection drops. Default true. @example connect(url, { reconnect: false }) // a plain WebSocket with a queue */
   reconnect?: boolean;
-  /** Subprotocols for each handshake. */
+  /** Subprotocols for each handshake. @example connect(url, { protocols: ["chat.v1"] }) */
   protocols?: string | string[];
-  /** WebSocket implementation, where there is no global one. */
+  /** WebSocket implementation, where there is no global one. @example import { WebSocket } from "ws"; connect(url, { WebSocket }) */
   WebSocket?: new (url: string, protocols?: string | string[]) => WebSocket;
 }
 
 export interface ReconnectingEvents {
-  /** The socket opened; `reconnected` is true after a drop. Queued sends have gone out. */
+  /** The socket opened; `reconnected` is true after a drop. Queued sends have gone out. @example socket.on("open", (e) => e.reconnected && console.log("back")) */
   open: Event & { readonly reconnected: boolean };
-  /** A message: a string, or an ArrayBuffer for binary frames. */
+  /** A message: a string, or an ArrayBuffer for binary frames. @example socket.on("message", (e) => console.log(e.data)) */
   message: Event & { readonly data: string | ArrayBuffer };
-  /** The socket closed; `willReconnect` says whether a reconnect follows. */
+  /** The socket closed; `willReconnect` says whether a reconnect follows. @example socket.on("close", (e) => console.log(e.code, e.willReconnect)) */
   close: Event & { readonly code: number; readonly reason: string; readonly wasClean: boolean; readonly willReconnect: boolean };
+  /** The socket reported an error; a close follows. @example socket.on("error", (e) => console.warn(e.message)) */
   error: Event & { readonly message: string };
-  /** A reconnect was scheduled: attempt number (from 1) and the wait in ms. */
+  /** A reconnect was scheduled: attempt number (from 1) and the wait in ms. @example socket.on("reconnect", (e) => console.log(`retry ${e.attempt} in ${e.delayMs} ms`)) */
   reconnect: Event & { readonly attempt: number; readonly delayMs: number };
 }
 
 export declare class ReconnectingWebSocket extends EventTarget {
+  /** @example socket.readyState === ReconnectingWebSocket.CONNECTING */
   static readonly CONNECTING: 0;
+  /** @example socket.readyState === ReconnectingWebSocket.OPEN */
   static readonly OPEN: 1;
+  /** @example socket.readyState === ReconnectingWebSocket.CLOSING */
   static readonly CLOSING: 2;
+  /** @example socket.readyState === ReconnectingWebSocket.CLOSED */
   static readonly CLOSED: 3;
+  /** @example const socket = new ReconnectingWebSocket("ws://127.0.0.1:8080/websockets/v4/service/echo"); */
   constructor(url: string | URL, options?: ReconnectOptions);
+  /** The service URL. @example console.log(socket.url) */
   readonly url: string;
-  /** Like WebSocket.readyState; CONNECTING also while waiting to reconnect. */
+  /** Like WebSocket.readyState; CONNECTING also while waiting to reconnect. @example if (socket.readyState === 1) status = "online"; */
   readonly readyState: 0 | 1 | 2 | 3;
-  /** Messages waiting for the next open. */
+  /** Messages waiting for the next open. @example badge.textContent = `${socket.queued} unsent`; */
   readonly queued: number;
-  /** Reconnect attempts since the socket was last open. */
+  /** Reconnect attempts since the socket was last open. @example if (socket.attempts > 5) showOfflineBanner(); */
   readonly attempts: number;
-  /** Sends now when open, otherwise queues for the next open. */
+  /** Sends now when open, otherwise queues for the next open. @example socket.send(JSON.stringify({ type: "hello" })); */
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void;
-  /** Closes for good: no more reconnects; queued messages are dropped. */
+  /** Closes for good: no more reconnects; queued messages are dropped. @example window.addEventListener("pagehide", () => socket.close()); */
   close(code?: number, reason?: string): void;
-  /** addEventListener, returning a function that removes the listener. */
+  /** addEventListener, returning a function that removes the listener. @example const off = socket.on("message", show); off(); */
   on<K extends keyof ReconnectingEvents>(type: K, listener: (event: ReconnectingEvents[K]) => void): () => void;
 }
 
-/** A ReconnectingWebSocket to `url`. */
+/** A ReconnectingWebSocket to `url`. @example const echo = connect(`ws://${location.host}/websockets/v4/service/echo`); */
 export declare function connect(url: string | URL, options?: ReconnectOptions): ReconnectingWebSocket;
 
-/** The wait before reconnect attempt `attempt` (from 1): capped exponential backoff with jitter. */
+/** The wait before reconnect attempt `attempt` (from 1): capped exponential backoff with jitter. @example backoffDelay(3) // 500–1000 ms */
 export declare function backoffDelay(attempt: number, options?: ReconnectOptions, random?: () => number): number;

@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+
+const REPO = path.resolve(import.meta.dirname, "../..");
+
+/** Names of declared members (functions, interface and class members, globals) that lack an @example. */
+function membersWithoutExample(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(path.join(REPO, file), "utf8"), ts.ScriptTarget.Latest, true);
+  const missing: string[] = [];
+  const hasExample = (node: ts.Node) => ts.getJSDocTags(node).some((t) => t.tagName.text === "example");
+  const visit = (node: ts.Node, owner: string) => {
+    const named =
+      ts.isFunctionDeclaration(node) ||
+      ts.isMethodSignature(node) ||
+      ts.isPropertySignature(node) ||
+      ts.isMethodDeclaration(node) ||
+      ts.isPropertyDeclaration(node) ||
+      ts.isVariableStatement(node);
+    // Fields of inline object types ({ code, reason }) are data, documented by the member that takes them.
+    if (named && !ts.isTypeLiteralNode(node.parent)) {
+      const name = ts.isVariableStatement(node)
+        ? node.declarationList.declarations.map((d) => d.name.getText()).join(",")
+        : (node.name?.getText() ?? "?");
+      if (!hasExample(node)) missing.push(`${owner}${name}`);
+      return;
+    }
+    const nextOwner =
+      ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node) ? `${node.name?.getText()}.` : owner;
+    ts.forEachChild(node, (child) => visit(child, nextOwner));
+  };
+  visit(source, "");
+  return missing;
+}
+
+describe("script API documentation", () => {
+  it("has an @example on every member of net/v4/websockets and the handler globals", () => {
+    expect(membersWithoutExample("runtime-api/net/v4/websockets.d.ts")).toEqual([]);
+    expect(membersWithoutExample("runtime-api/globals.d.ts")).toEqual([]);
+  });
+
+  it("has an @example on every member of the reconnecting client", () => {
+    expect(membersWithoutExample("web/client.d.ts")).toEqual([]);
+  });
+});

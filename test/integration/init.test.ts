@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import ts from "typescript";
 import { afterEach, describe, expect, it } from "vitest";
 import { CliProcess, killAll, REPO } from "../helpers/cli-process.js";
 
@@ -29,6 +30,31 @@ async function typecheck(dir: string, config: string): Promise<string> {
   }
 }
 
+/** What an editor offers after `text` at the end of `file`, through the project's own config. */
+function completionsAfter(dir: string, config: string, file: string, text: string): string[] {
+  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(dir, config), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    },
+  })!;
+  const target = path.join(dir, file);
+  const content = `${readFileSync(target, "utf8")}\n${text}`;
+  const service = ts.createLanguageService({
+    getCompilationSettings: () => parsed.options,
+    getScriptFileNames: () => parsed.fileNames,
+    getScriptVersion: () => "1",
+    getScriptSnapshot: (f) =>
+      ts.ScriptSnapshot.fromString(path.resolve(f) === target ? content : (ts.sys.readFile(f) ?? "")),
+    getCurrentDirectory: () => dir,
+    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+    fileExists: ts.sys.fileExists,
+    readFile: ts.sys.readFile,
+  });
+  const found = service.getCompletionsAtPosition(target, content.length, {});
+  return (found?.entries ?? []).map((e) => e.name);
+}
+
 describe("aerostat init", () => {
   it("creates an endpoint with a TypeScript handler whose types resolve, and says what to do next", async () => {
     const dir = freshDir();
@@ -45,6 +71,12 @@ describe("aerostat init", () => {
     });
     expect(await typecheck(dir, "tsconfig.json")).toBe("");
 
+    // An editor autocompletes the runtime API, and a connection's members.
+    const api = completionsAfter(dir, "tsconfig.json", "app/hello.ts", "import * as ws from \"net/v4/websockets\";\nws.");
+    expect(api).toEqual(expect.arrayContaining(["broadcast", "createWebsocket", "getClients", "getMessage", "getSessions"]));
+    const connection = completionsAfter(dir, "tsconfig.json", "app/hello.ts", "export function f(c: Connection) { c.");
+    expect(connection).toEqual(expect.arrayContaining(["send", "close", "id", "endpoint"]));
+
     // The types are really wired: a misused API is an error at its line.
     const handler = path.join(dir, "app/hello.ts");
     writeFileSync(handler, `${readFileSync(handler, "utf8")}\nexport const wrong = (c: Connection) => c.sendd("x");\n`);
@@ -56,6 +88,8 @@ describe("aerostat init", () => {
     const proc = new CliProcess(["init", dir, "--js"]);
     expect(await proc.exited).toBe(0);
     expect(readFileSync(path.join(dir, "app/hello.js"), "utf8")).toContain('require("net/v4/websockets")');
+    const api = completionsAfter(dir, "jsconfig.json", "app/hello.js", "websockets.");
+    expect(api).toEqual(expect.arrayContaining(["broadcast", "getMessage", "isOnMessage"]));
     expect(await typecheck(dir, "jsconfig.json")).toBe("");
   });
 

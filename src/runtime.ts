@@ -18,6 +18,7 @@ import { CloseCodes, MountTable } from "./endpoints/mounts.js";
 import { SessionRegistry } from "./endpoints/sessions.js";
 import { TrafficMeter } from "./endpoints/traffic.js";
 import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
+import { handlerFields } from "./log/handler-fields.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { resolveHandler, type ResolvedHandler } from "./project/handler-path.js";
 import { ProjectSync } from "./project/project-sync.js";
@@ -310,18 +311,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private onFault(fault: HandlerFault): void {
     const { project, handler, endpoint, method, peerId, error, at } = fault;
-    this.log.error(
-      { project: project || ".", handler, endpoint, session: peerId || undefined, method, at },
-      `${at}: ${method} threw ${error}`,
-    );
+    const peer = endpoint ? { kind: "session" as const, id: peerId, where: endpoint } : undefined;
+    this.log.error({ ...handlerFields(project, handler, peer), method, at }, `${at}: ${method} threw ${error}`);
     this.dashboard.recordFault(fault);
     this.emit("fault", fault);
   }
 
   private onCpuStop(module: HandlerModule, stop: CpuStop): void {
     const session = stop.peerKind === PeerKind.session;
-    const peer = session ? { endpoint: stop.where, session: stop.peerId } : stop.peerId ? { client: stop.peerId, uri: stop.where } : {};
-    this.log.error({ project: module.project || ".", handler: module.key, ...peer, method: stop.method }, stop.text);
+    const peer = { kind: session ? ("session" as const) : ("client" as const), id: stop.peerId, where: stop.where };
+    this.log.error({ ...handlerFields(module.project, module.key, peer), method: stop.method }, stop.text);
     this.dashboard.record({
       at: module.key,
       message: stop.text.replace(/^Error: /, ""),

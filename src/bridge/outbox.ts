@@ -4,6 +4,7 @@ import type { BridgeServices } from "./services.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { sendToSession } from "../endpoints/session-send.js";
 import { formatLocation, locateInStack } from "../errors/user-location.js";
+import { handlerFields } from "../log/handler-fields.js";
 
 const LOG_LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 
@@ -43,7 +44,9 @@ export function applyOutbox(
       case OutboxOp.log:
         if (LOG_LEVELS.has(a)) {
           const level = a === "log" ? "info" : (a as "info" | "warn" | "error" | "debug");
-          log[level]({ ...logContext(services, module, c, d), console: a }, module.positions.rewrite(b));
+          const kind = services.clients.get(module.project, c) ? "client" : "session";
+          const fields = handlerFields(module.project, module.key, { kind, id: c, where: d });
+          log[level]({ ...fields, console: a }, module.positions.rewrite(b));
         }
         break;
       case OutboxOp.fault: {
@@ -54,14 +57,6 @@ export function applyOutbox(
       }
     }
   });
-}
-
-/** Fields every handler log line carries: project, handler, and the connection whose event logged. */
-function logContext(services: BridgeServices, module: HandlerModule, peerId: string, where: string): Record<string, string> {
-  const fields: Record<string, string> = { project: module.project || ".", handler: module.key };
-  if (!peerId) return fields;
-  if (services.clients.get(module.project, peerId)) return { ...fields, client: peerId, uri: where };
-  return { ...fields, endpoint: where, session: peerId };
 }
 
 function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): void {

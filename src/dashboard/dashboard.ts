@@ -16,6 +16,18 @@ import { buildSnapshot, type DashboardSource } from "./snapshot.js";
 const PUSH_INTERVAL_MS = 1000;
 
 /**
+ * The page loads only its own script and talks only to its own server, and no
+ * other site may frame it.
+ */
+const PAGE_HEADERS = {
+  "Cache-Control": "no-store",
+  "Content-Security-Policy":
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+  "X-Frame-Options": "DENY",
+  "X-Content-Type-Options": "nosniff",
+} as const;
+
+/**
  * The live dashboard at /websockets/v4/: a page, its script, and a WebSocket
  * that pushes a snapshot every second while anyone is watching. Viewers never
  * ask; the server pushes.
@@ -38,7 +50,7 @@ export class Dashboard {
         res.status(decision.status).type("text/plain").send(`${decision.reason}\n`);
         return;
       }
-      res.set("Cache-Control", "no-store").type(type).send(readFileSync(file, "utf8"));
+      res.set(PAGE_HEADERS).type(type).send(readFileSync(file, "utf8"));
     };
     app.get(DASHBOARD_PATH, page(WebAssets.dashboardPage, "html"));
     app.get(DASHBOARD_SCRIPT_PATH, page(WebAssets.dashboardScript, "text/javascript"));

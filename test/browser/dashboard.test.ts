@@ -42,6 +42,10 @@ describe("the dashboard in Chromium", () => {
     const dashboard = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const sockets: string[] = [];
     dashboard.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
+    // A blocked load (the page's Content-Security-Policy) or a script error shows up here.
+    const consoleErrors: string[] = [];
+    dashboard.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+    dashboard.on("pageerror", (e) => consoleErrors.push(e.message));
     await dashboard.goto(`${server.url}/websockets/v4/`);
     await dashboard.locator("#status", { hasText: "live" }).waitFor();
 
@@ -79,6 +83,7 @@ describe("the dashboard in Chromium", () => {
 
     // Updates came over the dashboard's own socket, not by polling.
     expect(sockets).toEqual(["/websockets/v4/dashboard"]);
+    expect(consoleErrors).toEqual([]);
 
     await dashboard.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);

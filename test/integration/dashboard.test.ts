@@ -29,6 +29,8 @@ describe("dashboard", () => {
     const page = await fetch(`${runtime.url}/websockets/v4/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<title>aerostat dashboard</title>");
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
     const script = await fetch(`${runtime.url}/websockets/v4/dashboard.js`);
     expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
   });

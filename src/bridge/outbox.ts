@@ -21,19 +21,21 @@ export function applyOutbox(
   isCurrent: boolean,
 ): void {
   const log = services.log;
+  // Frames sent, counted once per outbox rather than once per frame.
+  let sent = 0;
   decodeOutbox(text, (op, a, b, c, d) => {
     switch (op) {
       case OutboxOp.send:
-        send(services, module, a, b);
+        sent += send(services, module, a, b);
         break;
       case OutboxOp.sendBinary:
-        send(services, module, a, Buffer.from(b, "latin1"));
+        sent += send(services, module, a, Buffer.from(b, "latin1"));
         break;
       case OutboxOp.close:
         close(services, module, a, Number(b), c);
         break;
       case OutboxOp.broadcast:
-        broadcast(services, module, a, b, c);
+        sent += broadcast(services, module, a, b, c);
         break;
       case OutboxOp.timerSet:
         if (isCurrent) module.timers.set(Number(a), Number(b), c === "1");
@@ -57,20 +59,20 @@ export function applyOutbox(
       }
     }
   });
+  if (sent > 0) services.traffic.countOut(sent);
 }
 
-function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): void {
+/** Returns how many frames went out: 1, or 0 when the id names nothing of this project. */
+function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): number {
   const session = services.sessions.get(module.project, id);
   if (session) {
-    services.traffic.countOut();
     sendToSession(session, frame, services.maxBufferedBytes);
-    return;
+    return 1;
   }
   const client = services.clients.get(module.project, id);
-  if (client) {
-    services.traffic.countOut();
-    services.clients.send(client, frame);
-  }
+  if (!client) return 0;
+  services.clients.send(client, frame);
+  return 1;
 }
 
 function close(services: BridgeServices, module: HandlerModule, id: string, code: number, reason: string): void {
@@ -85,7 +87,7 @@ function close(services: BridgeServices, module: HandlerModule, id: string, code
   if (client) services.clients.close(client, safeCode, safeReason);
 }
 
-function broadcast(services: BridgeServices, module: HandlerModule, text: string, endpoint: string, exceptJson: string): void {
+function broadcast(services: BridgeServices, module: HandlerModule, text: string, endpoint: string, exceptJson: string): number {
   let except: Set<unknown>;
   try {
     const parsed: unknown = JSON.parse(exceptJson);
@@ -99,5 +101,5 @@ function broadcast(services: BridgeServices, module: HandlerModule, text: string
     sendToSession(s, text, services.maxBufferedBytes);
     sent++;
   }
-  services.traffic.countOut(sent);
+  return sent;
 }

@@ -70,6 +70,20 @@ describe("dashboard", () => {
     ws.close();
   });
 
+  it("counts a broadcast once per session it reaches", async () => {
+    const { runtime, url } = await startProject({
+      "p/all.js": "exports.onMessage = (m) => require('net/v4/websockets').broadcast(m, { endpoint: 'all' });",
+      "p/all.websocket": descriptor("all", "p/all"),
+    });
+    const { state } = await watch(runtime.url);
+    const clients = await Promise.all([1, 2, 3].map(() => TestClient.connect(url("all"))));
+    clients[0]!.send("to everyone");
+    await Promise.all(clients.map((c) => c.received(1)));
+    const total = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+    await waitUntil(() => state.latest && total(state.latest.traffic.out) === 3, 5000, "3 frames out");
+    expect(total(state.latest!.traffic.in)).toBe(1);
+  });
+
   it("lists file problems among the errors", async () => {
     const { runtime, project } = await startProject(FILES);
     const { state } = await watch(runtime.url);

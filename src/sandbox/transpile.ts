@@ -17,7 +17,8 @@ export function isTypeScript(key: string): boolean {
 
 /**
  * TypeScript handlers are transpiled with esbuild (types are stripped, not
- * checked; run `tsc --noEmit` for that). Module syntax is kept as written, so
+ * checked; run `tsc --noEmit` for that). As with tsc, `.cts` becomes CommonJS
+ * and `.mts` an ES module; in `.ts` module syntax is kept as written, so
  * `import`/`export` stays an ES module and `exports.onMessage = …` stays
  * CommonJS. A syntax error names the .ts file, line and column.
  */
@@ -27,6 +28,7 @@ export async function transpileHandler(key: string, source: string): Promise<Tra
     const result = await transform(source, {
       loader: "ts",
       sourcefile: key,
+      ...(key.endsWith(".cts") ? { format: "cjs" as const } : key.endsWith(".mts") ? { format: "esm" as const } : {}),
       sourcemap: "external",
       target: "es2024",
       logLevel: "silent",

@@ -46,6 +46,19 @@ describe("TypeScript handlers", () => {
     expect(await b.ask("y")).toBe("onmessage:y");
   });
 
+  it("compiles .cts to CommonJS as tsc does, so export and import = require work there", async () => {
+    const { url } = await startProject({
+      "p/h.cts": `import ws = require("net/v4/websockets");\n\nexport function onMessage(m: string): string {\n  return ws.getMethod() + ":" + m;\n}\n`,
+      "p/h.websocket": descriptor("h", "p/h.cts"),
+      "p/e.mts": `export const onMessage = (m: string): string => "mts:" + m;\n`,
+      "p/e.websocket": descriptor("e", "p/e.mts"),
+    });
+    const h = await TestClient.connect(url("h"));
+    expect(await h.ask("x")).toBe("onmessage:x");
+    const e = await TestClient.connect(url("e"));
+    expect(await e.ask("y")).toBe("mts:y");
+  });
+
   it("reports a throw in a handler at the .ts line and column, in the fault and the log", async () => {
     const { runtime, url, logs } = await startProject({ "p/h.ts": TYPED_ESM, "p/h.websocket": descriptor("h", "p/h") });
     const faults: HandlerFault[] = [];

@@ -90,7 +90,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly liveness: Liveness;
   private readonly sync: ProjectSync;
   private readonly dashboard: Dashboard;
-  private readonly startedAt = Date.now();
   private started: Promise<void> | undefined;
   private accepting = true;
   private closed = false;
@@ -158,9 +157,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       () => tightestLiveness(this.mounts.list().map((m) => m.descriptor.limits)),
     );
     this.dashboard = new Dashboard(options.dashboard, {
-      url: () => (this.server.listening ? this.url : ""),
       projectRoot: options.projectRoot,
-      startedAt: this.startedAt,
       endpoints: () => this.endpoints(),
       sessionIds: (endpoint) => this.sessions.forEndpoint(endpoint).map((s) => s.id),
       clientList: () => this.clientList(),
@@ -168,13 +165,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     });
     this.dashboard.mount(this.app);
     const upgradeService = createUpgradeHandler({
-        serverFor: (maxPayload) => this.serverFor(maxPayload),
-        sessionCount: (endpoint) => this.sessions.countFor(endpoint),
-        ownsServer: this.ownsServer,
-        accepting: () => this.accepting,
-        lookup: (endpoint) => this.mounts.get(endpoint),
-        mountedNames: () => this.mounts.list().map((m) => m.endpoint),
-        accept: (ws, mount) => this.liveness.track(acceptSession(ws, mount.endpoint, mount.module!, this.sessions, this.traffic)),
+      serverFor: (maxPayload) => this.serverFor(maxPayload),
+      sessionCount: (endpoint) => this.sessions.countFor(endpoint),
+      ownsServer: this.ownsServer,
+      accepting: () => this.accepting,
+      lookup: (endpoint) => this.mounts.get(endpoint),
+      mountedNames: () => this.mounts.list().map((m) => m.endpoint),
+      accept: (ws, mount) => this.liveness.track(acceptSession(ws, mount.endpoint, mount.module!, this.sessions, this.traffic)),
     });
     this.server.on("upgrade", (req, socket, head) => {
       if (!this.dashboard.upgrade(req, socket, head)) upgradeService(req, socket, head);
@@ -311,7 +308,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private onFault(fault: HandlerFault): void {
     const { project, handler, endpoint, method, peerId, error, at } = fault;
-    const peer = endpoint ? { kind: "session" as const, id: peerId, where: endpoint } : undefined;
+    const peer = endpoint ? { kind: PeerKind.session, id: peerId, where: endpoint } : undefined;
     this.log.error({ ...handlerFields(project, handler, peer), method, at }, `${at}: ${method} threw ${error}`);
     this.dashboard.recordFault(fault);
     this.emit("fault", fault);
@@ -319,7 +316,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private onCpuStop(module: HandlerModule, stop: CpuStop): void {
     const session = stop.peerKind === PeerKind.session;
-    const peer = { kind: session ? ("session" as const) : ("client" as const), id: stop.peerId, where: stop.where };
+    const peer = { kind: stop.peerKind, id: stop.peerId, where: stop.where };
     this.log.error({ ...handlerFields(module.project, module.key, peer), method: stop.method }, stop.text);
     this.dashboard.record({
       at: module.key,

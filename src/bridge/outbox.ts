@@ -1,5 +1,5 @@
 import { decodeOutbox } from "./outbox-codec.js";
-import { OutboxOp } from "./protocol.js";
+import { OutboxOp, PeerKind } from "./protocol.js";
 import type { BridgeServices } from "./services.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { sendToSession } from "../endpoints/session-send.js";
@@ -46,7 +46,7 @@ export function applyOutbox(
       case OutboxOp.log:
         if (LOG_LEVELS.has(a)) {
           const level = a === "log" ? "info" : (a as "info" | "warn" | "error" | "debug");
-          const kind = services.clients.get(module.project, c) ? "client" : "session";
+          const kind = services.clients.get(module.project, c) ? PeerKind.client : PeerKind.session;
           const fields = handlerFields(module.project, module.key, { kind, id: c, where: d });
           log[level]({ ...fields, console: a }, module.positions.rewrite(b));
         }

@@ -36,14 +36,3 @@ export function dashboardAccess(req: IncomingMessage, access: DashboardAccess): 
   }
   return { ok: true };
 }
-
-/** Live-socket handshakes must come from the dashboard page itself, not from another site. */
-export function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}

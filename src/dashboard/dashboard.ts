@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Express } from "express";
@@ -8,7 +7,8 @@ import type { AerostatError } from "../errors/codes.js";
 import { rejectHandshake } from "../server/reject-handshake.js";
 import { DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, DASHBOARD_SOCKET_PATH } from "../server/routes.js";
 import { WebAssets } from "../server/web-assets.js";
-import { dashboardAccess, sameOrigin, type DashboardAccess } from "./access.js";
+import { originAllowed } from "../server/origin.js";
+import { dashboardAccess, type DashboardAccess } from "./access.js";
 import { RecentErrors, type RecentError } from "./recent-errors.js";
 import { buildSnapshot, type DashboardSource } from "./snapshot.js";
 
@@ -50,7 +50,7 @@ export class Dashboard {
         res.status(decision.status).type("text/plain").send(`${decision.reason}\n`);
         return;
       }
-      res.set(PAGE_HEADERS).type(type).send(readFileSync(file, "utf8"));
+      res.set(PAGE_HEADERS).type(type).sendFile(file);
     };
     app.get(DASHBOARD_PATH, page(WebAssets.dashboardPage, "html"));
     app.get(DASHBOARD_SCRIPT_PATH, page(WebAssets.dashboardScript, "text/javascript"));
@@ -64,7 +64,7 @@ export class Dashboard {
     const decision = dashboardAccess(req, this.access);
     if (!decision.ok) {
       rejectHandshake(socket, decision.status, decision.reason);
-    } else if (!sameOrigin(req)) {
+    } else if (!originAllowed(req, [])) {
       rejectHandshake(socket, 403, `Origin ${req.headers.origin} may not watch the dashboard; open it from this server.`);
     } else {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.watch(ws));

@@ -3,7 +3,7 @@ import type { RecentError } from "./recent-errors.js";
 
 /** What the dashboard page shows; sent as JSON over its live socket. */
 export interface DashboardSnapshot {
-  readonly server: { readonly url: string; readonly projectRoot: string; readonly startedAt: number };
+  readonly server: { readonly projectRoot: string };
   readonly endpoints: readonly DashboardEndpoint[];
   readonly clients: readonly ClientInfo[];
   /** Messages per second over the last minute, oldest first. */
@@ -27,9 +27,7 @@ export const SESSION_IDS_SHOWN = 20;
 
 /** What the runtime shows the dashboard. */
 export interface DashboardSource {
-  url(): string;
   readonly projectRoot: string;
-  readonly startedAt: number;
   endpoints(): readonly Omit<DashboardEndpoint, "sessionIds">[];
   sessionIds(endpoint: string): readonly string[];
   clientList(): readonly ClientInfo[];
@@ -38,7 +36,7 @@ export interface DashboardSource {
 
 export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[]): DashboardSnapshot {
   return {
-    server: { url: source.url(), projectRoot: source.projectRoot, startedAt: source.startedAt },
+    server: { projectRoot: source.projectRoot },
     endpoints: source.endpoints().map((e) => ({ ...e, sessionIds: source.sessionIds(e.endpoint).slice(0, SESSION_IDS_SHOWN) })),
     clients: source.clientList(),
     traffic: source.traffic(),

@@ -3,7 +3,8 @@ export const TRAFFIC_SECONDS = 60;
 
 /**
  * Counts messages into handlers and out of them, per second, for the last
- * minute. Counting is two increments; the series are built only when asked.
+ * minute. Counting is a clock read and an increment; the series are built only
+ * when asked.
  */
 export class TrafficMeter {
   private readonly inbound = new Array<number>(TRAFFIC_SECONDS).fill(0);

@@ -1,5 +1,5 @@
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
-import type { Position } from "./user-location.js";
+import { escapeRegExp, type Position } from "./user-location.js";
 
 /**
  * Maps positions in transpiled handler code back to the user's source, so
@@ -8,6 +8,8 @@ import type { Position } from "./user-location.js";
  */
 export class SourcePositions {
   private readonly trace: TraceMap | undefined;
+  /** "key:line:column" anywhere in a text. */
+  private readonly pattern: RegExp;
 
   constructor(
     /** Project-relative path of the handler, as it appears in guest stacks. */
@@ -16,6 +18,7 @@ export class SourcePositions {
     map?: string,
   ) {
     this.trace = map ? new TraceMap(map) : undefined;
+    this.pattern = new RegExp(`${escapeRegExp(key)}:(\\d+):(\\d+)`, "g");
   }
 
   /** The original position of a 1-based line and column in the generated code. */
@@ -28,14 +31,9 @@ export class SourcePositions {
   /** Rewrites every "key:line:column" in a stack or message to original positions. */
   rewrite(text: string): string {
     if (!this.trace || !text.includes(this.key)) return text;
-    return text.replace(this.pattern(), (_, line: string, column: string) => {
+    return text.replace(this.pattern, (_, line: string, column: string) => {
       const at = this.original({ line: Number(line), column: Number(column) });
       return `${this.key}:${at.line}:${at.column}`;
     });
-  }
-
-  private pattern(): RegExp {
-    const escaped = this.key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    return new RegExp(`${escaped}:(\\d+):(\\d+)`, "g");
   }
 }

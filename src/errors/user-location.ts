@@ -5,19 +5,19 @@ export interface Position {
   column: number;
 }
 
-function escape(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** isolated-vm appends "[file:line:col]" to compile errors. */
 export function locateSyntaxError(message: string, file: string): Position | undefined {
-  const m = new RegExp(`\\[${escape(file)}:(\\d+):(\\d+)\\]`).exec(message);
+  const m = new RegExp(`\\[${escapeRegExp(file)}:(\\d+):(\\d+)\\]`).exec(message);
   return m ? { line: Number(m[1]), column: Number(m[2]) } : undefined;
 }
 
 /** The first stack frame that points into `file`. */
 export function locateInStack(stack: string, file: string): Position | undefined {
-  const m = new RegExp(`(?:^|[\\s(])${escape(file)}:(\\d+):(\\d+)`, "m").exec(stack);
+  const m = new RegExp(`(?:^|[\\s(])${escapeRegExp(file)}:(\\d+):(\\d+)`, "m").exec(stack);
   return m ? { line: Number(m[1]), column: Number(m[2]) } : undefined;
 }
 

@@ -1,6 +1,9 @@
+import { PeerKind } from "../bridge/protocol.js";
+
 /** The connection whose event was running when a handler logged, threw or was stopped. */
 export interface EventPeer {
-  readonly kind: "session" | "client";
+  /** A PeerKind: "session" or "client" ("" for none). */
+  readonly kind: string;
   readonly id: string;
   /** Endpoint for sessions, URI for outgoing clients. */
   readonly where: string;
@@ -14,7 +17,7 @@ export interface EventPeer {
 export function handlerFields(project: string, handler: string, peer?: EventPeer): Record<string, string> {
   const fields: Record<string, string> = { project: project || ".", handler };
   if (!peer?.id) return fields;
-  return peer.kind === "client"
+  return peer.kind === PeerKind.client
     ? { ...fields, client: peer.id, uri: peer.where }
     : { ...fields, endpoint: peer.where, session: peer.id };
 }

@@ -1,8 +1,9 @@
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { TYPESCRIPT_EXTENSIONS } from "../sandbox/transpile.js";
 
-export const HANDLER_EXTENSIONS = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"] as const;
+export const HANDLER_EXTENSIONS = [".js", ".mjs", ".cjs", ...TYPESCRIPT_EXTENSIONS] as const;
 
 /** Where a handler path leads. */
 export interface ResolvedHandler {

@@ -133,4 +133,20 @@ describe("handler log lines", () => {
     c.send("m1");
     expect(await logs.waitFor((l) => l.msg === "got m1")).toMatchObject({ endpoint: "h", session: id, level: 40 });
   });
+
+  it("from an outgoing client's events carry the client id and its URI", async () => {
+    const { url, logs } = await startProject({
+      "p/echo.js": "exports.onMessage = (m) => 'echo: ' + m;",
+      "p/echo.websocket": descriptor("echo", "p/echo"),
+      "p/dial.js": `const ws = require("net/v4/websockets");
+exports.onMessage = (m) => { ws.createWebsocket(m, "p/peer").send("ping"); };`,
+      "p/dial.websocket": descriptor("dial", "p/dial"),
+      "p/peer.js": "exports.onMessage = (m) => { console.log('peer got', m); };",
+    });
+    const c = await TestClient.connect(url("dial"));
+    c.send(url("echo"));
+    const line = await logs.waitFor((l) => l.msg === "peer got echo: ping");
+    expect(line).toMatchObject({ project: "p", handler: "p/peer.js", client: "c1", uri: url("echo") });
+    expect(line.session).toBeUndefined();
+  });
 });

@@ -54,6 +54,8 @@ export interface HandlerStats {
   readonly handler: string;
   readonly project: string;
   readonly queued: number;
+  /** Events in the dispatch now running. */
+  readonly running: number;
   readonly ready: boolean;
   readonly loads: number;
   readonly error?: string;
@@ -84,7 +86,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly sessions = new SessionRegistry();
   /** Messages in and out per second, for the dashboard. */
   readonly traffic = new TrafficMeter();
-  private readonly clients = new ClientRegistry(this.traffic);
+  private readonly clients: ClientRegistry;
   private readonly registry: HandlerRegistry;
   private readonly mounts: MountTable;
   private readonly liveness: Liveness;
@@ -102,6 +104,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const options = resolveOptions(input);
     this.options = options;
     this.log = options.logger ?? createLogger();
+    this.clients = new ClientRegistry(this.traffic, options.maxBufferedBytes);
     const staticDir =
       options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
     this.app = createHttpApp(staticDir);
@@ -135,6 +138,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       },
       memoryLimitMb: options.memoryLimitMb,
       maxQueuedEvents: options.maxQueuedEvents,
+      maxQueuedBytes: options.maxQueuedBytes,
       log: this.log,
       hostCallFor: (m) => createHostCall(m, services),
       applyOutbox: (m, text, isCurrent) => applyOutbox(services, m, text, isCurrent),
@@ -231,6 +235,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       handler: m.key,
       project: m.project,
       queued: m.queued,
+      running: m.running,
       ready: m.ready,
       loads: m.loads,
       ...(m.lastError ? { error: m.lastError.toString() } : {}),

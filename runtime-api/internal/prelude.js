@@ -44,6 +44,52 @@
     }
   }
 
+  // Features whose code V8 runs on its own schedule, outside any timed call
+  // (finalization callbacks, Atomics.waitAsync, WebAssembly's async compiles),
+  // or whose memory lies outside the isolate's limit (WebAssembly memories,
+  // resizable and growable buffers), are not available to handler scripts.
+  for (const name of ["WebAssembly", "FinalizationRegistry"]) {
+    try {
+      delete g[name];
+    } catch (_) {
+      g[name] = undefined;
+    }
+  }
+  if (g.Atomics) delete g.Atomics.waitAsync;
+  // A stack is formatted when first read, possibly by the host outside a timed
+  // call: no script-defined formatter may run then.
+  defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });
+  for (const name of ["ArrayBuffer", "SharedArrayBuffer"]) {
+    if (typeof g[name] === "function") fixedLengthOnly(name, g[name]);
+  }
+  // Replaces a buffer constructor with one that refuses `maxByteLength`.
+  function fixedLengthOnly(name, Original) {
+    const construct = Reflect.construct;
+    const Fixed = function (length, options) {
+      if (new.target === undefined) throw new TypeErrorCtor("Constructor " + name + " requires 'new'");
+      if (options !== undefined) {
+        throw new TypeErrorCtor(
+          name + ": resizable and growable buffers are not available in handler scripts (their memory is outside the " +
+            "sandbox's limit). Allocate a fixed-length buffer: new " + name + "(length).",
+        );
+      }
+      return construct(Original, [length], new.target === Fixed ? Original : new.target);
+    };
+    const statics = Object.getOwnPropertyNames(Original).concat(Object.getOwnPropertySymbols(Original));
+    for (const key of statics) {
+      if (key === "prototype" || key === "length" || key === "name") continue;
+      defineProperty(Fixed, key, Object.getOwnPropertyDescriptor(Original, key));
+    }
+    defineProperty(Fixed, "name", { value: name });
+    defineProperty(Fixed, "length", { value: 1 });
+    defineProperty(Fixed, "prototype", { value: Original.prototype, writable: false });
+    Object.setPrototypeOf(Fixed, Object.getPrototypeOf(Original));
+    defineProperty(Original.prototype, "constructor", { value: Fixed, writable: true, configurable: true });
+    delete Original.prototype.resize;
+    delete Original.prototype.grow;
+    defineProperty(g, name, { value: Fixed, writable: true, configurable: true });
+  }
+
   const settings = parse(settingsJson);
   const P = settings.protocol;
   const OUT = P.outbox;
@@ -63,9 +109,17 @@
   }
 
   // ---- outbox ---------------------------------------------------------------
+  // Caps hold per event: entries and characters are counted from the start of
+  // the running event. Code after an await runs outside any event, once the
+  // dispatch has returned; it has a budget of its own, renewed with every
+  // dispatch (an event that goes async ends its batch, so that budget is its own).
   let outbox = "";
-  let outboxCount = 0;
   let inDispatch = false;
+  let eventEntries = 0;
+  let eventStart = 0;
+  let eventCalls = 0;
+  let lateEntries = 0;
+  let lateChars = 0;
 
   // One outbox field: "<length>:<text>". Numbers become their decimal text.
   function field(value) {
@@ -85,27 +139,34 @@
   }
 
   // `report` entries (fault reports) skip the caps: an event yields at most
-  // two, and a full outbox must not hide why it was full.
+  // two, each clipped, and a full outbox must not hide why it was full.
   function emitEntry(report, op, a, b, c, d) {
-    if (!report && outboxCount >= settings.maxOutboxEntries) {
-      throw new RangeErrorCtor(
-        "Too many outgoing operations in one event (limit " + settings.maxOutboxEntries + "). Send fewer messages per event.",
-      );
-    }
+    const used = inDispatch ? outbox.length - eventStart : lateChars;
     if (!report) {
+      if ((inDispatch ? eventEntries : lateEntries) >= settings.maxOutboxEntries) {
+        throw new RangeErrorCtor(
+          "Too many outgoing operations in one event (limit " + settings.maxOutboxEntries + "). Send fewer messages per event.",
+        );
+      }
       // Refuse oversized data before spending time encoding it.
       const raw = (typeof a === "string" ? a.length : 0) + (typeof b === "string" ? b.length : 0);
-      if (outbox.length + raw > settings.maxOutboxChars) tooMuchData();
+      if (used + raw > settings.maxOutboxChars) tooMuchData();
     }
     let entry = op;
     if (a !== undefined) entry += field(a);
     if (b !== undefined) entry += field(b);
     if (c !== undefined) entry += field(c);
     if (d !== undefined) entry += field(d);
-    if (!report && outbox.length + entry.length > settings.maxOutboxChars) tooMuchData();
-    outbox += entry;
-    outboxCount++;
-    if (!inDispatch) flushLate();
+    if (!report && used + entry.length > settings.maxOutboxChars) tooMuchData();
+    if (inDispatch) {
+      outbox += entry;
+      eventEntries++;
+      return;
+    }
+    lateEntries++;
+    lateChars += entry.length;
+    // After an await: straight to the host.
+    hostCall(P.sync.outboxFlush, "[" + stringify(entry) + "]");
   }
 
   function tooMuchData() {
@@ -117,24 +178,59 @@
   function takeOutbox() {
     const text = outbox;
     outbox = "";
-    outboxCount = 0;
+    eventStart = 0;
     return text;
   }
 
-  // Operations produced after a dispatch returned (promise continuations) go to
-  // the host straight away.
-  function flushLate() {
-    const text = takeOutbox();
-    if (text !== "") hostCall(P.sync.outboxFlush, "[" + stringify(text) + "]");
+  // A new event (or a new dispatch's continuations) gets fresh budgets.
+  function startEvent() {
+    eventEntries = 0;
+    eventCalls = 0;
+    eventAnswerChars = 0;
+    eventStart = outbox.length;
+  }
+  function renewLateBudget() {
+    lateEntries = 0;
+    lateChars = 0;
+    lateCalls = 0;
+    lateAnswerChars = 0;
+  }
+  let lateCalls = 0;
+  let eventAnswerChars = 0;
+  let lateAnswerChars = 0;
+
+  // Text a script produced (error messages, stacks, log lines), cut to `max` characters.
+  function clip(text, max) {
+    if (text.length <= max) return text;
+    return apply(slice, text, [0, max]) + "… (" + (text.length - max) + " more characters)";
   }
 
   function call(op, args) {
+    if ((inDispatch ? eventCalls : lateCalls) >= settings.maxHostCalls) {
+      throw new RangeErrorCtor(
+        "Too many API calls in one event (limit " + settings.maxHostCalls + "). Call getSessions() and the like once and keep the result.",
+      );
+    }
+    if ((inDispatch ? eventAnswerChars : lateAnswerChars) > settings.maxHostAnswerChars) {
+      throw new RangeErrorCtor(
+        "API calls in this event have returned too much data (limit " + settings.maxHostAnswerChars + " characters). Call getSessions() and the like once and keep the result.",
+      );
+    }
+    if (inDispatch) eventCalls++;
+    else lateCalls++;
     let text = "[";
     for (let i = 0; i < args.length; i++) {
       const v = args[i];
       text += (i ? "," : "") + (v === null ? "null" : typeof v === "number" ? (v === v ? "" + v : "0") : stringify(StringCtor(v)));
     }
+    if (text.length > settings.maxHostCallChars) {
+      throw new RangeErrorCtor("API call arguments too long (" + text.length + " characters, limit " + settings.maxHostCallChars + ").");
+    }
     const answer = hostCall(op, text + "]");
+    if (typeof answer === "string") {
+      if (inDispatch) eventAnswerChars += answer.length;
+      else lateAnswerChars += answer.length;
+    }
     return typeof answer === "string" ? parse(answer) : null;
   }
 
@@ -153,9 +249,9 @@
       if (error && typeof error === "object") {
         const name = StringCtor(error.name || "Error");
         const message = StringCtor(error.message === undefined ? "" : error.message);
-        return name + ": " + message;
+        return clip(name + ": " + message, settings.maxReportChars);
       }
-      return "Error: " + StringCtor(error);
+      return clip("Error: " + StringCtor(error), settings.maxReportChars);
     } catch (_) {
       return "Error: (unprintable error)";
     }
@@ -163,7 +259,8 @@
 
   function stackOf(error) {
     try {
-      return error && typeof error === "object" && typeof error.stack === "string" ? error.stack : "";
+      const stack = error && typeof error === "object" ? error.stack : "";
+      return typeof stack === "string" ? clip(stack, settings.maxReportChars * 4) : "";
     } catch (_) {
       return "";
     }
@@ -185,8 +282,9 @@
         part = "[unprintable]";
       }
       text += (i ? " " : "") + part;
+      if (text.length > settings.maxLogChars) break;
     }
-    return text;
+    return clip(text, settings.maxLogChars);
   }
   // The connection whose event is running, so the host can tag log lines.
   const eventPeer = { id: "", where: "" };
@@ -293,7 +391,11 @@
     current.error = error;
     current.peer = peer;
     try {
-      return apply(fn, handler, args);
+      const result = apply(fn, handler, args);
+      // An object back (a Promise, most likely) may have code after an await:
+      // it runs once the batch returns, so the batch ends with this event.
+      if (result !== null && (typeof result === "object" || typeof result === "function")) wentAsync = true;
+      return result;
     } catch (e) {
       fault(name, peer, peerId, e);
       return undefined;
@@ -341,7 +443,8 @@
     if (!timer) return;
     if (!timer.repeat) timers.delete(id);
     try {
-      apply(timer.fn, undefined, timer.args);
+      const result = apply(timer.fn, undefined, timer.args);
+      if (result !== null && (typeof result === "object" || typeof result === "function")) wentAsync = true;
     } catch (e) {
       fault("timer", undefined, "", e);
     }
@@ -393,15 +496,25 @@
   }
 
   let done = 0;
+  let wentAsync = false;
+  // Runs events until the batch is done, its time slice is used, its output
+  // budget is used, or an event went async. Every event starts within the
+  // slice, and the host's timeout is the CPU limit plus the slice, so each
+  // event (with its code after an await) gets at least the whole CPU limit,
+  // whatever ran before it in the batch. Returns "<done>[a]|<outbox>", with
+  // "a" when the last event went async.
   function dispatch(text, binaries) {
     inDispatch = true;
     done = 0;
+    wentAsync = false;
+    renewLateBudget();
     batchText = text;
     batchBinaries = binaries || null;
     pos = 0;
     const started = now();
     while (pos < batchText.length) {
-      if (done > 0 && now() - started >= settings.sliceMs) break;
+      if (done > 0 && (now() - started >= settings.sliceMs || outbox.length >= settings.maxOutboxChars)) break;
+      startEvent();
       try {
         runNextEvent();
       } catch (e) {
@@ -409,24 +522,28 @@
         current.method = null;
       }
       done++;
+      if (wentAsync) break;
     }
     inDispatch = false;
     batchText = "";
     batchBinaries = null;
-    return done + "|" + takeOutbox();
+    return done + (wentAsync ? "a" : "") + "|" + takeOutbox();
   }
 
   // After the host stopped a dispatch at the CPU limit: report how far it got
-  // and hand over what the finished events produced.
+  // and hand over what the events produced, the stopped one's too (its log
+  // lines say what it was doing).
   function recover() {
     inDispatch = false;
     current.method = null;
-    return done + "|" + takeOutbox();
+    return done + (wentAsync ? "a" : "") + "|" + takeOutbox();
   }
 
   // Runs code outside any event (module top level) with the outbox collected.
   function collect(fn) {
     inDispatch = true;
+    renewLateBudget();
+    startEvent();
     try {
       fn();
       return "ok|" + takeOutbox();
@@ -452,11 +569,6 @@
         const module = { exports: {} };
         apply(fn, module.exports, [module.exports, requireModule, module, filename, dirname]);
         handler = pickHandler(module.exports);
-      });
-    },
-    installEsm(namespace) {
-      return collect(() => {
-        handler = pickHandler(namespace);
       });
     },
   };

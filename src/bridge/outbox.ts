@@ -5,6 +5,7 @@ import type { HandlerModule } from "../sandbox/handler-module.js";
 import { sendToSession } from "../endpoints/session-send.js";
 import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
+import { clipText } from "../log/log-budget.js";
 
 const LOG_LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 
@@ -44,17 +45,18 @@ export function applyOutbox(
         if (isCurrent) module.timers.clear(Number(a));
         break;
       case OutboxOp.log:
-        if (LOG_LEVELS.has(a)) {
+        if (LOG_LEVELS.has(a) && module.logBudget.take()) {
           const level = a === "log" ? "info" : (a as "info" | "warn" | "error" | "debug");
           const kind = services.clients.get(module.project, c) ? PeerKind.client : PeerKind.session;
           const fields = handlerFields(module.project, module.key, { kind, id: c, where: d });
-          log[level]({ ...fields, console: a }, module.positions.rewrite(b));
+          log[level]({ ...fields, console: a }, module.positions.rewrite(clipText(b)));
         }
         break;
       case OutboxOp.fault: {
+        if (!module.logBudget.take()) break;
         const at = formatLocation(module.key, locateInStack(module.positions.rewrite(d), module.key));
         const endpoint = services.sessions.get(module.project, b)?.endpoint;
-        services.reportFault({ project: module.project, handler: module.key, method: a, peerId: b, error: c, at, ...(endpoint ? { endpoint } : {}) });
+        services.reportFault({ project: module.project, handler: module.key, method: clipText(a, 64), peerId: b, error: clipText(c, 4096), at, ...(endpoint ? { endpoint } : {}) });
         break;
       }
     }

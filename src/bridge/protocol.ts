@@ -144,10 +144,21 @@ export interface GuestSettings {
   /** Project-relative path of the handler module this context runs. */
   readonly handler: string;
   readonly maxTimers: number;
+  /** Sends, closes and log lines one event may produce. */
   readonly maxOutboxEntries: number;
-  /** Characters one dispatch's outbox may hold (sends are escaped JSON). */
+  /** Characters of outgoing data one event may produce; a batch stops taking events past it. */
   readonly maxOutboxChars: number;
-  /** A batch stops taking new events once it has run this long (ms). */
+  /** Immediate API calls (getSessions(), createWebsocket(), ...) one event may make. */
+  readonly maxHostCalls: number;
+  /** Characters the arguments of one immediate call may have. */
+  readonly maxHostCallChars: number;
+  /** Characters of answers to immediate calls one event may receive. */
+  readonly maxHostAnswerChars: number;
+  /** Characters of an error text in a fault report (its stack may have four times as many). */
+  readonly maxReportChars: number;
+  /** Characters of one console line. */
+  readonly maxLogChars: number;
+  /** A batch starts no new event once it has run this long (ms); the host's timeout is the CPU limit plus this. */
   readonly sliceMs: number;
   /** The runtime module names, for error messages. */
   readonly modules: string;

@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   maxOutboxEntries?: number;
   /** Events queued per handler module before the sockets feeding it are paused. Default 1024. */
   maxQueuedEvents?: number;
+  /** Payload bytes queued per handler module before the sockets feeding it are paused (one peer may hold a quarter). Default 16 MiB. */
+  maxQueuedBytes?: number;
   /** Bytes a session may have waiting to be sent before it is closed with 1013. Default 4 MiB. */
   maxBufferedBytes?: number;
   /** Isolate crashes per project folder within a minute before its handlers are disabled. Default 3. */
@@ -58,6 +60,7 @@ const schema = z.object({
   maxTimers: z.number().int().min(0).max(1_000_000).default(1000),
   maxOutboxEntries: z.number().int().min(1).max(10_000_000).default(10_000),
   maxQueuedEvents: z.number().int().min(2).max(10_000_000).default(1024),
+  maxQueuedBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   maxBufferedBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   maxCrashesPerMinute: z.number().int().min(1).max(1000).default(3),
   outboundHosts: z.array(z.string().min(1)).default([...DEFAULT_OUTBOUND_HOSTS]),

@@ -2,6 +2,7 @@ import { WebSocket } from "ws";
 import { EventKind, PeerKind } from "../bridge/protocol.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { feedSocket } from "./feed.js";
+import { SLOW_READER_CLOSE_CODE } from "./session-send.js";
 import type { TrafficMeter } from "./traffic.js";
 
 /** An outgoing WebSocket a script opened with createWebsocket(). */
@@ -27,11 +28,16 @@ interface ClientState extends OutgoingClient {
   socket: WebSocket | undefined;
   /** Frames sent before the socket opened, flushed on open. */
   readonly pending: (string | Buffer)[];
+  pendingBytes: number;
+  /** The module whose events this client feeds. */
+  readonly module: HandlerModule;
+  /** A dropped frame has been reported and nothing has been sent since. */
+  dropReported?: boolean;
   /** close() asked for before the socket opened; done right after the flush. */
   closeAfterOpen?: { code: number; reason: string };
 }
 
-/** Frames queued per client before it opens, at most. */
+/** Frames queued per client before it opens, at most (their bytes are bounded by maxBufferedBytes). */
 const MAX_PENDING = 1000;
 
 /**
@@ -42,14 +48,28 @@ export class ClientRegistry {
   private readonly byId = new Map<string, ClientState>();
   private seq = 0;
 
-  constructor(private readonly traffic: TrafficMeter) {}
+  constructor(
+    private readonly traffic: TrafficMeter,
+    /** Bytes a client may have waiting (before it opens, or unsent after) before frames are refused. */
+    private readonly maxBufferedBytes: number,
+  ) {}
 
   /**
    * Registers a client and connects it right after the current turn, so the
    * script's synchronous call returns at once. Until then it is CONNECTING.
    */
   create(project: string, uri: string, handler: string, engine: string, module: HandlerModule): OutgoingClient {
-    const client: ClientState = { id: `c${++this.seq}`, uri, handler, engine, project, socket: undefined, pending: [] };
+    const client: ClientState = {
+      id: `c${++this.seq}`,
+      uri,
+      handler,
+      engine,
+      project,
+      socket: undefined,
+      pending: [],
+      pendingBytes: 0,
+      module,
+    };
     this.byId.set(client.id, client);
     setImmediate(() => this.connect(client, module));
     return client;
@@ -62,6 +82,7 @@ export class ClientRegistry {
     const peer = feedSocket(socket, module, PeerKind.client, client.id, client.uri, () => this.byId.delete(client.id), this.traffic);
     socket.on("open", () => {
       for (const frame of client.pending.splice(0)) socket.send(frame);
+      client.pendingBytes = 0;
       peer(EventKind.open, "");
       if (client.closeAfterOpen) socket.close(client.closeAfterOpen.code, client.closeAfterOpen.reason);
     });
@@ -92,15 +113,44 @@ export class ClientRegistry {
     return [...this.byId.values()];
   }
 
+  /**
+   * Sends a frame, or queues it until the client opens. What waits is bounded by
+   * maxBufferedBytes: past it the frame is refused and the handler's onError
+   * says so (once, until a frame goes through again); an open client whose
+   * server reads too slowly is closed with 1013, as a slow session is.
+   */
   send(client: OutgoingClient, frame: string | Buffer): void {
     const state = this.state(client);
     if (!state) return;
     const socket = state.socket;
+    const size = typeof frame === "string" ? Buffer.byteLength(frame) : frame.length;
     if (!socket || socket.readyState === WebSocket.CONNECTING) {
-      if (state.pending.length < MAX_PENDING) state.pending.push(frame);
+      if (state.pending.length >= MAX_PENDING || state.pendingBytes + size > this.maxBufferedBytes) {
+        this.refuse(state, `${state.pendingBytes} bytes in ${state.pending.length} frames already wait for it to connect`);
+        return;
+      }
+      state.pending.push(frame);
+      state.pendingBytes += size;
+      state.dropReported = false;
       return;
     }
-    if (socket.readyState === WebSocket.OPEN) socket.send(frame);
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (socket.bufferedAmount > this.maxBufferedBytes) {
+      this.refuse(state, `${socket.bufferedAmount} bytes wait unsent; its server reads too slowly`);
+      socket.close(SLOW_READER_CLOSE_CODE, "server reads too slowly");
+      return;
+    }
+    state.dropReported = false;
+    socket.send(frame);
+  }
+
+  private refuse(state: ClientState, why: string): void {
+    if (state.dropReported) return;
+    state.dropReported = true;
+    const text =
+      `Error: a frame to ${state.uri} was dropped: ${why} (limit ${this.maxBufferedBytes} bytes). ` +
+      "Wait for onOpen before sending much, or send less.";
+    state.module.enqueue(EventKind.error, PeerKind.client, state.id, state.uri, text, 0);
   }
 
   close(client: OutgoingClient, code: number, reason: string): void {

@@ -26,7 +26,7 @@ export function feedSocket(
     // Only an open socket can pause (ws throws for one that is failing).
     if (behind && socket.readyState === socket.OPEN && !socket.isPaused) {
       socket.pause();
-      module.holdBack(resume);
+      module.holdBack({ peerKind, peerId }, resume);
     }
   };
   socket.on("message", (data, isBinary) => {

@@ -1,16 +1,31 @@
 import path from "node:path";
 import ivm from "isolated-vm";
-import { guestProtocol, RuntimeModuleExports, type GuestSettings, type RuntimeModuleName } from "../bridge/protocol.js";
+import { guestProtocol, type GuestSettings } from "../bridge/protocol.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { locateSyntaxError, locateInStack } from "../errors/user-location.js";
 import { encodeBatch } from "./batch-codec.js";
 import { guestSources } from "./guest-sources.js";
+import { noteStringFromSandbox } from "./sandbox-strings.js";
 import type { ProjectIsolate } from "./project-isolate.js";
 
 export type HostCall = (op: unknown, args: unknown) => string;
 
-/** Outgoing data one dispatch may produce: 32 Mi characters (up to 64 MiB of host memory). */
+/** Outgoing data one event may produce: 32 Mi characters (up to 64 MiB of host memory). */
 const MAX_OUTBOX_CHARS = 32 * 1024 * 1024;
+/** Immediate API calls one event may make, and the characters of one call's arguments. */
+const MAX_HOST_CALLS = 1000;
+const MAX_HOST_CALL_CHARS = 64 * 1024;
+/** Characters of answers to immediate API calls one event may receive. */
+const MAX_HOST_ANSWER_CHARS = 8 * 1024 * 1024;
+/** Characters of an error text a script's fault report may carry (its stack: four times as many). */
+const MAX_REPORT_CHARS = 4096;
+/** Characters of one console line. */
+export const MAX_LOG_CHARS = 16 * 1024;
+
+/** The time slice a batch may start events in: a tenth of the CPU limit, at most 50 ms. */
+export function sliceMsFor(cpuLimitMs: number): number {
+  return Math.max(1, Math.min(50, Math.floor(cpuLimitMs / 10)));
+}
 
 export interface ContextLimits {
   readonly cpuLimitMs: number;
@@ -35,7 +50,8 @@ export class GuestContext {
     private readonly context: ivm.Context,
     private readonly dispatchFn: ivm.Reference<(text: string, binaries?: ArrayBuffer[]) => string>,
     private readonly recoverFn: ivm.Reference<() => string>,
-    private readonly cpuLimitMs: number,
+    /** The CPU limit plus the batch's time slice: every event gets at least the CPU limit. */
+    private readonly timeoutMs: number,
   ) {}
 
   /** Runs a batch of events; resolves "<done>|<outbox>". Rejects on CPU limit or a lost isolate. */
@@ -44,15 +60,15 @@ export class GuestContext {
     // An all-text batch is one primitive string; binaries are copied in beside it.
     const result: unknown =
       binaries.length === 0
-        ? await this.dispatchFn.apply(undefined, [text], { timeout: this.cpuLimitMs })
-        : await this.dispatchFn.apply(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.cpuLimitMs });
-    return typeof result === "string" ? result : "0|";
+        ? await this.dispatchFn.apply(undefined, [text], { timeout: this.timeoutMs })
+        : await this.dispatchFn.apply(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.timeoutMs });
+    return received(result);
   }
 
   /** After a dispatch was stopped: how far it got, and the outbox of what finished. */
   async recover(): Promise<string> {
-    const result: unknown = await this.recoverFn.apply(undefined, [], { timeout: this.cpuLimitMs });
-    return typeof result === "string" ? result : "0|";
+    const result: unknown = await this.recoverFn.apply(undefined, [], { timeout: this.timeoutMs });
+    return received(result);
   }
 
   dispose(): void {
@@ -90,7 +106,12 @@ export class GuestContext {
         maxTimers: limits.maxTimers,
         maxOutboxEntries: limits.maxOutboxEntries,
         maxOutboxChars: MAX_OUTBOX_CHARS,
-        sliceMs: Math.max(1, Math.floor(limits.cpuLimitMs / 2)),
+        maxHostCalls: MAX_HOST_CALLS,
+        maxHostCallChars: MAX_HOST_CALL_CHARS,
+        maxHostAnswerChars: MAX_HOST_ANSWER_CHARS,
+        maxReportChars: MAX_REPORT_CHARS,
+        maxLogChars: MAX_LOG_CHARS,
+        sliceMs: sliceMsFor(limits.cpuLimitMs),
         modules: [...sources.modules.keys()].join(", "),
       };
       const preludeScript = await project.script("aerostat:prelude.js", sources.prelude);
@@ -98,7 +119,7 @@ export class GuestContext {
       refs.push(preludeFn);
       const internals: ivm.Reference = await preludeFn.apply(
         undefined,
-        [new ivm.Callback(hostCall), JSON.stringify(settings)],
+        [new ivm.Callback(countedHostCall(hostCall)), JSON.stringify(settings)],
         { result: { reference: true }, timeout },
       );
       refs.push(internals);
@@ -117,9 +138,7 @@ export class GuestContext {
         await loadRuntimeModule.apply(undefined, [name], { timeout });
       }
 
-      const outcome = isEsm(key, source)
-        ? await loadEsm(isolate, context, key, source, await fn("installEsm"), timeout)
-        : await loadCjs(isolate, context, key, source, await fn("installCjs"), timeout);
+      const outcome = await loadCjs(isolate, context, key, source, await fn("installCjs"), timeout);
 
       const guest = new GuestContext(
         context,
@@ -127,7 +146,7 @@ export class GuestContext {
           (text: string, binaries?: ArrayBuffer[]) => string
         >,
         (await internals.get("recover", { reference: true })) as ivm.Reference<() => string>,
-        limits.cpuLimitMs,
+        limits.cpuLimitMs + sliceMsFor(limits.cpuLimitMs),
       );
       return { context: guest, outbox: outcome };
     } catch (error) {
@@ -139,11 +158,18 @@ export class GuestContext {
   }
 }
 
-function isEsm(key: string, source: string): boolean {
-  if (key.endsWith(".mjs") || key.endsWith(".mts")) return true;
-  if (key.endsWith(".cjs") || key.endsWith(".cts")) return false;
-  // .js and .ts: ES module when it has top-level import/export statements.
-  return /^\s*(import\s*[\w*{"'\s]|export\s)/m.test(source);
+/**
+ * Checks an ES module's syntax with V8 itself, so its errors read like those of
+ * any other handler, before it is turned into CommonJS. Nothing runs.
+ */
+export async function checkModuleSyntax(project: ProjectIsolate, key: string, source: string): Promise<void> {
+  let mod: ivm.Module;
+  try {
+    mod = await project.get().compileModule(source, { filename: key });
+  } catch (error) {
+    throw loadError(key, error, "has a syntax error");
+  }
+  mod.release();
 }
 
 const CJS_HEADER = "(function (exports, require, module, __filename, __dirname) {";
@@ -177,42 +203,25 @@ async function loadCjs(
   }
 }
 
-async function loadEsm(
-  isolate: ivm.Isolate,
-  context: ivm.Context,
-  key: string,
-  source: string,
-  installEsm: ivm.Reference,
-  timeout: number,
-): Promise<string> {
-  let mod: ivm.Module;
-  try {
-    mod = await isolate.compileModule(source, { filename: key });
-  } catch (error) {
-    throw loadError(key, error, "has a syntax error");
-  }
-  try {
-    await mod.instantiate(context, async (specifier) => {
-      const names = RuntimeModuleExports[specifier as RuntimeModuleName];
-      if (!names) {
-        throw new Error(`Cannot import "${specifier}": handler scripts can only import the runtime modules.`);
-      }
-      const text =
-        `const m = require(${JSON.stringify(specifier)});\nexport default m;\n` +
-        names.map((n) => `export const ${n} = m.${n};`).join("\n");
-      return isolate.compileModule(text, { filename: `aerostat:${specifier}.mjs` });
-    });
-    await mod.evaluate({ timeout });
-    const result: unknown = await installEsm.apply(undefined, [mod.namespace.derefInto()], { timeout });
-    return installOutcome(key, result);
-  } catch (error) {
-    throw error instanceof AerostatError ? error : loadError(key, error, "did not finish loading");
-  }
+/** The host bridge, with the strings it receives counted as memory the host must collect. */
+function countedHostCall(hostCall: HostCall): HostCall {
+  return (op, args) => {
+    if (typeof args === "string") noteStringFromSandbox(args.length);
+    return hostCall(op, args);
+  };
+}
+
+/** A dispatch's answer, counted as memory the host must collect. */
+function received(result: unknown): string {
+  if (typeof result !== "string") return "0|";
+  noteStringFromSandbox(result.length);
+  return result;
 }
 
 /** Reads the prelude's "ok|outbox" or "error|outbox\0message\0stack". */
 function installOutcome(key: string, result: unknown): string {
   const text = typeof result === "string" ? result : "";
+  noteStringFromSandbox(text.length);
   const bar = text.indexOf("|");
   const status = text.slice(0, bar);
   const rest = text.slice(bar + 1);

@@ -1,16 +1,19 @@
 import { readFile } from "node:fs/promises";
 import { EVENT_STRIDE, EventKind, PeerKind } from "../bridge/protocol.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { LogBudget } from "../log/log-budget.js";
 import type { Logger } from "../log/logger.js";
-import { EventQueue } from "./event-queue.js";
-import { GuestContext, type ContextLimits, type HostCall } from "./guest-context.js";
+import { EventQueue, peerKey } from "./event-queue.js";
+import { checkModuleSyntax, GuestContext, type ContextLimits, type HostCall } from "./guest-context.js";
 import type { ProjectIsolate } from "./project-isolate.js";
 import { GuestTimers } from "./guest-timers.js";
 import { SourcePositions } from "../errors/source-positions.js";
-import { transpileHandler } from "./transpile.js";
+import { isEsm, isTypeScript, transpileHandler } from "./transpile.js";
 
 /** Events taken into one dispatch call at most. */
 const MAX_BATCH = 256;
+/** Payload bytes taken into one dispatch call at most (one larger event still goes alone). */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 export type LoadResult = { ok: true; ms: number } | { ok: false; error: AerostatError };
 
@@ -30,6 +33,8 @@ export interface HandlerModuleDeps {
   readonly limits: ContextLimits;
   /** Queued events above which senders are paused; they resume below half of it. */
   readonly maxQueuedEvents: number;
+  /** Queued payload bytes above which senders are paused; they resume below half of it. */
+  readonly maxQueuedBytes: number;
   readonly log: Logger;
   hostCallFor(module: HandlerModule): HostCall;
   applyOutbox(module: HandlerModule, text: string, from: GuestContext): void;
@@ -49,7 +54,9 @@ export class HandlerModule {
   private readonly queue = new EventQueue();
   private draining = false;
   private inFlight: GuestContext | undefined;
-  private readonly heldBack = new Set<() => void>();
+  private runningEvents = 0;
+  /** Paused senders by peer key, resumed once their queue and the module's have drained. */
+  private readonly heldBack = new Map<string, () => void>();
   private loadChain: Promise<LoadResult> | undefined;
   private isolateGeneration = 0;
   private disposed = false;
@@ -59,6 +66,8 @@ export class HandlerModule {
   lastError: AerostatError | undefined;
   /** Successful loads so far; more than one means it was reloaded. */
   loads = 0;
+  /** Bounds the log lines and fault reports the module's scripts cause. */
+  readonly logBudget: LogBudget;
   /** Maps positions in the running code back to the user's file (TypeScript handlers). */
   positions: SourcePositions;
 
@@ -71,6 +80,12 @@ export class HandlerModule {
     private readonly deps: HandlerModuleDeps,
   ) {
     this.positions = new SourcePositions(key);
+    this.logBudget = new LogBudget((count) =>
+      deps.log.warn(
+        { project, handler: key, dropped: count },
+        `dropped ${count} log lines and error reports from ${key}: it wrote more than the log takes per second`,
+      ),
+    );
     this.timers = new GuestTimers(
       (id) => this.enqueue(EventKind.timer, PeerKind.none, "", "", "", id),
       deps.limits.maxTimers,
@@ -88,6 +103,11 @@ export class HandlerModule {
 
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** Events in the dispatch now running. */
+  get running(): number {
+    return this.runningEvents;
   }
 
   /** Resolves when no load is running. */
@@ -113,31 +133,44 @@ export class HandlerModule {
   }
 
   /**
-   * Queues an event. Returns true when the queue is over its high-water mark:
-   * the caller should stop reading from its source and pass a resume function
-   * to holdBack().
+   * Queues an event. Returns true when the module's queue, or this peer's share
+   * of it, is over its high-water mark (in events or bytes): the caller should
+   * stop reading from the peer and pass a resume function to holdBack().
+   * One peer may hold a quarter of the module's limits, so a flooding peer is
+   * paused while the others go on.
    */
   enqueue(kind: EventKind, peerKind: string, peerId: string, where: string, payload: unknown, code: number): boolean {
     if (this.disposed || this.disabled) return false;
     this.queue.push(kind, peerKind, peerId, where, payload, code);
     this.scheduleDrain();
-    return this.queue.length >= this.deps.maxQueuedEvents;
+    const key = peerKey(peerKind, peerId);
+    const { maxQueuedEvents, maxQueuedBytes } = this.deps;
+    return (
+      this.queue.length >= maxQueuedEvents ||
+      this.queue.bytes >= maxQueuedBytes ||
+      this.queue.peerLength(key) >= Math.max(1, maxQueuedEvents / 4) ||
+      this.queue.peerBytes(key) >= maxQueuedBytes / 4
+    );
   }
 
-  /** Calls `resume` once the queue has drained below half its high-water mark. */
-  holdBack(resume: () => void): void {
-    this.heldBack.add(resume);
+  /** Calls `resume` once the peer's queue and the module's have drained below half their high-water marks. */
+  holdBack(peerKindAndId: { peerKind: string; peerId: string }, resume: () => void): void {
+    this.heldBack.set(peerKey(peerKindAndId.peerKind, peerKindAndId.peerId), resume);
   }
 
   private releaseHeldBack(): void {
-    if (this.heldBack.size === 0 || this.queue.length > this.deps.maxQueuedEvents / 2) return;
-    const waiting = [...this.heldBack];
-    this.heldBack.clear();
-    for (const resume of waiting) resume();
+    const { maxQueuedEvents, maxQueuedBytes } = this.deps;
+    if (this.heldBack.size === 0 || this.queue.length > maxQueuedEvents / 2 || this.queue.bytes > maxQueuedBytes / 2) return;
+    for (const [key, resume] of this.heldBack) {
+      if (this.queue.peerLength(key) > maxQueuedEvents / 8 || this.queue.peerBytes(key) > maxQueuedBytes / 8) continue;
+      this.heldBack.delete(key);
+      resume();
+    }
   }
 
   dispose(): void {
     this.disposed = true;
+    this.logBudget.dispose();
     this.heldBack.clear();
     this.timers.clearAll();
     this.current?.dispose();
@@ -162,6 +195,7 @@ export class HandlerModule {
     const isolate = this.deps.isolate;
     let positions = new SourcePositions(this.key);
     try {
+      if (!isTypeScript(this.key) && isEsm(this.key, source)) await checkModuleSyntax(isolate, this.key, source);
       const transpiled = await transpileHandler(this.key, source);
       positions = new SourcePositions(this.key, transpiled.map);
       const loaded = await GuestContext.load(
@@ -221,12 +255,14 @@ export class HandlerModule {
     try {
       while (this.queue.length > 0 && this.current && !this.disposed) {
         const ctx = this.current;
-        const batch = this.queue.take(MAX_BATCH);
+        const batch = this.queue.take(MAX_BATCH, MAX_BATCH_BYTES);
         this.inFlight = ctx;
+        this.runningEvents = batch.length / EVENT_STRIDE;
         try {
           await this.runBatch(ctx, batch);
         } finally {
           this.inFlight = undefined;
+          this.runningEvents = 0;
         }
         if (ctx !== this.current) ctx.dispose();
         this.releaseHeldBack();
@@ -240,7 +276,7 @@ export class HandlerModule {
 
   private async runBatch(ctx: GuestContext, batch: unknown[]): Promise<void> {
     let result: string;
-    let culprit = -1;
+    let stopped = false;
     for (let i = 0; i < batch.length; i += EVENT_STRIDE) {
       if (batch[i] === EventKind.timer) this.timers.delivered(batch[i + 5] as number);
     }
@@ -259,11 +295,9 @@ export class HandlerModule {
         return;
       }
       result = await ctx.recover().catch(() => "0|");
-      culprit = Number.parseInt(result, 10) || 0;
+      stopped = true;
     }
-    const bar = result.indexOf("|");
-    const done = Number.parseInt(result.slice(0, bar), 10) || 0;
-    const outbox = result.slice(bar + 1);
+    const { done, endedAsync, outbox } = readDispatchResult(result);
     if (outbox) {
       try {
         this.deps.applyOutbox(this, outbox, ctx);
@@ -271,34 +305,46 @@ export class HandlerModule {
         this.deps.log.error({ handler: this.key, err: error }, "applying the handler's outgoing operations failed");
       }
     }
-    if (culprit >= 0) {
-      this.queue.unshift(batch.slice((culprit + 1) * EVENT_STRIDE));
-      this.onTimeout(batch, culprit);
+    if (stopped) {
+      this.queue.unshift(batch.slice((done + 1) * EVENT_STRIDE));
+      this.onTimeout(batch, done, endedAsync);
     } else if (done * EVENT_STRIDE < batch.length) {
-      // The batch used its time slice; the rest go first next round.
+      // The batch used its time slice or output budget, or an event went async; the rest go next round.
       this.queue.unshift(batch.slice(done * EVENT_STRIDE));
     }
   }
 
-  private onTimeout(batch: unknown[], index: number): void {
-    const at = index * EVENT_STRIDE;
+  /**
+   * The event at `index` was stopped at the CPU limit. An index past the end
+   * means every event had returned and the time went to promise continuations
+   * (code after an await); when the batch ended on an event that went async,
+   * those continuations are that event's.
+   */
+  private onTimeout(batch: unknown[], index: number, endedAsync: boolean): void {
+    const limit = this.deps.limits.cpuLimitMs;
+    let at = index * EVENT_STRIDE;
+    let afterAwait = false;
     if (at >= batch.length) {
-      // Every event had returned; the time went to promise continuations (code after an await).
-      this.deps.reportStop(this, {
-        method: "async continuation",
-        peerKind: PeerKind.none,
-        peerId: "",
-        where: "",
-        text: `Error: code after an await ran past the CPU limit of ${this.deps.limits.cpuLimitMs} ms and was stopped`,
-      });
-      return;
+      afterAwait = true;
+      at = (index - 1) * EVENT_STRIDE;
+      if (!endedAsync || at < 0) {
+        this.deps.reportStop(this, {
+          method: "async continuation",
+          peerKind: PeerKind.none,
+          peerId: "",
+          where: "",
+          text: `Error: code after an await ran past the CPU limit of ${limit} ms and was stopped`,
+        });
+        return;
+      }
     }
     const kind = batch[at] as EventKind;
     const peerKind = batch[at + 1] as string;
     const peerId = batch[at + 2] as string;
     const where = batch[at + 3] as string;
     const method = eventMethod(kind);
-    const text = `Error: ${method} ran past the CPU limit of ${this.deps.limits.cpuLimitMs} ms and was stopped`;
+    const what = afterAwait ? `code after an await in ${method}` : method;
+    const text = `Error: ${what} ran past the CPU limit of ${limit} ms and was stopped`;
     this.deps.reportStop(this, { method, peerKind, peerId, where, text });
     // The handler hears about it through onError, before the events that were
     // waiting behind it, unless onError itself ran long.
@@ -333,7 +379,7 @@ export class HandlerModule {
     this.current?.dispose();
     this.current = undefined;
     this.timers.clearAll();
-    this.queue.take(this.queue.length);
+    this.queue.clear();
     this.lastError = error;
     this.disabled = true;
   }
@@ -346,6 +392,21 @@ function inUserSource(error: AerostatError, positions: SourcePositions): Aerosta
   if (!at?.line || at.file !== positions.key) return error;
   const original = positions.original({ line: at.line, column: at.column ?? 1 });
   return new AerostatError(error.code, positions.rewrite(error.message), { ...at, ...original }, { cause: error.cause });
+}
+
+/**
+ * Reads dispatch's "<done>[a]|<outbox>": how many events ran to the end (or
+ * the index of the one stopped), whether the last one went async, and the
+ * outbox of what finished.
+ */
+function readDispatchResult(result: string): { done: number; endedAsync: boolean; outbox: string } {
+  const bar = result.indexOf("|");
+  const head = bar === -1 ? result : result.slice(0, bar);
+  return {
+    done: Number.parseInt(head, 10) || 0,
+    endedAsync: head.endsWith("a"),
+    outbox: bar === -1 ? "" : result.slice(bar + 1),
+  };
 }
 
 function isTimeout(error: unknown): boolean {

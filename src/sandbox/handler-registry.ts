@@ -8,6 +8,7 @@ import { ProjectIsolate } from "./project-isolate.js";
 export interface RegistryDeps {
   readonly limits: ContextLimits;
   readonly maxQueuedEvents: number;
+  readonly maxQueuedBytes: number;
   readonly memoryLimitMb: number;
   readonly log: Logger;
   hostCallFor(module: HandlerModule): HostCall;
@@ -40,6 +41,7 @@ export class HandlerRegistry {
       isolate,
       limits: this.deps.limits,
       maxQueuedEvents: this.deps.maxQueuedEvents,
+      maxQueuedBytes: this.deps.maxQueuedBytes,
       log: this.deps.log,
       hostCallFor: (m) => this.deps.hostCallFor(m),
       applyOutbox: (m, text, from) => this.deps.applyOutbox(m, text, from === m.currentContext),

@@ -7,7 +7,7 @@ export const TYPESCRIPT_EXTENSIONS = [".ts", ".mts", ".cts"] as const;
 export interface Transpiled {
   /** JavaScript the sandbox runs. */
   readonly code: string;
-  /** Source map JSON back to the user's file, for TypeScript handlers. */
+  /** Source map JSON back to the user's file, for transpiled handlers. */
   readonly map?: string;
 }
 
@@ -15,20 +15,33 @@ export function isTypeScript(key: string): boolean {
   return TYPESCRIPT_EXTENSIONS.some((e) => key.endsWith(e));
 }
 
+/** Whether a JavaScript handler is an ES module: .mjs, or .js with top-level import/export. */
+export function isEsm(key: string, source: string): boolean {
+  if (key.endsWith(".mjs") || key.endsWith(".mts")) return true;
+  if (key.endsWith(".cjs") || key.endsWith(".cts")) return false;
+  return /^\s*(import\s*[\w*{"'\s]|export\s)/m.test(source);
+}
+
 /**
+ * Every handler runs as CommonJS, so its top-level code runs inside the
+ * prelude's timed, guarded call: a module that throws a hostile value is
+ * stopped at the CPU limit like any other code (a native ES module's error
+ * would be read by the host outside any time limit).
+ *
  * TypeScript handlers are transpiled with esbuild (types are stripped, not
- * checked; run `tsc --noEmit` for that). As with tsc, `.cts` becomes CommonJS
- * and `.mts` an ES module; in `.ts` module syntax is kept as written, so
- * `import`/`export` stays an ES module and `exports.onMessage = …` stays
- * CommonJS. A syntax error names the .ts file, line and column.
+ * checked; run `tsc --noEmit` for that); ES modules, TypeScript or JavaScript,
+ * become CommonJS with a source map, so errors still name the user's line. A
+ * plain CommonJS handler runs as written. A syntax error names the file, line
+ * and column.
  */
 export async function transpileHandler(key: string, source: string): Promise<Transpiled> {
-  if (!isTypeScript(key)) return { code: source };
+  const typescript = isTypeScript(key);
+  if (!typescript && !isEsm(key, source)) return { code: source };
   try {
     const result = await transform(source, {
-      loader: "ts",
+      loader: typescript ? "ts" : "js",
       sourcefile: key,
-      ...(key.endsWith(".cts") ? { format: "cjs" as const } : key.endsWith(".mts") ? { format: "esm" as const } : {}),
+      format: "cjs",
       sourcemap: "external",
       target: "es2024",
       logLevel: "silent",
@@ -37,9 +50,13 @@ export async function transpileHandler(key: string, source: string): Promise<Tra
   } catch (cause) {
     const first = (cause as TransformFailure).errors?.[0];
     const where = first?.location;
+    const text = first?.text ?? String(cause);
+    const reason = /top-level await/i.test(text)
+      ? "uses top-level await, which handlers do not support: move the code that awaits into a handler function (onOpen, say)"
+      : `has a syntax error: ${text}`;
     throw new AerostatError(
       UserErrorCodes.HANDLER_LOAD,
-      `has a syntax error: ${first?.text ?? String(cause)}. Fix the module; the last good version keeps serving meanwhile.`,
+      `${reason}. Fix the module; the last good version keeps serving meanwhile.`,
       { file: key, ...(where ? { line: where.line, column: where.column + 1 } : {}) },
       { cause },
     );

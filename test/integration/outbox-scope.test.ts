@@ -34,7 +34,7 @@ describe("outbox scope", () => {
     const services: BridgeServices = {
       maxBufferedBytes: 1 << 20,
       sessions,
-      clients: new ClientRegistry(traffic),
+      clients: new ClientRegistry(traffic, 1 << 20),
       traffic,
       log: pino({ level: "silent" }),
       openClient: () => ({ error: "unused" }),

@@ -199,10 +199,13 @@
   let eventAnswerChars = 0;
   let lateAnswerChars = 0;
 
-  // Text a script produced (error messages, stacks, log lines), cut to `max` characters.
+  // Text a script produced (error messages, stacks, log lines), cut to `max`
+  // characters. The cut is copied: a plain slice would keep the whole original
+  // alive for as long as the outbox holds the cut.
   function clip(text, max) {
     if (text.length <= max) return text;
-    return apply(slice, text, [0, max]) + "… (" + (text.length - max) + " more characters)";
+    const cut = parse(stringify(apply(slice, text, [0, max])));
+    return cut + "… (" + (text.length - max) + " more characters)";
   }
 
   function call(op, args) {

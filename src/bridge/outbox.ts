@@ -2,7 +2,7 @@ import { decodeOutbox } from "./outbox-codec.js";
 import { OutboxOp, PeerKind } from "./protocol.js";
 import type { BridgeServices } from "./services.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
-import { sendToSession } from "../endpoints/session-send.js";
+import { sendToSession, sharedTextFrame, type SharedTextFrame } from "../endpoints/session-send.js";
 import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
 
@@ -65,10 +65,7 @@ export function applyOutbox(
 /** Returns how many frames went out: 1, or 0 when the id names nothing of this project. */
 function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): number {
   const session = services.sessions.get(module.project, id);
-  if (session) {
-    sendToSession(session, frame, services.maxBufferedBytes);
-    return 1;
-  }
+  if (session) return sendToSession(session, frame, services.maxBufferedBytes) ? 1 : 0;
   const client = services.clients.get(module.project, id);
   if (!client) return 0;
   services.clients.send(client, frame);
@@ -95,11 +92,13 @@ function broadcast(services: BridgeServices, module: HandlerModule, text: string
   } catch {
     except = new Set();
   }
+  // Encoded once, when the first recipient takes it: every socket sends the same Buffer.
+  let frame: SharedTextFrame | undefined;
   let sent = 0;
   for (const s of services.sessions.list(module.project, endpoint === "" ? undefined : endpoint)) {
     if (except.has(s.id)) continue;
-    sendToSession(s, text, services.maxBufferedBytes);
-    sent++;
+    frame ??= sharedTextFrame(text);
+    if (sendToSession(s, frame, services.maxBufferedBytes)) sent++;
   }
   return sent;
 }

@@ -15,28 +15,29 @@ export function sharedTextFrame(text: string): SharedTextFrame {
 }
 
 /**
- * Sends a frame to a session; returns whether it went out. A session that
- * already has more than `maxBuffered` bytes unsent gets nothing (the frame is
- * neither copied nor queued) and is closed with 1013 ("try again later"); one
- * that passes the limit with this frame is closed after it. Either is dropped
- * if it does not close.
+ * Sends a frame to a session; returns whether it went out. A frame that would
+ * leave more than `maxBuffered` bytes unsent (what is already waiting plus
+ * itself) is not sent, copied or queued: the session is closed with 1013
+ * ("try again later") instead, and dropped if it does not close. So a session
+ * that does not read, or a frame larger than `maxBuffered`, costs nothing.
  */
 export function sendToSession(session: Session, frame: string | Buffer | SharedTextFrame, maxBuffered: number): boolean {
   const socket = session.socket;
   if (socket.readyState !== socket.OPEN) return false;
-  if (socket.bufferedAmount > maxBuffered) {
-    closeSlowReader(session);
+  const size = typeof frame === "string" ? Buffer.byteLength(frame) : Buffer.isBuffer(frame) ? frame.length : frame.shared.length;
+  const waiting = socket.bufferedAmount;
+  if (waiting + size > maxBuffered) {
+    closeSlowReader(session, waiting > 0 ? "client reads too slowly" : "message larger than the send buffer");
     return false;
   }
   if (typeof frame === "string" || Buffer.isBuffer(frame)) socket.send(frame);
   else socket.send(frame.shared, { binary: false });
-  if (socket.bufferedAmount > maxBuffered) closeSlowReader(session);
   return true;
 }
 
-function closeSlowReader(session: Session): void {
+function closeSlowReader(session: Session, reason: string): void {
   const socket = session.socket;
   if (socket.readyState !== socket.OPEN) return;
-  socket.close(SLOW_READER_CLOSE_CODE, "client reads too slowly");
+  socket.close(SLOW_READER_CLOSE_CODE, reason);
   setTimeout(() => socket.terminate(), TERMINATE_AFTER_MS).unref();
 }

@@ -49,7 +49,9 @@ const outcomes: Record<string, Outcome> = {
   "atomics-wait": { log: /onMessage ran past the CPU limit/ },
   "loop-in-timer": { replies: ["timer set"], log: /a timer callback ran past the CPU limit/ },
   "evil-error": { log: /onMessage threw Error: \(unprintable error\)/ },
-  "outbound-host": { log: /onMessage threw TypeError: createWebsocket: connecting to example\.com is not allowed/ },
+  "outbound-host": {
+    log: /onMessage threw TypeError: createWebsocket: connecting to example\.com:80 is not allowed; start the server with --allow-outbound example\.com:80 \(option outboundHosts\)/,
+  },
   "other-project-sessions": { replies: ["healthy sessions reachable: 0"] },
   "bad-close": {
     replies: ["refused: close(code): code must be 1000 or a number from 3000 to 4999, got 1006"],

@@ -108,8 +108,8 @@ describe("outgoing connections (row 17)", () => {
 
 describe("connections to this server itself (row 6)", () => {
   it("cannot open the dashboard, with or without a guessed token, even with outboundHosts '*'", async () => {
-    for (const outboundHosts of [[], ["*"]]) {
-      const { runtime, url } = await startProject(FILES, { outboundHosts });
+    for (const options of [{}, { outboundHosts: ["*"] }]) {
+      const { runtime, url } = await startProject(FILES, options);
       const control = await TestClient.connect(url("control"));
       const base = runtime.url.replace(/^http/, "ws");
       for (const target of [

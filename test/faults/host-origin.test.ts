@@ -72,7 +72,8 @@ describe("service handshakes: Host and Origin", () => {
   it("refuse a Host that is not a name of this server, naming the flag; allowedHosts adds it", async () => {
     const strict = await startProject(FILES);
     const url = strict.url("echo");
-    for (const headers of [{ Host: "evil.example" }, { Host: "evil.example", Origin: "http://evil.example" }]) {
+    const attempts: Record<string, string>[] = [{ Host: "evil.example" }, { Host: "evil.example", Origin: "http://evil.example" }];
+    for (const headers of attempts) {
       const refused = await handshake(url, headers);
       expect(refused.status).toBe(403);
       expect(refused.body).toMatch(/Host "evil\.example" is not a name of this server.*--allowed-hosts evil\.example \(option allowedHosts\)/);

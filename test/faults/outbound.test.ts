@@ -95,13 +95,20 @@ describe("outgoing connections (row 17)", () => {
     const control = await TestClient.connect(url("control"));
     const longUri = `ws://example.com/${"a".repeat(5000)}`;
     expect(await control.ask(`loop ${longUri}`)).toBe("refused 10000");
-    const dropped = await logs.waitFor((l) => /more refused outgoing connections \(p\/control\.js\) were not logged/.test(l.msg), 5000);
-    const lines = logs.lines.filter((l) => l.handler === "p/control.js" && /refused an outgoing connection/.test(l.msg));
+    // Every refusal is either logged or counted in a "were not logged" line; the loop may span several windows.
+    const ours = () => logs.lines.filter((l) => l.handler === "p/control.js");
+    const refusedLines = () => ours().filter((l) => /^refused an outgoing connection/.test(l.msg));
+    const droppedLines = () => ours().filter((l) => /more refused outgoing connections \(p\/control\.js\) were not logged/.test(l.msg));
+    await waitUntil(
+      () => refusedLines().length + droppedLines().reduce((n, l) => n + Number(l.dropped), 0) === 10000,
+      5000,
+      "every refusal logged or counted",
+    );
+    const lines = refusedLines();
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines.length).toBeLessThanOrEqual(10);
-    expect(dropped.dropped).toBe(10000 - lines.length);
-    const bytes = lines.reduce((n, l) => n + JSON.stringify(l).length, 0);
-    expect(bytes).toBeLessThan(10 * 1024);
+    expect(lines.length + droppedLines().length).toBeLessThanOrEqual(30);
+    const bytes = [...lines, ...droppedLines()].reduce((n, l) => n + JSON.stringify(l).length, 0);
+    expect(bytes).toBeLessThan(30 * 1024);
     expect(String(lines[0]!.uri)).toMatch(/… \(\d+ more characters\)$/);
   });
 });

@@ -206,7 +206,7 @@ const work = [
     const socket = connect(server.port, "127.0.0.1");
     socket.on("error", () => undefined);
     socket.write(
-      "GET /websockets/v4/service/healthy HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "GET /websockets/v4/service/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
     );
     await sleep(20);
@@ -222,7 +222,7 @@ const work = [
         const socket = connect(server.port, "127.0.0.1");
         socket.on("error", () => undefined);
         await new Promise((r) => socket.once("connect", r));
-        socket.write("GET /websockets/v4/service/healthy HTTP/1.1\r\nHost: x\r\nUpg");
+        socket.write("GET /websockets/v4/service/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\nUpg");
         socket.destroy();
       }),
     );

@@ -12,7 +12,7 @@ import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from "./con
 import type { EndpointLimits } from "./config/descriptor.js";
 import { acceptSession } from "./endpoints/accept-session.js";
 import { Liveness } from "./endpoints/liveness.js";
-import { outboundAllowed } from "./endpoints/outbound-policy.js";
+import { OutboundGate } from "./endpoints/outbound-gate.js";
 import { ClientRegistry, type ClientInfo } from "./endpoints/clients.js";
 import { CloseCodes, MountTable } from "./endpoints/mounts.js";
 import { SessionRegistry } from "./endpoints/sessions.js";
@@ -26,9 +26,10 @@ import type { CpuStop, HandlerModule, LoadResult } from "./sandbox/handler-modul
 import { HandlerRegistry } from "./sandbox/handler-registry.js";
 import { assertNodeFlags } from "./sandbox/node-flags.js";
 import { Dashboard } from "./dashboard/dashboard.js";
+import { newDashboardToken } from "./dashboard/token.js";
 import { createHttpApp } from "./server/http-app.js";
-import { serviceUrl } from "./server/routes.js";
-import { createUpgradeHandler } from "./server/upgrade.js";
+import { DASHBOARD_PATH, endpointFromPath, SERVICE_PREFIX, serviceUrl } from "./server/routes.js";
+import { createUpgradeHandler, MAX_FIRST_LOAD_WAIT_MS } from "./server/upgrade.js";
 
 export interface ReloadEvent {
   /** Project-relative path of the file that was (re)loaded. */
@@ -92,6 +93,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly liveness: Liveness;
   private readonly sync: ProjectSync;
   private readonly dashboard: Dashboard;
+  /** The dashboard's per-run secret; see dashboardUrl. */
+  private readonly dashboardToken: string;
+  private readonly outbound: OutboundGate;
   private started: Promise<void> | undefined;
   private accepting = true;
   private closed = false;
@@ -160,13 +164,21 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       (endpoint) => this.mounts.get(endpoint)?.descriptor.limits,
       () => tightestLiveness(this.mounts.list().map((m) => m.descriptor.limits)),
     );
-    this.dashboard = new Dashboard(options.dashboard, {
+    this.outbound = new OutboundGate({
+      allowed: options.outboundHosts,
+      ownPort: () => (this.server.address() as AddressInfo | null)?.port,
+      isServicePath: (pathname) => endpointFromPath(pathname) !== undefined,
+      servicePaths: `${SERVICE_PREFIX}<endpoint>`,
+      log: this.log,
+    });
+    this.dashboardToken = options.dashboardToken ?? newDashboardToken();
+    this.dashboard = new Dashboard(options.dashboard, this.dashboardToken, {
       projectRoot: options.projectRoot,
       endpoints: () => this.endpoints(),
       sessionIds: (endpoint) => this.sessions.forEndpoint(endpoint).map((s) => s.id),
       clientList: () => this.clientList(),
       traffic: () => this.traffic.series(),
-    });
+    }, this.log);
     this.dashboard.mount(this.app);
     const upgradeService = createUpgradeHandler({
       serverFor: (maxPayload) => this.serverFor(maxPayload),
@@ -175,6 +187,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       accepting: () => this.accepting,
       lookup: (endpoint) => this.mounts.get(endpoint),
       mountedNames: () => this.mounts.list().map((m) => m.endpoint),
+      allowedHosts: options.allowedHosts,
+      listenHost: options.host,
+      firstLoadWaitMs: Math.min(options.handshakeTimeoutMs, MAX_FIRST_LOAD_WAIT_MS),
+      log: this.log,
       accept: (ws, mount) => this.liveness.track(acceptSession(ws, mount.endpoint, mount.module!, this.sessions, this.traffic)),
     });
     this.server.on("upgrade", (req, socket, head) => {
@@ -209,6 +225,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (!address) throw new AerostatError(SystemErrorCodes.CLOSED, "the server is not listening; call listen() first");
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     return `http://${host}:${address.port}`;
+  }
+
+  /** The dashboard's URL with its token ("http://host:port/websockets/v4/?token=…"); undefined when it is off. */
+  get dashboardUrl(): string | undefined {
+    if (this.options.dashboard === "off") return undefined;
+    return `${this.url}${DASHBOARD_PATH}?token=${this.dashboardToken}`;
   }
 
   /** The ws:// URL of an endpoint. */
@@ -334,12 +356,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal {
     if (engine !== "javascript") return { error: `createWebsocket: engine must be "javascript", got "${engine}"` };
     if (!/^wss?:\/\//i.test(uri)) return { error: `createWebsocket: uri must start with ws:// or wss://, got "${uri}"` };
-    if (!outboundAllowed(uri, this.options.outboundHosts)) {
-      this.log.warn({ handler: module.key, uri }, "refused an outgoing connection to a host not in outboundHosts");
-      return {
-        error: `createWebsocket: connecting to ${new URL(uri).host} is not allowed; ask the operator to add it to outboundHosts (now: ${this.options.outboundHosts.join(", ")})`,
-      };
-    }
+    const gate = this.outbound.check(module.key, uri);
+    if (!gate.ok) return { error: gate.error };
     const open = this.clients.list(module.project).length;
     if (open >= this.options.maxClientsPerProject) {
       return {
@@ -359,7 +377,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (target.project !== module.project) {
       return { error: `createWebsocket: handler "${handler}" belongs to another project folder than ${module.key}` };
     }
-    const client = this.clients.create(module.project, uri, handler, engine, this.registry.ensure(target));
+    const client = this.clients.create(module.project, uri, handler, engine, this.registry.ensure(target), gate.lookup);
     return this.clients.info(client);
   }
 }

@@ -35,8 +35,8 @@ function fill(tbody, rows, columns, emptyText) {
   }
 }
 
-function drawEndpoints(endpoints) {
-  $("endpoint-count").textContent = `${endpoints.length} mounted`;
+function drawEndpoints(endpoints, total = endpoints.length) {
+  $("endpoint-count").textContent = total > endpoints.length ? `${total} mounted, first ${endpoints.length} shown` : `${total} mounted`;
   const rows = endpoints.map((e) => {
     const name = el("div");
     name.append(el("strong", e.endpoint));
@@ -52,8 +52,8 @@ function drawEndpoints(endpoints) {
   fill($("endpoints").tBodies[0], rows, 6, "No endpoints: add a .websocket descriptor to the project.");
 }
 
-function drawClients(clients) {
-  $("client-count").textContent = `${clients.length} open`;
+function drawClients(clients, total = clients.length) {
+  $("client-count").textContent = total > clients.length ? `${total} open, first ${clients.length} shown` : `${total} open`;
   const rows = clients.map((c) => row([c.id, el("code", c.uri), el("code", c.handler), STATES[c.readyState] ?? c.readyState]));
   fill($("clients").tBodies[0], rows, 4, "No outgoing clients (createWebsocket).");
 }
@@ -87,13 +87,17 @@ function drawTraffic({ in: inbound, out: outbound }) {
 function draw(snapshot) {
   $("root").textContent = snapshot.server.projectRoot;
   drawTraffic(snapshot.traffic);
-  drawEndpoints(snapshot.endpoints);
-  drawClients(snapshot.clients);
+  drawEndpoints(snapshot.endpoints, snapshot.totals?.endpoints);
+  drawClients(snapshot.clients, snapshot.totals?.clients);
   drawErrors(snapshot.errors);
 }
 
 const status = $("status");
-const live = connect(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/websockets/v4/dashboard`);
+// The page's own URL carries the per-run token; the live socket needs it too.
+const token = new URLSearchParams(location.search).get("token") ?? "";
+const live = connect(
+  `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/websockets/v4/dashboard?token=${encodeURIComponent(token)}`,
+);
 live.on("open", () => {
   status.textContent = "live";
   status.className = "live";

@@ -2,10 +2,13 @@ import { decodeOutbox } from "./outbox-codec.js";
 import { OutboxOp, PeerKind } from "./protocol.js";
 import type { BridgeServices } from "./services.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
-import { sendToSession } from "../endpoints/session-send.js";
+import { sendToSession, sharedTextFrame, type SharedTextFrame } from "../endpoints/session-send.js";
 import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
-import { clipText } from "../log/log-budget.js";
+import { truncateText } from "../log/truncate.js";
+
+/** Characters of one logged console line at most (the guest clips them already). */
+const MAX_LOGGED_CHARS = 16 * 1024;
 
 const LOG_LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 
@@ -49,14 +52,14 @@ export function applyOutbox(
           const level = a === "log" ? "info" : (a as "info" | "warn" | "error" | "debug");
           const kind = services.clients.get(module.project, c) ? PeerKind.client : PeerKind.session;
           const fields = handlerFields(module.project, module.key, { kind, id: c, where: d });
-          log[level]({ ...fields, console: a }, module.positions.rewrite(clipText(b)));
+          log[level]({ ...fields, console: a }, module.positions.rewrite(truncateText(b, MAX_LOGGED_CHARS)));
         }
         break;
       case OutboxOp.fault: {
         if (!module.logBudget.take()) break;
         const at = formatLocation(module.key, locateInStack(module.positions.rewrite(d), module.key));
         const endpoint = services.sessions.get(module.project, b)?.endpoint;
-        services.reportFault({ project: module.project, handler: module.key, method: clipText(a, 64), peerId: b, error: clipText(c, 4096), at, ...(endpoint ? { endpoint } : {}) });
+        services.reportFault({ project: module.project, handler: module.key, method: truncateText(a, 64), peerId: b, error: truncateText(c, 4096), at, ...(endpoint ? { endpoint } : {}) });
         break;
       }
     }
@@ -67,10 +70,7 @@ export function applyOutbox(
 /** Returns how many frames went out: 1, or 0 when the id names nothing of this project. */
 function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): number {
   const session = services.sessions.get(module.project, id);
-  if (session) {
-    sendToSession(session, frame, services.maxBufferedBytes);
-    return 1;
-  }
+  if (session) return sendToSession(session, frame, services.maxBufferedBytes) ? 1 : 0;
   const client = services.clients.get(module.project, id);
   if (!client) return 0;
   services.clients.send(client, frame);
@@ -97,11 +97,13 @@ function broadcast(services: BridgeServices, module: HandlerModule, text: string
   } catch {
     except = new Set();
   }
+  // Encoded once, when the first recipient takes it: every socket sends the same Buffer.
+  let frame: SharedTextFrame | undefined;
   let sent = 0;
   for (const s of services.sessions.list(module.project, endpoint === "" ? undefined : endpoint)) {
     if (except.has(s.id)) continue;
-    sendToSession(s, text, services.maxBufferedBytes);
-    sent++;
+    frame ??= sharedTextFrame(text);
+    if (sendToSession(s, frame, services.maxBufferedBytes)) sent++;
   }
   return sent;
 }

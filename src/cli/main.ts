@@ -25,7 +25,12 @@ program
   .option("--memory-limit <mb>", "heap limit of each project isolate", integer("--memory-limit", 16, 16_384), 128)
   .option(
     "--allow-outbound <hosts>",
-    'hosts scripts may open WebSockets to, comma-separated ("*" for any, "*.example.com")',
+    'host[:port] entries scripts may open WebSockets to, comma-separated: api.example.com, *.example.com, 127.0.0.1:9000, [::1]:9000, "*" for any; a host without a port allows every port (default: none)',
+    (v: string) => v.split(",").map((h) => h.trim()).filter(Boolean),
+  )
+  .option(
+    "--allowed-hosts <names>",
+    'Host names service handshakes may use besides IP addresses, localhost and --host, comma-separated: app.example.com, .example.com (and subdomains), "*" for any',
     (v: string) => v.split(",").map((h) => h.trim()).filter(Boolean),
   )
   .option("--no-watch", "do not reload when files change")

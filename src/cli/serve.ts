@@ -12,6 +12,7 @@ export interface ServeFlags {
   logFormat: LogFormat;
   dashboard: DashboardAccess;
   allowOutbound?: string[];
+  allowedHosts?: string[];
 }
 
 /** `aerostat serve <projectRoot>`: start, print the endpoint URLs, stop cleanly on SIGINT/SIGTERM. */
@@ -28,6 +29,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       dashboard: flags.dashboard,
       logger: createLogger(flags.logFormat),
       ...(flags.allowOutbound ? { outboundHosts: flags.allowOutbound } : {}),
+      ...(flags.allowedHosts ? { allowedHosts: flags.allowedHosts } : {}),
     });
     await runtime.listen();
   } catch (error) {
@@ -37,7 +39,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
   const lines = [`aerostat serving ${runtime.options.projectRoot} at ${runtime.url}/`];
   for (const e of runtime.endpoints()) lines.push(`  ${e.endpoint.padEnd(16)} ${e.url}${e.problem ? `  (not serving: ${e.problem})` : ""}`);
   if (runtime.endpoints().length === 0) lines.push("  no endpoints yet: add a .websocket descriptor");
-  if (flags.dashboard !== "off") lines.push(`dashboard        ${runtime.url}/websockets/v4/`);
+  if (runtime.dashboardUrl) lines.push(`dashboard        ${runtime.dashboardUrl}`);
   lines.push(`client library   ${runtime.url}/websockets/v4/client.js`);
   process.stdout.write(`${lines.join("\n")}\n`);
 

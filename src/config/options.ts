@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { z } from "zod";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
-import { DEFAULT_OUTBOUND_HOSTS } from "../endpoints/outbound-policy.js";
+import { DEFAULT_OUTBOUND_HOSTS, outboundEntryProblem } from "../endpoints/outbound-policy.js";
 import type { Logger } from "../log/logger.js";
 import type { DashboardAccess } from "../dashboard/access.js";
 
@@ -32,7 +32,12 @@ export interface RuntimeOptions {
   maxBufferedBytes?: number;
   /** Isolate crashes per project folder within a minute before its handlers are disabled. Default 3. */
   maxCrashesPerMinute?: number;
-  /** Hosts scripts may open outgoing WebSockets to ("*" for any, "*.example.com"). Default: loopback only. */
+  /**
+   * host[:port] entries scripts may open outgoing WebSockets to: "api.example.com",
+   * "*.example.com", "127.0.0.1:9000", "[::1]:9000", or "*" for any. An entry
+   * without a port allows every port. Default: none (this server's own service
+   * endpoints are always reachable).
+   */
   outboundHosts?: string[];
   /** Outgoing clients one project folder may have open. Default 100. */
   maxClientsPerProject?: number;
@@ -48,6 +53,14 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Who may see the dashboard at /websockets/v4/: "loopback" (default), "anywhere", or "off". */
   dashboard?: DashboardAccess;
+  /** The dashboard's secret (`?token=`), at least 16 URL-safe characters. Default: 128 random bits per runtime. */
+  dashboardToken?: string;
+  /**
+   * Host names service handshakes may name besides IP literals, "localhost",
+   * "*.localhost" and `host` (DNS rebinding guard): "app.example.com",
+   * ".example.com" for it and its subdomains, or "*" for any. Default: none.
+   */
+  allowedHosts?: string[];
 }
 
 const schema = z.object({
@@ -63,13 +76,25 @@ const schema = z.object({
   maxQueuedBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   maxBufferedBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   maxCrashesPerMinute: z.number().int().min(1).max(1000).default(3),
-  outboundHosts: z.array(z.string().min(1)).default([...DEFAULT_OUTBOUND_HOSTS]),
+  outboundHosts: z
+    .array(
+      z.string().superRefine((entry, ctx) => {
+        const problem = outboundEntryProblem(entry);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .default([...DEFAULT_OUTBOUND_HOSTS]),
   maxClientsPerProject: z.number().int().min(0).max(1_000_000).default(100),
   handshakeTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
   watch: z.boolean().default(true),
   reloadDebounceMs: z.number().int().min(0).max(10_000).default(10),
   staticDir: z.union([z.string(), z.literal(false)]).optional(),
   dashboard: z.enum(["loopback", "anywhere", "off"]).default("loopback"),
+  dashboardToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
+    .optional(),
+  allowedHosts: z.array(z.string().regex(/^(\*|\.?[A-Za-z0-9_.-]+)$/, 'must be a host name, ".example.com" or "*"')).default([]),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
 });
 

@@ -1,16 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import { isLoopbackAddress } from "../server/loopback.js";
 
 /** Who may see the dashboard: only this machine, anyone who can reach the server, or nobody. */
 export type DashboardAccess = "loopback" | "anywhere" | "off";
 
 export type AccessDecision = { ok: true } | { ok: false; status: number; reason: string };
-
-function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
-  return v4.startsWith("127.") || address === "::1";
-}
 
 /** The Host header names this machine (guards loopback mode against DNS rebinding). */
 function isLoopbackHost(host: string | undefined): boolean {

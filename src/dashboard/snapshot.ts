@@ -1,5 +1,6 @@
 import type { ClientInfo } from "../endpoints/clients.js";
-import type { RecentError } from "./recent-errors.js";
+import { truncateText } from "../log/truncate.js";
+import { MESSAGE_KEPT, NAME_KEPT, type RecentError } from "./recent-errors.js";
 
 /** What the dashboard page shows; sent as JSON over its live socket. */
 export interface DashboardSnapshot {
@@ -9,6 +10,8 @@ export interface DashboardSnapshot {
   /** Messages per second over the last minute, oldest first. */
   readonly traffic: { readonly in: readonly number[]; readonly out: readonly number[] };
   readonly errors: readonly RecentError[];
+  /** How many endpoints and clients there are, when more than ROWS_SHOWN. */
+  readonly totals: { readonly endpoints: number; readonly clients: number };
 }
 
 export interface DashboardEndpoint {
@@ -24,6 +27,10 @@ export interface DashboardEndpoint {
 }
 
 export const SESSION_IDS_SHOWN = 20;
+/** Endpoints and clients listed at most; the page says how many there are in all. */
+export const ROWS_SHOWN = 1000;
+/** Paths, URLs and URIs are shown at most this long. */
+const PATH_SHOWN = 1024;
 
 /** What the runtime shows the dashboard. */
 export interface DashboardSource {
@@ -34,12 +41,29 @@ export interface DashboardSource {
   traffic(): DashboardSnapshot["traffic"];
 }
 
+/**
+ * The snapshot, bounded: at most ROWS_SHOWN rows of each kind, and every
+ * string that a script or a file can make long cut to size.
+ */
 export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[]): DashboardSnapshot {
+  const endpoints = source.endpoints();
+  const clients = source.clientList();
+  const cut = (text: string, max = PATH_SHOWN) => truncateText(text, max);
   return {
-    server: { projectRoot: source.projectRoot },
-    endpoints: source.endpoints().map((e) => ({ ...e, sessionIds: source.sessionIds(e.endpoint).slice(0, SESSION_IDS_SHOWN) })),
-    clients: source.clientList(),
+    server: { projectRoot: cut(source.projectRoot) },
+    endpoints: endpoints.slice(0, ROWS_SHOWN).map((e) => ({
+      endpoint: cut(e.endpoint, NAME_KEPT),
+      url: cut(e.url),
+      descriptor: cut(e.descriptor),
+      handler: cut(e.handler),
+      description: cut(e.description, NAME_KEPT),
+      sessions: e.sessions,
+      sessionIds: source.sessionIds(e.endpoint).slice(0, SESSION_IDS_SHOWN),
+      ...(e.problem !== undefined ? { problem: cut(e.problem, MESSAGE_KEPT) } : {}),
+    })),
+    clients: clients.slice(0, ROWS_SHOWN).map((c) => ({ ...c, uri: cut(c.uri), handler: cut(c.handler) })),
     traffic: source.traffic(),
     errors,
+    totals: { endpoints: endpoints.length, clients: clients.length },
   };
 }

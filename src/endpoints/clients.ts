@@ -1,3 +1,4 @@
+import type { LookupFunction } from "node:net";
 import { WebSocket } from "ws";
 import { EventKind, PeerKind } from "../bridge/protocol.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
@@ -58,7 +59,14 @@ export class ClientRegistry {
    * Registers a client and connects it right after the current turn, so the
    * script's synchronous call returns at once. Until then it is CONNECTING.
    */
-  create(project: string, uri: string, handler: string, engine: string, module: HandlerModule): OutgoingClient {
+  create(
+    project: string,
+    uri: string,
+    handler: string,
+    engine: string,
+    module: HandlerModule,
+    lookup?: LookupFunction,
+  ): OutgoingClient {
     const client: ClientState = {
       id: `c${++this.seq}`,
       uri,
@@ -71,13 +79,14 @@ export class ClientRegistry {
       module,
     };
     this.byId.set(client.id, client);
-    setImmediate(() => this.connect(client, module));
+    setImmediate(() => this.connect(client, module, lookup));
     return client;
   }
 
-  private connect(client: ClientState, module: HandlerModule): void {
+  /** `lookup` resolves names for the connection; it may refuse an address (see OutboundGate). */
+  private connect(client: ClientState, module: HandlerModule, lookup: LookupFunction | undefined): void {
     if (!this.byId.has(client.id)) return; // closed by closeAll() before it started
-    const socket = new WebSocket(client.uri, { handshakeTimeout: 10_000 });
+    const socket = new WebSocket(client.uri, { handshakeTimeout: 10_000, ...(lookup ? { lookup } : {}) });
     client.socket = socket;
     const peer = feedSocket(socket, module, PeerKind.client, client.id, client.uri, () => this.byId.delete(client.id), this.traffic);
     socket.on("open", () => {

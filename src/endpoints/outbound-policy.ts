@@ -1,21 +1,85 @@
-/** Hosts scripts may open outgoing WebSockets to when nothing else is configured. */
-export const DEFAULT_OUTBOUND_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "::1"];
+import { isIP } from "node:net";
+
+/** Hosts scripts may open outgoing WebSockets to when nothing else is configured: none. */
+export const DEFAULT_OUTBOUND_HOSTS: readonly string[] = [];
+
+/** Where an outgoing connection goes, as its URI says. */
+export interface OutboundTarget {
+  /** Lower-cased, without IPv6 brackets. */
+  readonly host: string;
+  /** Explicit, or 80/443 for ws/wss. */
+  readonly port: number;
+  readonly pathname: string;
+}
+
+interface Entry {
+  readonly host: string;
+  /** Undefined: any port. */
+  readonly port?: number;
+}
+
+export function parseTarget(uri: string): OutboundTarget | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") return undefined;
+  const port = url.port ? Number(url.port) : url.protocol === "wss:" ? 443 : 80;
+  return { host: url.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1"), port, pathname: url.pathname };
+}
+
+/** "host:port" as a flag takes it: IPv6 addresses in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
 
 /**
- * Whether a script may connect to `uri`. Entries are host names or addresses
- * ("api.example.com", "10.0.0.5"), "*.example.com" for any subdomain, or "*"
- * for any host. Ports are not restricted.
+ * An allowlist entry: "api.example.com", "*.example.com", "127.0.0.1:9000",
+ * "[::1]:9000", a bare IPv6 address, or "*". Without a port, any port.
+ */
+function parseEntry(entry: string): Entry | undefined {
+  const e = entry.trim().toLowerCase();
+  if (e.startsWith("[")) {
+    const m = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/.exec(e);
+    if (!m || isIP(m[1]!) !== 6) return undefined;
+    return m[2] === undefined ? { host: m[1]! } : portEntry(m[1]!, m[2]);
+  }
+  if (isIP(e) === 6) return { host: e };
+  const m = /^(\*|(?:\*\.)?[a-z0-9_.-]+)(?::(\d{1,5}))?$/.exec(e);
+  if (!m) return undefined;
+  return m[2] === undefined ? { host: m[1]! } : portEntry(m[1]!, m[2]);
+}
+
+function portEntry(host: string, port: string): Entry | undefined {
+  const n = Number(port);
+  return n >= 1 && n <= 65535 ? { host, port: n } : undefined;
+}
+
+/** Why an outboundHosts entry is malformed, or undefined when it is fine. */
+export function outboundEntryProblem(entry: string): string | undefined {
+  return parseEntry(entry)
+    ? undefined
+    : `"${entry}" is not host[:port]: use e.g. api.example.com, *.example.com, 127.0.0.1:9000, [::1]:9000 or *`;
+}
+
+/**
+ * Whether a script may connect to `uri` by the allowlist. Entries are
+ * host[:port]: "api.example.com", "*.example.com" (any subdomain),
+ * "127.0.0.1:9000", "[::1]:9000", or "*" (any host). An entry without a port
+ * allows every port of its host.
  */
 export function outboundAllowed(uri: string, allowed: readonly string[]): boolean {
-  let host: string;
-  try {
-    host = new URL(uri).hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  } catch {
-    return false;
-  }
-  return allowed.some((entry) => {
-    const e = entry.toLowerCase();
-    if (e === "*" || e === host) return true;
-    return e.startsWith("*.") && host.endsWith(e.slice(1));
+  const target = parseTarget(uri);
+  return target !== undefined && targetAllowed(target, allowed);
+}
+
+export function targetAllowed(target: OutboundTarget, allowed: readonly string[]): boolean {
+  return allowed.some((raw) => {
+    const entry = parseEntry(raw);
+    if (!entry || (entry.port !== undefined && entry.port !== target.port)) return false;
+    if (entry.host === "*" || entry.host === target.host) return true;
+    return entry.host.startsWith("*.") && target.host.endsWith(entry.host.slice(1));
   });
 }

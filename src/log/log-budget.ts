@@ -2,8 +2,6 @@
 const LINES_PER_SECOND = 100;
 /** Lines one source may log at once. */
 const BURST = 500;
-/** Characters of one logged text at most. */
-export const MAX_LOGGED_CHARS = 16 * 1024;
 
 /**
  * Bounds what one source (a handler module) writes to the log: a token bucket
@@ -53,9 +51,4 @@ export class LogBudget {
     this.dropped = 0;
     if (count > 0) this.reportDropped(count);
   }
-}
-
-/** A text cut to `max` characters, saying how many were left out. */
-export function clipText(text: string, max = MAX_LOGGED_CHARS): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }

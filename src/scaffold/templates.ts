@@ -98,7 +98,7 @@ const PAGE = `<!doctype html>
   <h1>${ENDPOINT} <small id="state">connecting…</small></h1>
   <form id="form"><input name="text" value="hello" autocomplete="off"> <button>Send</button></form>
   <ol id="log"></ol>
-  <p>The live dashboard is at <a href="/websockets/v4/">/websockets/v4/</a>.</p>
+  <p>The live dashboard is at the "dashboard" URL the server printed when it started (it carries a token).</p>
   <script type="module">
     import { connect } from "/websockets/v4/client.js";
 

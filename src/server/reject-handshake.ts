@@ -1,7 +1,10 @@
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 
-/** Refuses a WebSocket handshake with a real HTTP status and a body that says why. */
+/**
+ * Refuses a WebSocket handshake with a real HTTP status and a body that says
+ * why; the socket is destroyed once the response is written.
+ */
 export function rejectHandshake(socket: Duplex, status: number, body: string): void {
   if (!socket.writable) {
     socket.destroy();
@@ -15,5 +18,6 @@ export function rejectHandshake(socket: Duplex, status: number, body: string): v
       `Content-Length: ${Buffer.byteLength(text)}\r\n` +
       "\r\n" +
       text,
+    () => socket.destroy(),
   );
 }

@@ -2,9 +2,16 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
 import type { Mount } from "../endpoints/mounts.js";
+import type { Logger } from "../log/logger.js";
+import { RateLimitedLog } from "../log/rate-limited.js";
+import { hostAllowed, hostName } from "./host-check.js";
 import { rejectHandshake } from "./reject-handshake.js";
 import { originAllowed } from "./origin.js";
+import { refusalBody, Refusals, type Refusal } from "./refusals.js";
 import { endpointFromPath } from "./routes.js";
+
+/** A handshake waits for an endpoint's first load at most this long (or handshakeTimeoutMs, if shorter). */
+export const MAX_FIRST_LOAD_WAIT_MS = 10_000;
 
 export interface UpgradeRouting {
   /** The WebSocket server that enforces a given maxPayload. */
@@ -17,63 +24,89 @@ export interface UpgradeRouting {
   /** False when the server is shared: other paths are left to other listeners. */
   readonly ownsServer: boolean;
   readonly accepting: () => boolean;
+  /** Host names served besides IP literals, localhost and `listenHost` (option allowedHosts). */
+  readonly allowedHosts: readonly string[];
+  readonly listenHost: string;
+  /** How long a handshake waits for an endpoint's first load before it gets 503. */
+  readonly firstLoadWaitMs: number;
+  readonly log: Logger;
 }
 
 /** Routes handshakes by pathname to mounted endpoints; refuses the rest with a reason. */
 export function createUpgradeHandler(routing: UpgradeRouting) {
+  const refusals = new RateLimitedLog(routing.log, "refused handshakes");
+  /** Handshakes waiting for a first load, per endpoint; at most maxSessions each. */
+  const waiting = new Map<string, number>();
+
+  const refuse = (req: IncomingMessage, socket: Duplex, refusal: Refusal, endpoint?: string): void => {
+    const remote = req.socket.remoteAddress;
+    refusals.warn(
+      endpoint ?? "(no endpoint)",
+      { status: refusal.status, remote, ...(endpoint !== undefined ? { endpoint } : {}) },
+      `refused a handshake: ${refusal.detail}`,
+    );
+    rejectHandshake(socket, refusal.status, refusalBody(refusal, remote));
+  };
+
+  const waitForFirstLoad = (req: IncomingMessage, socket: Duplex, head: Buffer, mount: Mount): void => {
+    const endpoint = mount.endpoint;
+    const count = waiting.get(endpoint) ?? 0;
+    if (count >= mount.descriptor.limits.maxSessions) {
+      refuse(req, socket, Refusals.tooManyWaiting(endpoint, count), endpoint);
+      return;
+    }
+    waiting.set(endpoint, count + 1);
+    let done = false;
+    const finish = (loaded: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const left = (waiting.get(endpoint) ?? 1) - 1;
+      if (left > 0) waiting.set(endpoint, left);
+      else waiting.delete(endpoint);
+      if (socket.destroyed) return;
+      if (loaded) handle(req, socket, head, true);
+      else refuse(req, socket, Refusals.stillLoading(endpoint), endpoint);
+    };
+    const timer = setTimeout(() => finish(false), routing.firstLoadWaitMs);
+    timer.unref();
+    mount.module!.settled().then(
+      () => finish(true),
+      () => finish(false),
+    );
+  };
+
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer, retried = false): void => {
     if (!retried) socket.on("error", () => socket.destroy());
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
     const endpoint = endpointFromPath(pathname);
     if (endpoint === undefined) {
-      if (routing.ownsServer) rejectHandshake(socket, 404, `No WebSocket service at ${pathname}. Service URLs look like /websockets/v4/service/<endpoint>.`);
+      if (routing.ownsServer) refuse(req, socket, Refusals.notAService(pathname));
       return;
     }
-    if (!routing.accepting()) {
-      rejectHandshake(socket, 503, "The server is shutting down.");
-      return;
+    if (!routing.accepting()) return refuse(req, socket, Refusals.shuttingDown(), endpoint);
+    if (!hostAllowed(req.headers.host, routing.allowedHosts, routing.listenHost)) {
+      return refuse(req, socket, Refusals.hostNotAllowed(hostName(req.headers.host)), endpoint);
     }
     const mount = routing.lookup(endpoint);
-    if (!mount) {
-      const names = routing.mountedNames();
-      rejectHandshake(
-        socket,
-        404,
-        `No endpoint "${endpoint}" is mounted. Add a .websocket descriptor with "endpoint": "${endpoint}"` +
-          (names.length ? `, or use one of: ${names.join(", ")}.` : "."),
-      );
-      return;
-    }
+    if (!mount) return refuse(req, socket, Refusals.unknownEndpoint(endpoint, routing.mountedNames()), endpoint);
     const limits = mount.descriptor.limits;
     if (!originAllowed(req, limits.allowedOrigins)) {
-      rejectHandshake(
-        socket,
-        403,
-        `Origin ${req.headers.origin} may not connect to "${endpoint}". List it in the descriptor's "allowedOrigins".`,
-      );
-      return;
+      return refuse(req, socket, Refusals.originNotAllowed(req.headers.origin, endpoint), endpoint);
     }
     if (routing.sessionCount(endpoint) >= limits.maxSessions) {
-      rejectHandshake(socket, 503, `Endpoint "${endpoint}" has its maximum of ${limits.maxSessions} sessions; try again later.`);
-      return;
+      return refuse(req, socket, Refusals.full(endpoint, limits.maxSessions), endpoint);
     }
     const module = mount.module;
     if (module && !module.ready && !module.lastError && !retried) {
       // Mounted a moment ago; its first load is still running.
-      module
-        .settled()
-        .then(() => handle(req, socket, head, true))
-        .catch(() => socket.destroy());
+      waitForFirstLoad(req, socket, head, mount);
       return;
     }
     if (!module || !module.ready) {
       const why = mount.problem ?? module?.lastError;
-      rejectHandshake(
-        socket,
-        503,
-        `Endpoint "${endpoint}" cannot serve: ${why ? why.toString() : "its handler is still loading; try again"}`,
-      );
-      return;
+      if (!why) return refuse(req, socket, Refusals.stillLoading(endpoint), endpoint);
+      return refuse(req, socket, Refusals.cannotServe(endpoint, why.toString()), endpoint);
     }
     routing.serverFor(limits.maxPayload).handleUpgrade(req, socket, head, (ws) => routing.accept(ws, mount));
   };

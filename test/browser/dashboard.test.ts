@@ -46,7 +46,8 @@ describe("the dashboard in Chromium", () => {
     const consoleErrors: string[] = [];
     dashboard.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     dashboard.on("pageerror", (e) => consoleErrors.push(e.message));
-    await dashboard.goto(`${server.url}/websockets/v4/`);
+    expect(server.dashboardUrl).toMatch(/\/websockets\/v4\/\?token=[A-Za-z0-9_-]{22}$/);
+    await dashboard.goto(server.dashboardUrl!);
     await dashboard.locator("#status", { hasText: "live" }).waitFor();
 
     const echoRow = dashboard.locator('tr[data-endpoint="echo"]');

@@ -50,7 +50,7 @@ describe("bad traffic", () => {
   it("answers upgrade requests that are not WebSocket handshakes with 400", async () => {
     const t = await startProject(files);
     const { socket, received, ended } = await raw(t);
-    socket.write("GET /websockets/v4/service/h HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n");
+    socket.write("GET /websockets/v4/service/h HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n");
     await ended;
     expect(received().toString()).toMatch(/^HTTP\/1\.1 400/);
     expect(await (await TestClient.connect(t.url("h"))).ask("x")).toBe("ok:x");
@@ -59,7 +59,7 @@ describe("bad traffic", () => {
   it("drops a slowloris handshake that trickles its headers", async () => {
     const t = await startProject(files, { handshakeTimeoutMs: 300 });
     const { socket, ended } = await raw(t);
-    socket.write("GET /websockets/v4/service/h HTTP/1.1\r\nHost: x\r\n");
+    socket.write("GET /websockets/v4/service/h HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     const trickle = setInterval(() => socket.writable && socket.write("X-Slow: 1\r\n"), 50);
     const started = Date.now();
     await ended;

@@ -21,7 +21,7 @@ function halfOpen(t: TestRuntime): Promise<void> {
     const s = connect(port(t), "127.0.0.1");
     s.on("error", () => resolve());
     s.once("connect", () => {
-      s.write("GET /websockets/v4/service/h HTTP/1.1\r\nHost: x\r\nUpg");
+      s.write("GET /websockets/v4/service/h HTTP/1.1\r\nHost: 127.0.0.1\r\nUpg");
       s.destroy();
       resolve();
     });
@@ -34,7 +34,7 @@ function malformed(t: TestRuntime): Promise<void> {
     s.on("error", () => resolve());
     s.once("connect", () => {
       s.write(
-        "GET /websockets/v4/service/h HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "GET /websockets/v4/service/h HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
       );
       setTimeout(() => {

@@ -58,12 +58,16 @@ export class ServedProject {
     readonly root: string,
     readonly process: CliProcess,
     readonly url: string,
+    /** The dashboard's URL with its token, as the banner prints it; undefined when it is off. */
+    readonly dashboardUrl: string | undefined,
   ) {}
 
   static async start(root: string, port = 0, extra: string[] = []): Promise<ServedProject> {
     const proc = new CliProcess(["serve", root, "--port", String(port), "--host", "127.0.0.1", ...extra]);
     const [, url] = await proc.waitFor(/aerostat serving .* at (http:\/\/127\.0\.0\.1:\d+)\//);
-    return new ServedProject(root, proc, url!);
+    // The banner is written at once: its dashboard line, if any, is already there.
+    const dashboard = /^dashboard\s+(http:\/\/\S+)$/m.exec(proc.output())?.[1];
+    return new ServedProject(root, proc, url!, dashboard);
   }
 
   get port(): number {

@@ -45,10 +45,10 @@ export class TestClient {
   }
 
   /** Sends `text` and returns the next message that arrives. */
-  async ask(text: string): Promise<string | Buffer> {
+  async ask(text: string, timeoutMs = 5000): Promise<string | Buffer> {
     const before = this.messages.length;
     this.send(text);
-    const all = await this.received(before + 1);
+    const all = await this.received(before + 1, timeoutMs);
     return all[before]!;
   }
 

@@ -14,7 +14,9 @@ describe("aerostat serve (the built CLI)", () => {
     const { child, output, exited, waitFor } = run(["serve", "sample-project", "--port", "0"]);
     const [, echoUrl] = await waitFor(/echo\s+(ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/echo)/);
     expect(output()).toMatch(/my-endpoint\s+ws:\/\/.*\/websockets\/v4\/service\/my-endpoint/);
-    expect(output()).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/\n/);
+    const [, dashboardUrl] = output().match(/dashboard\s+(http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/\?token=[A-Za-z0-9_-]{22})\n/)!;
+    expect((await fetch(dashboardUrl!)).status).toBe(200);
+    expect((await fetch(dashboardUrl!.replace(/\?.*$/, ""))).status).toBe(403);
     expect(output()).toMatch(/client library\s+http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/client\.js/);
     const c = await TestClient.connect(echoUrl!);
     await c.received(1);

@@ -6,12 +6,15 @@ import { startProject, waitUntil } from "../helpers/runtime.js";
 
 let peer: WebSocketServer;
 let peerUrl: string;
+/** The peer server's host:port, allowed for outgoing clients (none are by default). */
+let peerHostPort: string;
 const peerSockets: WebSocket[] = [];
 
 beforeEach(async () => {
   peer = new WebSocketServer({ port: 0, host: "127.0.0.1" });
   await new Promise((r) => peer.once("listening", r));
-  peerUrl = `ws://127.0.0.1:${(peer.address() as { port: number }).port}/feed`;
+  peerHostPort = `127.0.0.1:${(peer.address() as { port: number }).port}`;
+  peerUrl = `ws://${peerHostPort}/feed`;
   peer.on("connection", (ws) => {
     peerSockets.push(ws);
     ws.on("message", (m) => ws.send(`peer got ${m}`));
@@ -50,7 +53,7 @@ const files = () => ({
 
 describe("createWebsocket and outgoing clients", () => {
   it("opens a client whose events run the named handler; sends before open are flushed", async () => {
-    const { url } = await startProject(files());
+    const { url } = await startProject(files(), { outboundHosts: [peerHostPort, "127.0.0.1:1"] });
     const control = await TestClient.connect(url("control"));
     const created = String(await control.ask(`create ${peerUrl}`));
     expect(created).toMatch(/^created c\d+ p\/feed$/);
@@ -60,7 +63,7 @@ describe("createWebsocket and outgoing clients", () => {
   });
 
   it("lists clients with metadata and finds them by id and handler", async () => {
-    const { url } = await startProject(files());
+    const { url } = await startProject(files(), { outboundHosts: [peerHostPort, "127.0.0.1:1"] });
     const control = await TestClient.connect(url("control"));
     const id = String(await control.ask(`create ${peerUrl}`)).split(" ")[1];
     await control.received(3); // open + echoed message
@@ -74,7 +77,7 @@ describe("createWebsocket and outgoing clients", () => {
   });
 
   it("closes a client found with getClientByHandler; the handler gets onClose and the list empties", async () => {
-    const { url } = await startProject(files());
+    const { url } = await startProject(files(), { outboundHosts: [peerHostPort, "127.0.0.1:1"] });
     const control = await TestClient.connect(url("control"));
     const id = String(await control.ask(`create ${peerUrl}`)).split(" ")[1];
     await control.received(3);
@@ -87,7 +90,7 @@ describe("createWebsocket and outgoing clients", () => {
   });
 
   it("throws a TypeError naming the argument for a bad engine, URI or handler", async () => {
-    const { url } = await startProject(files());
+    const { url } = await startProject(files(), { outboundHosts: [peerHostPort, "127.0.0.1:1"] });
     const control = await TestClient.connect(url("control"));
     expect(await control.ask("bad-engine")).toBe(
       'TypeError: createWebsocket(uri, handler, engine): engine must be "javascript", got "python"',

@@ -2,6 +2,7 @@ import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { DashboardSnapshot } from "../../src/dashboard/snapshot.js";
+import type { Runtime } from "../../src/index.js";
 import { refusal, TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
 import { startProject, waitUntil } from "../helpers/runtime.js";
@@ -11,9 +12,17 @@ const FILES = {
   "p/echo.websocket": descriptor("echo", "p/echo"),
 };
 
+/** The live socket's URL, with the runtime's token (or `token`). */
+function socketUrl(runtime: Runtime, token?: string): string {
+  const url = new URL(runtime.dashboardUrl!.replace(/^http/, "ws"));
+  url.pathname = "/websockets/v4/dashboard";
+  if (token !== undefined) url.searchParams.set("token", token);
+  return url.toString();
+}
+
 /** Watches the dashboard's live socket; `latest` is the newest snapshot. */
-async function watch(url: string, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(url.replace(/^http/, "ws") + "/websockets/v4/dashboard", { headers });
+async function watch(runtime: Runtime, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(socketUrl(runtime), { headers });
   const state: { latest?: DashboardSnapshot; count: number } = { count: 0 };
   ws.on("message", (data) => {
     state.latest = JSON.parse(data.toString()) as DashboardSnapshot;
@@ -26,18 +35,20 @@ async function watch(url: string, headers: Record<string, string> = {}) {
 describe("dashboard", () => {
   it("serves its page and script to this machine", async () => {
     const { runtime } = await startProject(FILES);
-    const page = await fetch(`${runtime.url}/websockets/v4/`);
+    expect(runtime.dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/\?token=[A-Za-z0-9_-]{22}$/);
+    const page = await fetch(runtime.dashboardUrl!);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<title>aerostat dashboard</title>");
     expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
     const script = await fetch(`${runtime.url}/websockets/v4/dashboard.js`);
     expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
   });
 
   it("pushes endpoints, sessions, traffic and handler errors with file:line, without being asked", async () => {
     const { runtime, url } = await startProject(FILES);
-    const { ws, state } = await watch(runtime.url);
+    const { ws, state } = await watch(runtime);
     await waitUntil(() => state.latest, 3000, "first snapshot");
     expect(state.latest!.endpoints).toEqual([
       expect.objectContaining({ endpoint: "echo", descriptor: "p/echo.websocket", handler: "p/echo.js", sessions: 0, url: url("echo") }),
@@ -75,7 +86,7 @@ describe("dashboard", () => {
       "p/all.js": "exports.onMessage = (m) => require('net/v4/websockets').broadcast(m, { endpoint: 'all' });",
       "p/all.websocket": descriptor("all", "p/all"),
     });
-    const { state } = await watch(runtime.url);
+    const { state } = await watch(runtime);
     const clients = await Promise.all([1, 2, 3].map(() => TestClient.connect(url("all"))));
     clients[0]!.send("to everyone");
     await Promise.all(clients.map((c) => c.received(1)));
@@ -86,7 +97,7 @@ describe("dashboard", () => {
 
   it("lists file problems among the errors", async () => {
     const { runtime, project } = await startProject(FILES);
-    const { state } = await watch(runtime.url);
+    const { state } = await watch(runtime);
     await project.write("p/bad.websocket", '{ "handler": "p/echo", "endpoint": 5 }');
     await waitUntil(() => state.latest?.errors.find((e) => e.code === "AEROSTAT_DESCRIPTOR_FIELD"), 5000, "descriptor error");
     expect(state.latest!.errors[0]!.at).toMatch(/^p\/bad\.websocket:1:\d+$/);
@@ -97,7 +108,7 @@ describe("dashboard", () => {
       { "p/spin.js": "exports.onMessage = () => { for (;;) {} };", "p/spin.websocket": descriptor("spin", "p/spin") },
       { cpuLimitMs: 200 },
     );
-    const { state } = await watch(runtime.url);
+    const { state } = await watch(runtime);
     const c = await TestClient.connect(url("spin"));
     c.send("go");
     const stop = await waitUntil(() => state.latest?.errors[0], 5000, "a CPU stop on the dashboard");
@@ -114,7 +125,7 @@ exports.onMessage = (m) => { ws.createWebsocket(m, "p/peer"); return "dialled"; 
       "p/dial.websocket": descriptor("dial", "p/dial"),
       "p/peer.js": "exports.onOpen = () => {};",
     });
-    const { state } = await watch(runtime.url);
+    const { state } = await watch(runtime);
     const c = await TestClient.connect(url("dial"));
     expect(await c.ask(url("echo"))).toBe("dialled");
     const client = await waitUntil(() => state.latest?.clients.find((x) => x.readyState === 1), 5000, "an open client");
@@ -125,19 +136,45 @@ exports.onMessage = (m) => { ws.createWebsocket(m, "p/peer"); return "dialled"; 
   it("refuses other sites and other host names, so a web page cannot read it", async () => {
     const { runtime } = await startProject(FILES);
     const port = new URL(runtime.url).port;
-    const crossSite = await refusalWith(runtime.url, { Origin: "https://evil.example" });
+    const crossSite = await refusalWith(socketUrl(runtime), { Origin: "https://evil.example" });
     expect(crossSite.status).toBe(403);
     expect(crossSite.body).toMatch(/Origin https:\/\/evil\.example may not watch the dashboard/);
     // A rebound DNS name pointing at 127.0.0.1 still sends its own Host.
-    const rebound = await get(`${runtime.url}/websockets/v4/`, { Host: `evil.example:${port}` });
+    const rebound = await get(runtime.dashboardUrl!, { Host: `evil.example:${port}` });
     expect(rebound.status).toBe(403);
     expect(rebound.body).toMatch(/only shown to this machine.*--dashboard anywhere/s);
-    const sameSite = await watch(runtime.url, { Origin: runtime.url });
+    const sameSite = await watch(runtime, { Origin: runtime.url });
     sameSite.ws.close();
+  });
+
+  it("needs the per-run token on its page and its socket, and says where to find the URL", async () => {
+    const { runtime } = await startProject(FILES);
+    const base = `${runtime.url}/websockets/v4/`;
+    for (const url of [base, `${base}?token=`, `${base}?token=AAAAAAAAAAAAAAAAAAAAAA`]) {
+      const page = await fetch(url);
+      expect(page.status).toBe(403);
+      expect(await page.text()).toMatch(/needs its token.*banner/s);
+    }
+    for (const token of [undefined, "", "AAAAAAAAAAAAAAAAAAAAAA"]) {
+      const url = token === undefined ? `${runtime.url.replace(/^http/, "ws")}/websockets/v4/dashboard` : socketUrl(runtime, token);
+      const refused = await refusalWith(url, {});
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatch(/needs its token/);
+    }
+    // The script is public code and carries no data.
+    expect((await fetch(`${base}dashboard.js`)).status).toBe(200);
+  });
+
+  it("takes its token from the dashboardToken option", async () => {
+    const { runtime } = await startProject(FILES, { dashboardToken: "a-token-the-operator-chose" });
+    expect(runtime.dashboardUrl).toBe(`${runtime.url}/websockets/v4/?token=a-token-the-operator-chose`);
+    expect((await fetch(runtime.dashboardUrl!)).status).toBe(200);
+    (await watch(runtime)).ws.close();
   });
 
   it("is gone when turned off", async () => {
     const { runtime } = await startProject(FILES, { dashboard: "off" });
+    expect(runtime.dashboardUrl).toBeUndefined();
     const page = await fetch(`${runtime.url}/websockets/v4/`);
     expect(page.status).toBe(404);
     expect(await page.text()).toMatch(/turned off/);
@@ -158,9 +195,9 @@ function get(url: string, headers: Record<string, string>): Promise<{ status: nu
   });
 }
 
-function refusalWith(base: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function refusalWith(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(base.replace(/^http/, "ws") + "/websockets/v4/dashboard", { headers });
+    const ws = new WebSocket(url, { headers });
     ws.on("open", () => reject(new Error("handshake accepted")));
     ws.on("unexpected-response", (_req, res) => {
       let body = "";

@@ -62,7 +62,7 @@ describe("the reference example", () => {
             return "created " + websocket.id;
           };`,
         "my-project/client.websocket": descriptor("client", "my-project/client"),
-      });
+      }, { outboundHosts: [`127.0.0.1:${port}`] });
       const client = await TestClient.connect(url("client"));
       expect(await client.ask("start")).toMatch(/^created c\d+$/);
       expect(await peerClosed).toBe(1000);

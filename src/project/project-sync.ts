@@ -48,7 +48,9 @@ export class ProjectSync {
         { file: this.root, field: "projectRoot" },
       );
     }
-    for (const file of await findDescriptors(this.root)) {
+    const unreadable = (dir: string, error: NodeJS.ErrnoException) =>
+      this.log.error({ path: dir, code: error.code }, `cannot read folder ${dir} (${error.code}); its descriptors are not served`);
+    for (const file of await findDescriptors(this.root, unreadable)) {
       const result = await this.descriptors.load(file);
       if (!result.ok) this.events.problem(result.error);
     }
@@ -58,7 +60,7 @@ export class ProjectSync {
       this.chain = this.chain.then(() => this.apply(batch)).catch((error: unknown) => {
         this.log.error({ err: error }, "reload failed");
       });
-    });
+    }, this.log);
     await this.watcher.ready;
   }
 

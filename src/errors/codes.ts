@@ -11,6 +11,8 @@ export const UserErrorCodes = {
   ENDPOINT_CONFLICT: "AEROSTAT_ENDPOINT_CONFLICT",
   /** A handler path points at no file, or outside the project. */
   HANDLER_NOT_FOUND: "AEROSTAT_HANDLER_NOT_FOUND",
+  /** A project file is not safe to read: a link out of the project, not a regular file, or too large. */
+  FILE_UNSAFE: "AEROSTAT_FILE_UNSAFE",
   /** A handler module failed to compile or threw at top level. */
   HANDLER_LOAD: "AEROSTAT_HANDLER_LOAD",
   /** A project's sandbox kept crashing (memory limit); its handlers are disabled until a file changes. */

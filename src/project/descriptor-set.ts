@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseDescriptor, type Descriptor } from "../config/descriptor.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { readProjectFile } from "../files/safe-read.js";
 
 export type DescriptorLoad = { ok: true; descriptor: Descriptor } | { ok: false; error: AerostatError };
 
@@ -21,7 +21,7 @@ export class DescriptorSet {
   async load(file: string): Promise<DescriptorLoad> {
     const rel = this.relative(file);
     try {
-      const text = await readFile(file, "utf8");
+      const text = await readProjectFile(file, rel, "descriptor");
       const descriptor = parseDescriptor(rel, text);
       this.good.set(rel, descriptor);
       return { ok: true, descriptor };

@@ -9,6 +9,8 @@ export const UserErrorCodes = {
   DESCRIPTOR_FIELD: "AEROSTAT_DESCRIPTOR_FIELD",
   /** Two descriptors claim the same endpoint. */
   ENDPOINT_CONFLICT: "AEROSTAT_ENDPOINT_CONFLICT",
+  /** A descriptor sits in the static folder (public/), whose files anyone may download. */
+  DESCRIPTOR_IN_STATIC: "AEROSTAT_DESCRIPTOR_IN_STATIC",
   /** A handler path points at no file, or outside the project. */
   HANDLER_NOT_FOUND: "AEROSTAT_HANDLER_NOT_FOUND",
   /** A project file is not safe to read: a link out of the project, not a regular file, or too large. */

@@ -34,8 +34,10 @@ export class ProjectSync {
     private readonly registry: HandlerRegistry,
     private readonly log: Logger,
     private readonly events: SyncEvents,
+    /** The folder served as static files, if any: it cannot hold descriptors. */
+    staticDir?: string,
   ) {
-    this.descriptors = new DescriptorSet(root);
+    this.descriptors = new DescriptorSet(root, staticDir);
   }
 
   /** Loads every descriptor and mounts the endpoints; then watches, if asked. */

@@ -11,7 +11,7 @@ export const UserErrorCodes = {
   ENDPOINT_CONFLICT: "AEROSTAT_ENDPOINT_CONFLICT",
   /** A descriptor sits in the static folder (public/), whose files anyone may download. */
   DESCRIPTOR_IN_STATIC: "AEROSTAT_DESCRIPTOR_IN_STATIC",
-  /** A handler path points at no file, or outside the project. */
+  /** A handler path points at no file, outside the project, or into another top-level folder. */
   HANDLER_NOT_FOUND: "AEROSTAT_HANDLER_NOT_FOUND",
   /** A project file is not safe to read: a link out of the project, not a regular file, or too large. */
   FILE_UNSAFE: "AEROSTAT_FILE_UNSAFE",

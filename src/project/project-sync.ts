@@ -4,7 +4,7 @@ import type { MountTable } from "../endpoints/mounts.js";
 import type { Logger } from "../log/logger.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
 import { DescriptorSet } from "./descriptor-set.js";
-import { buildEndpointTable } from "./endpoint-table.js";
+import { buildEndpointTable, type EndpointTable } from "./endpoint-table.js";
 import { DESCRIPTOR_EXTENSION, findDescriptors } from "./scanner.js";
 import { ProjectWatcher, type ChangeBatch } from "./watcher.js";
 
@@ -56,7 +56,7 @@ export class ProjectSync {
       const result = await this.descriptors.load(file);
       if (!result.ok) this.events.problem(result.error);
     }
-    await this.mounts.apply(buildEndpointTable(this.descriptors.all()));
+    await this.mounts.apply(this.endpointTable());
     if (!watch) return;
     this.watcher = new ProjectWatcher(this.root, debounceMs, (batch) => {
       this.chain = this.chain.then(() => this.apply(batch)).catch((error: unknown) => {
@@ -64,6 +64,11 @@ export class ProjectSync {
       });
     }, this.log);
     await this.watcher.ready;
+  }
+
+  /** Which descriptor serves each endpoint: the one serving it now keeps it. */
+  private endpointTable(): EndpointTable {
+    return buildEndpointTable(this.descriptors.all(), this.mounts.servingDescriptors());
   }
 
   async stop(): Promise<void> {
@@ -105,7 +110,7 @@ export class ProjectSync {
     // A new file may be the handler an endpoint was waiting for.
     const waiting = this.mounts.list().some((m) => m.problem);
     if (descriptorsChanged || (filesAppeared && waiting)) {
-      reloads.push(this.mounts.apply(buildEndpointTable(this.descriptors.all())));
+      reloads.push(this.mounts.apply(this.endpointTable()));
     }
     await Promise.all(reloads);
   }

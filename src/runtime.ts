@@ -158,7 +158,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       descriptorReloaded: (file, ms) => this.emit("reload", { file, kind: "descriptor", ok: true, ...(ms ? { ms } : {}) }),
       problem: (error, kind) => this.onProblem(error, kind),
       filesChanged: () => this.resolvedHandlers.clear(),
-    });
+    }, staticDir);
     this.liveness = new Liveness(
       this.sessions,
       (endpoint) => this.mounts.get(endpoint)?.descriptor.limits,

@@ -2,7 +2,7 @@ import type { Descriptor } from "../config/descriptor.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
 import type { EndpointTable } from "../project/endpoint-table.js";
-import { resolveHandler } from "../project/handler-path.js";
+import { projectOf, resolveHandler, type ResolvedHandler } from "../project/handler-path.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
 import type { SessionRegistry } from "./sessions.js";
@@ -50,6 +50,11 @@ export class MountTable {
     return [...this.mounts.values()];
   }
 
+  /** Endpoint → the descriptor file mounted for it: the incumbents no other descriptor may displace. */
+  servingDescriptors(): Map<string, string> {
+    return new Map([...this.mounts].map(([endpoint, m]) => [endpoint, m.descriptor.file]));
+  }
+
   /** Mounts what `table` says; resolves once every new handler's first load is over. */
   async apply(table: EndpointTable): Promise<void> {
     const loads: Promise<unknown>[] = [];
@@ -81,6 +86,7 @@ export class MountTable {
   private mountOne(endpoint: string, descriptor: Descriptor): Mount {
     try {
       const handler = resolveHandler(this.root, descriptor.handler, descriptor.file);
+      assertSameFolder(descriptor, handler);
       return { endpoint, descriptor, module: this.registry.ensure(handler) };
     } catch (error) {
       const problem =
@@ -101,7 +107,8 @@ export class MountTable {
         this.onProblem(
           new AerostatError(
             UserErrorCodes.ENDPOINT_CONFLICT,
-            `endpoint "${c.endpoint}" is also claimed by ${c.winner}, which serves it (first by path). ` +
+            `endpoint "${c.endpoint}" is already served by ${c.winner}, so this descriptor is ignored ` +
+              "(an endpoint stays with the descriptor serving it; at startup the first by path serves). " +
               "Give one of the two descriptors another endpoint.",
             { file: loser, field: "endpoint" },
           ),
@@ -110,4 +117,18 @@ export class MountTable {
     }
     this.reportedConflicts = now;
   }
+}
+
+/** A descriptor names only handlers in its own top-level folder (at the root: only root-level handlers). */
+function assertSameFolder(descriptor: Descriptor, handler: ResolvedHandler): void {
+  const folder = projectOf(descriptor.file);
+  if (handler.project === folder) return;
+  const name = (f: string) => (f ? `folder "${f}"` : "the project root");
+  throw new AerostatError(
+    UserErrorCodes.HANDLER_NOT_FOUND,
+    `handler "${descriptor.handler}" belongs to ${name(handler.project)}, but this descriptor is in ${name(folder)}, ` +
+      `and a descriptor may name only handlers of its own top-level folder. Move the handler into ${name(folder)}, ` +
+      "or the descriptor next to its handler.",
+    { file: descriptor.file, field: "handler" },
+  );
 }

@@ -9,8 +9,12 @@ export const UserErrorCodes = {
   DESCRIPTOR_FIELD: "AEROSTAT_DESCRIPTOR_FIELD",
   /** Two descriptors claim the same endpoint. */
   ENDPOINT_CONFLICT: "AEROSTAT_ENDPOINT_CONFLICT",
-  /** A handler path points at no file, or outside the project. */
+  /** A descriptor sits in the static folder (public/), whose files anyone may download. */
+  DESCRIPTOR_IN_STATIC: "AEROSTAT_DESCRIPTOR_IN_STATIC",
+  /** A handler path points at no file, outside the project, or into another top-level folder. */
   HANDLER_NOT_FOUND: "AEROSTAT_HANDLER_NOT_FOUND",
+  /** A project file is not safe to read: a link out of the project, not a regular file, or too large. */
+  FILE_UNSAFE: "AEROSTAT_FILE_UNSAFE",
   /** A handler module failed to compile or threw at top level. */
   HANDLER_LOAD: "AEROSTAT_HANDLER_LOAD",
   /** A project's sandbox kept crashing (memory limit); its handlers are disabled until a file changes. */

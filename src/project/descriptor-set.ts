@@ -1,18 +1,22 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseDescriptor, type Descriptor } from "../config/descriptor.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { readProjectFile } from "../files/safe-read.js";
 
 export type DescriptorLoad = { ok: true; descriptor: Descriptor } | { ok: false; error: AerostatError };
 
 /**
  * The last good version of every descriptor in the project. A file that turns
- * invalid keeps its last good version.
+ * invalid keeps its last good version. Descriptors inside the static folder
+ * (whose files anyone may download) are refused.
  */
 export class DescriptorSet {
   private readonly good = new Map<string, Descriptor>();
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly staticDir?: string,
+  ) {}
 
   relative(file: string): string {
     return path.relative(this.root, file).split(path.sep).join("/");
@@ -21,7 +25,8 @@ export class DescriptorSet {
   async load(file: string): Promise<DescriptorLoad> {
     const rel = this.relative(file);
     try {
-      const text = await readFile(file, "utf8");
+      this.refuseStatic(file, rel);
+      const text = await readProjectFile(file, rel, "descriptor");
       const descriptor = parseDescriptor(rel, text);
       this.good.set(rel, descriptor);
       return { ok: true, descriptor };
@@ -32,6 +37,19 @@ export class DescriptorSet {
           : new AerostatError(UserErrorCodes.DESCRIPTOR_JSON, `cannot read the file: ${String(cause)}`, { file: rel });
       return { ok: false, error };
     }
+  }
+
+  private refuseStatic(file: string, rel: string): void {
+    if (!this.staticDir) return;
+    const inside = path.relative(this.staticDir, file);
+    if (inside.startsWith("..") || path.isAbsolute(inside)) return;
+    const folder = this.relative(this.staticDir) || this.staticDir;
+    throw new AerostatError(
+      UserErrorCodes.DESCRIPTOR_IN_STATIC,
+      `${folder}/ holds static files, which anyone may download, so it cannot hold endpoints. ` +
+        `Move ${rel} and its handler to another folder.`,
+      { file: rel },
+    );
   }
 
   /** Forgets a deleted descriptor. True when it had a good version. */

@@ -2,7 +2,7 @@ import type { Descriptor } from "../config/descriptor.js";
 
 export interface EndpointConflict {
   readonly endpoint: string;
-  /** The descriptor that serves the endpoint: the first by path. */
+  /** The descriptor that serves the endpoint: the one already serving it, else the first by path. */
   readonly winner: string;
   /** Descriptors that claim it too and are ignored. */
   readonly losers: readonly string[];
@@ -14,10 +14,16 @@ export interface EndpointTable {
 }
 
 /**
- * Which descriptor serves each endpoint. When several claim one, the descriptor
- * whose path sorts first wins, so the outcome never depends on load order.
+ * Which descriptor serves each endpoint. An endpoint stays with the descriptor
+ * that serves it now (`serving`: endpoint → descriptor file) while that
+ * descriptor still claims it, so no other descriptor can take it over. An
+ * endpoint nobody serves yet goes to the claimant whose path sorts first, so
+ * the outcome never depends on load order.
  */
-export function buildEndpointTable(descriptors: Iterable<Descriptor>): EndpointTable {
+export function buildEndpointTable(
+  descriptors: Iterable<Descriptor>,
+  serving: ReadonlyMap<string, string> = new Map(),
+): EndpointTable {
   const claims = new Map<string, Descriptor[]>();
   for (const d of descriptors) {
     const list = claims.get(d.endpoint) ?? [];
@@ -28,9 +34,11 @@ export function buildEndpointTable(descriptors: Iterable<Descriptor>): EndpointT
   const conflicts: EndpointConflict[] = [];
   for (const [endpoint, list] of [...claims].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     list.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    const [winner, ...losers] = list;
-    endpoints.set(endpoint, winner!);
-    if (losers.length > 0) conflicts.push({ endpoint, winner: winner!.file, losers: losers.map((l) => l.file) });
+    const incumbent = list.find((d) => d.file === serving.get(endpoint));
+    const winner = incumbent ?? list[0]!;
+    const losers = list.filter((d) => d !== winner);
+    endpoints.set(endpoint, winner);
+    if (losers.length > 0) conflicts.push({ endpoint, winner: winner.file, losers: losers.map((l) => l.file) });
   }
   return { endpoints, conflicts };
 }

@@ -4,7 +4,7 @@ import type { MountTable } from "../endpoints/mounts.js";
 import type { Logger } from "../log/logger.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
 import { DescriptorSet } from "./descriptor-set.js";
-import { buildEndpointTable } from "./endpoint-table.js";
+import { buildEndpointTable, type EndpointTable } from "./endpoint-table.js";
 import { DESCRIPTOR_EXTENSION, findDescriptors } from "./scanner.js";
 import { ProjectWatcher, type ChangeBatch } from "./watcher.js";
 
@@ -34,8 +34,10 @@ export class ProjectSync {
     private readonly registry: HandlerRegistry,
     private readonly log: Logger,
     private readonly events: SyncEvents,
+    /** The folder served as static files, if any: it cannot hold descriptors. */
+    staticDir?: string,
   ) {
-    this.descriptors = new DescriptorSet(root);
+    this.descriptors = new DescriptorSet(root, staticDir);
   }
 
   /** Loads every descriptor and mounts the endpoints; then watches, if asked. */
@@ -48,18 +50,25 @@ export class ProjectSync {
         { file: this.root, field: "projectRoot" },
       );
     }
-    for (const file of await findDescriptors(this.root)) {
+    const unreadable = (dir: string, error: NodeJS.ErrnoException) =>
+      this.log.error({ path: dir, code: error.code }, `cannot read folder ${dir} (${error.code}); its descriptors are not served`);
+    for (const file of await findDescriptors(this.root, unreadable)) {
       const result = await this.descriptors.load(file);
       if (!result.ok) this.events.problem(result.error);
     }
-    await this.mounts.apply(buildEndpointTable(this.descriptors.all()));
+    await this.mounts.apply(this.endpointTable());
     if (!watch) return;
     this.watcher = new ProjectWatcher(this.root, debounceMs, (batch) => {
       this.chain = this.chain.then(() => this.apply(batch)).catch((error: unknown) => {
         this.log.error({ err: error }, "reload failed");
       });
-    });
+    }, this.log);
     await this.watcher.ready;
+  }
+
+  /** Which descriptor serves each endpoint: the one serving it now keeps it. */
+  private endpointTable(): EndpointTable {
+    return buildEndpointTable(this.descriptors.all(), this.mounts.servingDescriptors());
   }
 
   async stop(): Promise<void> {
@@ -101,7 +110,7 @@ export class ProjectSync {
     // A new file may be the handler an endpoint was waiting for.
     const waiting = this.mounts.list().some((m) => m.problem);
     if (descriptorsChanged || (filesAppeared && waiting)) {
-      reloads.push(this.mounts.apply(buildEndpointTable(this.descriptors.all())));
+      reloads.push(this.mounts.apply(this.endpointTable()));
     }
     await Promise.all(reloads);
   }

@@ -8,16 +8,27 @@ export function isIgnoredDir(name: string): boolean {
 
 export const DESCRIPTOR_EXTENSION = ".websocket";
 
-/** Every `*.websocket` file below `root`, as absolute paths, sorted. */
-export async function findDescriptors(root: string): Promise<string[]> {
+/**
+ * Every `*.websocket` entry below `root` that is not a folder, as absolute
+ * paths, sorted. Links to folders are not followed; links, FIFOs and the like
+ * named `*.websocket` are listed, for the safe reader to refuse or accept.
+ * A folder that cannot be read is reported to `unreadable`.
+ */
+export async function findDescriptors(
+  root: string,
+  unreadable: (dir: string, error: NodeJS.ErrnoException) => void = () => undefined,
+): Promise<string[]> {
   const found: string[] = [];
   async function walk(dir: string): Promise<void> {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      unreadable(dir, error);
+      return [];
+    });
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (!isIgnoredDir(e.name)) await walk(full);
-      } else if (e.isFile() && e.name.endsWith(DESCRIPTOR_EXTENSION)) {
+      } else if (e.name.endsWith(DESCRIPTOR_EXTENSION)) {
         found.push(full);
       }
     }

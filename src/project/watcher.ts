@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
+import type { Logger } from "../log/logger.js";
 import { isIgnoredDir } from "./scanner.js";
 
 /** Files that changed in one burst, as absolute paths. */
@@ -27,19 +28,39 @@ export class ProjectWatcher {
   private closed = false;
   readonly ready: Promise<void>;
 
+  /** Watch errors already logged, by code and path: each is logged once. */
+  private readonly reported = new Set<string>();
+
   constructor(
     root: string,
     private readonly debounceMs: number,
     private readonly onBatch: (batch: ChangeBatch) => void,
+    private readonly log: Logger,
   ) {
     this.watcher = watch(root, {
       ignoreInitial: true,
+      // A link is watched as itself, never followed: a link to "." cannot loop
+      // and a link to /usr does not pull the host's files into the watch.
+      followSymlinks: false,
       ignored: (p: string) => p !== root && isIgnoredDir(path.basename(p)),
     });
     this.ready = new Promise((resolve) => this.watcher.once("ready", () => resolve()));
+    this.watcher.on("error", (error) => this.onError(error));
     this.watcher.on("add", (p) => this.note(p, false));
     this.watcher.on("change", (p) => this.note(p, false));
     this.watcher.on("unlink", (p) => this.note(p, true));
+  }
+
+  /** A folder that cannot be read, say: logged once with its path; watching goes on. */
+  private onError(error: unknown): void {
+    const { code, path: where } = error as NodeJS.ErrnoException;
+    const key = `${code}\u0000${where}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.log.error(
+      { path: where, code, reason: String((error as Error)?.message ?? error) },
+      `cannot watch ${where ?? "a project path"} (${code ?? "error"}); changes there are not seen until it is fixed`,
+    );
   }
 
   private note(file: string, gone: boolean): void {

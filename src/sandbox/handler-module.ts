@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { EVENT_STRIDE, EventKind, PeerKind } from "../bridge/protocol.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { readProjectFile } from "../files/safe-read.js";
 import { LogBudget } from "../log/log-budget.js";
 import type { Logger } from "../log/logger.js";
 import { EventQueue, peerKey } from "./event-queue.js";
@@ -182,9 +182,9 @@ export class HandlerModule {
     const started = performance.now();
     let source: string;
     try {
-      source = await readFile(this.file, "utf8");
+      source = await readProjectFile(this.file, this.key, "handler");
     } catch (cause) {
-      const error = new AerostatError(
+      const error = cause instanceof AerostatError ? cause : new AerostatError(
         UserErrorCodes.HANDLER_NOT_FOUND,
         `cannot read the handler file (${(cause as NodeJS.ErrnoException).code ?? cause}). Restore it or point the descriptor elsewhere.`,
         { file: this.key },

@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
 import express, { type Express } from "express";
 import { CLIENT_PATH, SERVICE_PREFIX } from "./routes.js";
+import { staticFiles } from "./static-files.js";
 import { WebAssets } from "./web-assets.js";
 
 /**
@@ -22,6 +22,6 @@ export function createHttpApp(staticDir: string | undefined): Express {
       .type("text/plain")
       .send("This is a WebSocket service URL. Connect with a WebSocket client, e.g. new WebSocket(url) in a browser.\n");
   });
-  if (staticDir && existsSync(staticDir)) app.use(express.static(staticDir));
+  if (staticDir) app.use(staticFiles(staticDir));
   return app;
 }

@@ -40,12 +40,17 @@ afterEach(async () => {
   }
 });
 
-/** A runtime on a free loopback port over a temp project; disposed after the test. */
+/**
+ * A runtime on a free loopback port over a temp project; disposed after the test.
+ * `prepare` runs on the project folder before the runtime starts (links, special files).
+ */
 export async function startProject(
   files: Record<string, string>,
   options: Partial<RuntimeOptions> = {},
+  prepare?: (project: TempProject) => void | Promise<void>,
 ): Promise<TestRuntime> {
   const project = await TempProject.create(files);
+  await prepare?.(project);
   const logs = new LogCapture();
   const runtime = createRuntime({
     projectRoot: project.root,

@@ -23,4 +23,15 @@ describe("buildEndpointTable", () => {
       expect(table.conflicts).toEqual([{ endpoint: "same", winner: "a/x.websocket", losers: ["b/x.websocket"] }]);
     }
   });
+
+  it("leaves a contested endpoint with the descriptor serving it while it still claims it", () => {
+    const bank = d("zbank/pay.websocket", "pay");
+    const evil = d("0evil/pay.websocket", "pay");
+    const serving = new Map([["pay", "zbank/pay.websocket"]]);
+    const table = buildEndpointTable([evil, bank], serving);
+    expect(table.endpoints.get("pay")).toBe(bank);
+    expect(table.conflicts).toEqual([{ endpoint: "pay", winner: "zbank/pay.websocket", losers: ["0evil/pay.websocket"] }]);
+    // Once the bank stops claiming it, the first by path takes it.
+    expect(buildEndpointTable([evil, d("zbank/pay.websocket", "other")], serving).endpoints.get("pay")).toBe(evil);
+  });
 });

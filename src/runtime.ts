@@ -124,6 +124,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         },
         this.app,
       );
+    // An error on a listening server it owns (accept failing, say) is logged, never fatal.
+    if (this.ownsServer) this.server.on("error", (error) => this.log.error({ err: error }, "HTTP server error"));
 
     const services: BridgeServices = {
       maxBufferedBytes: options.maxBufferedBytes,
@@ -299,6 +301,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     let wss = this.wssByPayload.get(maxPayload);
     if (!wss) {
       wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false });
+      wss.on("error", (error) => this.log.error({ err: error }, "WebSocket server error"));
       this.wssByPayload.set(maxPayload, wss);
     }
     return wss;

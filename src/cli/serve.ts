@@ -53,6 +53,11 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
     clearTimeout(timer);
     process.exit(0);
   };
+  // A rejected promise nobody handled would make Node exit. It can only be a bug
+  // in aerostat, and the server's state is still sound: log it and keep serving.
+  process.on("unhandledRejection", (reason) =>
+    runtime.log.error({ err: reason }, "unhandled promise rejection in aerostat (a bug; please report it); still serving"),
+  );
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }

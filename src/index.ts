@@ -5,4 +5,4 @@ export type { Descriptor } from "./config/descriptor.js";
 export { AerostatError, UserErrorCodes, SystemErrorCodes } from "./errors/codes.js";
 export type { ErrorCode } from "./errors/codes.js";
 export type { Logger } from "./log/logger.js";
-export type { HandlerFault } from "./bridge/services.js";
+export type { HandlerFault } from "./ops/services.js";

@@ -1,5 +1,5 @@
 import { createRuntime } from "../runtime.js";
-import type { DashboardAccess } from "../dashboard/access.js";
+import type { DashboardAccess } from "../config/options.js";
 import { AerostatError } from "../errors/codes.js";
 import { createLogger, type LogFormat } from "../log/logger.js";
 

@@ -2,9 +2,11 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { z } from "zod";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
-import { DEFAULT_OUTBOUND_HOSTS, outboundEntryProblem } from "../endpoints/outbound-policy.js";
+import { DEFAULT_OUTBOUND_HOSTS, outboundEntryProblem } from "../outbound/outbound-policy.js";
 import type { Logger } from "../log/logger.js";
-import type { DashboardAccess } from "../dashboard/access.js";
+
+/** Who may see the dashboard: only this machine, anyone who can reach the server, or nobody. */
+export type DashboardAccess = "loopback" | "anywhere" | "off";
 
 /** Options of createRuntime(). Only projectRoot is required. */
 export interface RuntimeOptions {

@@ -2,8 +2,9 @@ import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import { isLoopbackAddress } from "../server/loopback.js";
 
-/** Who may see the dashboard: only this machine, anyone who can reach the server, or nobody. */
-export type DashboardAccess = "loopback" | "anywhere" | "off";
+import type { DashboardAccess } from "../config/options.js";
+
+export type { DashboardAccess };
 
 export type AccessDecision = { ok: true } | { ok: false; status: number; reason: string };
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Express } from "express";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { HandlerFault } from "../bridge/services.js";
+import type { HandlerFault } from "../ops/services.js";
 import type { AerostatError } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
 import { RateLimitedLog } from "../log/rate-limited.js";

@@ -1,4 +1,4 @@
-import type { ClientInfo } from "../endpoints/clients.js";
+import type { ClientInfo } from "../peers/clients.js";
 import { truncateText } from "../log/truncate.js";
 import { MESSAGE_KEPT, NAME_KEPT, type RecentError } from "./recent-errors.js";
 

@@ -1,4 +1,4 @@
-import { PeerKind } from "../bridge/protocol.js";
+import { PeerKind } from "../protocol/boundary.js";
 
 /** The connection whose event was running when a handler logged, threw or was stopped. */
 export interface EventPeer {

@@ -1,18 +1,13 @@
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import type { ResolvedHandler } from "../sandbox/handler-registry.js";
+
+export type { ResolvedHandler };
 import { TYPESCRIPT_EXTENSIONS } from "../sandbox/transpile.js";
 
 export const HANDLER_EXTENSIONS = [".js", ".mjs", ".cjs", ...TYPESCRIPT_EXTENSIONS] as const;
 
-/** Where a handler path leads. */
-export interface ResolvedHandler {
-  /** Project-relative path with extension, "/"-separated: the module's identity. */
-  readonly key: string;
-  readonly file: string;
-  /** Top-level project folder ("" for modules directly in the root). */
-  readonly project: string;
-}
 
 /** The project folder a project-relative path belongs to. */
 export function projectOf(key: string): string {

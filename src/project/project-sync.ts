@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
-import type { MountTable } from "../endpoints/mounts.js";
+import type { MountTable } from "./mounts.js";
 import type { Logger } from "../log/logger.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
 import { DescriptorSet } from "./descriptor-set.js";

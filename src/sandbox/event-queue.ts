@@ -1,4 +1,4 @@
-import { EVENT_STRIDE, EventKind, PeerKind } from "../bridge/protocol.js";
+import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/boundary.js";
 
 /** One peer's waiting events, flat, EVENT_STRIDE slots each. */
 interface PeerQueue {

@@ -1,9 +1,9 @@
 import path from "node:path";
 import ivm from "isolated-vm";
-import { guestProtocol, type GuestSettings } from "../bridge/protocol.js";
+import { guestProtocol, type GuestSettings } from "../protocol/boundary.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { locateSyntaxError, locateInStack } from "../errors/user-location.js";
-import { encodeBatch } from "./batch-codec.js";
+import { encodeBatch } from "../protocol/batch-codec.js";
 import { guestSources } from "./guest-sources.js";
 import { noteStringFromSandbox } from "./sandbox-strings.js";
 import type { ProjectIsolate } from "./project-isolate.js";

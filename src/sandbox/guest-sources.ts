@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { RuntimeModules, type RuntimeModuleName } from "../bridge/protocol.js";
+import { RuntimeModules, type RuntimeModuleName } from "../protocol/boundary.js";
 
 /** runtime-api/ sits at the package root, beside src/ and dist/. */
 export const RUNTIME_API_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runtime-api");

@@ -1,4 +1,4 @@
-import { EVENT_STRIDE, EventKind, PeerKind } from "../bridge/protocol.js";
+import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/boundary.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { readProjectFile } from "../files/safe-read.js";
 import { LogBudget } from "../log/log-budget.js";

@@ -1,9 +1,17 @@
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
-import type { ResolvedHandler } from "../project/handler-path.js";
 import type { ContextLimits, HostCall } from "./guest-context.js";
 import { HandlerModule, type CpuStop, type LoadResult } from "./handler-module.js";
 import { ProjectIsolate } from "./project-isolate.js";
+
+/** Where a handler path leads. */
+export interface ResolvedHandler {
+  /** Project-relative path with extension, "/"-separated: the module's identity. */
+  readonly key: string;
+  readonly file: string;
+  /** Top-level project folder ("" for modules directly in the root). */
+  readonly project: string;
+}
 
 export interface RegistryDeps {
   readonly limits: ContextLimits;

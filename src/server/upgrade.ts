@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
-import type { Mount } from "../endpoints/mounts.js";
+import type { Mount } from "../project/mounts.js";
 import type { Logger } from "../log/logger.js";
 import { RateLimitedLog } from "../log/rate-limited.js";
 import { hostAllowed, hostName } from "./host-check.js";

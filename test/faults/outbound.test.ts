@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { guardedLookup, isLocalAddress } from "../../src/endpoints/self-connection.js";
+import { guardedLookup, isLocalAddress } from "../../src/outbound/self-connection.js";
 import { TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
 import { startProject, waitUntil } from "../helpers/runtime.js";

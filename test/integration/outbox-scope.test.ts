@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
-import { applyOutbox } from "../../src/bridge/outbox.js";
-import type { BridgeServices } from "../../src/bridge/services.js";
-import { ClientRegistry } from "../../src/endpoints/clients.js";
-import { TrafficMeter } from "../../src/endpoints/traffic.js";
-import { SessionRegistry } from "../../src/endpoints/sessions.js";
+import { applyOutbox } from "../../src/ops/apply-outbox.js";
+import type { BridgeServices } from "../../src/ops/services.js";
+import { ClientRegistry } from "../../src/peers/clients.js";
+import { TrafficMeter } from "../../src/peers/traffic.js";
+import { SessionRegistry } from "../../src/peers/sessions.js";
 import type { HandlerModule } from "../../src/sandbox/handler-module.js";
 import { TestClient } from "../helpers/client.js";
 

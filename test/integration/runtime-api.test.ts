@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RuntimeModuleExports } from "../../src/bridge/protocol.js";
+import { RuntimeModuleExports } from "../../src/protocol/boundary.js";
 import { TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
 import { startProject } from "../helpers/runtime.js";

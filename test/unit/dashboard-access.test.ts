@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { dashboardAccess } from "../../src/dashboard/access.js";
-import { TrafficMeter } from "../../src/endpoints/traffic.js";
+import { TrafficMeter } from "../../src/peers/traffic.js";
 
 const request = (remoteAddress: string, host: string) =>
   ({ socket: { remoteAddress }, headers: { host } }) as unknown as IncomingMessage;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_OUTBOUND_HOSTS, outboundAllowed, outboundEntryProblem } from "../../src/endpoints/outbound-policy.js";
+import { DEFAULT_OUTBOUND_HOSTS, outboundAllowed, outboundEntryProblem } from "../../src/outbound/outbound-policy.js";
 
 describe("outboundAllowed", () => {
   it("allows nothing by default, loopback included", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeOutbox } from "../../src/bridge/outbox-codec.js";
-import { OUTBOX_FIELDS, type OutboxOp } from "../../src/bridge/protocol.js";
+import { decodeOutbox } from "../../src/protocol/outbox-codec.js";
+import { OUTBOX_FIELDS, type OutboxOp } from "../../src/protocol/boundary.js";
 
 /** The entries of an outbox, each as [op, ...its fields]. */
 function read(text: string): string[][] {

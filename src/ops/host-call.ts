@@ -1,8 +1,8 @@
-import { SessionRegistry } from "../endpoints/sessions.js";
+import { SessionRegistry } from "../peers/sessions.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { HostCall } from "../sandbox/guest-context.js";
-import { applyOutbox } from "./outbox.js";
-import { SyncOp } from "./protocol.js";
+import { applyOutbox } from "./apply-outbox.js";
+import { SyncOp } from "../protocol/boundary.js";
 import type { BridgeServices } from "./services.js";
 
 type Primitive = string | number | boolean | null;

@@ -1,6 +1,6 @@
-import type { ClientInfo, ClientRegistry } from "../endpoints/clients.js";
-import type { SessionRegistry } from "../endpoints/sessions.js";
-import type { TrafficMeter } from "../endpoints/traffic.js";
+import type { ClientInfo, ClientRegistry } from "../peers/clients.js";
+import type { SessionRegistry } from "../peers/sessions.js";
+import type { TrafficMeter } from "../peers/traffic.js";
 import type { Logger } from "../log/logger.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 

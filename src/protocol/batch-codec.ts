@@ -1,4 +1,4 @@
-import { EVENT_STRIDE, PeerKind } from "../bridge/protocol.js";
+import { EVENT_STRIDE, PeerKind } from "./boundary.js";
 
 /** A batch as it crosses into the guest: one string, plus any binary payloads. */
 export interface EncodedBatch {

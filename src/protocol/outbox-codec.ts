@@ -1,4 +1,4 @@
-import { OUTBOX_FIELDS, type OutboxOp } from "./protocol.js";
+import { OUTBOX_FIELDS, type OutboxOp } from "./boundary.js";
 
 export type OutboxVisitor = (op: OutboxOp, a: string, b: string, c: string, d: string) => void;
 

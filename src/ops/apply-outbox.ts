@@ -1,8 +1,8 @@
-import { decodeOutbox } from "./outbox-codec.js";
-import { OutboxOp, PeerKind } from "./protocol.js";
+import { decodeOutbox } from "../protocol/outbox-codec.js";
+import { OutboxOp, PeerKind } from "../protocol/boundary.js";
 import type { BridgeServices } from "./services.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
-import { sendToSession, sharedTextFrame, type SharedTextFrame } from "../endpoints/session-send.js";
+import { sendToSession, sharedTextFrame, type SharedTextFrame } from "../peers/session-send.js";
 import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
 import { truncateText } from "../log/truncate.js";

@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import { EventKind } from "../bridge/protocol.js";
+import { EventKind } from "../protocol/boundary.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { TrafficMeter } from "./traffic.js";
 

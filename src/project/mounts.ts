@@ -1,11 +1,11 @@
 import type { Descriptor } from "../config/descriptor.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
-import type { EndpointTable } from "../project/endpoint-table.js";
-import { projectOf, resolveHandler, type ResolvedHandler } from "../project/handler-path.js";
+import type { EndpointTable } from "./endpoint-table.js";
+import { projectOf, resolveHandler, type ResolvedHandler } from "./handler-path.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
-import type { SessionRegistry } from "./sessions.js";
+import type { SessionRegistry } from "../peers/sessions.js";
 
 /** An endpoint being served, or held back by a problem with its handler. */
 export interface Mount {

@@ -1,6 +1,6 @@
 import type { LookupFunction } from "node:net";
 import { WebSocket } from "ws";
-import { EventKind, PeerKind } from "../bridge/protocol.js";
+import { EventKind, PeerKind } from "../protocol/boundary.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { feedSocket } from "./feed.js";
 import { SLOW_READER_CLOSE_CODE } from "./session-send.js";

@@ -1,4 +1,4 @@
-import { PeerKind } from "../protocol/boundary.js";
+import { PeerKind } from "../protocol/events.js";
 
 /** The connection whose event was running when a handler logged, threw or was stopped. */
 export interface EventPeer {

@@ -1,109 +1,165 @@
+import { scriptCloseCode } from "../protocol/close-codes.js";
+import { EventKind, PeerKind } from "../protocol/events.js";
+import { OutboxOp } from "../protocol/outbox.js";
 import { decodeOutbox } from "../protocol/outbox-codec.js";
-import { OutboxOp, PeerKind } from "../protocol/boundary.js";
-import type { BridgeServices } from "./services.js";
+import type { Peer } from "../peers/peer.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
-import { sendToSession, sharedTextFrame, type SharedTextFrame } from "../peers/session-send.js";
 import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
 import { truncateText } from "../log/truncate.js";
+import type { OpTable } from "./op-table.js";
+import type { Services } from "./services.js";
 
 /** Characters of one logged console line at most (the guest clips them already). */
 const MAX_LOGGED_CHARS = 16 * 1024;
-
 const LOG_LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
+
+/** The peer `id` of the module's project: a session or an outgoing client. */
+export function peerOf(services: Services, project: string, id: string): Peer | undefined {
+  return services.sessions.get(project, id) ?? services.clients.get(project, id);
+}
 
 /**
  * Applies a guest's outbox. The text came from untrusted code: it is decoded as
  * data, numbers are checked where they are used, and a script can only reach
- * the sessions and clients of its own project.
+ * the sessions and clients of its own project. `binaries` are the copies of
+ * the binary frames the outbox refers to by index.
  */
 export function applyOutbox(
-  services: BridgeServices,
+  services: Services,
+  ops: OpTable,
   module: HandlerModule,
   text: string,
-  /** False for the outbox of a context that was just replaced: its timers are void. */
+  binaries: readonly ArrayBuffer[],
+  /** False for the outbox of a context that was just replaced: its timers and replies are void. */
   isCurrent: boolean,
 ): void {
   const log = services.log;
   // Frames sent, counted once per outbox rather than once per frame.
   let sent = 0;
-  decodeOutbox(text, (op, a, b, c, d) => {
+  decodeOutbox(text, (op, f) => {
     switch (op) {
       case OutboxOp.send:
-        sent += send(services, module, a, b);
+        if (peerOf(services, module.project, f[0]!)?.send(f[1]!)) sent++;
         break;
-      case OutboxOp.sendBinary:
-        sent += send(services, module, a, Buffer.from(b, "latin1"));
-        break;
-      case OutboxOp.close:
-        close(services, module, a, Number(b), c);
-        break;
-      case OutboxOp.broadcast:
-        sent += broadcast(services, module, a, b, c);
-        break;
-      case OutboxOp.timerSet:
-        if (isCurrent) module.timers.set(Number(a), Number(b), c === "1");
-        break;
-      case OutboxOp.timerClear:
-        if (isCurrent) module.timers.clear(Number(a));
-        break;
-      case OutboxOp.log:
-        if (LOG_LEVELS.has(a) && module.logBudget.take()) {
-          const level = a === "log" ? "info" : (a as "info" | "warn" | "error" | "debug");
-          const kind = services.clients.get(module.project, c) ? PeerKind.client : PeerKind.session;
-          const fields = handlerFields(module.project, module.key, { kind, id: c, where: d });
-          log[level]({ ...fields, console: a }, module.positions.rewrite(truncateText(b, MAX_LOGGED_CHARS)));
-        }
-        break;
-      case OutboxOp.fault: {
-        if (!module.logBudget.take()) break;
-        const at = formatLocation(module.key, locateInStack(module.positions.rewrite(d), module.key));
-        const endpoint = services.sessions.get(module.project, b)?.endpoint;
-        services.reportFault({ project: module.project, handler: module.key, method: truncateText(a, 64), peerId: b, error: truncateText(c, 4096), at, ...(endpoint ? { endpoint } : {}) });
+      case OutboxOp.sendBinary: {
+        const bytes = binaries[Number(f[1])];
+        if (bytes && peerOf(services, module.project, f[0]!)?.send(Buffer.from(bytes))) sent++;
         break;
       }
+      case OutboxOp.close: {
+        const code = Number(f[1]);
+        const reason = f[2]!;
+        peerOf(services, module.project, f[0]!)?.close(scriptCloseCode(code) ? code : 1000, Buffer.byteLength(reason) <= 123 ? reason : "");
+        break;
+      }
+      case OutboxOp.timerSet:
+        if (isCurrent) module.timers.set(Number(f[0]), Number(f[1]), f[2] === "1");
+        break;
+      case OutboxOp.timerClear:
+        if (isCurrent) module.timers.clear(Number(f[0]));
+        break;
+      case OutboxOp.log: {
+        const [level, line, peerKind, peerId, where] = f;
+        if (!LOG_LEVELS.has(level!) || !module.logBudget.take()) break;
+        const pinoLevel = level === "log" ? "info" : (level as "info" | "warn" | "error" | "debug");
+        const fields = handlerFields(module.project, module.key, { kind: peerKind!, id: peerId!, where: where! });
+        log[pinoLevel]({ ...fields, console: level }, module.positions.rewrite(truncateText(line!, MAX_LOGGED_CHARS)));
+        break;
+      }
+      case OutboxOp.fault: {
+        if (!module.logBudget.take()) break;
+        const [method, peerKind, peerId, where, error, stack] = f;
+        const at = formatLocation(module.key, locateInStack(module.positions.rewrite(stack!), module.key));
+        services.reportFault({
+          project: module.project,
+          handler: module.key,
+          method: truncateText(method!, 64),
+          peerKind: peerKind!,
+          peerId: peerId!,
+          where: where!,
+          ...(peerKind === PeerKind.session ? { endpoint: where! } : {}),
+          error: truncateText(error!, 4096),
+          at,
+        });
+        break;
+      }
+      case OutboxOp.post:
+        sent += post(services, ops, module, f[0]!, f[1]!);
+        break;
+      case OutboxOp.call:
+        call(services, ops, module, f[0]!, f[1]!, f[2]!);
+        break;
+      case OutboxOp.reply:
+        if (isCurrent) module.requests.answer(Number(f[0]), f[1] === "1", f[2]!);
+        break;
     }
   });
   if (sent > 0) services.traffic.countOut(sent);
 }
 
-/** Returns how many frames went out: 1, or 0 when the id names nothing of this project. */
-function send(services: BridgeServices, module: HandlerModule, id: string, frame: string | Buffer): number {
-  const session = services.sessions.get(module.project, id);
-  if (session) return sendToSession(session, frame, services.maxBufferedBytes) ? 1 : 0;
-  const client = services.clients.get(module.project, id);
-  if (!client) return 0;
-  services.clients.send(client, frame);
-  return 1;
+function parseArgs(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
-function close(services: BridgeServices, module: HandlerModule, id: string, code: number, reason: string): void {
-  const safeCode = code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999) ? code : 1000;
-  const safeReason = Buffer.byteLength(reason) <= 123 ? reason : "";
-  const session = services.sessions.get(module.project, id);
-  if (session) {
-    session.socket.close(safeCode, safeReason);
+/** A fire-and-forget capability op; returns the frames it sent now. A failure later is logged. */
+function post(services: Services, ops: OpTable, module: HandlerModule, name: string, json: string): number {
+  const op = ops.posted(name);
+  if (!op) return 0;
+  const failed = (error: unknown) =>
+    services.log.error({ handler: module.key, op: name, err: error }, `${name} failed: ${String((error as Error)?.message ?? error)}`);
+  try {
+    const result = op.run({ module, services }, parseArgs(json));
+    if (typeof result === "number") return result;
+    result.then((n) => n > 0 && services.traffic.countOut(n), failed);
+  } catch (error) {
+    failed(error);
+  }
+  return 0;
+}
+
+/** A host promise: runs the deferred op and settles the script's Promise through a queued `settle` event. */
+function call(services: Services, ops: OpTable, module: HandlerModule, promiseId: string, name: string, json: string): void {
+  const generation = module.contextGeneration;
+  const settle = (ok: boolean, value: unknown) => {
+    // The context that asked may be gone (reloaded): its promises died with it.
+    if (module.contextGeneration !== generation) return;
+    let payload: string;
+    try {
+      payload = JSON.stringify(value ?? null);
+    } catch {
+      payload = JSON.stringify({ name: "TypeError", message: `${name} answered with a value that is not JSON` });
+      ok = false;
+    }
+    module.enqueue(EventKind.settle, PeerKind.none, promiseId, "", payload, ok ? 1 : 0);
+  };
+  const op = ops.deferred(name);
+  if (!op) {
+    settle(false, { name: "TypeError", message: `no operation "${name}"` });
     return;
   }
-  const client = services.clients.get(module.project, id);
-  if (client) services.clients.close(client, safeCode, safeReason);
+  let running: Promise<unknown>;
+  try {
+    running = op.run({ module, services }, parseArgs(json));
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  running.then(
+    (value) => settle(true, value),
+    (error: unknown) => settle(false, errorInfo(error)),
+  );
 }
 
-function broadcast(services: BridgeServices, module: HandlerModule, text: string, endpoint: string, exceptJson: string): number {
-  let except: Set<unknown>;
-  try {
-    const parsed: unknown = JSON.parse(exceptJson);
-    except = new Set(Array.isArray(parsed) ? parsed.filter((v) => typeof v === "string") : []);
-  } catch {
-    except = new Set();
+/** An error as the script will see it: name, message and own JSON-safe fields; never the host's stack. */
+function errorInfo(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const info: Record<string, unknown> = { name: error.name, message: error.message };
+  for (const [k, v] of Object.entries(error)) {
+    if (k !== "stack" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null)) info[k] = v;
   }
-  // Encoded once, when the first recipient takes it: every socket sends the same Buffer.
-  let frame: SharedTextFrame | undefined;
-  let sent = 0;
-  for (const s of services.sessions.list(module.project, endpoint === "" ? undefined : endpoint)) {
-    if (except.has(s.id)) continue;
-    frame ??= sharedTextFrame(text);
-    if (sendToSession(s, frame, services.maxBufferedBytes)) sent++;
-  }
-  return sent;
+  return info;
 }

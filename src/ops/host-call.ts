@@ -1,46 +1,33 @@
-import { SessionRegistry } from "../peers/sessions.js";
+import { CoreHostCall } from "../protocol/settings.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { HostCall } from "../sandbox/guest-context.js";
 import { applyOutbox } from "./apply-outbox.js";
-import { SyncOp } from "../protocol/boundary.js";
-import type { BridgeServices } from "./services.js";
+import type { Primitive } from "./capability.js";
+import type { OpTable } from "./op-table.js";
+import type { Services } from "./services.js";
 
-type Primitive = string | number | boolean | null;
-type Op = (module: HandlerModule, args: Primitive[], services: BridgeServices) => unknown;
-
-const str = (v: Primitive | undefined): string => (typeof v === "string" ? v : "");
-
-/** The immediate operations a script can call, one line each. */
-const ops: Record<string, Op> = {
-  [SyncOp.clientCreate]: (m, [uri, handler, engine], s) => s.openClient(m, str(uri), str(handler), str(engine)),
-  [SyncOp.clientList]: (m, _args, s) => s.clients.list(m.project).map((c) => s.clients.info(c)),
-  [SyncOp.clientGet]: (m, [id], s) => infoOrNull(s.clients.get(m.project, str(id)), (c) => s.clients.info(c)),
-  [SyncOp.clientByHandler]: (m, [h], s) => infoOrNull(s.clients.byHandler(m.project, str(h)), (c) => s.clients.info(c)),
-  [SyncOp.sessionList]: (m, [endpoint], s) =>
-    s.sessions.list(m.project, str(endpoint) === "" ? undefined : str(endpoint)).map(SessionRegistry.info),
-  [SyncOp.sessionGet]: (m, [id], s) => infoOrNull(s.sessions.get(m.project, str(id)), SessionRegistry.info),
-  [SyncOp.outboxFlush]: (m, [text], s) => {
-    applyOutbox(s, m, str(text), true);
-    return null;
-  },
-};
-
-function infoOrNull<T, I>(value: T | undefined, info: (v: T) => I): I | null {
-  return value === undefined ? null : info(value);
-}
+/** Characters of one immediate call's arguments the host reads at most (the guest allows less). */
+const MAX_ARGS_CHARS = 128 * 1024;
 
 /**
- * The one function a guest context can call on the host. It accepts two strings
- * (an op name and a JSON array of primitives) and returns JSON text; anything
- * else is refused before it is looked at.
+ * The one function a guest context can call on the host. It takes an op name
+ * and a JSON array of primitives (or, for an outbox flush, the outbox text and
+ * its binaries) and returns JSON text; anything else is refused before it is
+ * looked at.
  */
-export function createHostCall(module: HandlerModule, services: BridgeServices): HostCall {
-  return (op: unknown, args: unknown): string => {
+export function createHostCall(module: HandlerModule, ops: OpTable, services: Services): HostCall {
+  return (op: unknown, args: unknown, binaries?: unknown): string => {
     if (typeof op !== "string" || typeof args !== "string") {
       throw new TypeError("aerostat: the host bridge accepts strings only");
     }
-    const fn = ops[op];
+    if (op === CoreHostCall.flush) {
+      const list = Array.isArray(binaries) ? binaries.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : [];
+      applyOutbox(services, ops, module, args, list, true);
+      return "null";
+    }
+    const fn = ops.immediate(op);
     if (!fn) throw new TypeError(`aerostat: unknown host operation "${op}"`);
+    if (args.length > MAX_ARGS_CHARS) throw new RangeError(`aerostat: arguments of "${op}" too long`);
     let list: unknown;
     try {
       list = JSON.parse(args);
@@ -50,6 +37,6 @@ export function createHostCall(module: HandlerModule, services: BridgeServices):
     if (!Array.isArray(list) || !list.every((v) => v === null || typeof v !== "object")) {
       throw new TypeError(`aerostat: "${op}" takes primitive arguments only`);
     }
-    return JSON.stringify(fn(module, list as Primitive[], services) ?? null);
+    return JSON.stringify(fn.run({ module, services }, list as Primitive[]) ?? null);
   };
 }

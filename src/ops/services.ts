@@ -1,3 +1,4 @@
+import type { MessageBus } from "../bus/message-bus.js";
 import type { ClientInfo, ClientRegistry } from "../peers/clients.js";
 import type { SessionRegistry } from "../peers/sessions.js";
 import type { TrafficMeter } from "../peers/traffic.js";
@@ -9,10 +10,13 @@ export interface HandlerFault {
   /** Top-level project folder ("" for the root). */
   readonly project: string;
   readonly handler: string;
+  /** The peer of the event that threw: kind ("session", "client" or ""), id and endpoint or URI. */
+  readonly peerKind: string;
+  readonly peerId: string;
+  readonly where: string;
   /** Endpoint of the session whose event threw, when there is one. */
   readonly endpoint?: string;
   readonly method: string;
-  readonly peerId: string;
   readonly error: string;
   /** "file:line:column" of the throwing frame in the user's module, or the file. */
   readonly at: string;
@@ -24,12 +28,11 @@ export interface ClientRefusal {
   readonly kind?: "range";
 }
 
-/** What the host side of the boundary acts on. The runtime provides it. */
-export interface BridgeServices {
-  /** A session with more than this many bytes waiting to be sent is closed (1013). */
-  readonly maxBufferedBytes: number;
+/** What operations act on. The runtime provides it. */
+export interface Services {
   readonly sessions: SessionRegistry;
   readonly clients: ClientRegistry;
+  readonly bus: MessageBus;
   /** Counts the frames handlers send. */
   readonly traffic: TrafficMeter;
   readonly log: Logger;

@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import { EventKind, PeerKind } from "../protocol/boundary.js";
+import { EventKind, PeerKind } from "../protocol/events.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { feedSocket } from "./feed.js";
 import type { Session, SessionRegistry } from "./sessions.js";

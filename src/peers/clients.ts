@@ -1,20 +1,12 @@
 import type { LookupFunction } from "node:net";
 import { WebSocket } from "ws";
-import { EventKind, PeerKind } from "../protocol/boundary.js";
+import { stripHandlerExtension } from "../protocol/handler-files.js";
+import { CloseCodes } from "../protocol/close-codes.js";
+import { EventKind, PeerKind } from "../protocol/events.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { feedSocket } from "./feed.js";
-import { SLOW_READER_CLOSE_CODE } from "./session-send.js";
+import { PeerIds, type Frame, type Peer } from "./peer.js";
 import type { TrafficMeter } from "./traffic.js";
-
-/** An outgoing WebSocket a script opened with createWebsocket(). */
-export interface OutgoingClient {
-  readonly id: string;
-  readonly uri: string;
-  /** The handler path as the script wrote it. */
-  readonly handler: string;
-  readonly engine: string;
-  readonly project: string;
-}
 
 export interface ClientInfo {
   readonly id: string;
@@ -24,40 +16,118 @@ export interface ClientInfo {
   readonly readyState: number;
 }
 
-interface ClientState extends OutgoingClient {
-  /** Set once the connection attempt starts. */
-  socket: WebSocket | undefined;
-  /** Frames sent before the socket opened, flushed on open. */
-  readonly pending: (string | Buffer)[];
-  pendingBytes: number;
-  /** The module whose events this client feeds. */
-  readonly module: HandlerModule;
-  /** A dropped frame has been reported and nothing has been sent since. */
-  dropReported?: boolean;
-  /** close() asked for before the socket opened; done right after the flush. */
-  closeAfterOpen?: { code: number; reason: string };
-}
-
 /** Frames queued per client before it opens, at most (their bytes are bounded by maxBufferedBytes). */
 const MAX_PENDING = 1000;
 
 /**
- * Outgoing clients. Each one's open/message/error/close events are queued on the
- * handler module named at creation; sends before open are queued and flushed.
+ * An outgoing WebSocket a script opened with createWebsocket(). Its events run
+ * the handler module named at creation. Sends before it opens are queued, up
+ * to maxBufferedBytes; past that a frame is refused and the handler's onError
+ * says so (once, until a frame goes through again). An open client whose
+ * server reads too slowly is closed with 1013, as a slow session is.
  */
+export class OutgoingClient implements Peer {
+  readonly kind = PeerKind.client;
+  /** Set once the connection attempt starts. */
+  socket: WebSocket | undefined;
+  private readonly pending: Frame[] = [];
+  private pendingBytes = 0;
+  private dropReported = false;
+  private closeAfterOpen: { code: number; reason: string } | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly uri: string,
+    /** The handler path as the script wrote it. */
+    readonly handler: string,
+    readonly engine: string,
+    readonly project: string,
+    /** The module whose events this client feeds. */
+    readonly module: HandlerModule,
+    private readonly maxBuffered: number,
+  ) {}
+
+  get where(): string {
+    return this.uri;
+  }
+
+  get readyState(): number {
+    return this.socket ? this.socket.readyState : WebSocket.CONNECTING;
+  }
+
+  /** Connected: flush what waited, then tell the handler. */
+  opened(socket: WebSocket): void {
+    for (const frame of this.pending.splice(0)) socket.send(typeof frame === "object" && "shared" in frame ? frame.shared : frame);
+    this.pendingBytes = 0;
+  }
+
+  /** A close asked for before the socket opened, done right after the flush. */
+  closeIfAsked(socket: WebSocket): void {
+    if (this.closeAfterOpen) socket.close(this.closeAfterOpen.code, this.closeAfterOpen.reason);
+  }
+
+  send(frame: Frame): boolean {
+    const socket = this.socket;
+    const size = typeof frame === "string" ? Buffer.byteLength(frame) : Buffer.isBuffer(frame) ? frame.length : frame.shared.length;
+    if (!socket || socket.readyState === WebSocket.CONNECTING) {
+      if (this.pending.length >= MAX_PENDING || this.pendingBytes + size > this.maxBuffered) {
+        this.refuse(`${this.pendingBytes} bytes in ${this.pending.length} frames already wait for it to connect`);
+        return false;
+      }
+      this.pending.push(frame);
+      this.pendingBytes += size;
+      this.dropReported = false;
+      return true;
+    }
+    if (socket.readyState !== WebSocket.OPEN) return false;
+    if (socket.bufferedAmount > this.maxBuffered) {
+      this.refuse(`${socket.bufferedAmount} bytes wait unsent; its server reads too slowly`);
+      socket.close(CloseCodes.tryAgainLater, "server reads too slowly");
+      return false;
+    }
+    this.dropReported = false;
+    socket.send(typeof frame === "object" && "shared" in frame ? frame.shared : frame);
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState === WebSocket.CONNECTING) this.closeAfterOpen = { code, reason };
+    else socket.close(code, reason);
+  }
+
+  private refuse(why: string): void {
+    if (this.dropReported) return;
+    this.dropReported = true;
+    const text =
+      `Error: a frame to ${this.uri} was dropped: ${why} (limit ${this.maxBuffered} bytes). ` +
+      "Wait for onOpen before sending much, or send less.";
+    this.module.enqueue(EventKind.error, PeerKind.client, this.id, this.uri, text, 0);
+  }
+
+  static info(c: OutgoingClient): ClientInfo {
+    return { id: c.id, uri: c.uri, handler: c.handler, engine: c.engine, readyState: c.readyState };
+  }
+}
+
+/** Outgoing clients, by id. Scripts only ever see the clients of their own project. */
 export class ClientRegistry {
-  private readonly byId = new Map<string, ClientState>();
-  private seq = 0;
+  private readonly byId = new Map<string, OutgoingClient>();
+  private readonly ids: PeerIds;
 
   constructor(
     private readonly traffic: TrafficMeter,
     /** Bytes a client may have waiting (before it opens, or unsent after) before frames are refused. */
     private readonly maxBufferedBytes: number,
-  ) {}
+    nodeName = "",
+  ) {
+    this.ids = new PeerIds("c", nodeName);
+  }
 
   /**
    * Registers a client and connects it right after the current turn, so the
    * script's synchronous call returns at once. Until then it is CONNECTING.
+   * `lookup` resolves names for the connection; it may refuse an address.
    */
   create(
     project: string,
@@ -67,38 +137,22 @@ export class ClientRegistry {
     module: HandlerModule,
     lookup?: LookupFunction,
   ): OutgoingClient {
-    const client: ClientState = {
-      id: `c${++this.seq}`,
-      uri,
-      handler,
-      engine,
-      project,
-      socket: undefined,
-      pending: [],
-      pendingBytes: 0,
-      module,
-    };
+    const client = new OutgoingClient(this.ids.next(), uri, handler, engine, project, module, this.maxBufferedBytes);
     this.byId.set(client.id, client);
-    setImmediate(() => this.connect(client, module, lookup));
+    setImmediate(() => this.connect(client, lookup));
     return client;
   }
 
-  /** `lookup` resolves names for the connection; it may refuse an address (see OutboundGate). */
-  private connect(client: ClientState, module: HandlerModule, lookup: LookupFunction | undefined): void {
+  private connect(client: OutgoingClient, lookup: LookupFunction | undefined): void {
     if (!this.byId.has(client.id)) return; // closed by closeAll() before it started
     const socket = new WebSocket(client.uri, { handshakeTimeout: 10_000, ...(lookup ? { lookup } : {}) });
     client.socket = socket;
-    const peer = feedSocket(socket, module, PeerKind.client, client.id, client.uri, () => this.byId.delete(client.id), this.traffic);
+    const peer = feedSocket(socket, client.module, PeerKind.client, client.id, client.uri, () => this.byId.delete(client.id), this.traffic);
     socket.on("open", () => {
-      for (const frame of client.pending.splice(0)) socket.send(frame);
-      client.pendingBytes = 0;
+      client.opened(socket);
       peer(EventKind.open, "");
-      if (client.closeAfterOpen) socket.close(client.closeAfterOpen.code, client.closeAfterOpen.reason);
+      client.closeIfAsked(socket);
     });
-  }
-
-  private state(client: OutgoingClient): ClientState | undefined {
-    return this.byId.get(client.id);
   }
 
   get(project: string, id: string): OutgoingClient | undefined {
@@ -106,10 +160,11 @@ export class ClientRegistry {
     return c && c.project === project ? c : undefined;
   }
 
+  /** The project's client whose handler is `handler`, with or without its extension. */
   byHandler(project: string, handler: string): OutgoingClient | undefined {
-    const wanted = stripExtension(handler);
+    const wanted = stripHandlerExtension(handler);
     for (const c of this.byId.values()) {
-      if (c.project === project && stripExtension(c.handler) === wanted) return c;
+      if (c.project === project && stripHandlerExtension(c.handler) === wanted) return c;
     }
     return undefined;
   }
@@ -122,71 +177,8 @@ export class ClientRegistry {
     return [...this.byId.values()];
   }
 
-  /**
-   * Sends a frame, or queues it until the client opens. What waits is bounded by
-   * maxBufferedBytes: past it the frame is refused and the handler's onError
-   * says so (once, until a frame goes through again); an open client whose
-   * server reads too slowly is closed with 1013, as a slow session is.
-   */
-  send(client: OutgoingClient, frame: string | Buffer): void {
-    const state = this.state(client);
-    if (!state) return;
-    const socket = state.socket;
-    const size = typeof frame === "string" ? Buffer.byteLength(frame) : frame.length;
-    if (!socket || socket.readyState === WebSocket.CONNECTING) {
-      if (state.pending.length >= MAX_PENDING || state.pendingBytes + size > this.maxBufferedBytes) {
-        this.refuse(state, `${state.pendingBytes} bytes in ${state.pending.length} frames already wait for it to connect`);
-        return;
-      }
-      state.pending.push(frame);
-      state.pendingBytes += size;
-      state.dropReported = false;
-      return;
-    }
-    if (socket.readyState !== WebSocket.OPEN) return;
-    if (socket.bufferedAmount > this.maxBufferedBytes) {
-      this.refuse(state, `${socket.bufferedAmount} bytes wait unsent; its server reads too slowly`);
-      socket.close(SLOW_READER_CLOSE_CODE, "server reads too slowly");
-      return;
-    }
-    state.dropReported = false;
-    socket.send(frame);
-  }
-
-  private refuse(state: ClientState, why: string): void {
-    if (state.dropReported) return;
-    state.dropReported = true;
-    const text =
-      `Error: a frame to ${state.uri} was dropped: ${why} (limit ${this.maxBufferedBytes} bytes). ` +
-      "Wait for onOpen before sending much, or send less.";
-    state.module.enqueue(EventKind.error, PeerKind.client, state.id, state.uri, text, 0);
-  }
-
-  close(client: OutgoingClient, code: number, reason: string): void {
-    const state = this.state(client);
-    if (!state) return;
-    const socket = state.socket;
-    if (!socket || socket.readyState === WebSocket.CONNECTING) state.closeAfterOpen = { code, reason };
-    else socket.close(code, reason);
-  }
-
   closeAll(): void {
     for (const c of this.byId.values()) c.socket?.terminate();
     this.byId.clear();
   }
-
-  info(client: OutgoingClient): ClientInfo {
-    const socket = this.state(client)?.socket;
-    return {
-      id: client.id,
-      uri: client.uri,
-      handler: client.handler,
-      engine: client.engine,
-      readyState: socket ? socket.readyState : WebSocket.CONNECTING,
-    };
-  }
-}
-
-function stripExtension(handler: string): string {
-  return handler.replace(/\.(m|c)?js$/, "");
 }

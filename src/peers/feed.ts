@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import { EventKind } from "../protocol/boundary.js";
+import { EventKind } from "../protocol/events.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { TrafficMeter } from "./traffic.js";
 

@@ -1,8 +1,7 @@
 import type { EndpointLimits } from "../config/descriptor.js";
+import { CloseCodes } from "../protocol/close-codes.js";
 import type { Session, SessionRegistry } from "./sessions.js";
 
-/** Close code for a session closed for sending nothing within idleTimeoutMs. */
-export const IDLE_CLOSE_CODE = 1001;
 
 interface Beat {
   lastMessageAt: number;
@@ -60,7 +59,7 @@ export class Liveness {
       const limits = this.limitsFor(session.endpoint);
       if (!beat || !limits || session.socket.readyState !== session.socket.OPEN) continue;
       if (limits.idleTimeoutMs > 0 && now - beat.lastMessageAt >= limits.idleTimeoutMs) {
-        session.socket.close(IDLE_CLOSE_CODE, `idle for ${limits.idleTimeoutMs} ms`);
+        session.close(CloseCodes.goingAway, `idle for ${limits.idleTimeoutMs} ms`);
         continue;
       }
       if (limits.heartbeatMs > 0 && now - beat.lastPingAt >= limits.heartbeatMs) {

@@ -4,9 +4,8 @@ import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { ResolvedHandler } from "../sandbox/handler-registry.js";
 
 export type { ResolvedHandler };
-import { TYPESCRIPT_EXTENSIONS } from "../sandbox/transpile.js";
+import { HANDLER_EXTENSIONS } from "../protocol/handler-files.js";
 
-export const HANDLER_EXTENSIONS = [".js", ".mjs", ".cjs", ...TYPESCRIPT_EXTENSIONS] as const;
 
 
 /** The project folder a project-relative path belongs to. */

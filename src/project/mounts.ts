@@ -6,6 +6,7 @@ import { projectOf, resolveHandler, type ResolvedHandler } from "./handler-path.
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
 import type { SessionRegistry } from "../peers/sessions.js";
+import { CloseCodes } from "../protocol/close-codes.js";
 
 /** An endpoint being served, or held back by a problem with its handler. */
 export interface Mount {
@@ -16,15 +17,6 @@ export interface Mount {
   readonly problem?: AerostatError;
 }
 
-/** Close codes used when the project changes under open sessions. */
-export const CloseCodes = {
-  /** The endpoint's descriptor was removed, or the server is shutting down. */
-  goingAway: 1001,
-  /** The endpoint's handler was disabled after repeated sandbox crashes. */
-  internalError: 1011,
-  /** The endpoint now runs a different handler module; reconnect. */
-  serviceRestart: 1012,
-} as const;
 
 /**
  * Applies endpoint tables: mounts new endpoints, remounts changed ones and
@@ -48,6 +40,12 @@ export class MountTable {
 
   list(): Mount[] {
     return [...this.mounts.values()];
+  }
+
+  /** The smallest heartbeat or idle timeout among the mounted endpoints (4 s when none is set), for the liveness timer. */
+  tightestLiveness(): number {
+    const values = this.list().flatMap((m) => [m.descriptor.limits.heartbeatMs, m.descriptor.limits.idleTimeoutMs]).filter((v) => v > 0);
+    return values.length ? Math.min(...values) : 4000;
   }
 
   /** Endpoint → the descriptor file mounted for it: the incumbents no other descriptor may displace. */
@@ -80,7 +78,7 @@ export class MountTable {
   }
 
   closeSessions(endpoint: string, code: number, reason: string): void {
-    for (const s of this.sessions.forEndpoint(endpoint)) s.socket.close(code, reason);
+    for (const s of this.sessions.forEndpoint(endpoint)) s.close(code, reason);
   }
 
   private mountOne(endpoint: string, descriptor: Descriptor): Mount {

@@ -1,4 +1,4 @@
-import { EVENT_STRIDE, PeerKind } from "./boundary.js";
+import { EVENT_STRIDE, PeerKind } from "./events.js";
 
 /** A batch as it crosses into the guest: one string, plus any binary payloads. */
 export interface EncodedBatch {
@@ -11,16 +11,16 @@ export interface EncodedBatch {
 const PEER_CHAR: Record<string, [text: string, binary: string]> = {
   [PeerKind.session]: ["s", "S"],
   [PeerKind.client]: ["c", "C"],
-  [PeerKind.none]: ["-", "-"],
+  [PeerKind.none]: ["-", "+"],
 };
 
 const field = (text: string) => `${text.length}:${text}`;
 
 /**
- * Encodes flat events (see EVENT_STRIDE) as one string: per event, the kind
- * digit, a peer character, then id, where, payload and code as
- * `<length>:<text>` fields. One string crosses the boundary instead of an
- * array copied element by element.
+ * Encodes flat events (see EVENT_STRIDE) as one string: per event, a peer
+ * character, then kind, id, where, payload and code as `<length>:<text>`
+ * fields. One string crosses the boundary instead of an array copied element
+ * by element. The guest's reader is src/guest/batch.ts.
  */
 export function encodeBatch(batch: readonly unknown[]): EncodedBatch {
   let text = "";
@@ -30,8 +30,8 @@ export function encodeBatch(batch: readonly unknown[]): EncodedBatch {
     const binary = payload instanceof ArrayBuffer;
     const peer = PEER_CHAR[batch[i + 1] as string] ?? PEER_CHAR[PeerKind.none]!;
     text +=
-      String(batch[i]) +
       peer[binary ? 1 : 0] +
+      field(String(batch[i])) +
       field(batch[i + 2] as string) +
       field(batch[i + 3] as string) +
       field(binary ? String(binaries.push(payload) - 1) : String(payload)) +

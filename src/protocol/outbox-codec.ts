@@ -1,19 +1,21 @@
-import { OUTBOX_FIELDS, type OutboxOp } from "./boundary.js";
+import { MAX_OUTBOX_FIELDS, OUTBOX_FIELDS, type OutboxOp } from "./outbox.js";
 
-export type OutboxVisitor = (op: OutboxOp, a: string, b: string, c: string, d: string) => void;
+/** Called once per entry with its op and fields (unused fields are ""). */
+export type OutboxVisitor = (op: OutboxOp, fields: readonly string[]) => void;
 
 /**
- * Reads an outbox. The guest writes each entry as an op code followed by its
- * fields, each field as `<length>:<text>`:
+ * Reads an outbox. The guest (src/guest/outbox.ts) writes each entry as an op
+ * code followed by its fields, each field as `<length>:<text>`:
  *
- *     s2:s15:hello   →  visit("s", "s1", "hello", "", "")
+ *     s2:s15:hello   →  visit("s", ["s1", "hello", ...])
  *
  * Nothing is escaped, so any text is safe, and nothing is allocated per entry
  * beyond its fields. The text comes from untrusted code: a malformed entry
  * ends the reading, and what came before it stands. Returns the entries read.
+ * The fields array is reused between entries: copy what you keep.
  */
 export function decodeOutbox(text: string, visit: OutboxVisitor): number {
-  const fields = ["", "", "", ""];
+  const fields: string[] = new Array<string>(MAX_OUTBOX_FIELDS).fill("");
   let i = 0;
   let entries = 0;
   while (i < text.length) {
@@ -21,7 +23,7 @@ export function decodeOutbox(text: string, visit: OutboxVisitor): number {
     const count = OUTBOX_FIELDS[op];
     if (count === undefined) return entries;
     i++;
-    for (let f = 0; f < 4; f++) {
+    for (let f = 0; f < MAX_OUTBOX_FIELDS; f++) {
       if (f >= count) {
         fields[f] = "";
         continue;
@@ -33,7 +35,7 @@ export function decodeOutbox(text: string, visit: OutboxVisitor): number {
       fields[f] = text.slice(colon + 1, colon + 1 + length);
       i = colon + 1 + length;
     }
-    visit(op, fields[0]!, fields[1]!, fields[2]!, fields[3]!);
+    visit(op, fields);
     entries++;
   }
   return entries;

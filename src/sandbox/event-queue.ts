@@ -1,4 +1,4 @@
-import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/boundary.js";
+import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/events.js";
 
 /** One peer's waiting events, flat, EVENT_STRIDE slots each. */
 interface PeerQueue {

@@ -1,14 +1,18 @@
 import path from "node:path";
 import ivm from "isolated-vm";
-import { guestProtocol, type GuestSettings } from "../protocol/boundary.js";
+import { encodeBatch } from "../protocol/batch-codec.js";
+import { EventKind } from "../protocol/events.js";
+import { OutboxOp } from "../protocol/outbox.js";
+import type { GuestCapability, GuestLimits, GuestSettings } from "../protocol/settings.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { locateSyntaxError, locateInStack } from "../errors/user-location.js";
-import { encodeBatch } from "../protocol/batch-codec.js";
-import { guestSources } from "./guest-sources.js";
+import { guestBundle } from "./guest-sources.js";
+import { isTimeout, ivmMessage } from "./ivm-errors.js";
 import { noteStringFromSandbox } from "./sandbox-strings.js";
 import type { ProjectIsolate } from "./project-isolate.js";
 
-export type HostCall = (op: unknown, args: unknown) => string;
+/** The host bridge a context gets: op name, argument text, binaries of an outbox flush → JSON text. */
+export type HostCall = (op: unknown, args: unknown, binaries?: unknown) => string;
 
 /** Outgoing data one event may produce: 32 Mi characters (up to 64 MiB of host memory). */
 const MAX_OUTBOX_CHARS = 32 * 1024 * 1024;
@@ -20,7 +24,9 @@ const MAX_HOST_ANSWER_CHARS = 8 * 1024 * 1024;
 /** Characters of an error text a script's fault report may carry (its stack: four times as many). */
 const MAX_REPORT_CHARS = 4096;
 /** Characters of one console line. */
-export const MAX_LOG_CHARS = 16 * 1024;
+const MAX_LOG_CHARS = 16 * 1024;
+/** Host promises one module may have pending. */
+const MAX_PENDING_PROMISES = 10_000;
 
 /** The time slice a batch may start events in: a tenth of the CPU limit, at most 50 ms. */
 export function sliceMsFor(cpuLimitMs: number): number {
@@ -33,11 +39,24 @@ export interface ContextLimits {
   readonly maxOutboxEntries: number;
 }
 
+/** A capability as a context needs it: its declaration, and its guest code when not in the bundle. */
+export interface ContextCapability extends GuestCapability {
+  readonly guestSource?: string;
+}
+
+/** What guest code handed the host: outbox text and the binary frames it refers to. */
+export interface GuestOutput {
+  readonly text: string;
+  readonly binaries: ArrayBuffer[];
+}
+
 export interface LoadedModule {
   readonly context: GuestContext;
   /** Outbox produced by the module's top-level code (console output, timers). */
-  readonly outbox: string;
+  readonly output: GuestOutput;
 }
+
+type GuestAnswer = string | (string | ArrayBuffer)[];
 
 /**
  * One handler module running in its own context. The host holds References to
@@ -48,27 +67,27 @@ export class GuestContext {
 
   private constructor(
     private readonly context: ivm.Context,
-    private readonly dispatchFn: ivm.Reference<(text: string, binaries?: ArrayBuffer[]) => string>,
-    private readonly recoverFn: ivm.Reference<() => string>,
+    private readonly dispatchFn: ivm.Reference<(text: string, binaries?: ArrayBuffer[]) => GuestAnswer>,
+    private readonly recoverFn: ivm.Reference<() => GuestAnswer>,
     /** The CPU limit plus the batch's time slice: every event gets at least the CPU limit. */
     private readonly timeoutMs: number,
   ) {}
 
-  /** Runs a batch of events; resolves "<done>|<outbox>". Rejects on CPU limit or a lost isolate. */
-  async dispatch(batch: unknown[]): Promise<string> {
+  /** Runs a batch of events; resolves "<done>[a]|<outbox>" and binaries. Rejects on CPU limit or a lost isolate. */
+  async dispatch(batch: unknown[]): Promise<GuestOutput> {
     const { text, binaries } = encodeBatch(batch);
     // An all-text batch is one primitive string; binaries are copied in beside it.
     const result: unknown =
       binaries.length === 0
-        ? await this.dispatchFn.apply(undefined, [text], { timeout: this.timeoutMs })
-        : await this.dispatchFn.apply(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.timeoutMs });
-    return received(result);
+        ? await this.dispatchFn.apply(undefined, [text], { timeout: this.timeoutMs, result: { copy: true } })
+        : await this.dispatchFn.apply(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.timeoutMs, result: { copy: true } });
+    return received(result, "0|");
   }
 
   /** After a dispatch was stopped: how far it got, and the outbox of what finished. */
-  async recover(): Promise<string> {
-    const result: unknown = await this.recoverFn.apply(undefined, [], { timeout: this.timeoutMs });
-    return received(result);
+  async recover(): Promise<GuestOutput> {
+    const result: unknown = await this.recoverFn.apply(undefined, [], { timeout: this.timeoutMs, result: { copy: true } });
+    return received(result, "0|");
   }
 
   dispose(): void {
@@ -84,38 +103,32 @@ export class GuestContext {
   }
 
   /**
-   * Creates a context in `isolate`, installs the prelude and runtime modules,
-   * then evaluates the handler source. Errors name the user's file and line.
+   * Creates a context in `isolate`, runs the guest bundle (prelude and
+   * capabilities) in it, then the handler's code (CommonJS, see transpile.ts).
+   * Errors name the user's file and line.
    */
   static async load(
     project: ProjectIsolate,
     key: string,
-    source: string,
+    code: string,
     hostCall: HostCall,
     limits: ContextLimits,
+    capabilities: readonly ContextCapability[],
   ): Promise<LoadedModule> {
     const timeout = limits.cpuLimitMs;
-    const sources = guestSources();
     const isolate = project.get();
     const context = await isolate.createContext();
     const refs: ivm.Reference[] = [];
     try {
       const settings: GuestSettings = {
-        protocol: guestProtocol(),
         handler: key,
-        maxTimers: limits.maxTimers,
-        maxOutboxEntries: limits.maxOutboxEntries,
-        maxOutboxChars: MAX_OUTBOX_CHARS,
-        maxHostCalls: MAX_HOST_CALLS,
-        maxHostCallChars: MAX_HOST_CALL_CHARS,
-        maxHostAnswerChars: MAX_HOST_ANSWER_CHARS,
-        maxReportChars: MAX_REPORT_CHARS,
-        maxLogChars: MAX_LOG_CHARS,
-        sliceMs: sliceMsFor(limits.cpuLimitMs),
-        modules: [...sources.modules.keys()].join(", "),
+        outbox: OutboxOp,
+        events: EventKind,
+        capabilities: capabilities.map(({ name, module, events }) => ({ name, module, events })),
+        limits: guestLimits(limits),
       };
-      const preludeScript = await project.script("aerostat:prelude.js", sources.prelude);
-      const preludeFn = await preludeScript.run(context, { reference: true, timeout });
+      const bundle = await project.script("aerostat:guest.js", guestBundle());
+      const preludeFn = await bundle.run(context, { reference: true, timeout });
       refs.push(preludeFn);
       const internals: ivm.Reference = await preludeFn.apply(
         undefined,
@@ -128,27 +141,29 @@ export class GuestContext {
         refs.push(ref);
         return ref;
       };
-      const defineRuntimeModule = await fn("defineRuntimeModule");
-      const loadRuntimeModule = await fn("loadRuntimeModule");
-      for (const [name, text] of sources.modules) {
-        const script = await project.script(`aerostat:${name}.js`, text);
+      const outputs: GuestOutput[] = [];
+      for (const c of capabilities) {
+        if (!c.guestSource) continue;
+        const script = await project.script(`aerostat:${c.name}.js`, `(${c.guestSource})`);
         const factory = await script.run(context, { reference: true, timeout });
         refs.push(factory);
-        await defineRuntimeModule.apply(undefined, [name, factory.derefInto()], { timeout });
-        await loadRuntimeModule.apply(undefined, [name], { timeout });
+        const defineCapability = await fn("defineCapability");
+        const answer: unknown = await defineCapability.apply(undefined, [c.name, factory.derefInto()], { timeout, result: { copy: true } });
+        outputs.push(installOutcome(`aerostat:${c.name}.js`, answer));
       }
-
-      const outcome = await loadCjs(isolate, context, key, source, await fn("installCjs"), timeout);
-
+      outputs.push(await loadCjs(isolate, context, key, code, await fn("installCjs"), timeout));
       const guest = new GuestContext(
         context,
-        (await internals.get("dispatch", { reference: true })) as ivm.Reference<
-          (text: string, binaries?: ArrayBuffer[]) => string
-        >,
-        (await internals.get("recover", { reference: true })) as ivm.Reference<() => string>,
+        await fn("dispatch"),
+        await fn("recover"),
         limits.cpuLimitMs + sliceMsFor(limits.cpuLimitMs),
       );
-      return { context: guest, outbox: outcome };
+      // dispatch and recover stay referenced by the context; the others are released below.
+      refs.splice(refs.length - 2, 2);
+      return {
+        context: guest,
+        output: { text: outputs.map((o) => o.text).join(""), binaries: outputs.flatMap((o) => o.binaries) },
+      };
     } catch (error) {
       context.release();
       throw error;
@@ -156,6 +171,38 @@ export class GuestContext {
       for (const r of refs) r.release();
     }
   }
+}
+
+function guestLimits(limits: ContextLimits): GuestLimits {
+  return {
+    maxTimers: limits.maxTimers,
+    maxOutboxEntries: limits.maxOutboxEntries,
+    maxOutboxChars: MAX_OUTBOX_CHARS,
+    maxHostCalls: MAX_HOST_CALLS,
+    maxHostCallChars: MAX_HOST_CALL_CHARS,
+    maxHostAnswerChars: MAX_HOST_ANSWER_CHARS,
+    maxReportChars: MAX_REPORT_CHARS,
+    maxLogChars: MAX_LOG_CHARS,
+    maxPendingPromises: MAX_PENDING_PROMISES,
+    sliceMs: sliceMsFor(limits.cpuLimitMs),
+  };
+}
+
+/** The host bridge, with the strings it receives counted as memory the host must collect. */
+function countedHostCall(hostCall: HostCall): HostCall {
+  return (op, args, binaries) => {
+    if (typeof args === "string") noteStringFromSandbox(args.length);
+    return hostCall(op, args, binaries);
+  };
+}
+
+/** A guest answer (a string, or [string, ...binaries]), counted as memory the host must collect. */
+function received(result: unknown, fallback: string): GuestOutput {
+  const parts = Array.isArray(result) ? result : [result];
+  const text = typeof parts[0] === "string" ? parts[0] : fallback;
+  noteStringFromSandbox(text.length);
+  const binaries = parts.slice(1).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  return { text, binaries };
 }
 
 /**
@@ -181,7 +228,7 @@ async function loadCjs(
   source: string,
   installCjs: ivm.Reference,
   timeout: number,
-): Promise<string> {
+): Promise<GuestOutput> {
   let script: ivm.Script;
   try {
     script = await isolate.compileScript(`${CJS_HEADER}\n${source}\n})`, { filename: key, lineOffset: -1 });
@@ -190,11 +237,10 @@ async function loadCjs(
   }
   const wrapper = await script.run(context, { reference: true, timeout });
   try {
-    const result: unknown = await installCjs.apply(
-      undefined,
-      [wrapper.derefInto(), key, path.posix.dirname(key)],
-      { timeout },
-    );
+    const result: unknown = await installCjs.apply(undefined, [wrapper.derefInto(), key, path.posix.dirname(key)], {
+      timeout,
+      result: { copy: true },
+    });
     return installOutcome(key, result);
   } catch (error) {
     throw loadError(key, error, "did not finish loading");
@@ -203,29 +249,13 @@ async function loadCjs(
   }
 }
 
-/** The host bridge, with the strings it receives counted as memory the host must collect. */
-function countedHostCall(hostCall: HostCall): HostCall {
-  return (op, args) => {
-    if (typeof args === "string") noteStringFromSandbox(args.length);
-    return hostCall(op, args);
-  };
-}
-
-/** A dispatch's answer, counted as memory the host must collect. */
-function received(result: unknown): string {
-  if (typeof result !== "string") return "0|";
-  noteStringFromSandbox(result.length);
-  return result;
-}
-
-/** Reads the prelude's "ok|outbox" or "error|outbox\0message\0stack". */
-function installOutcome(key: string, result: unknown): string {
-  const text = typeof result === "string" ? result : "";
-  noteStringFromSandbox(text.length);
-  const bar = text.indexOf("|");
-  const status = text.slice(0, bar);
-  const rest = text.slice(bar + 1);
-  if (status === "ok") return rest;
+/** Reads the guest's "ok|outbox" or "error|outbox\0message\0stack" (binaries beside it). */
+function installOutcome(key: string, result: unknown): GuestOutput {
+  const output = received(result, "");
+  const bar = output.text.indexOf("|");
+  const status = output.text.slice(0, bar);
+  const rest = output.text.slice(bar + 1);
+  if (status === "ok") return { text: rest, binaries: output.binaries };
   const [, message = "threw", stack = ""] = rest.split("\u0000");
   const at = locateInStack(stack, key);
   throw new AerostatError(
@@ -239,9 +269,7 @@ function loadError(key: string, error: unknown, what: string): AerostatError {
   if (error instanceof AerostatError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const at = locateSyntaxError(message, key) ?? locateInStack(error instanceof Error ? (error.stack ?? "") : "", key);
-  const clean = message.replace(/\s*\[[^\]]*:\d+:\d+\]\s*$/, "");
-  const timedOut = /timed out/i.test(message);
-  const reason = timedOut ? "top-level code ran past the CPU limit" : `${what}: ${clean}`;
+  const reason = isTimeout(error) ? "top-level code ran past the CPU limit" : `${what}: ${ivmMessage(error)}`;
   return new AerostatError(
     UserErrorCodes.HANDLER_LOAD,
     `${reason}. Fix the module; the last good version keeps serving meanwhile.`,

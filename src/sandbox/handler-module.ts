@@ -1,10 +1,12 @@
-import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/boundary.js";
+import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/events.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { readProjectFile } from "../files/safe-read.js";
 import { LogBudget } from "../log/log-budget.js";
 import type { Logger } from "../log/logger.js";
 import { EventQueue, peerKey } from "./event-queue.js";
-import { checkModuleSyntax, GuestContext, type ContextLimits, type HostCall } from "./guest-context.js";
+import { checkModuleSyntax, GuestContext, type ContextCapability, type ContextLimits, type GuestOutput, type HostCall } from "./guest-context.js";
+import { isTimeout } from "./ivm-errors.js";
+import { Requests } from "./requests.js";
 import type { ProjectIsolate } from "./project-isolate.js";
 import { GuestTimers } from "./guest-timers.js";
 import { SourcePositions } from "../errors/source-positions.js";
@@ -14,6 +16,8 @@ import { isEsm, isTypeScript, transpileHandler } from "./transpile.js";
 const MAX_BATCH = 256;
 /** Payload bytes taken into one dispatch call at most (one larger event still goes alone). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Questions to hooks one module may have waiting. */
+const MAX_PENDING_REQUESTS = 10_000;
 
 export type LoadResult = { ok: true; ms: number } | { ok: false; error: AerostatError };
 
@@ -36,8 +40,10 @@ export interface HandlerModuleDeps {
   /** Queued payload bytes above which senders are paused; they resume below half of it. */
   readonly maxQueuedBytes: number;
   readonly log: Logger;
+  /** The capabilities every context gets. */
+  readonly capabilities: readonly ContextCapability[];
   hostCallFor(module: HandlerModule): HostCall;
-  applyOutbox(module: HandlerModule, text: string, from: GuestContext): void;
+  applyOutbox(module: HandlerModule, output: GuestOutput, from: GuestContext): void;
   /** An event ran past the CPU limit and was stopped. */
   reportStop(module: HandlerModule, stop: CpuStop): void;
   /** The module's isolate died under it (generation it was loaded in, and why). */
@@ -63,6 +69,10 @@ export class HandlerModule {
   /** Set by disable(); cleared by the next successful load. */
   private disabled = false;
   readonly timers: GuestTimers;
+  /** The host's questions to this module's hooks, waiting for replies. */
+  readonly requests = new Requests(MAX_PENDING_REQUESTS);
+  /** Moves on whenever the context is replaced: answers for an older one are void. */
+  contextGeneration = 0;
   lastError: AerostatError | undefined;
   /** Successful loads so far; more than one means it was reloaded. */
   loads = 0;
@@ -170,6 +180,7 @@ export class HandlerModule {
 
   dispose(): void {
     this.disposed = true;
+    this.requests.rejectAll("the handler was unloaded");
     this.logBudget.dispose();
     this.heldBack.clear();
     this.timers.clearAll();
@@ -204,6 +215,7 @@ export class HandlerModule {
         transpiled.code,
         this.deps.hostCallFor(this),
         this.deps.limits,
+        this.deps.capabilities,
       );
       if (this.disposed) {
         loaded.context.dispose();
@@ -212,7 +224,7 @@ export class HandlerModule {
       this.swap(loaded.context);
       this.positions = positions;
       this.isolateGeneration = isolate.generation;
-      if (loaded.outbox) this.deps.applyOutbox(this, loaded.outbox, loaded.context);
+      if (loaded.output.text) this.deps.applyOutbox(this, loaded.output, loaded.context);
       this.lastError = undefined;
       this.disabled = false;
       this.loads++;
@@ -235,6 +247,8 @@ export class HandlerModule {
   private swap(next: GuestContext): void {
     const previous = this.current;
     this.current = next;
+    this.contextGeneration++;
+    this.requests.rejectAll("the handler was reloaded");
     // Timers belong to the old code; its queued timer events go with it.
     this.timers.clearAll();
     this.queue.dropTimers();
@@ -275,7 +289,7 @@ export class HandlerModule {
   }
 
   private async runBatch(ctx: GuestContext, batch: unknown[]): Promise<void> {
-    let result: string;
+    let result: GuestOutput;
     let stopped = false;
     for (let i = 0; i < batch.length; i += EVENT_STRIDE) {
       if (batch[i] === EventKind.timer) this.timers.delivered(batch[i + 5] as number);
@@ -294,13 +308,13 @@ export class HandlerModule {
         );
         return;
       }
-      result = await ctx.recover().catch(() => "0|");
+      result = await ctx.recover().catch(() => ({ text: "0|", binaries: [] }));
       stopped = true;
     }
-    const { done, endedAsync, outbox } = readDispatchResult(result);
+    const { done, endedAsync, outbox } = readDispatchResult(result.text);
     if (outbox) {
       try {
-        this.deps.applyOutbox(this, outbox, ctx);
+        this.deps.applyOutbox(this, { text: outbox, binaries: result.binaries }, ctx);
       } catch (error) {
         this.deps.log.error({ handler: this.key, err: error }, "applying the handler's outgoing operations failed");
       }
@@ -342,10 +356,12 @@ export class HandlerModule {
     const peerKind = batch[at + 1] as string;
     const peerId = batch[at + 2] as string;
     const where = batch[at + 3] as string;
-    const method = eventMethod(kind);
+    const method = this.eventMethod(kind, batch[at + 4]);
     const what = afterAwait ? `code after an await in ${method}` : method;
     const text = `Error: ${what} ran past the CPU limit of ${limit} ms and was stopped`;
     this.deps.reportStop(this, { method, peerKind, peerId, where, text });
+    // A question to a hook that was stopped is answered with the stop.
+    if (kind === EventKind.request) this.requests.answer(batch[at + 5] as number, false, JSON.stringify({ name: "Error", message: text.replace(/^Error: /, "") }));
     // The handler hears about it through onError, before the events that were
     // waiting behind it, unless onError itself ran long.
     if (kind !== EventKind.error && kind !== EventKind.timer && peerKind !== PeerKind.none) {
@@ -360,14 +376,47 @@ export class HandlerModule {
       const kind = batch[i] as EventKind;
       const peerKind = batch[i + 1] as string;
       if (peerKind === PeerKind.none || kind === EventKind.error || kind === EventKind.close) continue;
-      const text = `Error: the sandbox was restarted (${reason}); this ${eventMethod(kind)} event was lost`;
+      const text = `Error: the sandbox was restarted (${reason}); this ${this.eventMethod(kind, batch[i + 4])} event was lost`;
       this.queue.push(EventKind.error, peerKind, batch[i + 2] as string, batch[i + 3] as string, text, 0);
     }
     this.deps.isolateLost(this, this.isolateGeneration, reason);
   }
 
+  /** What an event kind runs, for messages: its hook ("onMessage"), or what the core runs. */
+  private eventMethod(kind: string, payload: unknown): string {
+    if (kind === EventKind.timer) return "a timer callback";
+    if (kind === EventKind.settle) return "code after an await";
+    if (kind === EventKind.request) {
+      try {
+        return String((JSON.parse(String(payload)) as unknown[])[0]);
+      } catch {
+        return "a hook";
+      }
+    }
+    for (const c of this.deps.capabilities) {
+      const spec = c.events[kind];
+      if (spec) return spec.hook;
+    }
+    return kind;
+  }
+
+  /**
+   * Asks the module's `hook` with JSON-safe `args` (and the peer, when the
+   * question is about one), and resolves with what it returned (or its
+   * Promise's value); rejects with a HookError carrying what it threw (name,
+   * message, own fields, never the stack), or a TimeoutError.
+   */
+  request(hook: string, args: readonly unknown[], timeoutMs: number, peer?: { kind: string; id: string; where: string }): Promise<unknown> {
+    if (this.disposed || this.disabled) return Promise.reject(new Error(`aerostat: ${this.key} is not serving; ${hook} was not asked`));
+    const payload = JSON.stringify([hook, args]);
+    return this.requests.ask(hook, timeoutMs, (id) =>
+      this.enqueue(EventKind.request, peer?.kind ?? PeerKind.none, peer?.id ?? "", peer?.where ?? "", payload, id),
+    );
+  }
+
   /** The context died with its isolate: drop it and load again into a fresh isolate. */
   restart(): Promise<LoadResult> {
+    this.requests.rejectAll("the sandbox was restarted");
     this.current = undefined;
     this.timers.clearAll();
     this.queue.dropTimers();
@@ -376,6 +425,7 @@ export class HandlerModule {
 
   /** Stops serving until the next successful reload; queued events are dropped. */
   disable(error: AerostatError): void {
+    this.requests.rejectAll("the handler was disabled");
     this.current?.dispose();
     this.current = undefined;
     this.timers.clearAll();
@@ -409,21 +459,4 @@ function readDispatchResult(result: string): { done: number; endedAsync: boolean
   };
 }
 
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && /timed out/i.test(error.message);
-}
 
-function eventMethod(kind: EventKind): string {
-  switch (kind) {
-    case EventKind.open:
-      return "onOpen";
-    case EventKind.message:
-      return "onMessage";
-    case EventKind.error:
-      return "onError";
-    case EventKind.close:
-      return "onClose";
-    default:
-      return "a timer callback";
-  }
-}

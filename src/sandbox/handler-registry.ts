@@ -1,6 +1,6 @@
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
-import type { ContextLimits, HostCall } from "./guest-context.js";
+import type { ContextCapability, ContextLimits, GuestOutput, HostCall } from "./guest-context.js";
 import { HandlerModule, type CpuStop, type LoadResult } from "./handler-module.js";
 import { ProjectIsolate } from "./project-isolate.js";
 
@@ -19,8 +19,10 @@ export interface RegistryDeps {
   readonly maxQueuedBytes: number;
   readonly memoryLimitMb: number;
   readonly log: Logger;
+  /** The capabilities every context gets. */
+  readonly capabilities: readonly ContextCapability[];
   hostCallFor(module: HandlerModule): HostCall;
-  applyOutbox(module: HandlerModule, text: string, isCurrent: boolean): void;
+  applyOutbox(module: HandlerModule, output: GuestOutput, isCurrent: boolean): void;
   onLoaded(module: HandlerModule, result: LoadResult): void;
   /** An event ran past the CPU limit and was stopped. */
   reportStop(module: HandlerModule, stop: CpuStop): void;
@@ -51,8 +53,9 @@ export class HandlerRegistry {
       maxQueuedEvents: this.deps.maxQueuedEvents,
       maxQueuedBytes: this.deps.maxQueuedBytes,
       log: this.deps.log,
+      capabilities: this.deps.capabilities,
       hostCallFor: (m) => this.deps.hostCallFor(m),
-      applyOutbox: (m, text, from) => this.deps.applyOutbox(m, text, from === m.currentContext),
+      applyOutbox: (m, output, from) => this.deps.applyOutbox(m, output, from === m.currentContext),
       reportStop: (m, stop) => this.deps.reportStop(m, stop),
       isolateLost: (m, generation, reason) => this.onIsolateLost(m.project, generation, reason),
     });

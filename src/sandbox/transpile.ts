@@ -1,8 +1,7 @@
 import { transform, type TransformFailure } from "esbuild";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { TYPESCRIPT_EXTENSIONS } from "../protocol/handler-files.js";
 
-/** Handler extensions that are TypeScript and go through the transpiler. */
-export const TYPESCRIPT_EXTENSIONS = [".ts", ".mts", ".cts"] as const;
 
 export interface Transpiled {
   /** JavaScript the sandbox runs. */

@@ -62,8 +62,9 @@ describe("limits hold per event", () => {
       // Sent in the same turn, so both wait in the queue and go into one batch.
       first.send("250");
       second.send("400");
-      await first.received(round + 1, 10_000);
-      await second.received(round + 1, 10_000);
+      await Promise.all([first.received(round + 1, 10_000), second.received(round + 1, 10_000)]).catch((error: Error) => {
+        throw new Error(`${error.message}; the runtime logged: ${JSON.stringify(logs.messages())}`);
+      });
     }
     expect(first.messages).toEqual(["done 250", "done 250", "done 250"]);
     expect(second.messages).toEqual(["done 400", "done 400", "done 400"]);

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import { applyOutbox } from "../../src/ops/apply-outbox.js";
-import type { BridgeServices } from "../../src/ops/services.js";
+import type { Services } from "../../src/ops/services.js";
+import { OpTable } from "../../src/ops/op-table.js";
+import { MemoryBus } from "../../src/bus/message-bus.js";
 import { ClientRegistry } from "../../src/peers/clients.js";
 import { TrafficMeter } from "../../src/peers/traffic.js";
 import { SessionRegistry } from "../../src/peers/sessions.js";
@@ -27,13 +29,13 @@ const field = (t: string) => `${t.length}:${t}`;
 
 describe("outbox scope", () => {
   it("ignores forged sends and closes aimed at another project's session", async () => {
-    const sessions = new SessionRegistry();
+    const sessions = new SessionRegistry(1 << 20);
     const traffic = new TrafficMeter();
     const { server, client } = await sessionPair();
     const victim = sessions.add("two", "two", "two/h.js", server);
-    const services: BridgeServices = {
-      maxBufferedBytes: 1 << 20,
+    const services: Services = {
       sessions,
+      bus: new MemoryBus(() => undefined),
       clients: new ClientRegistry(traffic, 1 << 20),
       traffic,
       log: pino({ level: "silent" }),
@@ -43,13 +45,14 @@ describe("outbox scope", () => {
     const module = (project: string) => ({ project, key: `${project}/h.js` }) as HandlerModule;
     const forged = "s" + field(victim.id) + field("intrusion") + "c" + field(victim.id) + field("4000") + field("bye");
 
-    applyOutbox(services, module("one"), forged, true);
+    const ops = new OpTable([]);
+    applyOutbox(services, ops, module("one"), forged, [], true);
     await new Promise((r) => setTimeout(r, 100));
     expect(client.messages).toEqual([]);
     expect(client.isOpen).toBe(true);
 
     // The same outbox from the session's own project goes through.
-    applyOutbox(services, module("two"), forged, true);
+    applyOutbox(services, ops, module("two"), forged, [], true);
     expect(await client.received(1)).toEqual(["intrusion"]);
     expect(await client.closed).toEqual({ code: 4000, reason: "bye" });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EVENT_STRIDE, EventKind } from "../../src/protocol/boundary.js";
+import { EVENT_STRIDE, EventKind } from "../../src/protocol/events.js";
 import { EventQueue } from "../../src/sandbox/event-queue.js";
 
 describe("EventQueue", () => {

@@ -1,0 +1,5 @@
+import type { Capability } from "../ops/capability.js";
+import { websockets } from "./websockets/index.js";
+
+/** The capabilities every runtime has; a new one is a folder beside these and a line here. */
+export const BUILT_IN_CAPABILITIES: readonly Capability[] = [websockets];

@@ -1,0 +1,217 @@
+/**
+ * net/v4/websockets inside the sandbox: the script API (types and docs:
+ * websockets.d.ts beside this file) and the runners of the connection events
+ * open, message, error and close. Built-ins come from the kernel, captured
+ * before user code ran.
+ */
+import type { GuestEvent, Kernel } from "../../guest/kernel.js";
+import { WebsocketsOps } from "./ops-names.js";
+
+export default function websockets(exports: Record<string, unknown>, kernel: Kernel): void {
+  const { freeze, StringCtor, TypeErrorCtor, RangeErrorCtor, isArray, isArrayBuffer, isView, isObjectLike, safeMap, apply } = kernel.builtins;
+  const OUT = kernel.outbox;
+  const events = kernel.capability.events;
+  const current = kernel.current;
+
+  function checkCode(code: unknown): number {
+    if (code === undefined) return 1000;
+    if (typeof code !== "number" || !(code === 1000 || (code >= 3000 && code <= 4999))) {
+      throw new TypeErrorCtor("close(code): code must be 1000 or a number from 3000 to 4999, got " + StringCtor(code));
+    }
+    return code;
+  }
+
+  function checkReason(reason: unknown): string {
+    if (reason === undefined) return "";
+    if (typeof reason !== "string") throw new TypeErrorCtor("close(code, reason): reason must be a string");
+    return reason;
+  }
+
+  function sendTo(id: string, message: unknown): void {
+    if (typeof message === "string") kernel.emit(OUT.send, id, message);
+    else kernel.emitBinary(id, message);
+  }
+
+  /** A connection object: the given fields plus send and close, addressed by id. */
+  function peer(fields: Record<string, unknown>): Readonly<Record<string, unknown>> {
+    const id = fields["id"] as string;
+    fields["send"] = function send(message: unknown) {
+      sendTo(id, message);
+    };
+    fields["close"] = function close(code?: unknown, reason?: unknown) {
+      kernel.emit(OUT.close, id, checkCode(code), checkReason(reason));
+    };
+    return freeze(fields);
+  }
+
+  // ---- browser sessions (incoming connections) -------------------------------
+  const sessions = safeMap<string, unknown>();
+  function sessionObject(id: string, endpoint: string): unknown {
+    let s = sessions.get(id);
+    if (!s) sessions.set(id, (s = peer({ id, endpoint })));
+    return s;
+  }
+
+  // ---- outgoing clients -------------------------------------------------------
+  const clients = safeMap<string, unknown>();
+  function clientObject(meta: unknown): unknown {
+    if (!isObjectLike(meta)) return null;
+    const m = meta as Record<string, unknown>;
+    const id = StringCtor(m["id"]);
+    let c = clients.get(id);
+    if (!c) clients.set(id, (c = peer({ id, uri: StringCtor(m["uri"]), handler: StringCtor(m["handler"]) })));
+    return c;
+  }
+
+  kernel.definePeers("session", sessionObject);
+  kernel.definePeers("client", (id, where) => clients.get(id) ?? clientObject({ id, uri: where, handler: kernel.handlerKey }));
+
+  function metadata(meta: Record<string, unknown>) {
+    return freeze({
+      id: StringCtor(meta["id"]),
+      uri: StringCtor(meta["uri"]),
+      handler: StringCtor(meta["handler"]),
+      engine: StringCtor(meta["engine"]),
+      readyState: +(meta["readyState"] as number),
+    });
+  }
+
+  function sessionMetadata(meta: Record<string, unknown>) {
+    return freeze({ id: StringCtor(meta["id"]), endpoint: StringCtor(meta["endpoint"]), readyState: +(meta["readyState"] as number) });
+  }
+
+  function list<T>(value: unknown, each: (m: Record<string, unknown>) => T): T[] {
+    const out: T[] = [];
+    if (!isArray(value)) return out;
+    for (let i = 0; i < value.length; i++) kernel.builtins.push(out, each(value[i] as Record<string, unknown>));
+    return out;
+  }
+
+  // ---- the API ----------------------------------------------------------------
+  exports["createWebsocket"] = function createWebsocket(uri: unknown, handler: unknown, engine?: unknown) {
+    if (typeof uri !== "string") throw new TypeErrorCtor("createWebsocket(uri): uri must be a string");
+    if (!/^wss?:\/\//i.test(uri)) {
+      throw new TypeErrorCtor('createWebsocket(uri): uri must start with ws:// or wss://, got "' + uri + '"');
+    }
+    if (typeof handler !== "string" || handler === "") {
+      throw new TypeErrorCtor('createWebsocket(uri, handler): handler must be a module path such as "my-project/ws-handler"');
+    }
+    const chosen = engine === undefined ? "javascript" : engine;
+    if (chosen !== "javascript") {
+      throw new TypeErrorCtor('createWebsocket(uri, handler, engine): engine must be "javascript", got "' + StringCtor(chosen) + '"');
+    }
+    const answer = kernel.call(WebsocketsOps.clientCreate, [uri, handler, chosen]) as Record<string, unknown> | null;
+    if (answer && typeof answer["error"] === "string") {
+      throw answer["kind"] === "range" ? new RangeErrorCtor(answer["error"]) : new TypeErrorCtor(answer["error"]);
+    }
+    return clientObject(answer);
+  };
+
+  exports["getClients"] = function getClients() {
+    return list(kernel.call(WebsocketsOps.clientList, []), metadata);
+  };
+
+  exports["getClient"] = function getClient(id: unknown) {
+    const meta = kernel.call(WebsocketsOps.clientGet, [StringCtor(id)]);
+    return meta ? clientObject(meta) : null;
+  };
+
+  exports["getClientByHandler"] = function getClientByHandler(handler: unknown) {
+    const meta = kernel.call(WebsocketsOps.clientByHandler, [StringCtor(handler)]);
+    return meta ? clientObject(meta) : null;
+  };
+
+  exports["getSessions"] = function getSessions(endpoint?: unknown) {
+    return list(kernel.call(WebsocketsOps.sessionList, [endpoint === undefined ? "" : StringCtor(endpoint)]), sessionMetadata);
+  };
+
+  exports["getSession"] = function getSession(id: unknown) {
+    const meta = kernel.call(WebsocketsOps.sessionGet, [StringCtor(id)]) as Record<string, unknown> | null;
+    return meta ? sessionObject(StringCtor(meta["id"]), StringCtor(meta["endpoint"])) : null;
+  };
+
+  exports["broadcast"] = function broadcast(message: unknown, options?: { endpoint?: unknown; except?: unknown }) {
+    if (typeof message !== "string") throw new TypeErrorCtor("broadcast(message): message must be a string");
+    const endpoint = options && options.endpoint !== undefined ? StringCtor(options.endpoint) : "";
+    const except: string[] = [];
+    if (options && options.except !== undefined) {
+      const raw = isArray(options.except) ? options.except : [options.except];
+      for (let i = 0; i < raw.length; i++) {
+        const e = raw[i];
+        kernel.builtins.push(except, isObjectLike(e) ? StringCtor((e as { id?: unknown }).id) : StringCtor(e));
+      }
+    }
+    // The text travels as its own field, unescaped; the rest as JSON.
+    kernel.post(WebsocketsOps.broadcast, [endpoint, except, message]);
+  };
+
+  exports["getMessage"] = () => current.message;
+  exports["getError"] = () => current.error;
+  exports["getMethod"] = () => current.method;
+  exports["isOnOpen"] = () => current.method === events["open"]!.method;
+  exports["isOnMessage"] = () => current.method === events["message"]!.method;
+  exports["isOnError"] = () => current.method === events["error"]!.method;
+  exports["isOnClose"] = () => current.method === events["close"]!.method;
+  for (const name of ["getMessage", "getError", "getMethod", "isOnOpen", "isOnMessage", "isOnError", "isOnClose"]) {
+    kernel.builtins.defineProperty(exports[name] as object, "name", { value: name });
+  }
+
+  // ---- the events ------------------------------------------------------------
+  const hook = (kind: string) => events[kind]!;
+
+  /** Sends what onMessage returned: a string, bytes, or a Promise of either. */
+  function reply(ev: GuestEvent, connection: unknown, value: unknown): void {
+    if (value === undefined || value === null || connection === undefined) return;
+    const onMessage = hook("message").hook;
+    try {
+      if (sendValue(ev.peerId, value)) return;
+      if (!isObjectLike(value)) return;
+      const then = (value as { then?: unknown }).then;
+      if (typeof then !== "function") return;
+      const onValue = (v: unknown) => {
+        try {
+          sendValue(ev.peerId, v);
+        } catch (e) {
+          kernel.fault(onMessage, ev, connection, e);
+        }
+      };
+      apply(then, value, [onValue, (e: unknown) => kernel.fault(onMessage, ev, connection, e)]);
+    } catch (e) {
+      kernel.fault(onMessage, ev, connection, e);
+    }
+  }
+
+  /** True when `value` was a string or bytes and has been sent. */
+  function sendValue(peerId: string, value: unknown): boolean {
+    if (typeof value === "string") kernel.emit(OUT.send, peerId, value);
+    else if (isArrayBuffer(value) || isView(value)) kernel.emitBinary(peerId, value);
+    else return false;
+    return true;
+  }
+
+  kernel.onEvent("open", (ev) => {
+    const c = kernel.peer(ev);
+    kernel.runHook(hook("open").hook, hook("open").method, [c], ev, c);
+  });
+  kernel.onEvent("message", (ev) => {
+    const c = kernel.peer(ev);
+    const { hook: name, method } = hook("message");
+    reply(ev, c, kernel.runHook(name, method, [ev.payload, c], ev, c, ev.payload));
+  });
+  kernel.onEvent("error", (ev) => {
+    const c = kernel.peer(ev);
+    kernel.runHook(hook("error").hook, hook("error").method, [ev.payload, c], ev, c, undefined, ev.payload);
+  });
+  kernel.onEvent("close", (ev) => {
+    const c = kernel.peer(ev);
+    kernel.runHook(hook("close").hook, hook("close").method, [c, freeze({ code: ev.code, reason: ev.payload })], ev, c);
+    if (ev.peerKind === "session") sessions.delete(ev.peerId);
+    else clients.delete(ev.peerId);
+  });
+  // A hook that threw is followed by onError(error, connection), unless onError itself threw.
+  kernel.onFault = (hookName, ev, connection, errorText) => {
+    const onError = hook("error");
+    if (hookName === onError.hook) return;
+    kernel.runHook(onError.hook, onError.method, [errorText, connection], ev, connection, undefined, errorText);
+  };
+}

@@ -1,0 +1,26 @@
+import type { Capability } from "../../ops/capability.js";
+import { BROADCAST_TOPIC, deliverBroadcast, websocketsOps, type BroadcastMessage } from "./ops.js";
+
+/**
+ * net/v4/websockets: Eclipse Dirigible's WebSocket API, extended so a handler
+ * can answer the browser. Sessions and outgoing clients raise open, message,
+ * error and close; the guest module (guest.ts) runs the hooks and offers the
+ * API whose types are websockets.d.ts.
+ */
+export const websockets: Capability = {
+  name: "websockets",
+  module: "net/v4/websockets",
+  events: {
+    open: { hook: "onOpen", method: "onopen" },
+    message: { hook: "onMessage", method: "onmessage" },
+    error: { hook: "onError", method: "onerror" },
+    close: { hook: "onClose", method: "onclose" },
+  },
+  ops: websocketsOps,
+  setup(services) {
+    return services.bus.subscribe(BROADCAST_TOPIC, (message) => {
+      const sent = deliverBroadcast(services.sessions, message as BroadcastMessage);
+      if (sent > 0) services.traffic.countOut(sent);
+    });
+  },
+};

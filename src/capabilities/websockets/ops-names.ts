@@ -1,0 +1,17 @@
+/** The host operations net/v4/websockets calls, by name (shared by its guest module and its host ops). */
+export const WebsocketsOps = {
+  /** immediate: [uri, handler, engine] → client metadata, or { error, kind? } */
+  clientCreate: "websockets.clients.create",
+  /** immediate: [] → client metadata[] */
+  clientList: "websockets.clients.list",
+  /** immediate: [id] → client metadata | null */
+  clientGet: "websockets.clients.get",
+  /** immediate: [handler] → client metadata | null */
+  clientByHandler: "websockets.clients.byHandler",
+  /** immediate: [endpoint|""] → session metadata[] */
+  sessionList: "websockets.sessions.list",
+  /** immediate: [id] → session metadata | null */
+  sessionGet: "websockets.sessions.get",
+  /** posted: [endpoint|"", exceptIds, text] → sends text to every session of the endpoint (or project) */
+  broadcast: "websockets.broadcast",
+} as const;

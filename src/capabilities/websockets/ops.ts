@@ -1,0 +1,82 @@
+import type { ImmediateOp, OpContext, PostedOp, Primitive } from "../../ops/capability.js";
+import { OutgoingClient } from "../../peers/clients.js";
+import { sharedTextFrame, type SharedTextFrame } from "../../peers/peer.js";
+import { Session } from "../../peers/sessions.js";
+import { WebsocketsOps } from "./ops-names.js";
+
+const str = (v: Primitive | undefined): string => (typeof v === "string" ? v : "");
+
+function orNull<T, I>(value: T | undefined, info: (v: T) => I): I | null {
+  return value === undefined ? null : info(value);
+}
+
+function immediate(name: string, run: (ctx: OpContext, args: readonly Primitive[]) => unknown): ImmediateOp {
+  return { mode: "immediate", name, run };
+}
+
+/** What a broadcast carries on the bus: to one endpoint's sessions of a project (or all of its endpoints). */
+export interface BroadcastMessage {
+  readonly project: string;
+  /** "" for every endpoint of the project. */
+  readonly endpoint: string;
+  readonly except: readonly string[];
+  readonly text: string;
+}
+
+/** The bus topic broadcasts travel on. */
+export const BROADCAST_TOPIC = "websockets.broadcast";
+
+/** Checks a broadcast's arguments from the guest: [endpoint, exceptIds, text]. */
+function broadcastArgs(args: unknown): { endpoint: string; except: string[]; text: string } | undefined {
+  if (!Array.isArray(args) || args.length !== 3) return undefined;
+  const [endpoint, except, text] = args as unknown[];
+  if (typeof endpoint !== "string" || typeof text !== "string" || !Array.isArray(except)) return undefined;
+  return { endpoint, except: except.filter((e): e is string => typeof e === "string"), text };
+}
+
+const broadcast: PostedOp = {
+  mode: "posted",
+  name: WebsocketsOps.broadcast,
+  run({ module, services }, args) {
+    const checked = broadcastArgs(args);
+    if (!checked) return 0;
+    const message: BroadcastMessage = { project: module.project, ...checked };
+    return services.bus.publish(BROADCAST_TOPIC, message).then(() => 0);
+  },
+};
+
+/** The host operations of net/v4/websockets. */
+export const websocketsOps = [
+  immediate(WebsocketsOps.clientCreate, ({ module, services }, [uri, handler, engine]) =>
+    services.openClient(module, str(uri), str(handler), str(engine)),
+  ),
+  immediate(WebsocketsOps.clientList, ({ module, services }) => services.clients.list(module.project).map(OutgoingClient.info)),
+  immediate(WebsocketsOps.clientGet, ({ module, services }, [id]) => orNull(services.clients.get(module.project, str(id)), OutgoingClient.info)),
+  immediate(WebsocketsOps.clientByHandler, ({ module, services }, [h]) =>
+    orNull(services.clients.byHandler(module.project, str(h)), OutgoingClient.info),
+  ),
+  immediate(WebsocketsOps.sessionList, ({ module, services }, [endpoint]) =>
+    services.sessions.list(module.project, str(endpoint) === "" ? undefined : str(endpoint)).map(Session.info),
+  ),
+  immediate(WebsocketsOps.sessionGet, ({ module, services }, [id]) => orNull(services.sessions.get(module.project, str(id)), Session.info)),
+  broadcast,
+];
+
+/**
+ * Delivers a broadcast to this node's sessions: those of one endpoint (by the
+ * endpoint index) or of every endpoint of the project (by the project index),
+ * never a scan of all sessions. The text is encoded once and shared.
+ * Returns how many sessions got it.
+ */
+export function deliverBroadcast(sessions: { eachOf(endpoint: string): Iterable<Session>; list(project: string): Session[] }, message: BroadcastMessage): number {
+  const except = new Set(message.except);
+  const targets = message.endpoint === "" ? sessions.list(message.project) : sessions.eachOf(message.endpoint);
+  let frame: SharedTextFrame | undefined;
+  let sent = 0;
+  for (const s of targets) {
+    if (s.project !== message.project || except.has(s.id)) continue;
+    frame ??= sharedTextFrame(message.text);
+    if (s.send(frame)) sent++;
+  }
+  return sent;
+}

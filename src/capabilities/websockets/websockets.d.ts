@@ -1,0 +1,232 @@
+/**
+ * net/v4/websockets — the WebSocket API for aerostat handler scripts.
+ *
+ * A handler module exports any of `onOpen`, `onMessage`, `onError` and
+ * `onClose`. It serves browser sessions when a `.websocket` descriptor names it,
+ * and outgoing clients when `createWebsocket` names it.
+ *
+ * @example
+ * const websockets = require("net/v4/websockets");
+ * exports.onMessage = function (message, connection) {
+ *   return "echo: " + message; // a returned string is sent back to that connection
+ * };
+ */
+declare module "net/v4/websockets" {
+  /** What `onMessage` receives: text frames as strings, binary frames as ArrayBuffers. */
+  export type Message = string | ArrayBuffer;
+
+  /** What `send` accepts: a string becomes a text frame; bytes become a binary frame. */
+  export type Outgoing = string | ArrayBuffer | ArrayBufferView;
+
+  /** The event being handled: one of "onopen", "onmessage", "onerror", "onclose". */
+  export type Method = "onopen" | "onmessage" | "onerror" | "onclose";
+
+  /**
+   * A browser (or any client) connected to one of this project's endpoints.
+   *
+   * @example
+   * exports.onOpen = function (connection) {
+   *   connection.send("welcome, " + connection.id);
+   * };
+   */
+  export interface Connection {
+    /**
+     * Session id, unique while the server runs.
+     * @example
+     * console.log("session", connection.id); // "s1"
+     */
+    readonly id: string;
+    /**
+     * The endpoint name the session connected to.
+     * @example
+     * if (connection.endpoint === "chat") connection.send("hi");
+     */
+    readonly endpoint: string;
+    /**
+     * Sends a message to this session.
+     * @example
+     * connection.send(JSON.stringify({ type: "tick", at: Date.now() }));
+     */
+    send(message: Outgoing): void;
+    /**
+     * Closes the session. `code` is 1000 (default) or 3000–4999.
+     * @example
+     * connection.close(4000, "bye");
+     */
+    close(code?: number, reason?: string): void;
+  }
+
+  /**
+   * An outgoing WebSocket made with `createWebsocket`.
+   *
+   * @example
+   * const client = websockets.createWebsocket("ws://localhost:9000/feed", "my-project/feed-handler");
+   * client.send("subscribe");
+   */
+  export interface WebsocketClient {
+    /**
+     * Client id, unique while the server runs.
+     * @example
+     * websockets.getClient(client.id) // → the same client
+     */
+    readonly id: string;
+    /**
+     * The URI it connects to.
+     * @example
+     * console.log(client.uri); // "ws://localhost:9000/feed"
+     */
+    readonly uri: string;
+    /**
+     * The handler module path that receives its events, as given.
+     * @example
+     * console.log(client.handler); // "my-project/feed-handler"
+     */
+    readonly handler: string;
+    /**
+     * Sends a message; messages sent before the socket opens are queued and sent on open.
+     * @example
+     * client.send("hello");
+     */
+    send(message: Outgoing): void;
+    /**
+     * Closes the socket (after queued messages are sent, if it is still opening).
+     * @example
+     * websockets.getClientByHandler("my-project/feed-handler").close();
+     */
+    close(code?: number, reason?: string): void;
+  }
+
+  /** Metadata of a created client, as listed by `getClients`. */
+  export interface WebsocketClientInfo {
+    /** @example info.id // "c1" */
+    readonly id: string;
+    /** @example info.uri // "ws://localhost:9000/feed" */
+    readonly uri: string;
+    /** @example info.handler // "my-project/feed-handler" */
+    readonly handler: string;
+    /** @example info.engine // "javascript" */
+    readonly engine: string;
+    /** 0 connecting, 1 open, 2 closing, 3 closed. @example info.readyState === 1 */
+    readonly readyState: number;
+  }
+
+  /** Metadata of a session, as listed by `getSessions`. */
+  export interface SessionInfo {
+    /** @example info.id // "s1" */
+    readonly id: string;
+    /** @example info.endpoint // "chat" */
+    readonly endpoint: string;
+    /** 1 while open. @example info.readyState === 1 */
+    readonly readyState: number;
+  }
+
+  /**
+   * Opens an outgoing WebSocket. Its open, message, error and close events run
+   * the handler module `handler` (a path relative to the project root, in the
+   * same project folder). Returns at once.
+   * @throws TypeError when `uri` is not ws:// or wss://, `engine` is not "javascript", or the handler is not found.
+   * @example
+   * const client = websockets.createWebsocket("ws://localhost:9000/", "my-project/ws-handler");
+   * client.send("hello");
+   */
+  export function createWebsocket(uri: string, handler: string, engine?: "javascript"): WebsocketClient;
+
+  /**
+   * The clients this project created that are not closed yet.
+   * @example
+   * websockets.getClients().forEach((c) => console.log(c.id, c.uri, c.readyState));
+   */
+  export function getClients(): WebsocketClientInfo[];
+
+  /**
+   * A client by id, or null.
+   * @example
+   * const client = websockets.getClient("c1");
+   * if (client) client.send("ping");
+   */
+  export function getClient(id: string): WebsocketClient | null;
+
+  /**
+   * The first open client whose handler is `handler` (with or without extension), or null.
+   * @example
+   * websockets.getClientByHandler("my-project/ws-handler").close();
+   */
+  export function getClientByHandler(handler: string): WebsocketClient | null;
+
+  /**
+   * The message of the `onMessage` event being handled; undefined elsewhere.
+   * Read it before any `await`: after one, another event may be current.
+   * @example
+   * exports.onMessage = () => "you said " + websockets.getMessage();
+   */
+  export function getMessage(): Message | undefined;
+
+  /**
+   * The error text of the `onError` event being handled; undefined elsewhere.
+   * @example
+   * exports.onError = () => console.error(websockets.getError());
+   */
+  export function getError(): string | undefined;
+
+  /**
+   * The event being handled, or null outside any event (in a timer, say).
+   * @example
+   * if (websockets.getMethod() === "onmessage") { ... }
+   */
+  export function getMethod(): Method | null;
+
+  /** True while `onOpen` runs. @example if (websockets.isOnOpen()) console.log("new session"); */
+  export function isOnOpen(): boolean;
+  /** True while `onMessage` runs. @example if (websockets.isOnMessage()) console.log(websockets.getMessage()); */
+  export function isOnMessage(): boolean;
+  /** True while `onError` runs. @example if (websockets.isOnError()) console.error(websockets.getError()); */
+  export function isOnError(): boolean;
+  /** True while `onClose` runs. @example if (websockets.isOnClose()) console.log("session ended"); */
+  export function isOnClose(): boolean;
+
+  /**
+   * Open sessions of this project's endpoints, or of one endpoint.
+   * @example
+   * const here = websockets.getSessions("chat").length;
+   */
+  export function getSessions(endpoint?: string): SessionInfo[];
+
+  /**
+   * A session of this project by id, or null.
+   * @example
+   * const s = websockets.getSession("s3");
+   * if (s) s.send("a private word");
+   */
+  export function getSession(id: string): Connection | null;
+
+  /**
+   * Sends `message` to every open session of `endpoint` (default: every
+   * endpoint of this project), except the sessions or ids in `except`.
+   * @example
+   * exports.onMessage = (message, connection) =>
+   *   websockets.broadcast(message, { endpoint: "chat", except: [connection] });
+   */
+  export function broadcast(
+    message: string,
+    options?: { endpoint?: string; except?: Array<Connection | string> | Connection | string },
+  ): void;
+}
+
+/**
+ * The handler functions a module may export. Every argument is optional to use,
+ * so handlers written for Dirigible (which take none) keep working.
+ */
+declare namespace AerostatHandler {
+  type Connection = import("net/v4/websockets").Connection | import("net/v4/websockets").WebsocketClient;
+  /** Runs when a session opens (or an outgoing client connects). */
+  type OnOpen = (connection: Connection) => void;
+  /** Runs per message. A string (or Promise of one) returned is sent back to the connection. */
+  type OnMessage = (
+    message: import("net/v4/websockets").Message,
+    connection: Connection,
+  ) => string | ArrayBuffer | ArrayBufferView | void | Promise<string | void>;
+  /** Runs on a socket error, or after another handler function threw. */
+  type OnError = (error: string, connection: Connection | undefined) => void;
+  /** Runs when the connection closed, with the close code and reason. */
+  type OnClose = (connection: Connection, info: { code: number; reason: string }) => void;
+}

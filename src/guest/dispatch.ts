@@ -1,0 +1,98 @@
+import { now } from "./builtins.js";
+import { beginEventCalls, beginLateCalls } from "./calls.js";
+import { current, enterPeer, leavePeer } from "./current.js";
+import { host } from "./host.js";
+import { markAsync, runnerOf, takeWentAsync } from "./kernel.js";
+import { beginDispatch, beginEvent, endDispatch, flushPending, size, take } from "./outbox.js";
+import { BatchReader } from "./batch.js";
+
+/**
+ * Runs a batch of events: until the batch is done, its time slice is used,
+ * its output budget is used, or an event went async. Every event starts
+ * within the slice, and the host's timeout is the CPU limit plus the slice, so
+ * each event (with its code after an await) gets at least the whole CPU limit,
+ * whatever ran before it. Returns "<done>[a]|" + outbox ("a": the last event
+ * went async), or [that, ...binaries].
+ */
+let done = 0;
+let endedAsync = false;
+
+export function dispatch(text: string, binaries?: ArrayBuffer[]): string | (string | ArrayBuffer)[] {
+  beginDispatch();
+  beginLateCalls();
+  done = 0;
+  endedAsync = false;
+  takeWentAsync();
+  const reader = new BatchReader(text, binaries ?? null);
+  const started = now();
+  const limits = host.limits;
+  while (!reader.done) {
+    if (done > 0 && (now() - started >= limits.sliceMs || size() >= limits.maxOutboxChars)) break;
+    beginEvent();
+    beginEventCalls();
+    const ev = reader.next();
+    enterPeer(ev);
+    try {
+      const runner = runnerOf(ev.kind);
+      if (runner) runner(ev);
+    } catch (_) {
+      // Only reachable if a report itself failed; the event counts as done.
+      current.method = null;
+    } finally {
+      leavePeer();
+    }
+    done++;
+    if (takeWentAsync()) {
+      endedAsync = true;
+      break;
+    }
+  }
+  endDispatch();
+  return answer();
+}
+
+/**
+ * After the host stopped a dispatch at the CPU limit: how far it got, and what
+ * the events produced, the stopped one's too (its log lines say what it was
+ * doing). Output of code after an await goes to the host first.
+ */
+export function recover(): string | (string | ArrayBuffer)[] {
+  endDispatch();
+  current.method = null;
+  leavePeer();
+  flushPending();
+  return answer();
+}
+
+function answer(): string | (string | ArrayBuffer)[] {
+  const head = done + (endedAsync ? "a" : "") + "|";
+  const out = take();
+  if (typeof out === "string") return head + out;
+  out[0] = head + out[0];
+  return out;
+}
+
+/** Runs code outside any event (module top level) with its output collected: "ok|" or "error|" + outbox. */
+export function collect(fn: () => void, describe: (e: unknown) => string): string | (string | ArrayBuffer)[] {
+  beginDispatch();
+  beginLateCalls();
+  beginEvent();
+  beginEventCalls();
+  let head = "ok|";
+  let tail = "";
+  try {
+    fn();
+  } catch (e) {
+    head = "error|";
+    tail = describe(e);
+  } finally {
+    endDispatch();
+  }
+  takeWentAsync();
+  const out = take();
+  if (typeof out === "string") return head + out + tail;
+  out[0] = head + out[0] + tail;
+  return out;
+}
+
+export { markAsync };

@@ -1,0 +1,70 @@
+import { apply, g, defineProperty, isObjectLike, safeMap, StringCtor, TypeErrorCtor } from "./builtins.js";
+import type { Kernel } from "./kernel.js";
+
+/**
+ * The handler module's exports and the runtime modules it may require.
+ * Runtime modules come from capabilities (net/v4/websockets, ...): each is a
+ * factory run on first require, with the kernel, never visible to user code.
+ */
+export type RuntimeModuleFactory = (exports: Record<string, unknown>, kernel: Kernel) => void;
+
+const factories = safeMap<string, (exports: Record<string, unknown>) => void>();
+const loaded = safeMap<string, Record<string, unknown>>();
+let moduleNames = "";
+let handler: Record<string, unknown> | null = null;
+let hookNames: string[] = [];
+
+export function initModules(hooks: string[]): void {
+  hookNames = hooks;
+  defineProperty(g, "require", { value: requireModule, writable: true, configurable: true });
+}
+
+export function defineRuntimeModule(name: string, factory: (exports: Record<string, unknown>) => void): void {
+  factories.set(name, factory);
+  moduleNames += (moduleNames ? ", " : "") + name;
+}
+
+export function requireModule(name: unknown): Record<string, unknown> {
+  const key = StringCtor(name);
+  const existing = loaded.get(key);
+  if (existing) return existing;
+  const factory = factories.get(key);
+  if (!factory) {
+    throw new TypeErrorCtor(
+      'Cannot require "' + key + '": handler scripts can only require the runtime modules (' + moduleNames + ").",
+    );
+  }
+  const exports: Record<string, unknown> = {};
+  loaded.set(key, exports);
+  factory(exports);
+  return exports;
+}
+
+/** Runs a CommonJS wrapper `(exports, require, module, __filename, __dirname)` and keeps what it exports. */
+export function installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string): void {
+  const module = { exports: {} as unknown };
+  apply(fn, module.exports, [module.exports, requireModule, module, filename, dirname]);
+  handler = pickHandler(module.exports);
+}
+
+/** The object whose hooks run: the exports, or their `default` when only that holds hooks. */
+function pickHandler(exportsObject: unknown): Record<string, unknown> {
+  if (!isObjectLike(exportsObject)) return {};
+  const e = exportsObject as Record<string, unknown>;
+  for (let i = 0; i < hookNames.length; i++) {
+    if (typeof e[hookNames[i]!] === "function") return e;
+  }
+  const fallback = e["default"];
+  if (fallback && typeof fallback === "object") return fallback as Record<string, unknown>;
+  return e;
+}
+
+/** The handler's function named `hook`, if it has one. */
+export function hookOf(hook: string): ((...args: unknown[]) => unknown) | undefined {
+  const fn = handler ? handler[hook] : undefined;
+  return typeof fn === "function" ? (fn as (...args: unknown[]) => unknown) : undefined;
+}
+
+export function callHook(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  return apply(fn, handler, args);
+}

@@ -1,0 +1,230 @@
+import type { GuestCapability } from "../protocol/settings.js";
+import * as builtins from "./builtins.js";
+import { call, type Primitive } from "./calls.js";
+import { current, type GuestEvent } from "./current.js";
+import { callHook, hookOf } from "./handler.js";
+import { host } from "./host.js";
+import { emit, emitBinary, emitEntry } from "./outbox.js";
+import { hostPromise } from "./promises.js";
+import { describeError, errorJson, stackOf } from "./text.js";
+
+export type { GuestEvent };
+
+/** Runs one event kind (registered by a capability, or by the core). */
+export type EventRunner = (ev: GuestEvent) => void;
+/** Makes the script-visible object for a peer ("session" or "client"). */
+export type PeerFactory = (id: string, where: string) => unknown;
+
+/**
+ * What capability modules running inside the sandbox get: the captured
+ * built-ins and the ways to talk to the host. It is never handed to user code.
+ */
+export interface Kernel {
+  readonly builtins: typeof builtins;
+  /** Project-relative path of the handler module this context runs. */
+  readonly handlerKey: string;
+  /** The capability's own declaration (module name, events and their hooks). */
+  readonly capability: GuestCapability;
+  readonly outbox: typeof host.settings.outbox;
+  readonly current: typeof current;
+  emit(op: string, ...fields: (string | number)[]): void;
+  emitBinary(peerId: string, data: unknown): void;
+  /** An immediate host call: answers now. */
+  call(op: string, args: Primitive[]): unknown;
+  /** A capability operation that answers nothing, in order with the outbox. */
+  post(op: string, args: unknown): void;
+  /** A capability operation the host settles later. */
+  promise(op: string, args: unknown): Promise<unknown>;
+  /** Registers the runner of an event kind. */
+  onEvent(kind: string, runner: EventRunner): void;
+  /** Registers the factory of a peer kind's script objects. */
+  definePeers(peerKind: string, factory: PeerFactory): void;
+  peer(ev: GuestEvent): unknown;
+  /**
+   * Runs the handler's `hook` for `ev`: sets what getMessage()/getMethod()
+   * say, reports a throw as a fault (and then runs `onFault`), and returns
+   * what the hook returned. A hook that returns an object (a Promise, say)
+   * ends the batch, so its code after an await has the event's whole budget.
+   */
+  runHook(hook: string, method: string | null, args: unknown[], ev: GuestEvent, peer: unknown, message?: unknown, error?: unknown): unknown;
+  /** What runs after a hook threw and the fault was reported (websockets runs onError). */
+  onFault: ((hook: string, ev: GuestEvent, peer: unknown, errorText: string) => void) | undefined;
+  /** Reports a fault of `hook` (for throws the capability catches itself). */
+  fault(hook: string, ev: GuestEvent, peer: unknown, error: unknown): void;
+}
+
+const runners = builtins.safeMap<string, EventRunner>();
+const peerFactories = builtins.safeMap<string, PeerFactory>();
+let wentAsync = false;
+
+export function runnerOf(kind: string): EventRunner | undefined {
+  return runners.get(kind);
+}
+
+export function setRunner(kind: string, runner: EventRunner): void {
+  runners.set(kind, runner);
+}
+
+/** Whether an event of this dispatch returned an object (ends the batch). */
+export function takeWentAsync(): boolean {
+  const was = wentAsync;
+  wentAsync = false;
+  return was;
+}
+
+export function markAsync(): void {
+  wentAsync = true;
+}
+
+export function peerFor(ev: GuestEvent): unknown {
+  const factory = ev.peerKind ? peerFactories.get(ev.peerKind) : undefined;
+  return factory ? factory(ev.peerId, ev.where) : undefined;
+}
+
+function report(hook: string, ev: GuestEvent, error: unknown): string {
+  const limits = host.limits;
+  const text = describeError(error, limits.maxReportChars);
+  emitEntry(true, host.settings.outbox.fault, [hook, ev.peerKind, ev.peerId, ev.where, text, stackOf(error, limits.maxReportChars * 4)]);
+  return text;
+}
+
+/** A fault of a hook: reported, then the capability's onFault (once: not for a throw inside onFault itself). */
+let inFault = false;
+function fault(kernel: Kernel, hook: string, ev: GuestEvent, peer: unknown, error: unknown): void {
+  const text = report(hook, ev, error);
+  if (inFault || !kernel.onFault) return;
+  inFault = true;
+  try {
+    kernel.onFault(hook, ev, peer, text);
+  } finally {
+    inFault = false;
+  }
+}
+
+/** The kernel one capability module gets. */
+export function makeKernel(capability: GuestCapability): Kernel {
+  const kernel: Kernel = {
+    builtins,
+    handlerKey: host.settings.handler,
+    capability,
+    outbox: host.settings.outbox,
+    current,
+    emit,
+    emitBinary,
+    call,
+    post: (op, args) => emit(host.settings.outbox.post, op, builtins.stringify(args === undefined ? null : args)),
+    promise: hostPromise,
+    onEvent: (kind, runner) => runners.set(kind, runner),
+    definePeers: (peerKind, factory) => peerFactories.set(peerKind, factory),
+    peer: peerFor,
+    onFault: undefined,
+    fault: (hook, ev, peer, error) => fault(kernel, hook, ev, peer, error),
+    runHook(hook, method, args, ev, peer, message, error) {
+      const fn = hookOf(hook);
+      if (!fn) return undefined;
+      current.method = method;
+      current.message = message;
+      current.error = error;
+      current.peer = peer;
+      try {
+        const result = callHook(fn, args);
+        if (builtins.isObjectLike(result)) wentAsync = true;
+        return result;
+      } catch (e) {
+        fault(kernel, hook, ev, peer, e);
+        return undefined;
+      } finally {
+        current.method = null;
+        current.message = undefined;
+        current.error = undefined;
+        current.peer = undefined;
+      }
+    },
+  };
+  return kernel;
+}
+
+/** Faults outside any capability's hooks (timer callbacks): reported, then the first capability's onFault. */
+export function coreFault(kernels: Kernel[], hook: string, ev: GuestEvent, error: unknown): void {
+  const first = kernels[0];
+  if (first) fault(first, hook, ev, undefined, error);
+  else report(hook, ev, error);
+}
+
+/** A `request` event: the host asks hook payload[0] with arguments payload[1]; the answer goes back as a reply. */
+export function runRequest(ev: GuestEvent): void {
+  const id = builtins.StringCtor(ev.code);
+  let hook: string;
+  let args: unknown[];
+  try {
+    const parsed = builtins.parse(builtins.StringCtor(ev.payload)) as [string, unknown[]];
+    hook = builtins.StringCtor(parsed[0]);
+    args = builtins.isArray(parsed[1]) ? parsed[1] : [];
+  } catch (_) {
+    replyError(id, { name: "RequestError", message: "the host sent a malformed request" });
+    return;
+  }
+  const fn = hookOf(hook);
+  if (!fn) {
+    replyError(id, { name: "HookMissingError", message: "the handler " + host.settings.handler + " has no " + hook + " function" });
+    return;
+  }
+  const peer = peerFor(ev);
+  const callArgs: unknown[] = [];
+  for (let i = 0; i < args.length; i++) builtins.push(callArgs, args[i]);
+  if (peer !== undefined) builtins.push(callArgs, peer);
+  current.method = hook;
+  current.peer = peer;
+  let result: unknown;
+  try {
+    result = callHook(fn, callArgs);
+  } catch (e) {
+    replyThrown(id, e);
+    return;
+  } finally {
+    current.method = null;
+    current.peer = undefined;
+  }
+  if (builtins.isObjectLike(result)) {
+    wentAsync = true;
+    let then: unknown;
+    try {
+      then = (result as { then?: unknown }).then;
+    } catch (e) {
+      replyThrown(id, e);
+      return;
+    }
+    if (typeof then === "function") {
+      try {
+        builtins.apply(then, result, [(v: unknown) => replyValue(id, v), (e: unknown) => replyThrown(id, e)]);
+      } catch (e) {
+        replyThrown(id, e);
+      }
+      return;
+    }
+  }
+  replyValue(id, result);
+}
+
+function replyValue(id: string, value: unknown): void {
+  let json: string;
+  try {
+    json = builtins.stringify(value === undefined ? null : value) ?? "null";
+  } catch (e) {
+    replyThrown(id, e);
+    return;
+  }
+  try {
+    emit(host.settings.outbox.reply, id, "1", json);
+  } catch (e) {
+    replyThrown(id, e);
+  }
+}
+
+function replyThrown(id: string, error: unknown): void {
+  emitEntry(true, host.settings.outbox.reply, [id, "0", errorJson(error, host.limits.maxReportChars)]);
+}
+
+function replyError(id: string, error: { name: string; message: string }): void {
+  emitEntry(true, host.settings.outbox.reply, [id, "0", builtins.stringify(error)]);
+}

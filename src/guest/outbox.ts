@@ -1,0 +1,163 @@
+import { CoreHostCall } from "../protocol/settings.js";
+import { copyBytes, isArrayBuffer, isView, later, push, RangeErrorCtor, TypeErrorCtor, Uint8ArrayCtor } from "./builtins.js";
+import { host } from "./host.js";
+
+/**
+ * The outbox: what a script's events produce for the host (sends, closes,
+ * timers, log lines, faults, capability operations), as one string of entries
+ * `<op><length>:<text>...` (read by src/protocol/outbox-codec.ts), with the
+ * binary frames beside it as copied ArrayBuffers.
+ *
+ * Caps hold per event: entries and characters are counted from the start of
+ * the running event. Code after an await runs outside any event, once the
+ * dispatch has returned; its entries are gathered and handed to the host once
+ * per microtask checkpoint, with a budget of their own renewed by every
+ * dispatch (an event that goes async ends its batch, so that budget is its own).
+ */
+let text = "";
+let binaries: ArrayBuffer[] = [];
+let inEvent = false;
+let eventEntries = 0;
+let eventStart = 0;
+let eventBinaryChars = 0;
+let lateText = "";
+let lateBinaries: ArrayBuffer[] = [];
+let lateEntries = 0;
+let lateChars = 0;
+let flushQueued = false;
+
+/** One outbox field: "<length>:<text>". Numbers become their decimal text. */
+function field(value: string | number): string {
+  const t = typeof value === "string" ? value : value === value && value !== 1 / 0 && value !== -1 / 0 ? "" + value : "0";
+  return t.length + ":" + t;
+}
+
+function tooMuchData(): never {
+  throw new RangeErrorCtor(
+    "Too much outgoing data in one event (limit " + host.limits.maxOutboxChars + " characters). Send less per event.",
+  );
+}
+
+function charsUsed(): number {
+  return inEvent ? text.length - eventStart + eventBinaryChars : lateChars;
+}
+
+/**
+ * Adds an entry. `report` entries (fault reports) skip the caps: an event
+ * yields at most two, each clipped, and a full outbox must not hide why.
+ */
+export function emitEntry(report: boolean, op: string, fields: (string | number)[], extraChars = 0): void {
+  const limits = host.limits;
+  if (!report) {
+    if ((inEvent ? eventEntries : lateEntries) >= limits.maxOutboxEntries) {
+      throw new RangeErrorCtor(
+        "Too many outgoing operations in one event (limit " + limits.maxOutboxEntries + "). Send fewer messages per event.",
+      );
+    }
+    // Refuse oversized data before spending time encoding it.
+    let raw = extraChars;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      if (typeof f === "string") raw += f.length;
+    }
+    if (charsUsed() + raw > limits.maxOutboxChars) tooMuchData();
+  }
+  let entry = op;
+  for (let i = 0; i < fields.length; i++) entry += field(fields[i]!);
+  if (!report && charsUsed() + entry.length + extraChars > limits.maxOutboxChars) tooMuchData();
+  if (inEvent) {
+    text += entry;
+    eventEntries++;
+    eventBinaryChars += extraChars;
+    return;
+  }
+  lateText += entry;
+  lateEntries++;
+  lateChars += entry.length + extraChars;
+  if (!flushQueued) {
+    flushQueued = true;
+    later(flushLate);
+  }
+}
+
+export function emit(op: string, ...fields: (string | number)[]): void {
+  emitEntry(false, op, fields);
+}
+
+/** Sends bytes as a binary frame: one copy, handed to the host beside the outbox. */
+export function emitBinary(peerId: string, data: unknown): void {
+  let buffer: ArrayBuffer;
+  let offset = 0;
+  let length: number;
+  if (isArrayBuffer(data)) {
+    buffer = data;
+    length = data.byteLength;
+  } else if (isView(data)) {
+    const view = new Uint8ArrayCtor((data as ArrayBufferView).buffer, (data as ArrayBufferView).byteOffset, (data as ArrayBufferView).byteLength);
+    buffer = view.buffer as ArrayBuffer;
+    offset = view.byteOffset;
+    length = view.byteLength;
+  } else {
+    throw new TypeErrorCtor("expected a string, an ArrayBuffer or a typed array");
+  }
+  if (!isArrayBuffer(buffer)) throw new TypeErrorCtor("expected an ArrayBuffer, not a SharedArrayBuffer");
+  const list = inEvent ? binaries : lateBinaries;
+  emitEntry(false, host.settings.outbox.sendBinary, [peerId, list.length], length);
+  push(list, copyBytes(buffer, offset, length));
+}
+
+/** Hands code-after-an-await output to the host: once per microtask checkpoint. */
+function flushLate(): void {
+  flushQueued = false;
+  if (lateText === "") return;
+  const t = lateText;
+  const b = lateBinaries;
+  lateText = "";
+  lateBinaries = [];
+  host.call(CoreHostCall.flush, t, b.length ? b : undefined);
+}
+
+/** A dispatch (or a module's top-level run) begins: its events collect into the outbox. */
+export function beginDispatch(): void {
+  inEvent = true;
+  lateEntries = 0;
+  lateChars = 0;
+}
+
+/** The next event of the dispatch begins: fresh caps. */
+export function beginEvent(): void {
+  eventEntries = 0;
+  eventBinaryChars = 0;
+  eventStart = text.length;
+}
+
+export function endDispatch(): void {
+  inEvent = false;
+}
+
+export function isInEvent(): boolean {
+  return inEvent;
+}
+
+/** Characters the outbox holds so far in this dispatch. */
+export function size(): number {
+  return text.length;
+}
+
+/** The outbox so far, emptied: a string, or [string, ...binaries] when frames are binary. */
+export function take(): string | (string | ArrayBuffer)[] {
+  const t = text;
+  const b = binaries;
+  text = "";
+  binaries = [];
+  eventStart = 0;
+  if (b.length === 0) return t;
+  const out: (string | ArrayBuffer)[] = [t];
+  for (let i = 0; i < b.length; i++) push(out, b[i]!);
+  return out;
+}
+
+/** After a stop at the CPU limit: what code after an await had gathered goes to the host now. */
+export function flushPending(): void {
+  flushLate();
+}

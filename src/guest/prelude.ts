@@ -1,0 +1,73 @@
+import type { GuestSettings } from "../protocol/settings.js";
+import { isObjectLike, parse, push, StringCtor } from "./builtins.js";
+import { installConsole } from "./console.js";
+import { collect, dispatch, recover } from "./dispatch.js";
+import { defineRuntimeModule, initModules, installCjs, requireModule, type RuntimeModuleFactory } from "./handler.js";
+import { host, type HostCall } from "./host.js";
+import { coreFault, makeKernel, markAsync, runRequest, setRunner, type Kernel } from "./kernel.js";
+import { lockdown } from "./lockdown.js";
+import { settle } from "./promises.js";
+import { describeError, stackOf } from "./text.js";
+import { installTimers, runTimer } from "./timers.js";
+
+/** What the host drives in a context; it holds References to these, the script never sees them. */
+export interface Internals {
+  dispatch: typeof dispatch;
+  recover: typeof recover;
+  /** Adds a capability whose guest module came as source (not in the bundle). */
+  defineCapability(name: string, factory: RuntimeModuleFactory): string | (string | ArrayBuffer)[];
+  installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string): string | (string | ArrayBuffer)[];
+}
+
+/**
+ * Runs first in every handler context, before any user code: takes away what
+ * scripts must not have, installs console, timers and require, and the
+ * capabilities' runtime modules. Returns the internals the host drives.
+ */
+export function prelude(hostCall: HostCall, settingsJson: string, bundled: Record<string, RuntimeModuleFactory>): Internals {
+  const settings = parse(settingsJson) as GuestSettings;
+  host.call = hostCall;
+  host.settings = settings;
+  host.limits = settings.limits;
+  lockdown();
+  installConsole();
+  installTimers();
+  const hooks: string[] = [];
+  for (const cap of settings.capabilities) for (const kind in cap.events) push(hooks, cap.events[kind]!.hook);
+  const kernels: Kernel[] = [];
+  initModules(hooks);
+
+  const describe = (e: unknown) => "\u0000" + describeError(e, settings.limits.maxReportChars) + "\u0000" + stackOf(e, settings.limits.maxReportChars * 4);
+  const defineCapability = (name: string, factory: RuntimeModuleFactory) => {
+    let capability;
+    for (const c of settings.capabilities) if (c.name === name) capability = c;
+    if (!capability) return "error|\u0000Error: unknown capability " + name + "\u0000";
+    const kernel = makeKernel(capability);
+    push(kernels, kernel);
+    defineRuntimeModule(capability.module, (exports) => factory(exports, kernel));
+    const module = capability.module;
+    // Loaded now: the module registers its event runners.
+    return collect(() => void requireModule(module), describe);
+  };
+
+  setRunner(settings.events.timer, (ev) => {
+    try {
+      if (isObjectLike(runTimer(ev.code))) markAsync();
+    } catch (e) {
+      coreFault(kernels, "timer", ev, e);
+    }
+  });
+  setRunner(settings.events.settle, (ev) => settle(ev.peerId, ev.code === 1, StringCtor(ev.payload)));
+  setRunner(settings.events.request, runRequest);
+
+  for (const cap of settings.capabilities) {
+    const factory = bundled[cap.name];
+    if (factory) defineCapability(cap.name, factory);
+  }
+  return {
+    dispatch,
+    recover,
+    defineCapability,
+    installCjs: (fn, filename, dirname) => collect(() => installCjs(fn, filename, dirname), describe),
+  };
+}

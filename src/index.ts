@@ -1,5 +1,7 @@
 export { createRuntime, Runtime } from "./runtime.js";
-export type { EndpointInfo, HandlerStats, ReloadEvent, RuntimeEvents } from "./runtime.js";
+export type { EndpointInfo, HandlerStats, ReloadEvent, RuntimeEvents, RuntimeInit } from "./runtime.js";
+export type { Capability, ImmediateOp, PostedOp, DeferredOp, OpContext } from "./ops/capability.js";
+export { HookError } from "./sandbox/requests.js";
 export type { RuntimeOptions } from "./config/options.js";
 export type { Descriptor } from "./config/descriptor.js";
 export { AerostatError, UserErrorCodes, SystemErrorCodes } from "./errors/codes.js";

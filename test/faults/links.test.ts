@@ -12,8 +12,8 @@ const files = {
 
 /** Paths the project watcher (chokidar) holds, counted through its getWatched(). */
 function watchedPaths(runtime: Runtime): number {
-  const internals = runtime as unknown as { sync: { watcher: { watcher: { getWatched(): Record<string, string[]> } } } };
-  const watched = internals.sync.watcher.watcher.getWatched();
+  const internals = runtime as unknown as { parts: { sync: { watcher: { watcher: { getWatched(): Record<string, string[]> } } } } };
+  const watched = internals.parts.sync.watcher.watcher.getWatched();
   return Object.values(watched).reduce((n, names) => n + names.length, 0);
 }
 

@@ -1,0 +1,161 @@
+import type { EventEmitter } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import type { Express } from "express";
+import { MemoryBus, type MessageBus } from "../bus/message-bus.js";
+import { BUILT_IN_CAPABILITIES } from "../capabilities/index.js";
+import type { ResolvedOptions } from "../config/options.js";
+import { Dashboard } from "../dashboard/dashboard.js";
+import { newDashboardToken } from "../dashboard/token.js";
+import { createLogger, type Logger } from "../log/logger.js";
+import { applyOutbox } from "../ops/apply-outbox.js";
+import type { Capability } from "../ops/capability.js";
+import { createHostCall } from "../ops/host-call.js";
+import { OpTable } from "../ops/op-table.js";
+import type { Services } from "../ops/services.js";
+import { OutboundGate } from "../outbound/outbound-gate.js";
+import { acceptSession } from "../peers/accept-session.js";
+import { ClientRegistry } from "../peers/clients.js";
+import { Liveness } from "../peers/liveness.js";
+import { SessionRegistry } from "../peers/sessions.js";
+import { TrafficMeter } from "../peers/traffic.js";
+import { MountTable } from "../project/mounts.js";
+import { ProjectSync } from "../project/project-sync.js";
+import { CloseCodes } from "../protocol/close-codes.js";
+import { HandlerRegistry } from "../sandbox/handler-registry.js";
+import { createHttpApp } from "../server/http-app.js";
+import { createOwnedServer, SocketServers } from "../server/http-server.js";
+import { endpointFromPath, SERVICE_PREFIX } from "../server/routes.js";
+import { createUpgradeHandler, MAX_FIRST_LOAD_WAIT_MS } from "../server/upgrade.js";
+import { ClientOpener } from "./client-opener.js";
+import { Reporter } from "./reporter.js";
+import type { RuntimeEvents } from "./runtime-events.js";
+import { Status } from "./status.js";
+
+/** Everything a runtime is made of, wired together. */
+export interface Parts {
+  readonly log: Logger;
+  readonly app: Express;
+  readonly server: Server;
+  readonly ownsServer: boolean;
+  readonly traffic: TrafficMeter;
+  readonly sessions: SessionRegistry;
+  readonly clients: ClientRegistry;
+  readonly bus: MessageBus;
+  readonly sockets: SocketServers;
+  readonly registry: HandlerRegistry;
+  readonly liveness: Liveness;
+  readonly sync: ProjectSync;
+  readonly dashboard: Dashboard;
+  readonly dashboardToken: string;
+  readonly status: Status;
+  /** Undo what capabilities set up. */
+  readonly teardowns: (() => void)[];
+}
+
+/**
+ * Builds the pieces of a runtime and connects them: sockets feed handler
+ * modules; modules' outboxes and host calls go through the ops table to the
+ * peers and the bus; file changes go through the project sync to the mounts
+ * and the registry; everything that goes wrong goes to the reporter.
+ */
+export function assemble(
+  options: ResolvedOptions,
+  extraCapabilities: readonly Capability[],
+  events: EventEmitter<RuntimeEvents>,
+  accepting: () => boolean,
+): Parts {
+  const log = options.logger ?? createLogger();
+  const staticDir = options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
+  const app = createHttpApp(staticDir);
+  const server = options.server ?? createOwnedServer(options.handshakeTimeoutMs, app, log);
+  const traffic = new TrafficMeter();
+  const sessions = new SessionRegistry(options.maxBufferedBytes);
+  const clients = new ClientRegistry(traffic, options.maxBufferedBytes);
+  const bus = new MemoryBus((topic, error) => log.error({ topic, err: error }, `delivering a ${topic} message failed`));
+  const capabilities = [...BUILT_IN_CAPABILITIES, ...extraCapabilities];
+  const ops = new OpTable(capabilities);
+  const outbound = new OutboundGate({
+    allowed: options.outboundHosts,
+    ownPort: () => (server.address() as AddressInfo | null)?.port,
+    isServicePath: (pathname) => endpointFromPath(pathname) !== undefined,
+    servicePaths: `${SERVICE_PREFIX}<endpoint>`,
+    log,
+  });
+  const dashboardToken = options.dashboardToken ?? newDashboardToken();
+  // The dashboard's source reads the status, made below.
+  const dashboard = new Dashboard(options.dashboard, dashboardToken, {
+    projectRoot: options.projectRoot,
+    endpoints: () => status.endpoints(server.listening ? wsBase(server) : ""),
+    sessionIds: (endpoint) => sessions.forEndpoint(endpoint).map((s) => s.id),
+    clientList: () => status.clientList(),
+    traffic: () => traffic.series(),
+  }, log);
+  dashboard.mount(app);
+  const report = new Reporter(log, dashboard, events);
+  const services: Services = {
+    sessions,
+    clients,
+    bus,
+    traffic,
+    log,
+    openClient: (m, uri, handler, engine) => opener.open(m, uri, handler, engine),
+    reportFault: (fault) => report.fault(fault),
+  };
+  const registry = new HandlerRegistry({
+    limits: { cpuLimitMs: options.cpuLimitMs, maxTimers: options.maxTimers, maxOutboxEntries: options.maxOutboxEntries },
+    memoryLimitMb: options.memoryLimitMb,
+    maxQueuedEvents: options.maxQueuedEvents,
+    maxQueuedBytes: options.maxQueuedBytes,
+    maxCrashesPerMinute: options.maxCrashesPerMinute,
+    log,
+    capabilities,
+    hostCallFor: (m) => createHostCall(m, ops, services),
+    applyOutbox: (m, output, isCurrent) => applyOutbox(services, ops, m, output.text, output.binaries, isCurrent),
+    onLoaded: (m, result) => report.loaded(m, result),
+    reportStop: (m, stop) => report.cpuStop(m, stop),
+    onDisabled: (project, error) => {
+      report.problem(error);
+      for (const s of sessions.list(project)) s.close(CloseCodes.internalError, "handler disabled after repeated crashes");
+    },
+  });
+  const opener = new ClientOpener(options.projectRoot, options.maxClientsPerProject, outbound, clients, registry);
+  const mounts = new MountTable(options.projectRoot, registry, sessions, log, (e) => report.problem(e));
+  const sync = new ProjectSync(options.projectRoot, mounts, registry, log, {
+    descriptorReloaded: (file, ms) => report.descriptorReloaded(file, ms),
+    problem: (error, kind) => report.problem(error, kind),
+    filesChanged: () => opener.forget(),
+  }, staticDir);
+  const liveness = new Liveness(sessions, (endpoint) => mounts.get(endpoint)?.descriptor.limits, () => mounts.tightestLiveness());
+  const status = new Status(mounts, sessions, registry, clients);
+  const teardowns = capabilities.flatMap((c) => (c.setup ? [c.setup(services)] : []));
+  const sockets = new SocketServers(log);
+  const upgradeService = createUpgradeHandler({
+    serverFor: (maxPayload) => sockets.for(maxPayload),
+    sessionCount: (endpoint) => sessions.countFor(endpoint),
+    ownsServer: !options.server,
+    accepting,
+    lookup: (endpoint) => mounts.get(endpoint),
+    mountedNames: () => mounts.list().map((m) => m.endpoint),
+    allowedHosts: options.allowedHosts,
+    listenHost: options.host,
+    firstLoadWaitMs: Math.min(options.handshakeTimeoutMs, MAX_FIRST_LOAD_WAIT_MS),
+    log,
+    accept: (ws, mount) => liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic)),
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (!dashboard.upgrade(req, socket, head)) upgradeService(req, socket, head);
+  });
+  return {
+    log, app, server, ownsServer: !options.server, traffic, sessions, clients, bus, sockets,
+    registry, liveness, sync, dashboard, dashboardToken, status, teardowns,
+  };
+}
+
+/** "ws://host:port" of a listening server. */
+export function wsBase(server: Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `ws://${host}:${address.port}`;
+}

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createRuntime, type Runtime } from "../../src/index.js";
+import type { Runtime } from "../../src/index.js";
 import { backoffDelay, connect, type ReconnectingWebSocket } from "../../web/client.js";
 import { descriptor, TempProject } from "../helpers/project.js";
-import { LogCapture, waitUntil } from "../helpers/runtime.js";
+import { createTestRuntime, LogCapture, waitUntil } from "../helpers/runtime.js";
 
 const ECHO = { "p/echo.js": "exports.onMessage = (m) => 'echo: ' + m;", "p/echo.websocket": descriptor("echo", "p/echo") };
 
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function serve(project: TempProject, port = 0): Promise<Runtime> {
-  const runtime = createRuntime({ projectRoot: project.root, port, logger: new LogCapture().logger, watch: false });
+  const runtime = createTestRuntime({ projectRoot: project.root, port, logger: new LogCapture().logger, watch: false });
   open.push(runtime);
   await runtime.listen();
   return runtime;

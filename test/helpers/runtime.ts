@@ -92,11 +92,15 @@ export function nextReload(runtime: Runtime, match: (e: ReloadEvent) => boolean,
   });
 }
 
-/** Polls until `probe` returns something other than undefined/false. */
-export async function waitUntil<T>(probe: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
+/** Polls until `probe` returns (or resolves to) something other than undefined/false. */
+export async function waitUntil<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));

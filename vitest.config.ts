@@ -8,6 +8,8 @@ export default defineConfig({
     // --expose-gc lets the fault suite check that memory returns to baseline.
     execArgv: ["--no-node-snapshot", "--expose-gc"],
     include: ["test/**/*.test.ts"],
+    // Fails a test file that leaves a runtime open.
+    setupFiles: ["test/setup/runtime-leaks.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -62,10 +62,17 @@ describe("the dashboard in Chromium", () => {
     const visitor = await samplePage();
     await echoRow.locator(".sessions", { hasText: /^2$/ }).waitFor();
 
-    // A few seconds of traffic, so the chart has a shape.
-    for (let round = 0; round < 4; round++) {
-      for (const text of ["one", "two", "three"].slice(0, round + 1)) await say(user, "echo", text);
-      await new Promise((r) => setTimeout(r, 450));
+    // Traffic over several of the dashboard's pushes, so the chart has a shape:
+    // each round is echoed back to the page, and the dashboard draws a new frame before the next.
+    const echoed = user.locator('section[data-endpoint="echo"] li', { hasText: /^echo: / });
+    for (let round = 0, sent = 0; round < 4; round++) {
+      const texts = ["one", "two", "three"].slice(0, round + 1);
+      for (const text of texts) await say(user, "echo", text);
+      sent += texts.length;
+      await expect.poll(() => echoed.count(), { timeout: 5000 }).toBe(sent);
+      const chartIn = () => dashboard.locator("#line-in").getAttribute("points");
+      const drawn = await chartIn();
+      await expect.poll(chartIn, { timeout: 5000 }).not.toBe(drawn);
     }
     await say(visitor, "chat", "hello everyone");
     await say(user, "greeter", "Grace");

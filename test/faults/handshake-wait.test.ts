@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { refusal, TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
-import { startProject } from "../helpers/runtime.js";
+import { startProject, waitUntil } from "../helpers/runtime.js";
 
 /** Row 19: handshakes to an endpoint whose first load never finishes are answered, and let go, in bounded time. */
 describe("handshakes waiting for a first load", () => {
@@ -27,10 +27,8 @@ describe("handshakes waiting for a first load", () => {
     expect(elapsed).toBeLessThan(3000);
     // Every refused socket was destroyed by the server once its answer was written.
     const open = () => new Promise<number>((resolve) => t.runtime.server.getConnections((_e, n) => resolve(n)));
-    let left = -1;
-    const deadline = Date.now() + 2000;
-    while (Date.now() < deadline && (left = await open()) > 0) await new Promise((r) => setTimeout(r, 20));
-    expect(left).toBe(0);
+    await waitUntil(async () => (await open()) === 0, 2000, "every refused socket to be destroyed");
+    expect(await open()).toBe(0);
     // The loading endpoint slowed nobody else.
     const healthy = await TestClient.connect(t.url("echo"));
     expect(await healthy.ask("still here")).toBe("still here");

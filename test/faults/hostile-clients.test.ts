@@ -30,7 +30,7 @@ describe("hostile clients", () => {
   });
 
   it("refuses handshakes past maxSessions with 503", async () => {
-    const { url } = await startProject({ "p/h.js": echo, "p/h.websocket": descriptor("h", "p/h", { maxSessions: 2 }) });
+    const { url, runtime } = await startProject({ "p/h.js": echo, "p/h.websocket": descriptor("h", "p/h", { maxSessions: 2 }) });
     const a = await TestClient.connect(url("h"));
     await TestClient.connect(url("h"));
     const refused = await refusal(url("h"));
@@ -38,7 +38,7 @@ describe("hostile clients", () => {
     expect(refused.body).toContain("maximum of 2 sessions");
     a.close();
     await a.closed;
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => runtime.endpoints()[0]?.sessions === 1, 5000, "the closed session to be released");
     expect(await (await TestClient.connect(url("h"))).ask("x")).toBe("echo:x");
   });
 
@@ -67,17 +67,35 @@ describe("hostile clients", () => {
   });
 
   it("terminates a peer that stops answering pings, and closes idle sessions with 1001", async () => {
-    const { url } = await startProject({
+    const { url, runtime, logs } = await startProject({
       "p/h.js": echo,
-      "p/beat.websocket": descriptor("beat", "p/h", { heartbeatMs: 150 }),
+      "p/beat.js": `${echo}
+        exports.onOpen = (c) => c.send("you are " + c.id);
+        exports.onClose = (c, info) => console.log("closed", c.id, info.code);`,
+      "p/beat.websocket": descriptor("beat", "p/beat", { heartbeatMs: 150 }),
       "p/idle.websocket": descriptor("idle", "p/h", { idleTimeoutMs: 200, heartbeatMs: 0 }),
     });
+    const beats = () => runtime.endpoints().find((e) => e.endpoint === "beat")?.sessions;
+    // A peer that never answers a ping.
     const dead = new WebSocket(url("beat"), { autoPong: false });
-    const deadClosed = new Promise<number>((r) => dead.on("close", (code) => r(code)));
+    const deadId = new Promise<string>((r) => dead.once("message", (m) => r(String(m).slice("you are ".length))));
+    let firstPingAt = 0;
+    dead.on("ping", () => (firstPingAt ||= Date.now()));
+    const deadClosed = new Promise<number>((r) => dead.on("close", () => r(Date.now())));
     const alive = await TestClient.connect(url("beat"));
-    expect(await deadClosed).toBe(1006); // terminated without a close frame
+    const aliveId = String((await alive.received(1))[0]).slice("you are ".length);
+    const id = await deadId;
+    const closedAt = await deadClosed;
+    // The server dropped it, not the peer: it was pinged, had a heartbeat to answer,
+    // and its session ended without a close handshake (a terminate).
+    expect(firstPingAt).toBeGreaterThan(0);
+    expect(closedAt - firstPingAt).toBeGreaterThanOrEqual(150 - 5);
+    await logs.waitFor((l) => l.msg === `closed ${id} 1006`);
+    await waitUntil(() => beats() === 1, 5000, "the dead peer's session to be released");
+    // The peer that answers pings was kept through the same heartbeats.
     expect(await alive.ask("x")).toBe("echo:x");
     expect(alive.isOpen).toBe(true);
+    expect(logs.messages().some((m) => m.startsWith(`closed ${aliveId} `))).toBe(false);
 
     const idle = await TestClient.connect(url("idle"));
     const closed = await idle.closed;
@@ -108,20 +126,43 @@ describe("hostile clients", () => {
     expect(maxQueued).toBeGreaterThan(0);
   });
 
-  it("closes a session that does not read what it is sent (1013), without holding its data", async () => {
-    const { url, runtime, logs } = await startProject(
-      {
-        "p/firehose.js": `
-          exports.onMessage = (m, c) => { const chunk = "x".repeat(256 * 1024); for (let i = 0; i < 64; i++) c.send(chunk); };
-          exports.onClose = (c, info) => console.log("closed", info.code);`,
-        "p/firehose.websocket": descriptor("firehose", "p/firehose"),
-      },
-      { maxBufferedBytes: 256 * 1024 },
-    );
+  const firehose = {
+    "p/firehose.js": `
+      exports.onMessage = (m, c) => { const chunk = "x".repeat(256 * 1024); for (let i = 0; i < 64; i++) c.send(chunk); console.log("sent"); };
+      exports.onClose = (c, info) => console.log("closed", info.code, info.reason);`,
+    "p/firehose.websocket": descriptor("firehose", "p/firehose"),
+  };
+  const stopReading = (c: TestClient) => (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+
+  it("closes a session that does not read what it is sent with 1013, without holding its data", async () => {
+    const { url, runtime, logs } = await startProject(firehose, { maxBufferedBytes: 256 * 1024 });
     const c = await TestClient.connect(url("firehose"));
-    (c.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // stop reading
+    stopReading(c).pause();
     c.send("go");
+    // The sends were applied in order, so the server has already given up on this reader.
+    await logs.waitFor((l) => l.msg === "sent");
+    stopReading(c).resume();
+    // What the user sees once it reads again: what fitted in the send buffer, then 1013.
+    expect(await c.closed).toEqual({ code: 1013, reason: "client reads too slowly" });
+    expect(c.messages.length).toBeGreaterThan(0);
+    expect(c.messages.length).toBeLessThan(64);
+    await logs.waitFor((l) => l.msg === "closed 1013 client reads too slowly");
+    await waitUntil(() => runtime.endpoints()[0]?.sessions === 0, 5000, "the session to be released");
+  });
+
+  it("drops a session that never reads again once its close has gone unanswered", async () => {
+    const { url, runtime, logs } = await startProject(firehose, { maxBufferedBytes: 256 * 1024 });
+    const c = await TestClient.connect(url("firehose"));
+    stopReading(c).pause();
+    c.send("go");
+    await logs.waitFor((l) => l.msg === "sent");
+    const askedAt = Date.now();
+    // The server asked it to close and waits for an answer before dropping it.
+    expect(runtime.endpoints()[0]?.sessions).toBe(1);
     await waitUntil(() => runtime.endpoints()[0]?.sessions === 0, 10_000, "the slow reader to be dropped");
-    await logs.waitFor((l) => /^closed (1013|1006)$/.test(l.msg));
+    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(1000);
+    // No close frame came back: the handler is told the connection was cut, not closed.
+    await logs.waitFor((l) => l.msg.startsWith("closed "));
+    expect(logs.messages().filter((m) => m.startsWith("closed "))).toEqual(["closed 1006 "]);
   });
 });

@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { afterEach } from "vitest";
 import { createRuntime, type ReloadEvent, type Runtime, type RuntimeOptions } from "../../src/index.js";
 import { TempProject } from "./project.js";
+import { trackRuntime } from "./runtime-tracker.js";
 
 export interface LogLine {
   level: number;
@@ -31,6 +32,15 @@ export interface TestRuntime {
   url(endpoint: string): string;
 }
 
+/**
+ * createRuntime() for tests: the runtime is tracked until closed, and a test
+ * file that leaves one open fails (test/setup/runtime-leaks.ts). Closing it is
+ * the caller's job; startProject() closes its own.
+ */
+export function createTestRuntime(options: RuntimeOptions): Runtime {
+  return trackRuntime(createRuntime(options));
+}
+
 const live: { runtime: Runtime; project?: TempProject }[] = [];
 
 afterEach(async () => {
@@ -52,7 +62,7 @@ export async function startProject(
   const project = await TempProject.create(files);
   await prepare?.(project);
   const logs = new LogCapture();
-  const runtime = createRuntime({
+  const runtime = createTestRuntime({
     projectRoot: project.root,
     port: 0,
     host: "127.0.0.1",
@@ -82,11 +92,15 @@ export function nextReload(runtime: Runtime, match: (e: ReloadEvent) => boolean,
   });
 }
 
-/** Polls until `probe` returns something other than undefined/false. */
-export async function waitUntil<T>(probe: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
+/** Polls until `probe` returns (or resolves to) something other than undefined/false. */
+export async function waitUntil<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));

@@ -3,10 +3,9 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { createRuntime } from "../../src/index.js";
 import { TestClient } from "../helpers/client.js";
 import { descriptor, TempProject } from "../helpers/project.js";
-import { LogCapture } from "../helpers/runtime.js";
+import { createTestRuntime, LogCapture } from "../helpers/runtime.js";
 
 describe("attaching to an existing server", () => {
   it("serves its endpoints beside the app's own routes and WebSocket paths", async () => {
@@ -23,7 +22,7 @@ describe("attaching to an existing server", () => {
     server.on("upgrade", (req, socket, head) => {
       if (req.url === "/own") own.handleUpgrade(req, socket, head, (ws) => ws.send("own socket"));
     });
-    const runtime = createRuntime({ projectRoot: project.root, server, logger: new LogCapture().logger });
+    const runtime = createTestRuntime({ projectRoot: project.root, server, logger: new LogCapture().logger });
     app.use(runtime.app);
     await runtime.start();
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

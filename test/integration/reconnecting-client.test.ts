@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createRuntime, type Runtime } from "../../src/index.js";
+import type { Runtime } from "../../src/index.js";
 import { backoffDelay, connect, type ReconnectingWebSocket } from "../../web/client.js";
 import { descriptor, TempProject } from "../helpers/project.js";
-import { LogCapture, waitUntil } from "../helpers/runtime.js";
+import { createTestRuntime, LogCapture, waitUntil } from "../helpers/runtime.js";
 
 const ECHO = { "p/echo.js": "exports.onMessage = (m) => 'echo: ' + m;", "p/echo.websocket": descriptor("echo", "p/echo") };
 
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function serve(project: TempProject, port = 0): Promise<Runtime> {
-  const runtime = createRuntime({ projectRoot: project.root, port, logger: new LogCapture().logger, watch: false });
+  const runtime = createTestRuntime({ projectRoot: project.root, port, logger: new LogCapture().logger, watch: false });
   open.push(runtime);
   await runtime.listen();
   return runtime;
@@ -84,8 +84,15 @@ describe("reconnecting client", () => {
     await waitUntil(() => seen.includes("message:echo: b"), 5000, "queued echoes");
     client.close();
     await waitUntil(() => seen.includes("close:false"), 5000, "close");
-    await new Promise((r) => setTimeout(r, 400));
-    expect(seen.some((s) => s.startsWith("reconnect"))).toBe(false);
+    // A clock to wait on: a client with the same backoff, refused by an endpoint that
+    // does not exist. By its third attempt (at least 375 ms of backoff) the closed client,
+    // whose first reconnect would come within 250 ms, would have been back.
+    const sibling = connect(runtime.serviceUrl("nowhere"));
+    open.push(sibling);
+    const siblingSeen = record(sibling);
+    await waitUntil(() => siblingSeen.includes("reconnect:3"), 10_000, "the sibling's third attempt");
+    expect(seen.some((s) => s.startsWith("reconnect") || s.startsWith("open:true"))).toBe(false);
+    expect(runtime.endpoints()[0]?.sessions).toBe(0);
     expect(client.readyState).toBe(3);
     expect(() => client.send("late")).toThrow(/after close/);
     await project.dispose();

@@ -18,16 +18,16 @@ describe("net/v4/websockets", () => {
   });
 
   it("returns null/false outside any event, as Dirigible does", async () => {
-    const { url } = await startProject({
+    const { url, logs } = await startProject({
       "p/h.js": `
         const ws = require("net/v4/websockets");
         let seen = "";
-        setTimeout(() => { seen = [ws.getMethod(), ws.getMessage(), ws.isOnMessage()].join(","); }, 1);
+        setTimeout(() => { seen = [ws.getMethod(), ws.getMessage(), ws.isOnMessage()].join(","); console.log("timer ran"); }, 1);
         exports.onMessage = () => seen;`,
       "p/h.websocket": descriptor("h", "p/h"),
     });
     const c = await TestClient.connect(url("h"));
-    await new Promise((r) => setTimeout(r, 30));
+    await logs.waitFor((l) => l.msg === "timer ran");
     expect(await c.ask("x")).toBe(",,false");
   });
 });

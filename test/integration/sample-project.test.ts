@@ -1,15 +1,14 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createRuntime } from "../../src/index.js";
 import { TestClient } from "../helpers/client.js";
-import { LogCapture, waitUntil } from "../helpers/runtime.js";
+import { createTestRuntime, LogCapture, waitUntil } from "../helpers/runtime.js";
 
 const sample = path.resolve(import.meta.dirname, "../../sample-project");
 
 describe("sample-project", () => {
   it("serves echo, a chat where two clients see each other, and the reference endpoint", async () => {
     const logs = new LogCapture();
-    const runtime = createRuntime({ projectRoot: sample, port: 0, watch: false, logger: logs.logger });
+    const runtime = createTestRuntime({ projectRoot: sample, port: 0, watch: false, logger: logs.logger });
     await runtime.listen();
     try {
       expect(runtime.endpoints().map((e) => e.endpoint)).toEqual(["chat", "echo", "greeter", "my-endpoint"]);

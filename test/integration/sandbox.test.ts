@@ -62,7 +62,15 @@ describe("the sandbox", () => {
           if (m === "timeout") setTimeout((x) => c.send("timeout fired " + x), 20, "arg");
           if (m === "interval") {
             let n = 0;
-            const id = setInterval(() => { n++; c.send("tick " + n); if (n === 3) clearInterval(id); }, 10);
+            const id = setInterval(() => {
+              n++;
+              c.send("tick " + n);
+              if (n === 3) {
+                clearInterval(id);
+                // Ten periods later: a tick that still fired would arrive first, and count.
+                setTimeout(() => c.send("after " + n + " ticks"), 100);
+              }
+            }, 10);
           }
         };`,
       "p/h.websocket": descriptor("h", "p/h"),
@@ -70,9 +78,8 @@ describe("the sandbox", () => {
     const c = await TestClient.connect(url("h"));
     expect(await c.ask("timeout")).toBe("timeout fired arg");
     c.send("interval");
-    await c.received(4);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(c.messages.slice(1)).toEqual(["tick 1", "tick 2", "tick 3"]);
+    await c.received(5);
+    expect(c.messages.slice(1)).toEqual(["tick 1", "tick 2", "tick 3", "after 3 ticks"]);
   });
 
   it("bounds the number of timers a module may hold", async () => {
@@ -93,13 +100,15 @@ describe("the sandbox", () => {
     expect(await c.ask("go")).toBe("started");
     await waitUntil(() => c.messages.length >= 3);
     const reloaded = nextReload(runtime, (e) => e.kind === "handler" && e.ok);
-    await project.write("p/h.js", `exports.onMessage = () => "new code";`);
+    // The new code's own timer fires ten old periods after its first event: an
+    // old tick still firing would land before it.
+    await project.write("p/h.js", `exports.onMessage = (m, c) => { setTimeout(() => c.send("new timer"), 200); return "new code"; };`);
     await reloaded;
-    await new Promise((r) => setTimeout(r, 60)); // ticks already on their way land now
-    const ticks = c.messages.length;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(c.messages.length).toBe(ticks);
     expect(await c.ask("x")).toBe("new code");
+    const from = c.messages.indexOf("new code");
+    await c.received(from + 2);
+    expect(c.messages.slice(from)).toEqual(["new code", "new timer"]);
+    expect(c.messages.slice(1, from).every((m) => m === "old tick")).toBe(true);
   });
 
   it("sends console output to the host log, tagged with the handler and level", async () => {
@@ -131,13 +140,14 @@ describe("the sandbox", () => {
     const { url } = await startProject({
       "one/h.js": `const ws = require("net/v4/websockets"); exports.onMessage = (m, c) => { ws.broadcast("intrusion", { except: [c] }); ws.broadcast("intrusion", { endpoint: "two" }); return String(ws.getSession(m)); };`,
       "one/h.websocket": descriptor("one", "one/h"),
-      "two/h.js": `exports.onOpen = (c) => c.send("you are " + c.id);`,
+      "two/h.js": `exports.onOpen = (c) => c.send("you are " + c.id); exports.onMessage = (m) => "two heard " + m;`,
       "two/h.websocket": descriptor("two", "two/h"),
     });
     const victim = await TestClient.connect(url("two"));
     const id = String((await victim.received(1))[0]).slice("you are ".length);
     expect(await (await TestClient.connect(url("one"))).ask(id)).toBe("null");
-    await new Promise((r) => setTimeout(r, 50));
-    expect(victim.messages).toHaveLength(1);
+    // Anything the intrusion had sent to the victim was written before this reply.
+    expect(await victim.ask("marker")).toBe("two heard marker");
+    expect(victim.messages).toEqual([`you are ${id}`, "two heard marker"]);
   });
 });

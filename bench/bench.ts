@@ -34,6 +34,28 @@ const write = (rel: string, text: string) => {
 write("echo/echo.js", "exports.onMessage = (message) => message;\n");
 write("echo/echo.websocket", JSON.stringify({ handler: "echo/echo", endpoint: "echo", maxSessions: 20_000 }));
 write("swap/swap.js", "exports.onMessage = (m) => 'v0:' + m;\n");
+// Costs inside a handler, measured by the handler itself (Date.now, summed over repetitions):
+// a 1 MiB binary send, and 9,000 sends inside the event against the same after an await.
+write(
+  "costs/costs.js",
+  `exports.onMessage = async (m, c) => {
+    if (m === "binary") {
+      const bytes = new Uint8Array(1 << 20).fill(7);
+      const t0 = Date.now();
+      // Three stay under the 4 MiB a session may have unsent.
+      for (let i = 0; i < 3; i++) c.send(bytes);
+      return JSON.stringify({ binaryMs: (Date.now() - t0) / 3 });
+    }
+    const t0 = Date.now();
+    for (let i = 0; i < 9000; i++) c.send("i");
+    const inside = Date.now() - t0;
+    await null;
+    const t1 = Date.now();
+    for (let i = 0; i < 9000; i++) c.send("a");
+    return JSON.stringify({ inside, after: Date.now() - t1 });
+  };\n`,
+);
+write("costs/costs.websocket", JSON.stringify({ handler: "costs/costs", endpoint: "costs" }));
 write("swap/swap.websocket", JSON.stringify({ handler: "swap/swap", endpoint: "swap" }));
 
 type Kind = "aerostat" | "ws";
@@ -109,6 +131,32 @@ async function reloadTimes(server: ServerProcess, round: number): Promise<Record
   return { coldStartMs: median(cold), hotSwapMs: median(hot) };
 }
 
+/** aerostat only: what a 1 MiB binary send and sends after an await cost inside the handler. */
+async function guestCosts(server: ServerProcess): Promise<Record<string, number>> {
+  const ws = await connect(`ws://127.0.0.1:${server.port}/websockets/v4/service/costs`);
+  const ask = (text: string) =>
+    new Promise<Record<string, number>>((resolve) => {
+      const on = (data: Buffer, binary: boolean) => {
+        if (binary || !String(data).startsWith("{")) return;
+        ws.off("message", on);
+        resolve(JSON.parse(String(data)) as Record<string, number>);
+      };
+      ws.on("message", on);
+      ws.send(text);
+    });
+  const binary: number[] = [];
+  let inside = 0;
+  let after = 0;
+  for (let i = 0; i < (smoke ? 2 : 10); i++) {
+    binary.push((await ask("binary")).binaryMs!);
+    const sends = await ask("sends");
+    inside += sends.inside!;
+    after += sends.after!;
+  }
+  await closeAll([ws]);
+  return { binarySendMs: median(binary), lateSendRatio: after / Math.max(1, inside) };
+}
+
 /** aerostat only: worst host event-loop delay while another project's handler spins. */
 async function loopBlock(): Promise<number> {
   const p = await startProcess("bench/loop-block.ts", [], /max event-loop delay (\d+(?:\.\d+)?) ms/, {
@@ -128,7 +176,7 @@ for (let r = 0; r < rounds; r++) {
     const server = await starters[kind]();
     try {
       result[kind] = await measure(server);
-      if (kind === "aerostat") Object.assign(result[kind], await reloadTimes(server, r));
+      if (kind === "aerostat") Object.assign(result[kind], await reloadTimes(server, r), await guestCosts(server));
     } finally {
       server.child.kill("SIGTERM");
       await server.exited;
@@ -155,6 +203,8 @@ figures.extraRssKbPerIdleConn = {
 figures.coldStartMs = { aerostat: median(perRound.map((r) => r.aerostat.coldStartMs!)) };
 figures.hotSwapMs = { aerostat: median(perRound.map((r) => r.aerostat.hotSwapMs!)) };
 figures.loopBlockMs = { aerostat: loopBlockMs };
+figures.binarySendMs = { aerostat: median(perRound.map((r) => r.aerostat.binarySendMs!)) };
+figures.lateSendRatio = { aerostat: median(perRound.map((r) => r.aerostat.lateSendRatio!)) };
 
 const report: BenchReport = {
   when: new Date().toISOString(),
@@ -181,6 +231,8 @@ const labels: Record<string, string> = {
   coldStartMs: "cold start: descriptor dropped → first echo (ms)",
   hotSwapMs: "hot swap: handler edited → first new reply (ms)",
   loopBlockMs: "host event loop blocked while a handler spins (ms)",
+  binarySendMs: "a 1 MiB binary send, inside the handler (ms)",
+  lateSendRatio: "9,000 sends after an await ÷ the same inside the event",
 };
 const fmt = (v: number | undefined) => (v === undefined ? "" : round(v, v < 10 ? 2 : 0).toLocaleString("en-US"));
 console.log(`| figure | aerostat | ws | ratio | target |`);

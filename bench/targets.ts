@@ -25,9 +25,12 @@ export interface Target {
 
 export const TARGETS: readonly Target[] = [
   { figure: "cpuMicrosPerMsg", text: "≤ 1.15× ws", met: (f) => (f.ratio ?? Infinity) <= 1.15 },
+  { figure: "p50ms1", text: "≤ 1.5× ws", met: (f) => (f.ratio ?? Infinity) <= 1.5 },
   { figure: "p99ms1000", text: "≤ 1.5× ws", met: (f) => (f.ratio ?? Infinity) <= 1.5 },
   { figure: "extraRssKbPerIdleConn", text: "≤ 2 KB over ws", met: (f) => f.aerostat <= 2 },
   { figure: "coldStartMs", text: "≤ 50 ms", met: (f) => f.aerostat <= 50 },
   { figure: "hotSwapMs", text: "≤ 20 ms", met: (f) => f.aerostat <= 20 },
   { figure: "loopBlockMs", text: "never > 20 ms", met: (f) => f.aerostat <= 20 },
+  { figure: "binarySendMs", text: "≤ 10 ms", met: (f) => f.aerostat <= 10 },
+  { figure: "lateSendRatio", text: "≤ 1.5×", met: (f) => f.aerostat <= 1.5 },
 ];

@@ -259,9 +259,10 @@ export class HandlerModule {
   private scheduleDrain(): void {
     if (this.draining || !this.current || this.queue.length === 0) return;
     this.draining = true;
-    // setImmediate lets events that arrive in the same tick join one batch.
-    setImmediate(() =>
-      this.drain().catch((error: unknown) => this.deps.log.error({ handler: this.key, err: error }, "dispatch loop failed")),
+    // A microtask: events raised in the same turn (a socket read's frames) join one batch, and a lone
+    // message does not wait for the event loop to go round. Under load, batches form while one is in flight.
+    queueMicrotask(() =>
+      void this.drain().catch((error: unknown) => this.deps.log.error({ handler: this.key, err: error }, "dispatch loop failed")),
     );
   }
 

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { afterEach } from "vitest";
-import { createRuntime, type ReloadEvent, type Runtime, type RuntimeOptions } from "../../src/index.js";
+import { createRuntime, type ReloadEvent, type Runtime, type RuntimeInit } from "../../src/index.js";
 import { TempProject } from "./project.js";
 import { trackRuntime } from "./runtime-tracker.js";
 
@@ -37,7 +37,7 @@ export interface TestRuntime {
  * file that leaves one open fails (test/setup/runtime-leaks.ts). Closing it is
  * the caller's job; startProject() closes its own.
  */
-export function createTestRuntime(options: RuntimeOptions): Runtime {
+export function createTestRuntime(options: RuntimeInit): Runtime {
   return trackRuntime(createRuntime(options));
 }
 
@@ -56,7 +56,7 @@ afterEach(async () => {
  */
 export async function startProject(
   files: Record<string, string>,
-  options: Partial<RuntimeOptions> = {},
+  options: Partial<RuntimeInit> = {},
   prepare?: (project: TempProject) => void | Promise<void>,
 ): Promise<TestRuntime> {
   const project = await TempProject.create(files);

@@ -64,7 +64,8 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   }
 
   kernel.definePeers("session", sessionObject);
-  kernel.definePeers("client", (id, where) => clients.get(id) ?? clientObject({ id, uri: where, handler: kernel.handlerKey }));
+  // A client seen first in its target handler: its metadata (the handler path as its creator wrote it) comes from the host.
+  kernel.definePeers("client", (id, where) => clients.get(id) ?? clientObject(kernel.call(WebsocketsOps.clientGet, [id]) ?? { id, uri: where, handler: "" }));
 
   function metadata(meta: Record<string, unknown>) {
     return freeze({

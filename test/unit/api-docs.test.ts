@@ -36,7 +36,8 @@ function membersWithoutExample(file: string): string[] {
 
 describe("script API documentation", () => {
   it("has an @example on every member of net/v4/websockets and the handler globals", () => {
-    expect(membersWithoutExample("runtime-api/net/v4/websockets.d.ts")).toEqual([]);
+    expect(readFileSync(path.join(REPO, "runtime-api/net/v4/websockets.d.ts"), "utf8")).toContain("src/capabilities/websockets/websockets.d.ts");
+    expect(membersWithoutExample("src/capabilities/websockets/websockets.d.ts")).toEqual([]);
     expect(membersWithoutExample("runtime-api/globals.d.ts")).toEqual([]);
   });
 

@@ -17,7 +17,7 @@ import { BatchReader } from "./batch.js";
 let done = 0;
 let endedAsync = false;
 
-export function dispatch(text: string, binaries?: ArrayBuffer[]): string | (string | ArrayBuffer)[] {
+export function dispatch(text: string, binaries?: ArrayBuffer[]): string {
   beginDispatch();
   beginLateCalls();
   done = 0;
@@ -56,7 +56,7 @@ export function dispatch(text: string, binaries?: ArrayBuffer[]): string | (stri
  * the events produced, the stopped one's too (its log lines say what it was
  * doing). Output of code after an await goes to the host first.
  */
-export function recover(): string | (string | ArrayBuffer)[] {
+export function recover(): string {
   endDispatch();
   current.method = null;
   leavePeer();
@@ -64,16 +64,12 @@ export function recover(): string | (string | ArrayBuffer)[] {
   return answer();
 }
 
-function answer(): string | (string | ArrayBuffer)[] {
-  const head = done + (endedAsync ? "a" : "") + "|";
-  const out = take();
-  if (typeof out === "string") return head + out;
-  out[0] = head + out[0];
-  return out;
+function answer(): string {
+  return done + (endedAsync ? "a" : "") + "|" + take();
 }
 
 /** Runs code outside any event (module top level) with its output collected: "ok|" or "error|" + outbox. */
-export function collect(fn: () => void, describe: (e: unknown) => string): string | (string | ArrayBuffer)[] {
+export function collect(fn: () => void, describe: (e: unknown) => string): string {
   beginDispatch();
   beginLateCalls();
   beginEvent();
@@ -89,10 +85,7 @@ export function collect(fn: () => void, describe: (e: unknown) => string): strin
     endDispatch();
   }
   takeWentAsync();
-  const out = take();
-  if (typeof out === "string") return head + out + tail;
-  out[0] = head + out[0] + tail;
-  return out;
+  return head + take() + tail;
 }
 
 export { markAsync };

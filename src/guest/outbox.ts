@@ -144,17 +144,18 @@ export function size(): number {
   return text.length;
 }
 
-/** The outbox so far, emptied: a string, or [string, ...binaries] when frames are binary. */
-export function take(): string | (string | ArrayBuffer)[] {
+/**
+ * The outbox so far, emptied, as one string. Its binary frames, if any, go to
+ * the host first, beside it: the answer itself stays a plain string.
+ */
+export function take(): string {
   const t = text;
   const b = binaries;
   text = "";
   binaries = [];
   eventStart = 0;
-  if (b.length === 0) return t;
-  const out: (string | ArrayBuffer)[] = [t];
-  for (let i = 0; i < b.length; i++) push(out, b[i]!);
-  return out;
+  if (b.length > 0) host.call(CoreHostCall.binaries, "", b);
+  return t;
 }
 
 /** After a stop at the CPU limit: what code after an await had gathered goes to the host now. */

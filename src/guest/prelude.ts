@@ -15,8 +15,8 @@ export interface Internals {
   dispatch: typeof dispatch;
   recover: typeof recover;
   /** Adds a capability whose guest module came as source (not in the bundle). */
-  defineCapability(name: string, factory: RuntimeModuleFactory): string | (string | ArrayBuffer)[];
-  installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string): string | (string | ArrayBuffer)[];
+  defineCapability(name: string, factory: RuntimeModuleFactory): string;
+  installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string): string;
 }
 
 /**

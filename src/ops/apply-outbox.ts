@@ -1,4 +1,4 @@
-import { scriptCloseCode } from "../protocol/close-codes.js";
+import { CloseCodes, scriptCloseCode } from "../protocol/close-codes.js";
 import { EventKind, PeerKind } from "../protocol/events.js";
 import { OutboxOp } from "../protocol/outbox.js";
 import { decodeOutbox } from "../protocol/outbox-codec.js";
@@ -50,7 +50,7 @@ export function applyOutbox(
       case OutboxOp.close: {
         const code = Number(f[1]);
         const reason = f[2]!;
-        peerOf(services, module.project, f[0]!)?.close(scriptCloseCode(code) ? code : 1000, Buffer.byteLength(reason) <= 123 ? reason : "");
+        peerOf(services, module.project, f[0]!)?.close(scriptCloseCode(code) ? code : CloseCodes.normal, Buffer.byteLength(reason) <= 123 ? reason : "");
         break;
       }
       case OutboxOp.timerSet:

@@ -1,5 +1,7 @@
 /** Every WebSocket close code the host sends, and why. */
 export const CloseCodes = {
+  /** A normal close; what a script's close() sends without a code. */
+  normal: 1000,
   /** The endpoint was removed, the server is shutting down, or the session was idle too long. */
   goingAway: 1001,
   /** A peer sent what the protocol does not allow (or flooded past its limits). */
@@ -17,5 +19,5 @@ export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
 
 /** Whether a script may close with `code`: 1000, or an application code 3000–4999. */
 export function scriptCloseCode(code: unknown): code is number {
-  return code === 1000 || (typeof code === "number" && Number.isInteger(code) && code >= 3000 && code <= 4999);
+  return code === CloseCodes.normal || (typeof code === "number" && Number.isInteger(code) && code >= 3000 && code <= 4999);
 }

@@ -56,4 +56,6 @@ export interface GuestSettings {
 export const CoreHostCall = {
   /** [outboxText] with binaries beside it → null: an outbox produced after an await. */
   flush: "outbox.flush",
+  /** binaries → null: the binary frames of the outbox the guest is about to return (the answer stays one string). */
+  binaries: "outbox.binaries",
 } as const;

@@ -2,6 +2,7 @@ import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/events.js";
 
 /** One peer's waiting events, flat, EVENT_STRIDE slots each. */
 interface PeerQueue {
+  readonly key: string;
   items: unknown[];
   head: number;
   bytes: number;
@@ -30,6 +31,8 @@ export class EventQueue {
   private readonly peers = new Map<string, PeerQueue>();
   private count = 0;
   private totalBytes = 0;
+  /** The peer the last batch ended with. */
+  private lastServed: string | undefined;
 
   /** Events waiting. */
   get length(): number {
@@ -50,40 +53,62 @@ export class EventQueue {
     return this.peers.get(key)?.bytes ?? 0;
   }
 
-  push(kind: EventKind, peerKind: string, peerId: string, where: string, payload: unknown, code: number): void {
-    const q = this.queueOf(peerKey(peerKind, peerId));
+  push(kind: EventKind, peerKind: string, peerId: string, where: string, payload: unknown, code: number, key = peerKey(peerKind, peerId)): void {
+    const q = this.queueOf(key);
     q.items.push(kind, peerKind, peerId, where, payload, code);
     this.added(q, payloadBytes(payload), 1);
   }
 
   /**
-   * Removes up to `maxEvents` events, one peer at a time in turn; stops before
-   * an event that would take the batch past `maxBytes` (the first event is
-   * always taken). Each peer's events stay in order.
+   * Removes up to `maxEvents` events, one per peer in turn (a round serves
+   * every waiting peer once); stops before an event that would take the batch
+   * past `maxBytes` (the first event is always taken). Each peer's events stay
+   * in order. A round cut short leaves the peers it served behind the others.
    */
   take(maxEvents: number, maxBytes = Number.POSITIVE_INFINITY): unknown[] {
+    this.resumeAfterLastServed();
     const batch: unknown[] = [];
     let bytes = 0;
-    // A served peer is moved to the end of the map; iteration then reaches it
-    // again after every other peer has had its turn.
-    for (const [key, q] of this.peers) {
-      if (batch.length >= maxEvents * EVENT_STRIDE) break;
-      const size = payloadBytes(q.items[q.head + 4]);
-      if (batch.length > 0 && bytes + size > maxBytes) break;
-      for (let j = 0; j < EVENT_STRIDE; j++) batch.push(q.items[q.head + j]);
-      q.head += EVENT_STRIDE;
-      bytes += size;
-      this.added(q, -size, -1);
-      this.peers.delete(key);
-      if (q.head < q.items.length) {
-        if (q.head > 4096) {
-          q.items = q.items.slice(q.head);
+    let taken = 0;
+    rounds: while (taken < maxEvents && this.peers.size > 0) {
+      for (const q of this.peers.values()) {
+        if (taken >= maxEvents) break rounds;
+        const size = payloadBytes(q.items[q.head + 4]);
+        if (taken > 0 && bytes + size > maxBytes) break rounds;
+        const at = batch.length;
+        const items = q.items;
+        const h = q.head;
+        batch[at] = items[h];
+        batch[at + 1] = items[h + 1];
+        batch[at + 2] = items[h + 2];
+        batch[at + 3] = items[h + 3];
+        batch[at + 4] = items[h + 4];
+        batch[at + 5] = items[h + 5];
+        q.head = h + EVENT_STRIDE;
+        bytes += size;
+        taken++;
+        this.added(q, -size, -1);
+        this.lastServed = q.key;
+        if (q.head === items.length) this.peers.delete(q.key);
+        else if (q.head > 4096) {
+          q.items = items.slice(q.head);
           q.head = 0;
         }
-        this.peers.set(key, q);
       }
     }
     return batch;
+  }
+
+  /** The next batch starts with the peer after the one served last (peers that arrived since wait at the end). */
+  private resumeAfterLastServed(): void {
+    const last = this.lastServed;
+    this.lastServed = undefined;
+    if (last === undefined || !this.peers.has(last)) return;
+    for (const [key, q] of this.peers) {
+      this.peers.delete(key);
+      this.peers.set(key, q);
+      if (key === last) break;
+    }
   }
 
   /**
@@ -106,6 +131,7 @@ export class EventQueue {
       for (let i = 4; i < list.length; i += EVENT_STRIDE) size += payloadBytes(list[i]);
       this.added(q, size, list.length / EVENT_STRIDE);
     }
+    this.lastServed = undefined;
     const order = [...this.peers].sort(([a], [b]) => Number(byPeer.has(b)) - Number(byPeer.has(a)));
     this.peers.clear();
     for (const [key, q] of order) this.peers.set(key, q);
@@ -137,7 +163,7 @@ export class EventQueue {
 
   private queueOf(key: string): PeerQueue {
     let q = this.peers.get(key);
-    if (!q) this.peers.set(key, (q = { items: [], head: 0, bytes: 0 }));
+    if (!q) this.peers.set(key, (q = { key, items: [], head: 0, bytes: 0 }));
     return q;
   }
 

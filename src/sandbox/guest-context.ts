@@ -3,7 +3,7 @@ import ivm from "isolated-vm";
 import { encodeBatch } from "../protocol/batch-codec.js";
 import { EventKind } from "../protocol/events.js";
 import { OutboxOp } from "../protocol/outbox.js";
-import type { GuestCapability, GuestLimits, GuestSettings } from "../protocol/settings.js";
+import { CoreHostCall, type GuestCapability, type GuestLimits, type GuestSettings } from "../protocol/settings.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { locateSyntaxError, locateInStack } from "../errors/user-location.js";
 import { guestBundle } from "./guest-sources.js";
@@ -56,7 +56,10 @@ export interface LoadedModule {
   readonly output: GuestOutput;
 }
 
-type GuestAnswer = string | (string | ArrayBuffer)[];
+/** Binary frames the guest handed over beside the answer it is about to return. */
+interface Deposit {
+  binaries: ArrayBuffer[];
+}
 
 /**
  * One handler module running in its own context. The host holds References to
@@ -67,8 +70,9 @@ export class GuestContext {
 
   private constructor(
     private readonly context: ivm.Context,
-    private readonly dispatchFn: ivm.Reference<(text: string, binaries?: ArrayBuffer[]) => GuestAnswer>,
-    private readonly recoverFn: ivm.Reference<() => GuestAnswer>,
+    private readonly dispatchFn: ivm.Reference<(text: string, binaries?: ArrayBuffer[]) => string>,
+    private readonly recoverFn: ivm.Reference<() => string>,
+    private readonly deposit: Deposit,
     /** The CPU limit plus the batch's time slice: every event gets at least the CPU limit. */
     private readonly timeoutMs: number,
   ) {}
@@ -79,15 +83,15 @@ export class GuestContext {
     // An all-text batch is one primitive string; binaries are copied in beside it.
     const result: unknown =
       binaries.length === 0
-        ? await this.dispatchFn.apply(undefined, [text], { timeout: this.timeoutMs, result: { copy: true } })
-        : await this.dispatchFn.apply(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.timeoutMs, result: { copy: true } });
-    return received(result, "0|");
+        ? await this.dispatchFn.apply(undefined, [text], { timeout: this.timeoutMs })
+        : await this.dispatchFn.apply(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.timeoutMs });
+    return received(result, "0|", this.deposit);
   }
 
   /** After a dispatch was stopped: how far it got, and the outbox of what finished. */
   async recover(): Promise<GuestOutput> {
-    const result: unknown = await this.recoverFn.apply(undefined, [], { timeout: this.timeoutMs, result: { copy: true } });
-    return received(result, "0|");
+    const result: unknown = await this.recoverFn.apply(undefined, [], { timeout: this.timeoutMs });
+    return received(result, "0|", this.deposit);
   }
 
   dispose(): void {
@@ -130,9 +134,10 @@ export class GuestContext {
       const bundle = await project.script("aerostat:guest.js", guestBundle());
       const preludeFn = await bundle.run(context, { reference: true, timeout });
       refs.push(preludeFn);
+      const deposit: Deposit = { binaries: [] };
       const internals: ivm.Reference = await preludeFn.apply(
         undefined,
-        [new ivm.Callback(countedHostCall(hostCall)), JSON.stringify(settings)],
+        [new ivm.Callback(guestHostCall(hostCall, deposit)), JSON.stringify(settings)],
         { result: { reference: true }, timeout },
       );
       refs.push(internals);
@@ -148,14 +153,15 @@ export class GuestContext {
         const factory = await script.run(context, { reference: true, timeout });
         refs.push(factory);
         const defineCapability = await fn("defineCapability");
-        const answer: unknown = await defineCapability.apply(undefined, [c.name, factory.derefInto()], { timeout, result: { copy: true } });
-        outputs.push(installOutcome(`aerostat:${c.name}.js`, answer));
+        const answer: unknown = await defineCapability.apply(undefined, [c.name, factory.derefInto()], { timeout });
+        outputs.push(installOutcome(`aerostat:${c.name}.js`, answer, deposit));
       }
-      outputs.push(await loadCjs(isolate, context, key, code, await fn("installCjs"), timeout));
+      outputs.push(await loadCjs(isolate, context, key, code, await fn("installCjs"), timeout, deposit));
       const guest = new GuestContext(
         context,
         await fn("dispatch"),
         await fn("recover"),
+        deposit,
         limits.cpuLimitMs + sliceMsFor(limits.cpuLimitMs),
       );
       // dispatch and recover stay referenced by the context; the others are released below.
@@ -188,20 +194,28 @@ function guestLimits(limits: ContextLimits): GuestLimits {
   };
 }
 
-/** The host bridge, with the strings it receives counted as memory the host must collect. */
-function countedHostCall(hostCall: HostCall): HostCall {
+/**
+ * The host bridge as the context gets it: binaries handed over beside the
+ * next answer are kept for it, and the strings received are counted as memory
+ * the host must collect.
+ */
+function guestHostCall(hostCall: HostCall, deposit: Deposit): HostCall {
   return (op, args, binaries) => {
+    if (op === CoreHostCall.binaries) {
+      deposit.binaries = Array.isArray(binaries) ? binaries.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : [];
+      return "null";
+    }
     if (typeof args === "string") noteStringFromSandbox(args.length);
     return hostCall(op, args, binaries);
   };
 }
 
-/** A guest answer (a string, or [string, ...binaries]), counted as memory the host must collect. */
-function received(result: unknown, fallback: string): GuestOutput {
-  const parts = Array.isArray(result) ? result : [result];
-  const text = typeof parts[0] === "string" ? parts[0] : fallback;
+/** A guest answer (one string) with the binaries handed over beside it, counted as memory the host must collect. */
+function received(result: unknown, fallback: string, deposit: Deposit): GuestOutput {
+  const text = typeof result === "string" ? result : fallback;
   noteStringFromSandbox(text.length);
-  const binaries = parts.slice(1).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  const binaries = deposit.binaries;
+  deposit.binaries = [];
   return { text, binaries };
 }
 
@@ -228,6 +242,7 @@ async function loadCjs(
   source: string,
   installCjs: ivm.Reference,
   timeout: number,
+  deposit: Deposit,
 ): Promise<GuestOutput> {
   let script: ivm.Script;
   try {
@@ -237,11 +252,8 @@ async function loadCjs(
   }
   const wrapper = await script.run(context, { reference: true, timeout });
   try {
-    const result: unknown = await installCjs.apply(undefined, [wrapper.derefInto(), key, path.posix.dirname(key)], {
-      timeout,
-      result: { copy: true },
-    });
-    return installOutcome(key, result);
+    const result: unknown = await installCjs.apply(undefined, [wrapper.derefInto(), key, path.posix.dirname(key)], { timeout });
+    return installOutcome(key, result, deposit);
   } catch (error) {
     throw loadError(key, error, "did not finish loading");
   } finally {
@@ -250,8 +262,8 @@ async function loadCjs(
 }
 
 /** Reads the guest's "ok|outbox" or "error|outbox\0message\0stack" (binaries beside it). */
-function installOutcome(key: string, result: unknown): GuestOutput {
-  const output = received(result, "");
+function installOutcome(key: string, result: unknown, deposit: Deposit): GuestOutput {
+  const output = received(result, "", deposit);
   const bar = output.text.indexOf("|");
   const status = output.text.slice(0, bar);
   const rest = output.text.slice(bar + 1);

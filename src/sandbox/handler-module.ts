@@ -151,9 +151,9 @@ export class HandlerModule {
    */
   enqueue(kind: EventKind, peerKind: string, peerId: string, where: string, payload: unknown, code: number): boolean {
     if (this.disposed || this.disabled) return false;
-    this.queue.push(kind, peerKind, peerId, where, payload, code);
-    this.scheduleDrain();
     const key = peerKey(peerKind, peerId);
+    this.queue.push(kind, peerKind, peerId, where, payload, code, key);
+    this.scheduleDrain();
     const { maxQueuedEvents, maxQueuedBytes } = this.deps;
     return (
       this.queue.length >= maxQueuedEvents ||
@@ -358,7 +358,7 @@ export class HandlerModule {
     const peerId = batch[at + 2] as string;
     const where = batch[at + 3] as string;
     const method = this.eventMethod(kind, batch[at + 4]);
-    const what = afterAwait ? `code after an await in ${method}` : method;
+    const what = afterAwait && kind !== EventKind.settle ? `code after an await in ${method}` : method;
     const text = `Error: ${what} ran past the CPU limit of ${limit} ms and was stopped`;
     this.deps.reportStop(this, { method, peerKind, peerId, where, text });
     // A question to a hook that was stopped is answered with the stop.

@@ -10,7 +10,7 @@ import vm from "node:vm";
  */
 
 /** Characters received since the last collection that make the next one run at once. */
-const COLLECT_AFTER_CHARS = 128 * 1024 * 1024;
+const COLLECT_AFTER_CHARS = 64 * 1024 * 1024;
 /** Characters that are worth a collection once the sandboxes have been quiet for IDLE_MS. */
 const COLLECT_WHEN_IDLE_CHARS = 4 * 1024 * 1024;
 const IDLE_MS = 500;

@@ -34,7 +34,8 @@ export function readBatch(text, binaries) {
 export function writeOutbox(settingsJson, entriesJson) {
   host.settings = JSON.parse(settingsJson);
   host.limits = host.settings.limits;
-  host.call = () => null;
+  let deposited = [];
+  host.call = (op, args, binaries) => { if (op === "outbox.binaries") deposited = binaries; return "null"; };
   beginDispatch();
   beginEvent();
   for (const [op, ...fields] of JSON.parse(entriesJson)) {
@@ -42,7 +43,8 @@ export function writeOutbox(settingsJson, entriesJson) {
     else emit(op, ...fields);
   }
   endDispatch();
-  return take();
+  const text = take();
+  return [text, ...deposited];
 }
 `;
 

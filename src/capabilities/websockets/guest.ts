@@ -5,6 +5,7 @@
  * before user code ran.
  */
 import type { GuestEvent, Kernel } from "../../guest/kernel.js";
+import { CloseCodes, scriptCloseCode } from "../../protocol/close-codes.js";
 import { WebsocketsOps } from "./ops-names.js";
 
 export default function websockets(exports: Record<string, unknown>, kernel: Kernel): void {
@@ -14,8 +15,8 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   const current = kernel.current;
 
   function checkCode(code: unknown): number {
-    if (code === undefined) return 1000;
-    if (typeof code !== "number" || !(code === 1000 || (code >= 3000 && code <= 4999))) {
+    if (code === undefined) return CloseCodes.normal;
+    if (!scriptCloseCode(code)) {
       throw new TypeErrorCtor("close(code): code must be 1000 or a number from 3000 to 4999, got " + StringCtor(code));
     }
     return code;

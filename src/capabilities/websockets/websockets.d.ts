@@ -123,8 +123,11 @@ declare module "net/v4/websockets" {
   /**
    * Opens an outgoing WebSocket. Its open, message, error and close events run
    * the handler module `handler` (a path relative to the project root, in the
-   * same project folder). Returns at once.
-   * @throws TypeError when `uri` is not ws:// or wss://, `engine` is not "javascript", or the handler is not found.
+   * same project folder). Returns at once. It may reach this server's own
+   * service endpoints, and other hosts only when the operator allows them
+   * (`--allow-outbound localhost:9000`, option `outboundHosts`).
+   * @throws TypeError when `uri` is not ws:// or wss://, `engine` is not "javascript", the handler is not found,
+   * or the host is not allowed (the message names the flag to use).
    * @example
    * const client = websockets.createWebsocket("ws://localhost:9000/", "my-project/ws-handler");
    * client.send("hello");

@@ -1,15 +1,19 @@
-/** Lines per second one source may log once its burst is spent. */
-const LINES_PER_SECOND = 100;
-/** Lines one source may log at once. */
-const BURST = 500;
+/** How fast a source may log: lines per second once its burst is spent, and the burst. */
+export interface LogRate {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** A handler module's console lines and fault reports. */
+export const HANDLER_LOG_RATE: LogRate = { perSecond: 100, burst: 500 };
 
 /**
- * Bounds what one source (a handler module) writes to the log: a token bucket
- * of lines, refilled at LINES_PER_SECOND. Dropped lines are counted and
- * reported in one line a second later, so nothing is dropped silently.
+ * Bounds what one source writes to the log: a token bucket of lines, refilled
+ * at `rate.perSecond`. Dropped lines are counted and reported in one line a
+ * second later, so nothing is dropped silently.
  */
 export class LogBudget {
-  private tokens = BURST;
+  private tokens: number;
   private last: number;
   private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -17,15 +21,17 @@ export class LogBudget {
   constructor(
     /** Called with the number of lines dropped in the last second, when there were any. */
     private readonly reportDropped: (count: number) => void,
+    private readonly rate: LogRate = HANDLER_LOG_RATE,
     private readonly now: () => number = Date.now,
   ) {
+    this.tokens = rate.burst;
     this.last = now();
   }
 
   /** True when a line may be written now. */
   take(): boolean {
     const t = this.now();
-    this.tokens = Math.min(BURST, this.tokens + ((t - this.last) * LINES_PER_SECOND) / 1000);
+    this.tokens = Math.min(this.rate.burst, this.tokens + ((t - this.last) * this.rate.perSecond) / 1000);
     this.last = t;
     if (this.tokens >= 1) {
       this.tokens -= 1;

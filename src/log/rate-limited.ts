@@ -1,48 +1,39 @@
+import { LogBudget } from "./log-budget.js";
 import type { Logger } from "./logger.js";
 
-interface Window {
-  logged: number;
-  dropped: number;
-}
-
 /**
- * Warn lines, at most `perWindow` per key per window. Past that, lines are
- * counted, and when the window ends one line says how many were dropped. A
- * script that causes a refusal in a loop cannot flood the log.
+ * Warn lines, at most `perSecond` per key (a handler module, an endpoint, a
+ * kind of refusal). Past that, lines are counted, and a second later one line
+ * says how many were dropped. A script that causes a refusal in a loop, or a
+ * stranger who knocks in a loop, cannot flood the log. Keys must come from a
+ * bounded set: pass a category, not a name a stranger chose.
  */
 export class RateLimitedLog {
-  private readonly windows = new Map<string, Window>();
+  private readonly budgets = new Map<string, { budget: LogBudget; fields: Record<string, unknown> }>();
 
   constructor(
     private readonly log: Logger,
     /** What the lines are about, for the "dropped" line: "refused outgoing connections". */
     private readonly what: string,
-    private readonly perWindow = 5,
-    private readonly windowMs = 1000,
+    private readonly perSecond = 5,
   ) {}
 
   warn(key: string, fields: Record<string, unknown>, message: string): void {
-    let window = this.windows.get(key);
-    if (!window) {
-      window = { logged: 0, dropped: 0 };
-      this.windows.set(key, window);
-      const ending = window;
-      setTimeout(() => this.end(key, ending, fields), this.windowMs).unref();
+    let entry = this.budgets.get(key);
+    if (!entry) {
+      const created = { fields, budget: undefined as unknown as LogBudget };
+      // The "dropped" line carries the fields of the last line dropped.
+      created.budget = new LogBudget(
+        (dropped) =>
+          this.log.warn(
+            { ...created.fields, dropped },
+            `${dropped} more ${this.what} (${key}) were not logged: at most ${this.perSecond} lines a second`,
+          ),
+        { perSecond: this.perSecond, burst: this.perSecond },
+      );
+      this.budgets.set(key, (entry = created));
     }
-    if (window.logged < this.perWindow) {
-      window.logged++;
-      this.log.warn(fields, message);
-    } else {
-      window.dropped++;
-    }
-  }
-
-  private end(key: string, window: Window, fields: Record<string, unknown>): void {
-    this.windows.delete(key);
-    if (window.dropped === 0) return;
-    this.log.warn(
-      { ...fields, dropped: window.dropped },
-      `${window.dropped} more ${this.what} (${key}) were not logged: at most ${this.perWindow} lines a second`,
-    );
+    entry.fields = fields;
+    if (entry.budget.take()) this.log.warn(fields, message);
   }
 }

@@ -41,7 +41,8 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
   const refuse = (req: IncomingMessage, socket: Duplex, refusal: Refusal, endpoint?: string): void => {
     const remote = req.socket.remoteAddress;
     refusals.warn(
-      endpoint ?? "(no endpoint)",
+      // Keyed by a mounted endpoint or a category: a stranger's made-up names must not each get a budget.
+      endpoint !== undefined && routing.lookup(endpoint) ? endpoint : "(no such endpoint)",
       { status: refusal.status, remote, ...(endpoint !== undefined ? { endpoint } : {}) },
       `refused a handshake: ${refusal.detail}`,
     );

@@ -6,8 +6,9 @@ import type { GuestEvent } from "./current.js";
  * character (lower case: text payload; upper case: payload is an index into
  * `binaries`), then kind, id, where, payload and code as `<length>:<text>`.
  */
-const PEER: Record<string, string> = { s: "session", S: "session", c: "client", C: "client", "-": "", "+": "" };
-const BINARY: Record<string, boolean> = { S: true, C: true, "+": true };
+// Null prototypes: a script's Object.prototype must not answer for a missing key.
+const PEER: Record<string, string> = { __proto__: null, s: "session", S: "session", c: "client", C: "client", "-": "", "+": "" } as unknown as Record<string, string>;
+const BINARY: Record<string, boolean> = { __proto__: null, S: true, C: true, "+": true } as unknown as Record<string, boolean>;
 
 export class BatchReader {
   private pos = 0;

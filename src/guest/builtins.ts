@@ -28,7 +28,8 @@ export const ArrayBufferCtor = ArrayBuffer;
 export const isView = ArrayBuffer.isView;
 export const Uint8ArrayCtor = Uint8Array;
 export const PromiseCtor = Promise;
-const arrayBufferSlice = ArrayBuffer.prototype.slice;
+ 
+const typedArraySet = Object.getPrototypeOf(Uint8Array.prototype).set as (this: Uint8Array, source: ArrayLike<number>, offset?: number) => void;
 const stringIndexOf = String.prototype.indexOf;
 const stringSlice = String.prototype.slice;
 const promiseThen = Promise.prototype.then;
@@ -52,9 +53,15 @@ export function slice(text: string, start: number, end?: number): string {
   return apply(stringSlice, text, [start, end]) as string;
 }
 
-/** A copy of bytes, as a fresh ArrayBuffer the script cannot reach. */
+/**
+ * A copy of bytes, as a fresh ArrayBuffer the script cannot reach. Made with
+ * the captured constructors, never ArrayBuffer.prototype.slice, whose species
+ * lookup a script could point at a buffer of its own.
+ */
 export function copyBytes(buffer: ArrayBuffer, offset: number, length: number): ArrayBuffer {
-  return apply(arrayBufferSlice, buffer, [offset, offset + length]) as ArrayBuffer;
+  const copy = new ArrayBufferCtor(length);
+  apply(typedArraySet, new Uint8ArrayCtor(copy), [new Uint8ArrayCtor(buffer, offset, length)]);
+  return copy;
 }
 
 /**
@@ -65,14 +72,15 @@ export function push<T>(list: T[], value: T): void {
   defineProperty(list, list.length, { value, writable: true, enumerable: true, configurable: true });
 }
 
-/** Calls `fn` in a later microtask of the same checkpoint. */
+/**
+ * Calls `fn` in a later microtask of the same checkpoint. The promise gets an
+ * own `constructor` of undefined, so `then` uses the built-in Promise and not
+ * a species a script put on Promise.prototype.
+ */
 export function later(fn: () => void): void {
-  apply(promiseThen, apply(promiseResolve, PromiseCtor, []), [fn]);
-}
-
-/** `value.then(onValue, onError)` through the captured Promise.prototype.then, for native promises. */
-export function thenOf(value: Promise<unknown>, onValue: (v: unknown) => void, onError: (e: unknown) => void): void {
-  apply(promiseThen, value, [onValue, onError]);
+  const p = apply(promiseResolve, PromiseCtor, []) as Promise<void>;
+  defineProperty(p, "constructor", { value: undefined });
+  apply(promiseThen, p, [fn]);
 }
 
 /** A Map whose methods cannot be swapped out by user code. */

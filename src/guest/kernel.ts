@@ -195,10 +195,17 @@ export function runRequest(ev: GuestEvent): void {
       return;
     }
     if (typeof then === "function") {
+      // Only the first answer counts, however often a thenable calls back.
+      let answered = false;
+      const once = (answer: () => void) => () => {
+        if (answered) return;
+        answered = true;
+        answer();
+      };
       try {
-        builtins.apply(then, result, [(v: unknown) => replyValue(id, v), (e: unknown) => replyThrown(id, e)]);
+        builtins.apply(then, result, [(v: unknown) => once(() => replyValue(id, v))(), (e: unknown) => once(() => replyThrown(id, e))()]);
       } catch (e) {
-        replyThrown(id, e);
+        once(() => replyThrown(id, e))();
       }
       return;
     }

@@ -24,7 +24,12 @@ let lateText = "";
 let lateBinaries: ArrayBuffer[] = [];
 let lateEntries = 0;
 let lateChars = 0;
+let eventReports = 0;
+let lateReports = 0;
 let flushQueued = false;
+
+/** Fault reports and error replies one event (or one phase of code after an await) may add beyond its caps. */
+const MAX_REPORTS = 4;
 
 /** One outbox field: "<length>:<text>". Numbers become their decimal text. */
 function field(value: string | number): string {
@@ -43,12 +48,18 @@ function charsUsed(): number {
 }
 
 /**
- * Adds an entry. `report` entries (fault reports) skip the caps: an event
- * yields at most two, each clipped, and a full outbox must not hide why.
+ * Adds an entry. `report` entries (fault reports, error replies) skip the
+ * caps, so a full outbox cannot hide why it was full; each is clipped, and an
+ * event (or a phase of code after an await) adds at most MAX_REPORTS of them:
+ * a script that makes its own code report again and again adds nothing more.
  */
 export function emitEntry(report: boolean, op: string, fields: (string | number)[], extraChars = 0): void {
   const limits = host.limits;
-  if (!report) {
+  if (report) {
+    if ((inEvent ? eventReports : lateReports) >= MAX_REPORTS) return;
+    if (inEvent) eventReports++;
+    else lateReports++;
+  } else {
     if ((inEvent ? eventEntries : lateEntries) >= limits.maxOutboxEntries) {
       throw new RangeErrorCtor(
         "Too many outgoing operations in one event (limit " + limits.maxOutboxEntries + "). Send fewer messages per event.",
@@ -75,8 +86,8 @@ export function emitEntry(report: boolean, op: string, fields: (string | number)
   lateEntries++;
   lateChars += entry.length + extraChars;
   if (!flushQueued) {
-    flushQueued = true;
     later(flushLate);
+    flushQueued = true;
   }
 }
 
@@ -122,11 +133,13 @@ export function beginDispatch(): void {
   inEvent = true;
   lateEntries = 0;
   lateChars = 0;
+  lateReports = 0;
 }
 
 /** The next event of the dispatch begins: fresh caps. */
 export function beginEvent(): void {
   eventEntries = 0;
+  eventReports = 0;
   eventBinaryChars = 0;
   eventStart = text.length;
 }

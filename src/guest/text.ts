@@ -42,7 +42,8 @@ export function stackOf(error: unknown, max: number): string {
  * Never its stack: that stays on this side. Never throws.
  */
 export function errorJson(error: unknown, max: number): string {
-  const out: Record<string, string | number | boolean | null> = {};
+  // A null prototype: a script's Object.prototype.toJSON must not decide what the host reads.
+  const out = Object.create(null) as Record<string, string | number | boolean | null>;
   try {
     if (isObjectLike(error)) {
       const e = error as Record<string, unknown>;
@@ -52,7 +53,7 @@ export function errorJson(error: unknown, max: number): string {
       let taken = 0;
       for (let i = 0; i < names.length && taken < 20; i++) {
         const key = names[i]!;
-        if (key === "stack" || key === "name" || key === "message") continue;
+        if (key === "stack" || key === "name" || key === "message" || key === "__proto__") continue;
         const value = e[key];
         if (typeof value === "string") out[key] = clip(value, max);
         else if (typeof value === "number" || typeof value === "boolean" || value === null) out[key] = value;

@@ -148,18 +148,25 @@ function call(services: Services, ops: OpTable, module: HandlerModule, promiseId
   } catch (error) {
     running = Promise.reject(error);
   }
-  running.then(
-    (value) => settle(true, value),
-    (error: unknown) => settle(false, errorInfo(error)),
-  );
+  running
+    .then(
+      (value) => settle(true, value),
+      (error: unknown) => settle(false, errorInfo(error)),
+    )
+    .catch((error: unknown) => services.log.error({ handler: module.key, op: name, err: error }, `settling ${name} failed`));
 }
 
 /** An error as the script will see it: name, message and own JSON-safe fields; never the host's stack. */
 function errorInfo(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
-  const info: Record<string, unknown> = { name: error.name, message: error.message };
-  for (const [k, v] of Object.entries(error)) {
-    if (k !== "stack" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null)) info[k] = v;
+  try {
+    if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+    const info: Record<string, unknown> = { name: String(error.name), message: String(error.message) };
+    for (const [k, v] of Object.entries(error)) {
+      if (k === "stack" || k === "__proto__") continue;
+      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null) info[k] = v;
+    }
+    return info;
+  } catch {
+    return { name: "Error", message: "the operation failed with an error that cannot be described" };
   }
-  return info;
 }

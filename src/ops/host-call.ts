@@ -15,14 +15,20 @@ const MAX_ARGS_CHARS = 128 * 1024;
  * its binaries) and returns JSON text; anything else is refused before it is
  * looked at.
  */
-export function createHostCall(module: HandlerModule, ops: OpTable, services: Services): HostCall {
+export function createHostCall(
+  module: HandlerModule,
+  ops: OpTable,
+  services: Services,
+  /** Whether the context this bridge belongs to still serves the module (a replaced one's timers are void). */
+  isCurrent: () => boolean,
+): HostCall {
   return (op: unknown, args: unknown, binaries?: unknown): string => {
     if (typeof op !== "string" || typeof args !== "string") {
       throw new TypeError("aerostat: the host bridge accepts strings only");
     }
     if (op === CoreHostCall.flush) {
       const list = Array.isArray(binaries) ? binaries.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : [];
-      applyOutbox(services, ops, module, args, list, true);
+      applyOutbox(services, ops, module, args, list, isCurrent());
       return "null";
     }
     const fn = ops.immediate(op);

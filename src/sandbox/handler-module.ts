@@ -42,7 +42,8 @@ export interface HandlerModuleDeps {
   readonly log: Logger;
   /** The capabilities every context gets. */
   readonly capabilities: readonly ContextCapability[];
-  hostCallFor(module: HandlerModule): HostCall;
+  /** The bridge for a context of `module`; `isCurrent` says whether that context still serves. */
+  hostCallFor(module: HandlerModule, isCurrent: () => boolean): HostCall;
   applyOutbox(module: HandlerModule, output: GuestOutput, from: GuestContext): void;
   /** An event ran past the CPU limit and was stopped. */
   reportStop(module: HandlerModule, stop: CpuStop): void;
@@ -209,14 +210,17 @@ export class HandlerModule {
       if (!isTypeScript(this.key) && isEsm(this.key, source)) await checkModuleSyntax(isolate, this.key, source);
       const transpiled = await transpileHandler(this.key, source);
       positions = new SourcePositions(this.key, transpiled.map);
+      // Until the new context exists its output counts as current (it is loading to become so).
+      let context: GuestContext | undefined;
       const loaded = await GuestContext.load(
         isolate,
         this.key,
         transpiled.code,
-        this.deps.hostCallFor(this),
+        this.deps.hostCallFor(this, () => context === undefined || context === this.current),
         this.deps.limits,
         this.deps.capabilities,
       );
+      context = loaded.context;
       if (this.disposed) {
         loaded.context.dispose();
         return { ok: false, error: this.closedError() };

@@ -21,7 +21,7 @@ export interface RegistryDeps {
   readonly log: Logger;
   /** The capabilities every context gets. */
   readonly capabilities: readonly ContextCapability[];
-  hostCallFor(module: HandlerModule): HostCall;
+  hostCallFor(module: HandlerModule, isCurrent: () => boolean): HostCall;
   applyOutbox(module: HandlerModule, output: GuestOutput, isCurrent: boolean): void;
   onLoaded(module: HandlerModule, result: LoadResult): void;
   /** An event ran past the CPU limit and was stopped. */
@@ -54,7 +54,7 @@ export class HandlerRegistry {
       maxQueuedBytes: this.deps.maxQueuedBytes,
       log: this.deps.log,
       capabilities: this.deps.capabilities,
-      hostCallFor: (m) => this.deps.hostCallFor(m),
+      hostCallFor: (m, isCurrent) => this.deps.hostCallFor(m, isCurrent),
       applyOutbox: (m, output, from) => this.deps.applyOutbox(m, output, from === m.currentContext),
       reportStop: (m, stop) => this.deps.reportStop(m, stop),
       isolateLost: (m, generation, reason) => this.onIsolateLost(m.project, generation, reason),

@@ -7,7 +7,10 @@ export class HookError extends Error {
     super(typeof info["message"] === "string" ? info["message"] : `${hook} failed`);
     this.name = typeof info["name"] === "string" ? info["name"] : "Error";
     for (const [k, v] of Object.entries(info)) {
-      if (k !== "name" && k !== "message" && k !== "stack" && k !== "hook") (this as unknown as Record<string, unknown>)[k] = v;
+      if (k === "name" || k === "message" || k === "stack" || k === "hook" || k === "__proto__" || k === "constructor") continue;
+      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null) {
+        Object.defineProperty(this, k, { value: v, enumerable: true, writable: true, configurable: true });
+      }
     }
   }
 }

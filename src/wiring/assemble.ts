@@ -111,7 +111,7 @@ export function assemble(
     maxCrashesPerMinute: options.maxCrashesPerMinute,
     log,
     capabilities,
-    hostCallFor: (m) => createHostCall(m, ops, services),
+    hostCallFor: (m, isCurrent) => createHostCall(m, ops, services, isCurrent),
     applyOutbox: (m, output, isCurrent) => applyOutbox(services, ops, m, output.text, output.binaries, isCurrent),
     onLoaded: (m, result) => report.loaded(m, result),
     reportStop: (m, stop) => report.cpuStop(m, stop),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Capability } from "../../src/index.js";
+import { HookError, type Capability } from "../../src/index.js";
 import { TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
 import { nextReload, startProject, waitUntil } from "../helpers/runtime.js";
@@ -11,6 +11,7 @@ import { nextReload, startProject, waitUntil } from "../helpers/runtime.js";
  */
 /** Why questions the probe asked failed, as the host saw it. */
 const askFailures: string[] = [];
+const askErrors: unknown[] = [];
 
 const testCapability: Capability = {
   name: "probe",
@@ -34,6 +35,7 @@ const testCapability: Capability = {
         const [hook, hookArgs, timeoutMs] = args as [string, unknown[], number];
         return module.request(hook, hookArgs, timeoutMs).catch((error: Error & Record<string, unknown>) => {
           askFailures.push(error.message);
+          askErrors.push(error);
           const { name, message, ...own } = error;
           throw Object.assign(new Error(message), { name, ...own, sawStack: String(error.stack ?? "").includes("h.js") });
         });
@@ -64,6 +66,10 @@ const HANDLER = `
   exports.later = async (a, b) => { await probe.later(5, null); return a * b; };
   exports.refuse = () => { const e = new TypeError("not today"); e.code = "E_REFUSED"; e.detail = { nested: true }; throw e; };
   exports.neverAnswers = () => new Promise(() => {});
+  exports.forged = () => {
+    Object.defineProperty(Object.prototype, "toJSON", { configurable: true, value() { delete Object.prototype.toJSON; return JSON.parse('{"__proto__": null, "name": "X", "message": "m"}'); } });
+    throw new Error("plain");
+  };
 `;
 
 async function start() {
@@ -95,6 +101,16 @@ describe("the capability seam", () => {
     const c = await TestClient.connect(url("h"));
     const thrown = JSON.parse(String(await c.ask("ask refuse")).replace(/^threw:/, ""));
     expect(thrown).toEqual({ name: "TypeError", message: "not today", code: "E_REFUSED", sawStack: false, stack: "kept" });
+  });
+
+  it("hands the host a HookError it can read, whatever the script puts on Object.prototype", async () => {
+    const { url } = await start();
+    const c = await TestClient.connect(url("h"));
+    askErrors.length = 0;
+    await c.ask("ask forged");
+    const error = askErrors[0] as Error;
+    expect(error).toBeInstanceOf(HookError);
+    expect(String(error)).toBe("Error: plain");
   });
 
   it("says which hook is missing, and times out a hook that never answers", async () => {

@@ -170,14 +170,23 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
       if (!isObjectLike(value)) return;
       const then = (value as { then?: unknown }).then;
       if (typeof then !== "function") return;
+      // Like a Promise's resolving functions: only the first call counts, however often a thenable calls back.
+      let settled = false;
       const onValue = (v: unknown) => {
+        if (settled) return;
+        settled = true;
         try {
           sendValue(ev.peerId, v);
         } catch (e) {
           kernel.fault(onMessage, ev, connection, e);
         }
       };
-      apply(then, value, [onValue, (e: unknown) => kernel.fault(onMessage, ev, connection, e)]);
+      const onError = (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        kernel.fault(onMessage, ev, connection, e);
+      };
+      apply(then, value, [onValue, onError]);
     } catch (e) {
       kernel.fault(onMessage, ev, connection, e);
     }

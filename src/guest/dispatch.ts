@@ -68,7 +68,11 @@ function answer(): string {
   return done + (endedAsync ? "a" : "") + "|" + take();
 }
 
-/** Runs code outside any event (module top level) with its output collected: "ok|" or "error|" + outbox. */
+/**
+ * Runs code outside any event (module top level) with its output collected:
+ * "ok|" + outbox, or "error|" + what `describe` says of the throw (fields of
+ * known length, so any text is safe) + outbox.
+ */
 export function collect(fn: () => void, describe: (e: unknown) => string): string {
   beginDispatch();
   beginLateCalls();
@@ -85,7 +89,7 @@ export function collect(fn: () => void, describe: (e: unknown) => string): strin
     endDispatch();
   }
   takeWentAsync();
-  return head + take() + tail;
+  return head + tail + take();
 }
 
 export { markAsync };

@@ -37,11 +37,12 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
   const kernels: Kernel[] = [];
   initModules(hooks);
 
-  const describe = (e: unknown) => "\u0000" + describeError(e, settings.limits.maxReportChars) + "\u0000" + stackOf(e, settings.limits.maxReportChars * 4);
+  const field = (text: string) => text.length + ":" + text;
+  const describe = (e: unknown) => field(describeError(e, settings.limits.maxReportChars)) + field(stackOf(e, settings.limits.maxReportChars * 4));
   const defineCapability = (name: string, factory: RuntimeModuleFactory) => {
     let capability;
     for (const c of settings.capabilities) if (c.name === name) capability = c;
-    if (!capability) return "error|\u0000Error: unknown capability " + name + "\u0000";
+    if (!capability) return "error|" + field("Error: unknown capability " + name) + field("");
     const kernel = makeKernel(capability);
     push(kernels, kernel);
     defineRuntimeModule(capability.module, (exports) => factory(exports, kernel));

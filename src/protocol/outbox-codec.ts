@@ -1,5 +1,23 @@
 import { MAX_OUTBOX_FIELDS, OUTBOX_FIELDS, type OutboxOp } from "./outbox.js";
 
+/**
+ * Reads `count` length-prefixed fields (`<length>:<text>`) from the start of
+ * `text`; returns them and what follows, or undefined when they are malformed.
+ */
+export function readFields(text: string, count: number): { fields: string[]; rest: string } | undefined {
+  const fields: string[] = [];
+  let i = 0;
+  for (let f = 0; f < count; f++) {
+    const colon = text.indexOf(":", i);
+    if (colon === -1 || colon - i > 10 || colon === i) return undefined;
+    const length = Number(text.slice(i, colon));
+    if (!Number.isInteger(length) || length < 0 || colon + 1 + length > text.length) return undefined;
+    fields.push(text.slice(colon + 1, colon + 1 + length));
+    i = colon + 1 + length;
+  }
+  return { fields, rest: text.slice(i) };
+}
+
 /** Called once per entry with its op and fields (unused fields are ""). */
 export type OutboxVisitor = (op: OutboxOp, fields: readonly string[]) => void;
 

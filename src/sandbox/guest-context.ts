@@ -1,6 +1,7 @@
 import path from "node:path";
 import ivm from "isolated-vm";
 import { encodeBatch } from "../protocol/batch-codec.js";
+import { readFields } from "../protocol/outbox-codec.js";
 import { EventKind } from "../protocol/events.js";
 import { OutboxOp } from "../protocol/outbox.js";
 import { CoreHostCall, type GuestCapability, type GuestLimits, type GuestSettings } from "../protocol/settings.js";
@@ -261,14 +262,14 @@ async function loadCjs(
   }
 }
 
-/** Reads the guest's "ok|outbox" or "error|outbox\0message\0stack" (binaries beside it). */
+/** Reads the guest's "ok|<outbox>" or "error|<len>:<message><len>:<stack><outbox>" (binaries beside it). */
 function installOutcome(key: string, result: unknown, deposit: Deposit): GuestOutput {
   const output = received(result, "", deposit);
   const bar = output.text.indexOf("|");
   const status = output.text.slice(0, bar);
   const rest = output.text.slice(bar + 1);
   if (status === "ok") return { text: rest, binaries: output.binaries };
-  const [, message = "threw", stack = ""] = rest.split("\u0000");
+  const [message = "threw", stack = ""] = readFields(rest, 2)?.fields ?? [];
   const at = locateInStack(stack, key);
   throw new AerostatError(
     UserErrorCodes.HANDLER_LOAD,

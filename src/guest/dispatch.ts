@@ -2,7 +2,7 @@ import { now } from "./builtins.js";
 import { beginEventCalls, beginLateCalls } from "./calls.js";
 import { current, enterPeer, leavePeer } from "./current.js";
 import { host } from "./host.js";
-import { markAsync, runnerOf, takeWentAsync } from "./kernel.js";
+import { runnerOf, takeWentAsync } from "./kernel.js";
 import { beginDispatch, beginEvent, endDispatch, flushPending, size, take } from "./outbox.js";
 import { BatchReader } from "./batch.js";
 
@@ -91,5 +91,3 @@ export function collect(fn: () => void, describe: (e: unknown) => string): strin
   takeWentAsync();
   return head + tail + take();
 }
-
-export { markAsync };

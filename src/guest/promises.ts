@@ -50,7 +50,3 @@ function toError(value: unknown): Error {
   }
   return error;
 }
-
-export function pendingCount(): number {
-  return pending.size();
-}

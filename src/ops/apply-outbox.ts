@@ -3,6 +3,7 @@ import { EventKind, PeerKind } from "../protocol/events.js";
 import { OutboxOp } from "../protocol/outbox.js";
 import { decodeOutbox } from "../protocol/outbox-codec.js";
 import type { Peer } from "../peers/peer.js";
+import { MAX_LOG_CHARS, MAX_REPORT_CHARS } from "../sandbox/guest-context.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
@@ -10,8 +11,6 @@ import { truncateText } from "../log/truncate.js";
 import type { OpTable } from "./op-table.js";
 import type { Services } from "./services.js";
 
-/** Characters of one logged console line at most (the guest clips them already). */
-const MAX_LOGGED_CHARS = 16 * 1024;
 const LOG_LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 
 /** The peer `id` of the module's project: a session or an outgoing client. */
@@ -64,7 +63,7 @@ export function applyOutbox(
         if (!LOG_LEVELS.has(level!) || !module.logBudget.take()) break;
         const pinoLevel = level === "log" ? "info" : (level as "info" | "warn" | "error" | "debug");
         const fields = handlerFields(module.project, module.key, { kind: peerKind!, id: peerId!, where: where! });
-        log[pinoLevel]({ ...fields, console: level }, module.positions.rewrite(truncateText(line!, MAX_LOGGED_CHARS)));
+        log[pinoLevel]({ ...fields, console: level }, module.positions.rewrite(truncateText(line!, MAX_LOG_CHARS)));
         break;
       }
       case OutboxOp.fault: {
@@ -79,7 +78,7 @@ export function applyOutbox(
           peerId: peerId!,
           where: where!,
           ...(peerKind === PeerKind.session ? { endpoint: where! } : {}),
-          error: truncateText(error!, 4096),
+          error: truncateText(error!, MAX_REPORT_CHARS),
           at,
         });
         break;

@@ -23,9 +23,9 @@ const MAX_HOST_CALL_CHARS = 64 * 1024;
 /** Characters of answers to immediate API calls one event may receive. */
 const MAX_HOST_ANSWER_CHARS = 8 * 1024 * 1024;
 /** Characters of an error text a script's fault report may carry (its stack: four times as many). */
-const MAX_REPORT_CHARS = 4096;
+export const MAX_REPORT_CHARS = 4096;
 /** Characters of one console line. */
-const MAX_LOG_CHARS = 16 * 1024;
+export const MAX_LOG_CHARS = 16 * 1024;
 /** Host promises one module may have pending. */
 const MAX_PENDING_PROMISES = 10_000;
 

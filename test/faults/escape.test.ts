@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
-import { startProject, type TestRuntime } from "../helpers/runtime.js";
+import { startProject, waitUntil, type TestRuntime } from "../helpers/runtime.js";
 
 /**
  * The escape corpus: every script in escape/ attacks the host from inside the
@@ -102,12 +103,27 @@ describe("escape corpus", () => {
       files[`attack/${f}`] = readFileSync(path.join(corpus, f), "utf8");
       if (!f.endsWith("-peer.js")) files[`attack/${f.replace(/\.js$/, ".websocket")}`] = descriptor(f.slice(0, -3), `attack/${f}`);
     }
-    // many-clients.js dials the discard port; it is allowed so that the client limit is what stops it.
-    const t = await startProject(files, { cpuLimitMs: 200, memoryLimitMb: 256, outboundHosts: ["127.0.0.1:9"] });
+    // many-clients.js dials a listener that accepts and never answers, so its clients stay open while it
+    // dials more; that address is allowed so that the client limit is what stops it.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    });
+    const target = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    files["attack/many-clients.js"] = files["attack/many-clients.js"]!.replace("127.0.0.1:9", target);
+    const t = await startProject(files, { cpuLimitMs: 200, memoryLimitMb: 256, outboundHosts: [target] });
     const healthy = await TestClient.connect(t.url("healthy"));
     for (const name of attacks) {
       try {
         await attack(t, name);
+        if (name === "many-clients") {
+          // Let its clients fail, so later attacks start with none.
+          for (const socket of held.splice(0)) socket.destroy();
+          await waitUntil(() => t.runtime.clientList().length === 0 || undefined, 10_000, "many-clients' clients to close");
+        }
         expect(await healthy.ask(name)).toBe(`healthy:${name}`);
       } catch (error) {
         throw new Error(`escape/${name}.js: ${(error as Error).message}`, { cause: error });

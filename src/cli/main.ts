@@ -34,6 +34,7 @@ program
     (v: string) => v.split(",").map((h) => h.trim()).filter(Boolean),
   )
   .option("--no-watch", "do not reload when files change")
+  .option("--no-inline-dispatch", "always run handlers on the sandbox's worker thread, never a lone event on the host's thread")
   .addOption(
     new Option("--dashboard <who>", "who may see the dashboard at /websockets/v4/")
       .choices(["loopback", "anywhere", "off"])

@@ -9,6 +9,7 @@ export interface ServeFlags {
   cpuLimit: number;
   memoryLimit: number;
   watch: boolean;
+  inlineDispatch: boolean;
   logFormat: LogFormat;
   dashboard: DashboardAccess;
   allowOutbound?: string[];
@@ -26,6 +27,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       cpuLimitMs: flags.cpuLimit,
       memoryLimitMb: flags.memoryLimit,
       watch: flags.watch,
+      inlineDispatch: flags.inlineDispatch,
       dashboard: flags.dashboard,
       logger: createLogger(flags.logFormat),
       ...(flags.allowOutbound ? { outboundHosts: flags.allowOutbound } : {}),

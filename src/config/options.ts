@@ -30,6 +30,12 @@ export interface RuntimeOptions {
   maxQueuedEvents?: number;
   /** Payload bytes queued per handler module before the sockets feeding it are paused (one peer may hold a quarter). Default 16 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * Run a lone event of a quick handler on the host's thread, saving two thread
+   * hand-overs per round trip; the event loop waits while it runs (see the
+   * README's security model). Default true.
+   */
+  inlineDispatch?: boolean;
   /** Bytes a session may have waiting to be sent before it is closed with 1013. Default 4 MiB. */
   maxBufferedBytes?: number;
   /** Isolate crashes per project folder within a minute before its handlers are disabled. Default 3. */
@@ -76,6 +82,7 @@ const schema = z.object({
   maxOutboxEntries: z.number().int().min(1).max(10_000_000).default(10_000),
   maxQueuedEvents: z.number().int().min(2).max(10_000_000).default(1024),
   maxQueuedBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  inlineDispatch: z.boolean().default(true),
   maxBufferedBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   maxCrashesPerMinute: z.number().int().min(1).max(1000).default(3),
   outboundHosts: z

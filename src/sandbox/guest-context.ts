@@ -89,6 +89,20 @@ export class GuestContext {
     return received(result, "0|", this.deposit);
   }
 
+  /**
+   * The same on the calling thread (see inline-policy.ts): no thread hand-over,
+   * but the host's event loop waits while the guest runs. Throws on CPU limit
+   * or a lost isolate.
+   */
+  dispatchInline(batch: unknown[]): GuestOutput {
+    const { text, binaries } = encodeBatch(batch);
+    const result: unknown =
+      binaries.length === 0
+        ? this.dispatchFn.applySync(undefined, [text], { timeout: this.timeoutMs })
+        : this.dispatchFn.applySync(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.timeoutMs });
+    return received(result, "0|", this.deposit);
+  }
+
   /** After a dispatch was stopped: how far it got, and the outbox of what finished. */
   async recover(): Promise<GuestOutput> {
     const result: unknown = await this.recoverFn.apply(undefined, [], { timeout: this.timeoutMs });

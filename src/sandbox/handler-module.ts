@@ -9,6 +9,7 @@ import { isTimeout } from "./ivm-errors.js";
 import { Requests } from "./requests.js";
 import type { ProjectIsolate } from "./project-isolate.js";
 import { GuestTimers } from "./guest-timers.js";
+import { InlinePolicy } from "./inline-policy.js";
 import { SourcePositions } from "../errors/source-positions.js";
 import { isEsm, isTypeScript, transpileHandler } from "./transpile.js";
 
@@ -37,6 +38,8 @@ export interface HandlerModuleDeps {
   readonly limits: ContextLimits;
   /** Queued events above which senders are paused; they resume below half of it. */
   readonly maxQueuedEvents: number;
+  /** Lone events of a module that earned it run on the host's thread (inline-policy.ts). */
+  readonly inlineDispatch: boolean;
   /** Queued payload bytes above which senders are paused; they resume below half of it. */
   readonly maxQueuedBytes: number;
   readonly log: Logger;
@@ -81,6 +84,8 @@ export class HandlerModule {
   readonly logBudget: LogBudget;
   /** Maps positions in the running code back to the user's file (TypeScript handlers). */
   positions: SourcePositions;
+  /** Whether lone events run on the host's thread. */
+  readonly inline: InlinePolicy;
 
   constructor(
     /** Project-relative path, e.g. "my-project/ws-handler.js". */
@@ -95,6 +100,13 @@ export class HandlerModule {
       deps.log.warn(
         { project, handler: key, dropped: count },
         `dropped ${count} log lines and error reports from ${key}: it wrote more than the log takes per second`,
+      ),
+    );
+    this.inline = new InlinePolicy(deps.inlineDispatch, ({ ms, barred }) =>
+      deps.log.warn(
+        { project, handler: key, cpuMs: Number.isFinite(ms) ? Math.round(ms * 10) / 10 : null, barred },
+        `${key} held the host's thread: ${Number.isFinite(ms) ? `an event took ${Math.round(ms)} ms of CPU` : "an event ran past the CPU limit"}; ` +
+          (barred ? "its events run on the sandbox's worker thread until the file changes" : "its events run on the sandbox's worker thread until it has been quick for a while"),
       ),
     );
     this.timers = new GuestTimers(
@@ -207,18 +219,20 @@ export class HandlerModule {
     const isolate = this.deps.isolate;
     let positions = new SourcePositions(this.key);
     try {
-      if (!isTypeScript(this.key) && isEsm(this.key, source)) await checkModuleSyntax(isolate, this.key, source);
+      if (!isTypeScript(this.key) && isEsm(this.key, source)) await isolate.track(() => checkModuleSyntax(isolate, this.key, source));
       const transpiled = await transpileHandler(this.key, source);
       positions = new SourcePositions(this.key, transpiled.map);
       // Until the new context exists its output counts as current (it is loading to become so).
       let context: GuestContext | undefined;
-      const loaded = await GuestContext.load(
-        isolate,
-        this.key,
-        transpiled.code,
-        this.deps.hostCallFor(this, () => context === undefined || context === this.current),
-        this.deps.limits,
-        this.deps.capabilities,
+      const loaded = await isolate.track(() =>
+        GuestContext.load(
+          isolate,
+          this.key,
+          transpiled.code,
+          this.deps.hostCallFor(this, () => context === undefined || context === this.current),
+          this.deps.limits,
+          this.deps.capabilities,
+        ),
       );
       context = loaded.context;
       if (this.disposed) {
@@ -263,12 +277,15 @@ export class HandlerModule {
   private scheduleDrain(): void {
     if (this.draining || !this.current || this.queue.length === 0) return;
     this.draining = true;
-    // A microtask: events raised in the same turn (a socket read's frames) join one batch, and a lone
-    // message does not wait for the event loop to go round. Under load, batches form while one is in flight.
-    queueMicrotask(() =>
-      void this.drain().catch((error: unknown) => this.deps.log.error({ handler: this.key, err: error }, "dispatch loop failed")),
-    );
+    // After this turn's I/O: events raised in the same turn (every socket read's frames) join one batch,
+    // and a lone event does not wait for the event loop to go round. Under load, batches also form while
+    // one is in flight.
+    setImmediate(this.startDrain);
   }
+
+  private readonly startDrain = (): void => {
+    void this.drain().catch((error: unknown) => this.deps.log.error({ handler: this.key, err: error }, "dispatch loop failed"));
+  };
 
   private async drain(): Promise<void> {
     try {
@@ -299,9 +316,15 @@ export class HandlerModule {
     for (let i = 0; i < batch.length; i += EVENT_STRIDE) {
       if (batch[i] === EventKind.timer) this.timers.delivered(batch[i + 5] as number);
     }
+    const isolate = this.deps.isolate;
+    const inline = isolate.idle && this.inline.allows(batch.length / EVENT_STRIDE);
+    const cpuBefore = isolate.cpuTime();
     try {
-      result = await ctx.dispatch(batch);
+      result = inline ? ctx.dispatchInline(batch) : await isolate.track(() => ctx.dispatch(batch));
+      this.inline.record(inline, Number(isolate.cpuTime() - cpuBefore) / 1e6);
     } catch (error) {
+      // Stopped at the CPU limit, or the isolate died under an inline call: never inline again with this code.
+      if (inline || isTimeout(error)) this.inline.record(inline, Number.POSITIVE_INFINITY);
       if (!this.deps.isolate.alive || this.isolateGeneration !== this.deps.isolate.generation) {
         this.onIsolateLost(batch, error);
         return;
@@ -313,7 +336,7 @@ export class HandlerModule {
         );
         return;
       }
-      result = await ctx.recover().catch(() => ({ text: "0|", binaries: [] }));
+      result = await isolate.track(() => ctx.recover()).catch(() => ({ text: "0|", binaries: [] }));
       stopped = true;
     }
     const { done, endedAsync, outbox } = readDispatchResult(result.text);

@@ -17,6 +17,8 @@ export interface RegistryDeps {
   readonly limits: ContextLimits;
   readonly maxQueuedEvents: number;
   readonly maxQueuedBytes: number;
+  /** Lone events of a module that earned it run on the host's thread (inline-policy.ts). */
+  readonly inlineDispatch: boolean;
   readonly memoryLimitMb: number;
   readonly log: Logger;
   /** The capabilities every context gets. */
@@ -52,6 +54,7 @@ export class HandlerRegistry {
       limits: this.deps.limits,
       maxQueuedEvents: this.deps.maxQueuedEvents,
       maxQueuedBytes: this.deps.maxQueuedBytes,
+      inlineDispatch: this.deps.inlineDispatch,
       log: this.deps.log,
       capabilities: this.deps.capabilities,
       hostCallFor: (m, isCurrent) => this.deps.hostCallFor(m, isCurrent),
@@ -69,8 +72,12 @@ export class HandlerRegistry {
     return this.firstLoads.get(key);
   }
 
-  /** Loads a module again after its file changed. A good load re-enables a project disabled by crashes. */
+  /**
+   * Loads a module again after its file changed. A good load re-enables a
+   * project disabled by crashes; the new code earns inline dispatch afresh.
+   */
   reload(module: HandlerModule): Promise<LoadResult> {
+    module.inline.reset();
     return module.reload().then((result) => {
       this.deps.onLoaded(module, result);
       if (result.ok && this.crashes.delete(module.project)) {

@@ -11,6 +11,8 @@ export class ProjectIsolate {
   /** Scripts every context runs (prelude, runtime modules), compiled once per isolate. */
   private scripts = new Map<string, Promise<ivm.Script>>();
   generation = 0;
+  /** Async calls into the isolate not yet finished; an inline call waits for none. */
+  private pending = 0;
 
   constructor(
     readonly name: string,
@@ -44,6 +46,26 @@ export class ProjectIsolate {
       this.scripts.set(filename, compiled);
     }
     return compiled;
+  }
+
+  /** Counts `call` as running in the isolate until it settles. */
+  async track<T>(call: () => Promise<T>): Promise<T> {
+    this.pending++;
+    try {
+      return await call();
+    } finally {
+      this.pending--;
+    }
+  }
+
+  /** No async call is running or waiting in the isolate: an inline call would not wait for its lock. */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
+
+  /** CPU time the isolate has used, in ns (0 when there is none). */
+  cpuTime(): bigint {
+    return this.isolate && !this.isolate.isDisposed ? this.isolate.cpuTime : 0n;
   }
 
   get alive(): boolean {

@@ -108,6 +108,7 @@ export function assemble(
     memoryLimitMb: options.memoryLimitMb,
     maxQueuedEvents: options.maxQueuedEvents,
     maxQueuedBytes: options.maxQueuedBytes,
+    inlineDispatch: options.inlineDispatch,
     maxCrashesPerMinute: options.maxCrashesPerMinute,
     log,
     capabilities,

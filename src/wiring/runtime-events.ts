@@ -36,6 +36,8 @@ export interface HandlerStats {
   readonly queued: number;
   /** Events in the dispatch now running. */
   readonly running: number;
+  /** Where lone events run: "inline" on the host's thread (earned), "worker" on the sandbox's thread, "off" by option. */
+  readonly dispatch: "inline" | "worker" | "off";
   readonly ready: boolean;
   readonly loads: number;
   readonly error?: string;

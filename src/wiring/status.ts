@@ -34,6 +34,7 @@ export class Status {
       project: m.project,
       queued: m.queued,
       running: m.running,
+      dispatch: m.inline.mode,
       ready: m.ready,
       loads: m.loads,
       ...(m.lastError ? { error: m.lastError.toString() } : {}),

@@ -1,0 +1,87 @@
+/**
+ * Whether a handler module's next batch may run inline: on the host's own
+ * thread (isolated-vm's applySync) instead of the isolate's worker thread.
+ *
+ * Inline saves the two thread hand-overs of an async call (40–60 µs a round
+ * trip on a 2-core machine), but the host's event loop waits while the guest
+ * runs. So it is earned and lost, by the isolate's CPU time per batch:
+ * - only a lone event runs inline (a batch of one: nothing else arrived in the
+ *   same turn of the event loop); under load, batches form and go to the worker;
+ * - a module earns it with a warm-up of quick batches in a row on the worker
+ *   (each under QUICK_MS of CPU): WARMUP at first, four times as many after
+ *   each loss;
+ * - an inline batch that is not quick sends the module back to the worker to
+ *   earn it again (a garbage collection in the isolate can do that);
+ * - an inline batch of LOSS_MS or more is a loss. After MAX_LOSSES losses, or
+ *   an event stopped at the CPU limit, the module is barred until its file
+ *   changes. So a script holds the event loop for LOSS_MS or more at most
+ *   MAX_LOSSES times per version of its file, each for at most its CPU limit.
+ */
+export const QUICK_MS = 1;
+export const LOSS_MS = 10;
+export const WARMUP = 16;
+export const MAX_LOSSES = 3;
+
+export type DispatchMode = "inline" | "worker" | "off";
+
+/** Why a module lost inline dispatch, for the log. */
+export interface InlineLoss {
+  /** CPU time of the batch that lost it, ms (Infinity when stopped at the CPU limit). */
+  readonly ms: number;
+  /** Barred until the file changes. */
+  readonly barred: boolean;
+}
+
+export class InlinePolicy {
+  private fastInARow = 0;
+  private losses = 0;
+  private barred = false;
+
+  constructor(
+    private readonly enabled: boolean,
+    /** Called each time the module loses inline dispatch. */
+    private readonly onLost: (loss: InlineLoss) => void,
+  ) {}
+
+  private get warmup(): number {
+    return WARMUP * 4 ** this.losses;
+  }
+
+  /** A batch of `events` may run inline now. */
+  allows(events: number): boolean {
+    return this.enabled && !this.barred && events === 1 && this.fastInARow >= this.warmup;
+  }
+
+  /** Records a batch's CPU time in ms; a batch stopped at the CPU limit passes Infinity. */
+  record(inline: boolean, ms: number): void {
+    if (!this.enabled || this.barred) return;
+    if (ms < QUICK_MS) {
+      if (!inline) this.fastInARow = Math.min(this.fastInARow + 1, this.warmup);
+      return;
+    }
+    this.fastInARow = 0;
+    const stopped = ms === Number.POSITIVE_INFINITY;
+    if (!inline) {
+      // Known to run long: it never earns inline dispatch with this code.
+      this.barred = stopped;
+      return;
+    }
+    if (ms < LOSS_MS) return;
+    this.losses++;
+    this.barred = stopped || this.losses >= MAX_LOSSES;
+    this.onLost({ ms, barred: this.barred });
+  }
+
+  /** The handler's file changed: the new code earns inline dispatch afresh. */
+  reset(): void {
+    this.barred = false;
+    this.losses = 0;
+    this.fastInARow = 0;
+  }
+
+  /** What the dashboard shows: inline (earned), worker (not earned, lost or barred), off (disabled by option). */
+  get mode(): DispatchMode {
+    if (!this.enabled) return "off";
+    return !this.barred && this.fastInARow >= this.warmup ? "inline" : "worker";
+  }
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { TestClient } from "../helpers/client.js";
+import { descriptor } from "../helpers/project.js";
+import { nextReload, startProject, waitUntil } from "../helpers/runtime.js";
+import { MAX_LOSSES, WARMUP } from "../../src/sandbox/inline-policy.js";
+
+// Replies with the message; "spin<ms>" first busy-waits that long.
+const spinner = (tag: string) => `exports.onMessage = (m) => {
+  if (m.startsWith("spin")) { const end = Date.now() + Number(m.slice(4)); while (Date.now() < end); }
+  return ${JSON.stringify(tag)} + m;
+};`;
+
+/** The longest the host's event loop went without running a 5 ms interval while `during` ran. */
+async function longestLoopGap(during: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 5);
+  try {
+    await during();
+  } finally {
+    clearInterval(tick);
+  }
+  return Math.max(longest, performance.now() - last);
+}
+
+describe("inline dispatch", () => {
+  it("lets a quick handler's lone events run on the host's thread once it has earned it", async () => {
+    const { runtime, url } = await startProject({ "p/h.js": spinner("a:"), "p/h.websocket": descriptor("h", "p/h") });
+    const c = await TestClient.connect(url("h"));
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
+    for (let i = 0; i < WARMUP + 4; i++) expect(await c.ask(`m${i}`)).toBe(`a:m${i}`);
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("inline");
+  });
+
+  it("loses it after a slow event, logs why, and leaves the event loop free while it earns it back", async () => {
+    const { runtime, url, logs } = await startProject({ "p/h.js": spinner("a:"), "p/h.websocket": descriptor("h", "p/h") });
+    const c = await TestClient.connect(url("h"));
+    for (let i = 0; i < WARMUP + 4; i++) await c.ask(`m${i}`);
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("inline");
+
+    expect(await c.ask("spin30")).toBe("a:spin30");
+    const line = await logs.waitFor((l) => l.msg.includes("held the host's thread"));
+    expect(line).toMatchObject({ handler: "p/h.js", barred: false });
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
+
+    // Quick events again, but fewer than the longer warm-up: a spin now leaves the host's loop free.
+    for (let i = 0; i < WARMUP * 2; i++) await c.ask(`q${i}`);
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
+    const gap = await longestLoopGap(() => c.ask("spin400"));
+    expect(gap).toBeLessThan(200);
+  });
+
+  it("is barred after the losses run out, until the file changes", async () => {
+    const { runtime, project, url, logs } = await startProject({ "p/h.js": spinner("a:"), "p/h.websocket": descriptor("h", "p/h") });
+    const c = await TestClient.connect(url("h"));
+    for (let n = 0; n < MAX_LOSSES; n++) {
+      for (let i = 0; i < WARMUP * 4 ** n; i++) await c.ask(`m${i}`);
+      expect(runtime.handlerStats()[0]?.dispatch).toBe("inline");
+      await c.ask("spin25");
+    }
+    await logs.waitFor((l) => l.msg.includes("until the file changes") && l.barred === true);
+    for (let i = 0; i < WARMUP * 4 ** MAX_LOSSES; i++) await c.ask(`m${i}`);
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
+
+    const reloaded = nextReload(runtime, (e) => e.kind === "handler" && e.ok);
+    await project.write("p/h.js", spinner("b:"));
+    await reloaded;
+    for (let i = 0; i < WARMUP + 4; i++) expect(await c.ask(`n${i}`)).toBe(`b:n${i}`);
+    await waitUntil(() => runtime.handlerStats()[0]?.dispatch === "inline", 2000, "inline dispatch again");
+  });
+
+  it("stops an inline event at the CPU limit like any other, and the connection hears about it", async () => {
+    const { runtime, url } = await startProject(
+      {
+        "p/h.js": `${spinner("a:")}\nexports.onError = (e, c) => c.send("error: " + String(e));`,
+        "p/h.websocket": descriptor("h", "p/h"),
+      },
+      { cpuLimitMs: 100 },
+    );
+    const c = await TestClient.connect(url("h"));
+    for (let i = 0; i < WARMUP + 4; i++) await c.ask(`m${i}`);
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("inline");
+    const reply = String(await c.ask("spin5000"));
+    expect(reply).toMatch(/^error: (Error: )?onMessage ran past the CPU limit of 100 ms/);
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
+    expect(await c.ask("after")).toBe("a:after");
+  });
+
+  it("is never used when switched off", async () => {
+    const { runtime, url } = await startProject(
+      { "p/h.js": spinner("a:"), "p/h.websocket": descriptor("h", "p/h") },
+      { inlineDispatch: false },
+    );
+    const c = await TestClient.connect(url("h"));
+    for (let i = 0; i < WARMUP + 4; i++) await c.ask(`m${i}`);
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("off");
+    const gap = await longestLoopGap(() => c.ask("spin300"));
+    expect(gap).toBeLessThan(150);
+  });
+});

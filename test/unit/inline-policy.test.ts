@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { InlinePolicy, LOSS_MS, MAX_LOSSES, QUICK_MS, WARMUP, type InlineLoss } from "../../src/sandbox/inline-policy.js";
+
+function quick(policy: InlinePolicy, batches: number): void {
+  for (let i = 0; i < batches; i++) policy.record(false, 0.1);
+}
+
+describe("inline dispatch policy", () => {
+  it("is earned by quick batches in a row on the worker, and only serves lone events", () => {
+    const policy = new InlinePolicy(true, () => {});
+    quick(policy, WARMUP - 1);
+    expect(policy.allows(1)).toBe(false);
+    expect(policy.mode).toBe("worker");
+    quick(policy, 1);
+    expect(policy.allows(1)).toBe(true);
+    expect(policy.allows(2)).toBe(false);
+    expect(policy.mode).toBe("inline");
+  });
+
+  it("starts the warm-up again after a slow batch on the worker", () => {
+    const policy = new InlinePolicy(true, () => {});
+    quick(policy, WARMUP - 1);
+    policy.record(false, QUICK_MS);
+    quick(policy, 1);
+    expect(policy.allows(1)).toBe(false);
+  });
+
+  it("goes back to the worker, without a loss, after an inline batch that is not quick", () => {
+    const losses: InlineLoss[] = [];
+    const policy = new InlinePolicy(true, (loss) => losses.push(loss));
+    quick(policy, WARMUP);
+    policy.record(true, LOSS_MS - 1);
+    expect(policy.allows(1)).toBe(false);
+    quick(policy, WARMUP);
+    expect(policy.allows(1)).toBe(true);
+    expect(losses).toEqual([]);
+  });
+
+  it("is lost by a slow inline batch and earned back by a warm-up four times as long, until the losses run out", () => {
+    const losses: InlineLoss[] = [];
+    const policy = new InlinePolicy(true, (loss) => losses.push(loss));
+    quick(policy, WARMUP);
+    policy.record(true, 0.5);
+    expect(policy.allows(1)).toBe(true);
+    for (let n = 1; n <= MAX_LOSSES; n++) {
+      policy.record(true, LOSS_MS * 3);
+      expect(policy.allows(1)).toBe(false);
+      quick(policy, WARMUP * 4 ** n - 1);
+      expect(policy.allows(1)).toBe(false);
+      quick(policy, 1);
+      expect(policy.allows(1)).toBe(n < MAX_LOSSES);
+    }
+    expect(losses).toEqual([
+      ...Array.from({ length: MAX_LOSSES - 1 }, () => ({ ms: LOSS_MS * 3, barred: false })),
+      { ms: LOSS_MS * 3, barred: true },
+    ]);
+    policy.reset();
+    quick(policy, WARMUP);
+    expect(policy.allows(1)).toBe(true);
+  });
+
+  it("is barred until the file changes by an event stopped at the CPU limit, inline or not", () => {
+    for (const inline of [true, false]) {
+      const policy = new InlinePolicy(true, () => {});
+      quick(policy, WARMUP);
+      policy.record(inline, Number.POSITIVE_INFINITY);
+      quick(policy, WARMUP * 4 ** MAX_LOSSES);
+      expect(policy.allows(1)).toBe(false);
+      expect(policy.mode).toBe("worker");
+      policy.reset();
+      quick(policy, WARMUP);
+      expect(policy.allows(1)).toBe(true);
+    }
+  });
+
+  it("never allows anything when switched off", () => {
+    const policy = new InlinePolicy(false, () => {});
+    quick(policy, WARMUP);
+    expect(policy.allows(1)).toBe(false);
+    expect(policy.mode).toBe("off");
+  });
+});

@@ -7,7 +7,8 @@
 //
 // Each round starts A then B (pinned to core 0; the load runs on core 1) and
 // measures server CPU per message under pipelined load, the one-connection
-// ping-pong p50, and RSS per idle connection. Ratios are B ÷ A within a round;
+// ping-pong p50, and RSS per idle connection (what a second set of idle
+// connections adds, after a first set took up what earlier load left). Ratios are B ÷ A within a round;
 // the report gives every round's ratio and their median.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -59,12 +60,16 @@ async function measure(server: ServerProcess): Promise<Record<string, number>> {
   await pingPong(one, "x".repeat(64), 500);
   const p50ms1 = latencySummary(await pingPong(one, "x".repeat(64), seconds * 1000)).p50;
   await closeAll(one);
-  await sleep(500);
+  // The marginal cost: a first set of idle connections takes up memory the earlier load left committed,
+  // and a second set of the same size is what RSS grows by per connection.
+  const first = await connectMany(url, idleConnections, 500);
+  await sleep(1000);
   const before = rssMb(pid);
-  const idle = await connectMany(url, idleConnections, 500);
+  const second = await connectMany(url, idleConnections, 500);
   await sleep(1000);
   const rssKbPerIdleConn = ((rssMb(pid) - before) * 1024) / idleConnections;
-  await closeAll(idle);
+  await closeAll(first);
+  await closeAll(second);
   return { cpuMicrosPerMsg, p50ms1, rssKbPerIdleConn, msgsPerSec: echoed / seconds };
 }
 

@@ -109,6 +109,11 @@ export class GuestContext {
     return received(result, "0|", this.deposit);
   }
 
+  /** recover() on the calling thread, after an inline dispatch was stopped. */
+  recoverInline(): GuestOutput {
+    return received(this.recoverFn.applySync(undefined, [], { timeout: this.timeoutMs }), "0|", this.deposit);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -166,7 +166,8 @@ export class HandlerModule {
     if (this.disposed || this.disabled) return false;
     const key = peerKey(peerKind, peerId);
     this.queue.push(kind, peerKind, peerId, where, payload, code, key);
-    this.scheduleDrain();
+    if (this.mayRunNow()) this.runNow();
+    else this.scheduleDrain();
     const { maxQueuedEvents, maxQueuedBytes } = this.deps;
     return (
       this.queue.length >= maxQueuedEvents ||
@@ -295,7 +296,8 @@ export class HandlerModule {
         this.inFlight = ctx;
         this.runningEvents = batch.length / EVENT_STRIDE;
         try {
-          await this.runBatch(ctx, batch);
+          if (this.deps.isolate.idle && this.inline.allows(batch.length / EVENT_STRIDE)) this.runInline(ctx, batch);
+          else await this.runOnWorker(ctx, batch);
         } finally {
           this.inFlight = undefined;
           this.runningEvents = 0;
@@ -310,35 +312,109 @@ export class HandlerModule {
     this.scheduleDrain();
   }
 
-  private async runBatch(ctx: GuestContext, batch: unknown[]): Promise<void> {
+  /**
+   * A lone event may run at once, inside the I/O callback that raised it, when
+   * the module has earned inline dispatch and nothing else of it ran in this
+   * turn of the event loop. Later events of the same turn gather into a batch
+   * (scheduleDrain), so under load batches still form.
+   */
+  private mayRunNow(): boolean {
+    return (
+      !this.draining && !this.turnBusy && this.current !== undefined && this.queue.length === 1 && this.deps.isolate.idle && this.inline.allows(1)
+    );
+  }
+
+  private turnBusy = false;
+  private readonly endTurn = (): void => {
+    this.turnBusy = false;
+  };
+
+  private runNow(): void {
+    this.turnBusy = true;
+    setImmediate(this.endTurn);
+    const ctx = this.current!;
+    this.draining = true;
+    this.inFlight = ctx;
+    this.runningEvents = 1;
+    try {
+      this.runInline(ctx, this.queue.take(1, MAX_BATCH_BYTES));
+    } catch (error) {
+      this.deps.log.error({ handler: this.key, err: error }, "dispatch failed");
+    } finally {
+      this.inFlight = undefined;
+      this.runningEvents = 0;
+      this.draining = false;
+    }
+    if (ctx !== this.current) ctx.dispose();
+    this.releaseHeldBack();
+    // An error event after a stop, or events raised while it ran.
+    this.scheduleDrain();
+  }
+
+  /** Runs a batch on the host's thread (inline-policy.ts). */
+  private runInline(ctx: GuestContext, batch: unknown[]): void {
+    this.deliverTimers(batch);
+    const isolate = this.deps.isolate;
+    const cpuBefore = isolate.cpuTime();
     let result: GuestOutput;
     let stopped = false;
-    for (let i = 0; i < batch.length; i += EVENT_STRIDE) {
-      if (batch[i] === EventKind.timer) this.timers.delivered(batch[i + 5] as number);
-    }
-    const isolate = this.deps.isolate;
-    const inline = isolate.idle && this.inline.allows(batch.length / EVENT_STRIDE);
-    const cpuBefore = isolate.cpuTime();
     try {
-      result = inline ? ctx.dispatchInline(batch) : await isolate.track(() => ctx.dispatch(batch));
-      this.inline.record(inline, Number(isolate.cpuTime() - cpuBefore) / 1e6);
+      result = isolate.runInline(() => ctx.dispatchInline(batch));
+      this.inline.record(true, Number(isolate.cpuTime() - cpuBefore) / 1e6);
     } catch (error) {
-      // Stopped at the CPU limit, or the isolate died under an inline call: never inline again with this code.
-      if (inline || isTimeout(error)) this.inline.record(inline, Number.POSITIVE_INFINITY);
-      if (!this.deps.isolate.alive || this.isolateGeneration !== this.deps.isolate.generation) {
-        this.onIsolateLost(batch, error);
-        return;
+      // Stopped at the CPU limit, or the isolate died under it: never inline again with this code.
+      this.inline.record(true, Number.POSITIVE_INFINITY);
+      if (!this.wasStopped(batch, error)) return;
+      try {
+        result = isolate.runInline(() => ctx.recoverInline());
+      } catch {
+        result = { text: "0|", binaries: [] };
       }
-      if (!isTimeout(error)) {
-        this.deps.log.error(
-          { handler: this.key, events: batch.length / EVENT_STRIDE, reason: String((error as Error)?.message ?? error) },
-          "a dispatch into the sandbox failed; its events were dropped",
-        );
-        return;
-      }
+      stopped = true;
+    }
+    this.finishBatch(ctx, batch, result, stopped);
+  }
+
+  /** Runs a batch on the isolate's worker thread: the host's event loop goes on meanwhile. */
+  private async runOnWorker(ctx: GuestContext, batch: unknown[]): Promise<void> {
+    this.deliverTimers(batch);
+    const isolate = this.deps.isolate;
+    const cpuBefore = isolate.cpuTime();
+    let result: GuestOutput;
+    let stopped = false;
+    try {
+      result = await isolate.track(() => ctx.dispatch(batch));
+      this.inline.record(false, Number(isolate.cpuTime() - cpuBefore) / 1e6);
+    } catch (error) {
+      if (isTimeout(error)) this.inline.record(false, Number.POSITIVE_INFINITY);
+      if (!this.wasStopped(batch, error)) return;
       result = await isolate.track(() => ctx.recover()).catch(() => ({ text: "0|", binaries: [] }));
       stopped = true;
     }
+    this.finishBatch(ctx, batch, result, stopped);
+  }
+
+  private deliverTimers(batch: unknown[]): void {
+    for (let i = 0; i < batch.length; i += EVENT_STRIDE) {
+      if (batch[i] === EventKind.timer) this.timers.delivered(batch[i + 5] as number);
+    }
+  }
+
+  /** A dispatch threw: true when it was stopped at the CPU limit; otherwise its events are dealt with here. */
+  private wasStopped(batch: unknown[], error: unknown): boolean {
+    if (!this.deps.isolate.alive || this.isolateGeneration !== this.deps.isolate.generation) {
+      this.onIsolateLost(batch, error);
+      return false;
+    }
+    if (isTimeout(error)) return true;
+    this.deps.log.error(
+      { handler: this.key, events: batch.length / EVENT_STRIDE, reason: String((error as Error)?.message ?? error) },
+      "a dispatch into the sandbox failed; its events were dropped",
+    );
+    return false;
+  }
+
+  private finishBatch(ctx: GuestContext, batch: unknown[], result: GuestOutput, stopped: boolean): void {
     const { done, endedAsync, outbox } = readDispatchResult(result.text);
     if (outbox) {
       try {

@@ -13,6 +13,7 @@ export class ProjectIsolate {
   generation = 0;
   /** Async calls into the isolate not yet finished; an inline call waits for none. */
   private pending = 0;
+  private inlineDepth = 0;
 
   constructor(
     readonly name: string,
@@ -58,9 +59,19 @@ export class ProjectIsolate {
     }
   }
 
-  /** No async call is running or waiting in the isolate: an inline call would not wait for its lock. */
+  /** Runs `call` on this thread (an inline dispatch); meanwhile the isolate is not idle. */
+  runInline<T>(call: () => T): T {
+    this.inlineDepth++;
+    try {
+      return call();
+    } finally {
+      this.inlineDepth--;
+    }
+  }
+
+  /** Nothing runs or waits in the isolate: an inline call would neither wait for its lock nor nest. */
   get idle(): boolean {
-    return this.pending === 0;
+    return this.pending === 0 && this.inlineDepth === 0;
   }
 
   /** CPU time the isolate has used, in ns (0 when there is none). */

@@ -1,17 +1,17 @@
 import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/events.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
-import { readProjectFile } from "../files/safe-read.js";
 import { LogBudget } from "../log/log-budget.js";
 import type { Logger } from "../log/logger.js";
 import { EventQueue, peerKey } from "./event-queue.js";
-import { checkModuleSyntax, GuestContext, type ContextCapability, type ContextLimits, type GuestOutput, type HostCall } from "./guest-context.js";
+import { type GuestContext, type ContextCapability, type ContextLimits, type GuestOutput, type HostCall } from "./guest-context.js";
 import { isTimeout } from "./ivm-errors.js";
 import { Requests } from "./requests.js";
 import type { ProjectIsolate } from "./project-isolate.js";
 import { GuestTimers } from "./guest-timers.js";
 import { InlinePolicy } from "./inline-policy.js";
+import { describeStop, eventMethod, type CpuStop } from "./stopped-events.js";
 import { SourcePositions } from "../errors/source-positions.js";
-import { isEsm, isTypeScript, transpileHandler } from "./transpile.js";
+import { loadHandlerFile } from "./module-load.js";
 
 /** Events taken into one dispatch call at most. */
 const MAX_BATCH = 256;
@@ -22,16 +22,7 @@ const MAX_PENDING_REQUESTS = 10_000;
 
 export type LoadResult = { ok: true; ms: number } | { ok: false; error: AerostatError };
 
-/** An event (or the code after an await) that ran past the CPU limit and was stopped. */
-export interface CpuStop {
-  /** "onMessage", "a timer callback", "async continuation", ... */
-  readonly method: string;
-  readonly peerKind: string;
-  readonly peerId: string;
-  /** Endpoint (sessions) or URI (clients). */
-  readonly where: string;
-  readonly text: string;
-}
+export type { CpuStop } from "./stopped-events.js";
 
 export interface HandlerModuleDeps {
   readonly isolate: ProjectIsolate;
@@ -205,58 +196,30 @@ export class HandlerModule {
   private async load(): Promise<LoadResult> {
     if (this.disposed) return { ok: false, error: this.closedError() };
     const started = performance.now();
-    let source: string;
-    try {
-      source = await readProjectFile(this.file, this.key, "handler");
-    } catch (cause) {
-      const error = cause instanceof AerostatError ? cause : new AerostatError(
-        UserErrorCodes.HANDLER_NOT_FOUND,
-        `cannot read the handler file (${(cause as NodeJS.ErrnoException).code ?? cause}). Restore it or point the descriptor elsewhere.`,
-        { file: this.key },
-      );
-      this.lastError = error;
-      return { ok: false, error };
-    }
     const isolate = this.deps.isolate;
-    let positions = new SourcePositions(this.key);
-    try {
-      if (!isTypeScript(this.key) && isEsm(this.key, source)) await isolate.track(() => checkModuleSyntax(isolate, this.key, source));
-      const transpiled = await transpileHandler(this.key, source);
-      positions = new SourcePositions(this.key, transpiled.map);
-      // Until the new context exists its output counts as current (it is loading to become so).
-      let context: GuestContext | undefined;
-      const loaded = await isolate.track(() =>
-        GuestContext.load(
-          isolate,
-          this.key,
-          transpiled.code,
-          this.deps.hostCallFor(this, () => context === undefined || context === this.current),
-          this.deps.limits,
-          this.deps.capabilities,
-        ),
-      );
-      context = loaded.context;
-      if (this.disposed) {
-        loaded.context.dispose();
-        return { ok: false, error: this.closedError() };
-      }
-      this.swap(loaded.context);
-      this.positions = positions;
-      this.isolateGeneration = isolate.generation;
-      if (loaded.output.text) this.deps.applyOutbox(this, loaded.output, loaded.context);
-      this.lastError = undefined;
-      this.disabled = false;
-      this.loads++;
-      this.scheduleDrain();
-      return { ok: true, ms: performance.now() - started };
-    } catch (cause) {
-      const error =
-        cause instanceof AerostatError
-          ? inUserSource(cause, positions)
-          : new AerostatError(UserErrorCodes.HANDLER_LOAD, String(cause), { file: this.key }, { cause });
-      this.lastError = error;
-      return { ok: false, error };
+    // Until the new context exists its output counts as current (it is loading to become so).
+    let context: GuestContext | undefined;
+    const hostCall = this.deps.hostCallFor(this, () => context === undefined || context === this.current);
+    const attempt = await loadHandlerFile(isolate, this.key, this.file, hostCall, this.deps.limits, this.deps.capabilities);
+    if (!attempt.ok) {
+      this.lastError = attempt.error;
+      return attempt;
     }
+    const { loaded, positions } = attempt;
+    context = loaded.context;
+    if (this.disposed) {
+      loaded.context.dispose();
+      return { ok: false, error: this.closedError() };
+    }
+    this.swap(loaded.context);
+    this.positions = positions;
+    this.isolateGeneration = isolate.generation;
+    if (loaded.output.text) this.deps.applyOutbox(this, loaded.output, loaded.context);
+    this.lastError = undefined;
+    this.disabled = false;
+    this.loads++;
+    this.scheduleDrain();
+    return { ok: true, ms: performance.now() - started };
   }
 
   private closedError(): AerostatError {
@@ -432,45 +395,12 @@ export class HandlerModule {
     }
   }
 
-  /**
-   * The event at `index` was stopped at the CPU limit. An index past the end
-   * means every event had returned and the time went to promise continuations
-   * (code after an await); when the batch ended on an event that went async,
-   * those continuations are that event's.
-   */
   private onTimeout(batch: unknown[], index: number, endedAsync: boolean): void {
-    const limit = this.deps.limits.cpuLimitMs;
-    let at = index * EVENT_STRIDE;
-    let afterAwait = false;
-    if (at >= batch.length) {
-      afterAwait = true;
-      at = (index - 1) * EVENT_STRIDE;
-      if (!endedAsync || at < 0) {
-        this.deps.reportStop(this, {
-          method: "async continuation",
-          peerKind: PeerKind.none,
-          peerId: "",
-          where: "",
-          text: `Error: code after an await ran past the CPU limit of ${limit} ms and was stopped`,
-        });
-        return;
-      }
-    }
-    const kind = batch[at] as EventKind;
-    const peerKind = batch[at + 1] as string;
-    const peerId = batch[at + 2] as string;
-    const where = batch[at + 3] as string;
-    const method = this.eventMethod(kind, batch[at + 4]);
-    const what = afterAwait && kind !== EventKind.settle ? `code after an await in ${method}` : method;
-    const text = `Error: ${what} ran past the CPU limit of ${limit} ms and was stopped`;
-    this.deps.reportStop(this, { method, peerKind, peerId, where, text });
-    // A question to a hook that was stopped is answered with the stop.
-    if (kind === EventKind.request) this.requests.answer(batch[at + 5] as number, false, JSON.stringify({ name: "Error", message: text.replace(/^Error: /, "") }));
-    // The handler hears about it through onError, before the events that were
-    // waiting behind it, unless onError itself ran long.
-    if (kind !== EventKind.error && kind !== EventKind.timer && peerKind !== PeerKind.none) {
-      this.queue.unshift([EventKind.error, peerKind, peerId, where, text, 0]);
-    }
+    const { stop, requestId, tellPeer } = describeStop(batch, index, endedAsync, this.deps.limits.cpuLimitMs, this.deps.capabilities);
+    this.deps.reportStop(this, stop);
+    if (requestId !== undefined) this.requests.answer(requestId, false, JSON.stringify({ name: "Error", message: stop.text.replace(/^Error: /, "") }));
+    // The handler hears about it through onError, before the events that were waiting behind it.
+    if (tellPeer) this.queue.unshift([EventKind.error, stop.peerKind, stop.peerId, stop.where, stop.text, 0]);
   }
 
   private onIsolateLost(batch: unknown[], error: unknown): void {
@@ -480,28 +410,10 @@ export class HandlerModule {
       const kind = batch[i] as EventKind;
       const peerKind = batch[i + 1] as string;
       if (peerKind === PeerKind.none || kind === EventKind.error || kind === EventKind.close) continue;
-      const text = `Error: the sandbox was restarted (${reason}); this ${this.eventMethod(kind, batch[i + 4])} event was lost`;
+      const text = `Error: the sandbox was restarted (${reason}); this ${eventMethod(kind, batch[i + 4], this.deps.capabilities)} event was lost`;
       this.queue.push(EventKind.error, peerKind, batch[i + 2] as string, batch[i + 3] as string, text, 0);
     }
     this.deps.isolateLost(this, this.isolateGeneration, reason);
-  }
-
-  /** What an event kind runs, for messages: its hook ("onMessage"), or what the core runs. */
-  private eventMethod(kind: string, payload: unknown): string {
-    if (kind === EventKind.timer) return "a timer callback";
-    if (kind === EventKind.settle) return "code after an await";
-    if (kind === EventKind.request) {
-      try {
-        return String((JSON.parse(String(payload)) as unknown[])[0]);
-      } catch {
-        return "a hook";
-      }
-    }
-    for (const c of this.deps.capabilities) {
-      const spec = c.events[kind];
-      if (spec) return spec.hook;
-    }
-    return kind;
   }
 
   /**
@@ -538,14 +450,6 @@ export class HandlerModule {
     this.disabled = true;
   }
 
-}
-
-/** The same error, with its line and column moved from transpiled code to the user's source. */
-function inUserSource(error: AerostatError, positions: SourcePositions): AerostatError {
-  const at = error.location;
-  if (!at?.line || at.file !== positions.key) return error;
-  const original = positions.original({ line: at.line, column: at.column ?? 1 });
-  return new AerostatError(error.code, positions.rewrite(error.message), { ...at, ...original }, { cause: error.cause });
 }
 
 /**

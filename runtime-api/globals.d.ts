@@ -5,6 +5,10 @@
 
 /** Loads a runtime module such as "net/v4/websockets". @example const websockets = require("net/v4/websockets"); */
 declare function require(name: "net/v4/websockets"): typeof import("net/v4/websockets");
+/** Dirigible's alias of "net/v4/websockets". @example const websockets = require("net/websockets"); */
+declare function require(name: "net/websockets"): typeof import("net/v4/websockets");
+/** The namespace of Dirigible's current docs. @example const { websockets } = require("sdk/net"); */
+declare function require(name: "sdk/net"): typeof import("sdk/net");
 
 /** CommonJS exports of the handler module. @example exports.onMessage = (m) => "echo: " + m; */
 declare var exports: {

@@ -11,7 +11,12 @@ export interface Descriptor {
   /** Handler module path relative to the project root, as written. */
   readonly handler: string;
   readonly description: string;
-  readonly engine: "javascript";
+  /**
+   * The engine as written. Dirigible ignores this field, and so does aerostat:
+   * every handler runs on its one JavaScript engine ("graalium", "rhino", ...
+   * are accepted and logged once).
+   */
+  readonly engine: string;
   readonly limits: EndpointLimits;
 }
 
@@ -47,15 +52,16 @@ const descriptorSchema = z.object({
   handler: z
     .string({ error: 'must be a string such as "my-project/ws-handler"' })
     .min(1, { error: "must not be empty" })
-    .refine((h) => !h.startsWith("/") && !/^[A-Za-z]:/.test(h), {
-      error: "must be relative to the project root, not an absolute path",
+    // Dirigible writes handler paths from the project root with a leading "/": one is accepted.
+    .refine((h) => !h.startsWith("//") && !h.startsWith("\\") && !/^[A-Za-z]:/.test(h), {
+      error: 'must be relative to the project root, such as "my-project/ws-handler" (one leading "/", as Dirigible writes it, is fine), not a path on the machine',
     })
     .refine((h) => !h.split(/[\\/]/).includes(".."), { error: 'must stay inside the project: remove ".."' }),
   endpoint: z
     .string({ error: "must be a string" })
     .regex(ENDPOINT_PATTERN, { error: "may contain only letters, digits, '.', '_' and '-'" }),
   description: z.string({ error: "must be a string" }).optional(),
-  engine: z.literal("javascript", { error: 'must be "javascript" (the only engine)' }).optional(),
+  engine: z.string({ error: 'must be a string such as "javascript" (any engine name is served by aerostat\'s one JavaScript engine)' }).optional(),
   maxPayload: z
     .number({ error: "must be a number of bytes" })
     .int({ error: "must be a whole number of bytes" })
@@ -125,9 +131,9 @@ export function parseDescriptor(file: string, text: string): Descriptor {
   return {
     file,
     endpoint: d.endpoint,
-    handler: d.handler,
+    handler: d.handler.startsWith("/") ? d.handler.slice(1) : d.handler,
     description: d.description ?? "",
-    engine: "javascript",
+    engine: d.engine ?? "javascript",
     limits: {
       maxPayload: d.maxPayload ?? DEFAULT_LIMITS.maxPayload,
       maxSessions: d.maxSessions ?? DEFAULT_LIMITS.maxSessions,

@@ -1,4 +1,4 @@
-import { apply, g, defineProperty, isObjectLike, safeMap, StringCtor, TypeErrorCtor } from "./builtins.js";
+import { apply, g, defineProperty, isObjectLike, push, safeMap, StringCtor, TypeErrorCtor } from "./builtins.js";
 import type { Kernel } from "./kernel.js";
 
 /**
@@ -10,6 +10,10 @@ export type RuntimeModuleFactory = (exports: Record<string, unknown>, kernel: Ke
 
 const factories = safeMap<string, (exports: Record<string, unknown>) => void>();
 const loaded = safeMap<string, Record<string, unknown>>();
+/** Alias → the module it names. */
+const aliases = safeMap<string, string>();
+/** Namespace module → its members' names and the modules they are. */
+const namespaces = safeMap<string, [string, string][]>();
 let moduleNames = "";
 let handler: Record<string, unknown> | null = null;
 let hookNames: string[] = [];
@@ -24,10 +28,34 @@ export function defineRuntimeModule(name: string, factory: (exports: Record<stri
   moduleNames += (moduleNames ? ", " : "") + name;
 }
 
+/** `alias` requires the same module (the same exports) as `target`. */
+export function defineModuleAlias(alias: string, target: string): void {
+  aliases.set(alias, target);
+  moduleNames += ", " + alias;
+}
+
+/** Namespace module `namespace` exports module `target` as `name`. */
+export function defineNamespaceMember(namespace: string, name: string, target: string): void {
+  let members = namespaces.get(namespace);
+  if (!members) {
+    namespaces.set(namespace, (members = []));
+    moduleNames += ", " + namespace;
+  }
+  push(members, [name, target]);
+}
+
 export function requireModule(name: unknown): Record<string, unknown> {
-  const key = StringCtor(name);
+  const asked = StringCtor(name);
+  const key = aliases.get(asked) ?? asked;
   const existing = loaded.get(key);
   if (existing) return existing;
+  const members = namespaces.get(key);
+  if (members) {
+    const exports: Record<string, unknown> = {};
+    loaded.set(key, exports);
+    for (let i = 0; i < members.length; i++) exports[members[i]![0]] = requireModule(members[i]![1]);
+    return exports;
+  }
   const factory = factories.get(key);
   if (!factory) {
     throw new TypeErrorCtor(

@@ -2,7 +2,7 @@ import type { GuestSettings } from "../protocol/settings.js";
 import { isObjectLike, parse, push, StringCtor } from "./builtins.js";
 import { installConsole } from "./console.js";
 import { collect, dispatch, recover } from "./dispatch.js";
-import { defineRuntimeModule, initModules, installCjs, requireModule, type RuntimeModuleFactory } from "./handler.js";
+import { defineModuleAlias, defineNamespaceMember, defineRuntimeModule, initModules, installCjs, requireModule, type RuntimeModuleFactory } from "./handler.js";
 import { host, type HostCall } from "./host.js";
 import { coreFault, makeKernel, markAsync, runRequest, setRunner, type Kernel } from "./kernel.js";
 import { lockdown } from "./lockdown.js";
@@ -47,6 +47,10 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
     push(kernels, kernel);
     defineRuntimeModule(capability.module, (exports) => factory(exports, kernel));
     const module = capability.module;
+    const aliases = capability.aliases ?? [];
+    for (let i = 0; i < aliases.length; i++) defineModuleAlias(aliases[i]!, module);
+    const members = capability.namespaces ?? [];
+    for (let i = 0; i < members.length; i++) defineNamespaceMember(members[i]!.module, members[i]!.name, module);
     // Loaded now: the module registers its event runners.
     return collect(() => void requireModule(module), describe);
   };

@@ -1,4 +1,4 @@
-import type { EventSpec } from "../protocol/settings.js";
+import type { EventSpec, NamespaceMember } from "../protocol/settings.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { Services } from "./services.js";
 
@@ -51,6 +51,10 @@ export interface Capability {
   readonly module: string;
   /** Event kind → the hook it runs. */
   readonly events: Readonly<Record<string, EventSpec>>;
+  /** Other names scripts may require the module by. */
+  readonly aliases?: readonly string[];
+  /** Namespace modules that export the module under a name. */
+  readonly namespaces?: readonly NamespaceMember[];
   readonly ops: readonly Op[];
   /** Guest code for a capability that is not in the build's bundle. */
   readonly guestSource?: string;

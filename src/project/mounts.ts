@@ -65,6 +65,12 @@ export class MountTable {
       }
       if (next.problem && next.problem.message !== before?.problem?.message) this.onProblem(next.problem);
       if (!before) this.log.info({ endpoint, handler: descriptor.handler, descriptor: descriptor.file }, `mounted ${endpoint}`);
+      if (descriptor.engine !== "javascript" && (!before || before.descriptor.engine !== descriptor.engine)) {
+        this.log.info(
+          { endpoint, descriptor: descriptor.file, engine: descriptor.engine },
+          `${descriptor.file}: engine "${descriptor.engine}" is served by aerostat's one JavaScript engine, as Dirigible ignores this field`,
+        );
+      }
       this.mounts.set(endpoint, next);
     }
     for (const endpoint of [...this.mounts.keys()]) {

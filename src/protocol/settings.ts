@@ -17,6 +17,16 @@ export interface GuestCapability {
   readonly module: string;
   /** Event kind → the hook it runs. */
   readonly events: Readonly<Record<string, EventSpec>>;
+  /** Other names scripts may require the same module by, e.g. "net/websockets". */
+  readonly aliases?: readonly string[];
+  /** Namespace modules that export this module under a name: { module: "sdk/net", name: "websockets" }. */
+  readonly namespaces?: readonly NamespaceMember[];
+}
+
+/** A module exported as one member of a namespace module (`import { websockets } from "sdk/net"`). */
+export interface NamespaceMember {
+  readonly module: string;
+  readonly name: string;
 }
 
 /** Limits the guest enforces on itself, per event (see README, Security model). */

@@ -148,7 +148,7 @@ export class GuestContext {
         handler: key,
         outbox: OutboxOp,
         events: EventKind,
-        capabilities: capabilities.map(({ name, module, events }) => ({ name, module, events })),
+        capabilities: capabilities.map(({ name, module, events, aliases, namespaces }) => ({ name, module, events, aliases, namespaces })),
         limits: guestLimits(limits),
       };
       const bundle = await project.script("aerostat:guest.js", guestBundle());

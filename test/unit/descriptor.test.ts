@@ -50,8 +50,9 @@ describe("parseDescriptor", () => {
 
   it.each([
     ['{ "handler": "../outside", "endpoint": "e" }', "handler", 'must stay inside the project: remove ".."'],
-    ['{ "handler": "/etc/passwd", "endpoint": "e" }', "handler", "must be relative to the project root"],
-    ['{ "handler": "a", "endpoint": "e", "engine": "python" }', "engine", 'must be "javascript"'],
+    ['{ "handler": "//server/share/h", "endpoint": "e" }', "handler", "must be relative to the project root"],
+    ['{ "handler": "C:/h", "endpoint": "e" }', "handler", 'one leading "/", as Dirigible writes it, is fine'],
+    ['{ "handler": "a", "endpoint": "e", "engine": 7 }', "engine", "any engine name is served"],
     ['{ "handler": 3, "endpoint": "e" }', "handler", "must be a string"],
     ['{ "handler": "a", "endpoint": "e", "maxPayload": -1 }', "maxPayload", "must be at least 1"],
     ['{ "handler": "a", "endpoint": "e", "allowedOrigins": ["example.com"] }', "allowedOrigins.0", "scheme and host"],
@@ -60,6 +61,22 @@ describe("parseDescriptor", () => {
     const e = errorOf(text);
     expect(e.location?.field).toBe(field);
     expect(e.message).toContain(words);
+  });
+
+  it("reads a descriptor as Dirigible writes it: a leading '/', its engine names, and its extra fields", () => {
+    const d = parseDescriptor(
+      "p/chat.websocket",
+      JSON.stringify({
+        handler: "/p/chat.js",
+        endpoint: "chat",
+        engine: "graalium",
+        description: "Chat",
+        location: "/p/chat.websocket",
+        createdBy: "admin",
+        createdAt: 1700000000000,
+      }),
+    );
+    expect(d).toMatchObject({ handler: "p/chat.js", endpoint: "chat", engine: "graalium", description: "Chat" });
   });
 
   it("rejects a descriptor that is not an object", () => {

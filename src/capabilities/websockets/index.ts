@@ -10,6 +10,9 @@ import { BROADCAST_TOPIC, deliverBroadcast, websocketsOps, type BroadcastMessage
 export const websockets: Capability = {
   name: "websockets",
   module: "net/v4/websockets",
+  // Dirigible's documented alias, and the ES module form of its current docs.
+  aliases: ["net/websockets"],
+  namespaces: [{ module: "sdk/net", name: "websockets" }],
   events: {
     open: { hook: "onOpen", method: "onopen" },
     message: { hook: "onMessage", method: "onmessage" },

@@ -233,3 +233,33 @@ declare namespace AerostatHandler {
   /** Runs when the connection closed, with the close code and reason. */
   type OnClose = (connection: Connection, info: { code: number; reason: string }) => void;
 }
+
+/**
+ * Eclipse Dirigible's documented alias of `net/v4/websockets`: the same module.
+ *
+ * @example
+ * const websockets = require("net/websockets");
+ */
+declare module "net/websockets" {
+  export * from "net/v4/websockets";
+}
+
+/**
+ * The ES module form of Dirigible's current documentation.
+ *
+ * @example
+ * import { websockets } from "sdk/net";
+ * export function onMessage(message: string) {
+ *   websockets.broadcast(message);
+ * }
+ */
+declare module "sdk/net" {
+  /**
+   * `net/v4/websockets`, under the name Dirigible's `sdk/net` gives it.
+   *
+   * @example
+   * import { websockets } from "sdk/net";
+   * websockets.getSessions().length;
+   */
+  export const websockets: typeof import("net/v4/websockets");
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { TestClient } from "../helpers/client.js";
+import { descriptor } from "../helpers/project.js";
+import { nextReload, startProject } from "../helpers/runtime.js";
+
+// Eclipse Dirigible's module names: "net/websockets" (its documented alias of
+// net/v4/websockets) and "sdk/net" (the ES module form of its current docs).
+describe("Dirigible compatibility", () => {
+  it("serves handlers that require net/websockets, import sdk/net, or mix them with net/v4/websockets", async () => {
+    const { url } = await startProject({
+      "p/alias.js": `const websockets = require("net/websockets");
+        exports.onMessage = (m, c) => [m, websockets.getSessions().length, typeof websockets.broadcast].join(",");`,
+      "p/alias.websocket": descriptor("alias", "p/alias"),
+      "p/sdk.mjs": `import { websockets } from "sdk/net";
+        export function onMessage(m) { return "sdk:" + m + ":" + websockets.getSessions().length; }`,
+      "p/sdk.websocket": descriptor("sdk", "p/sdk"),
+      "p/typed.ts": `import { websockets } from "sdk/net";
+        import type { Connection } from "net/websockets";
+        export function onMessage(m: string, c: Connection): string { return "ts:" + m + ":" + c.id + ":" + websockets.getSessions().length; }`,
+      "p/typed.websocket": descriptor("typed", "p/typed"),
+      "p/same.js": `exports.onMessage = () => String(require("net/websockets") === require("net/v4/websockets") && require("sdk/net").websockets === require("net/v4/websockets"));`,
+      "p/same.websocket": descriptor("same", "p/same"),
+    });
+    expect(await (await TestClient.connect(url("alias"))).ask("hi")).toBe("hi,1,function");
+    expect(await (await TestClient.connect(url("sdk"))).ask("hi")).toBe("sdk:hi:2");
+    const typed = await TestClient.connect(url("typed"));
+    expect(String(await typed.ask("hi"))).toMatch(/^ts:hi:s\d+:3$/);
+    expect(await (await TestClient.connect(url("same"))).ask("?")).toBe("true");
+  });
+
+  it("names every module a script may require when it asks for another", async () => {
+    const { url } = await startProject({
+      "p/h.js": `exports.onMessage = () => { try { require("net/v3/websockets"); return "loaded"; } catch (e) { return e.message; } };`,
+      "p/h.websocket": descriptor("h", "p/h"),
+    });
+    const reply = String(await (await TestClient.connect(url("h"))).ask("x"));
+    expect(reply).toContain('Cannot require "net/v3/websockets"');
+    expect(reply).toContain("net/v4/websockets, net/websockets, sdk/net");
+  });
+
+  it("mounts a descriptor as Dirigible writes it, and says once how its engine is served", async () => {
+    const { url, logs, project, runtime } = await startProject({
+      "p/h.js": 'exports.onMessage = (m) => "dirigible:" + m;',
+      "p/h.websocket": JSON.stringify({
+        handler: "/p/h.js",
+        endpoint: "legacy",
+        engine: "graalium",
+        description: "written by Dirigible",
+        location: "/p/h.websocket",
+        createdBy: "admin",
+        createdAt: 1700000000000,
+      }),
+    });
+    expect(await (await TestClient.connect(url("legacy"))).ask("hi")).toBe("dirigible:hi");
+    const engineLines = () => logs.lines.filter((l) => l.engine === "graalium");
+    expect(engineLines().map((l) => l.msg)).toEqual([
+      `p/h.websocket: engine "graalium" is served by aerostat's one JavaScript engine, as Dirigible ignores this field`,
+    ]);
+    // Saved again unchanged: not said again.
+    const reloaded = nextReload(runtime, (e) => e.kind === "descriptor" && e.ok);
+    await project.write("p/h.websocket", JSON.stringify({ handler: "/p/h.js", endpoint: "legacy", engine: "graalium", description: "again" }));
+    await reloaded;
+    expect(engineLines()).toHaveLength(1);
+  });
+});

@@ -17,8 +17,9 @@ export interface GuestEvent {
  */
 export const current = {
   method: null as string | null,
-  message: undefined as unknown,
-  error: undefined as unknown,
+  /** null outside the event it belongs to, as in Dirigible. */
+  message: null as unknown,
+  error: null as unknown,
   peer: undefined as unknown,
   /** The peer of the running event, for log tags: kind, id and endpoint or URI. */
   peerKind: "",

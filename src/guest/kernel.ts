@@ -123,8 +123,8 @@ export function makeKernel(capability: GuestCapability): Kernel {
       const fn = hookOf(hook);
       if (!fn) return undefined;
       current.method = method;
-      current.message = message;
-      current.error = error;
+      current.message = message === undefined ? null : message;
+      current.error = error === undefined ? null : error;
       current.peer = peer;
       try {
         const result = callHook(fn, args);
@@ -135,8 +135,8 @@ export function makeKernel(capability: GuestCapability): Kernel {
         return undefined;
       } finally {
         current.method = null;
-        current.message = undefined;
-        current.error = undefined;
+        current.message = null;
+        current.error = null;
         current.peer = undefined;
       }
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
-import { nextReload, startProject } from "../helpers/runtime.js";
+import { nextReload, startProject, waitUntil } from "../helpers/runtime.js";
 
 // Eclipse Dirigible's module names: "net/websockets" (its documented alias of
 // net/v4/websockets) and "sdk/net" (the ES module form of its current docs).
@@ -61,5 +61,51 @@ describe("Dirigible compatibility", () => {
     await project.write("p/h.websocket", JSON.stringify({ handler: "/p/h.js", endpoint: "legacy", engine: "graalium", description: "again" }));
     await reloaded;
     expect(engineLines()).toHaveLength(1);
+  });
+
+  it("gives Dirigible's values: null outside an event, errors without their class name, ids in text", async () => {
+    const { url } = await startProject({
+      "p/h.js": `const ws = require("net/websockets");
+        let later = "not yet";
+        exports.onOpen = (c) => { c.send("open: " + ws.getMessage() + " " + ws.getError()); };
+        exports.onMessage = (m, from) => {
+          if (m === "throw") throw new TypeError("bad input");
+          if (m === "later") return later;
+          setTimeout(() => { later = [ws.getMethod(), ws.getMessage(), ws.getError()].map(String).join(" "); }, 0);
+          return "from: " + from + ", message: " + ws.getMessage() + ", error: " + ws.getError();
+        };
+        exports.onError = (error, c) => c.send("onError(" + error + ") getError(" + ws.getError() + ")");`,
+      "p/h.websocket": descriptor("h", "p/h"),
+    });
+    const c = await TestClient.connect(url("h"));
+    await c.received(1);
+    expect(c.messages[0]).toBe("open: null null");
+    expect(String(await c.ask("hi"))).toMatch(/^from: s\d+, message: hi, error: null$/);
+    await waitUntil(async () => (await c.ask("later")) !== "not yet" || undefined);
+    expect(await c.ask("later")).toBe("null null null");
+    expect(await c.ask("throw")).toBe("onError(TypeError: bad input) getError(bad input)");
+  });
+
+  it("gives outgoing clients Dirigible's engine and session, in getClients() too", async () => {
+    const { url } = await startProject({
+      "p/target.js": "exports.onMessage = (m) => m;",
+      "p/target.websocket": descriptor("target", "p/target"),
+      "p/feed.js": "exports.onMessage = () => {};",
+      "p/maker.js": `const ws = require("net/v4/websockets");
+        exports.onMessage = (uri) => {
+          const client = ws.createWebsocket(uri, "p/feed");
+          const info = ws.getClients().find((i) => i.id === client.id);
+          return JSON.stringify({
+            engine: client.engine,
+            session: client.session.getId() === client.id,
+            found: ws.getClient(client.session.getId()) === client,
+            text: "client " + client === "client " + client.id,
+            listed: info.engine + " " + (info.session.getId() === client.id),
+          });
+        };`,
+      "p/maker.websocket": descriptor("maker", "p/maker"),
+    });
+    const reply = JSON.parse(String(await (await TestClient.connect(url("maker"))).ask(url("target"))));
+    expect(reply).toEqual({ engine: "javascript", session: true, found: true, text: true, listed: "javascript true" });
   });
 });

@@ -33,9 +33,12 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     else kernel.emitBinary(id, message);
   }
 
-  /** A connection object: the given fields plus send and close, addressed by id. */
+  /** A connection object: the given fields plus send and close, addressed by id; it reads as its id in text. */
   function peer(fields: Record<string, unknown>): Readonly<Record<string, unknown>> {
     const id = fields["id"] as string;
+    fields["toString"] = function toString() {
+      return id;
+    };
     fields["send"] = function send(message: unknown) {
       sendTo(id, message);
     };
@@ -60,7 +63,10 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     const m = meta as Record<string, unknown>;
     const id = StringCtor(m["id"]);
     let c = clients.get(id);
-    if (!c) clients.set(id, (c = peer({ id, uri: StringCtor(m["uri"]), handler: StringCtor(m["handler"]) })));
+    if (!c) {
+      const engine = m["engine"] === undefined ? "javascript" : StringCtor(m["engine"]);
+      clients.set(id, (c = peer(withSession({ id, uri: StringCtor(m["uri"]), handler: StringCtor(m["handler"]), engine }))));
+    }
     return c;
   }
 
@@ -68,14 +74,29 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   // A client seen first in its target handler: its metadata (the handler path as its creator wrote it) comes from the host.
   kernel.definePeers("client", (id, where) => clients.get(id) ?? clientObject(kernel.call(WebsocketsOps.clientGet, [id]) ?? { id, uri: where, handler: "" }));
 
+  /**
+   * Adds Dirigible's `session` (what its `getId()` gives, `getClient()` takes),
+   * not enumerable, so JSON of a client or its metadata stays plain data.
+   */
+  function withSession<T extends Record<string, unknown>>(fields: T): T {
+    const id = fields["id"] as string;
+    const session = freeze({
+      getId: function getId() {
+        return id;
+      },
+    });
+    kernel.builtins.defineProperty(fields, "session", { value: session, enumerable: false });
+    return fields;
+  }
+
   function metadata(meta: Record<string, unknown>) {
-    return freeze({
+    return freeze(withSession({
       id: StringCtor(meta["id"]),
       uri: StringCtor(meta["uri"]),
       handler: StringCtor(meta["handler"]),
       engine: StringCtor(meta["engine"]),
       readyState: +(meta["readyState"] as number),
-    });
+    }));
   }
 
   function sessionMetadata(meta: Record<string, unknown>) {
@@ -148,7 +169,8 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   };
 
   exports["getMessage"] = () => current.message;
-  exports["getError"] = () => current.error;
+  // As Dirigible's Throwable.getMessage(): the text without its class name ("TypeError: ").
+  exports["getError"] = () => (typeof current.error === "string" ? withoutClassName(current.error) : current.error);
   exports["getMethod"] = () => current.method;
   exports["isOnOpen"] = () => current.method === events["open"]!.method;
   exports["isOnMessage"] = () => current.method === events["message"]!.method;
@@ -156,6 +178,16 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   exports["isOnClose"] = () => current.method === events["close"]!.method;
   for (const name of ["getMessage", "getError", "getMethod", "isOnOpen", "isOnMessage", "isOnError", "isOnClose"]) {
     kernel.builtins.defineProperty(exports[name] as object, "name", { value: name });
+  }
+
+  /**
+   * An error text as Dirigible's Throwable.getMessage() gives it: without its
+   * class name ("TypeError: "). The result goes back to the script only.
+   */
+  function withoutClassName(text: string): string {
+    const colon = kernel.builtins.indexOf(text, ": ", 0);
+    if (colon <= 0 || !/^[A-Za-z_$][\w$]*(?:Error|Exception)$/.test(kernel.builtins.slice(text, 0, colon))) return text;
+    return kernel.builtins.slice(text, colon + 2);
   }
 
   // ---- the events ------------------------------------------------------------

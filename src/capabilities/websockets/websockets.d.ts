@@ -54,6 +54,12 @@ declare module "net/v4/websockets" {
      * connection.close(4000, "bye");
      */
     close(code?: number, reason?: string): void;
+    /**
+     * The id, so a connection reads well in text.
+     * @example
+     * console.log("from: " + connection); // "from: s1"
+     */
+    toString(): string;
   }
 
   /**
@@ -83,6 +89,18 @@ declare module "net/v4/websockets" {
      */
     readonly handler: string;
     /**
+     * The engine it was created with (always "javascript").
+     * @example
+     * console.log(client.engine); // "javascript"
+     */
+    readonly engine: string;
+    /**
+     * Dirigible's session handle: `getId()` is the id `getClient` takes.
+     * @example
+     * websockets.getClient(client.session.getId()) // → the same client
+     */
+    readonly session: ClientSession;
+    /**
      * Sends a message; messages sent before the socket opens are queued and sent on open.
      * @example
      * client.send("hello");
@@ -94,6 +112,18 @@ declare module "net/v4/websockets" {
      * websockets.getClientByHandler("my-project/feed-handler").close();
      */
     close(code?: number, reason?: string): void;
+    /**
+     * The id, so a client reads well in text.
+     * @example
+     * console.log("client " + client); // "client c1"
+     */
+    toString(): string;
+  }
+
+  /** What `client.session` is: Dirigible's handle on the client's WebSocket session. */
+  export interface ClientSession {
+    /** @example websockets.getClient(client.session.getId()) */
+    getId(): string;
   }
 
   /** Metadata of a created client, as listed by `getClients`. */
@@ -106,6 +136,8 @@ declare module "net/v4/websockets" {
     readonly handler: string;
     /** @example info.engine // "javascript" */
     readonly engine: string;
+    /** @example websockets.getClient(info.session.getId()) */
+    readonly session: ClientSession;
     /** 0 connecting, 1 open, 2 closing, 3 closed. @example info.readyState === 1 */
     readonly readyState: number;
   }
@@ -157,19 +189,20 @@ declare module "net/v4/websockets" {
   export function getClientByHandler(handler: string): WebsocketClient | null;
 
   /**
-   * The message of the `onMessage` event being handled; undefined elsewhere.
+   * The message of the `onMessage` event being handled; null elsewhere, as in Dirigible.
    * Read it before any `await`: after one, another event may be current.
    * @example
    * exports.onMessage = () => "you said " + websockets.getMessage();
    */
-  export function getMessage(): Message | undefined;
+  export function getMessage(): Message | null;
 
   /**
-   * The error text of the `onError` event being handled; undefined elsewhere.
+   * The error of the `onError` event being handled, as Dirigible gives it: the
+   * message without its class name ("TypeError: "); null elsewhere.
    * @example
    * exports.onError = () => console.error(websockets.getError());
    */
-  export function getError(): string | undefined;
+  export function getError(): string | null;
 
   /**
    * The event being handled, or null outside any event (in a timer, say).

@@ -16,6 +16,8 @@ const aliases = safeMap<string, string>();
 const namespaces = safeMap<string, [string, string][]>();
 let moduleNames = "";
 let handler: Record<string, unknown> | null = null;
+/** For a module that exports no hooks: runs its top level again (see installCjs). */
+let topLevel: (() => unknown) | null = null;
 let hookNames: string[] = [];
 
 export function initModules(hooks: string[]): void {
@@ -68,20 +70,40 @@ export function requireModule(name: unknown): Record<string, unknown> {
   return exports;
 }
 
-/** Runs a CommonJS wrapper `(exports, require, module, __filename, __dirname)` and keeps what it exports. */
+/**
+ * Runs a CommonJS wrapper `(exports, require, module, __filename, __dirname)`
+ * and keeps what it exports. A module that exports none of the hooks is
+ * written the Dirigible way (top-level code that asks getMethod() or
+ * isOnMessage()): like Dirigible, every event runs its top level again, with
+ * fresh `exports` and `module`, in that event's context.
+ */
 export function installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string): void {
-  const module = { exports: {} as unknown };
-  apply(fn, module.exports, [module.exports, requireModule, module, filename, dirname]);
-  handler = pickHandler(module.exports);
+  const run = () => {
+    const module = { exports: {} as unknown };
+    apply(fn, module.exports, [module.exports, requireModule, module, filename, dirname]);
+    return module.exports;
+  };
+  handler = pickHandler(run());
+  topLevel = hasHooks(handler) ? null : () => void run();
+}
+
+function hasHooks(exportsObject: Record<string, unknown>): boolean {
+  for (let i = 0; i < hookNames.length; i++) {
+    if (typeof exportsObject[hookNames[i]!] === "function") return true;
+  }
+  return false;
+}
+
+/** What an event runs when the handler has no function for its hook: the module's top level, or nothing. */
+export function topLevelRunner(): (() => unknown) | undefined {
+  return topLevel ?? undefined;
 }
 
 /** The object whose hooks run: the exports, or their `default` when only that holds hooks. */
 function pickHandler(exportsObject: unknown): Record<string, unknown> {
   if (!isObjectLike(exportsObject)) return {};
   const e = exportsObject as Record<string, unknown>;
-  for (let i = 0; i < hookNames.length; i++) {
-    if (typeof e[hookNames[i]!] === "function") return e;
-  }
+  if (hasHooks(e)) return e;
   const fallback = e["default"];
   if (fallback && typeof fallback === "object") return fallback as Record<string, unknown>;
   return e;

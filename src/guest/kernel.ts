@@ -2,7 +2,7 @@ import type { GuestCapability } from "../protocol/settings.js";
 import * as builtins from "./builtins.js";
 import { call, type Primitive } from "./calls.js";
 import { current, type GuestEvent } from "./current.js";
-import { callHook, hookOf } from "./handler.js";
+import { callHook, hookOf, topLevelRunner } from "./handler.js";
 import { host } from "./host.js";
 import { emit, emitBinary, emitEntry } from "./outbox.js";
 import { hostPromise } from "./promises.js";
@@ -120,7 +120,7 @@ export function makeKernel(capability: GuestCapability): Kernel {
     onFault: undefined,
     fault: (hook, ev, peer, error) => fault(kernel, hook, ev, peer, error),
     runHook(hook, method, args, ev, peer, message, error) {
-      const fn = hookOf(hook);
+      const fn = hookOf(hook) ?? topLevelRunner();
       if (!fn) return undefined;
       current.method = method;
       current.message = message === undefined ? null : message;

@@ -108,4 +108,29 @@ describe("Dirigible compatibility", () => {
     const reply = JSON.parse(String(await (await TestClient.connect(url("maker"))).ask(url("target"))));
     expect(reply).toEqual({ engine: "javascript", session: true, found: true, text: true, listed: "javascript true" });
   });
+
+  it("runs a module that exports no hooks the Dirigible way: its top level once per event, in that event's context", async () => {
+    const { url, logs } = await startProject({
+      "p/legacy.js": `var websockets = require("net/websockets");
+        var runs = (typeof runs === "number" ? runs : 0) + 1;
+        if (websockets.isOnOpen()) console.log("legacy opened");
+        if (websockets.isOnMessage()) websockets.broadcast(websockets.getMethod() + ":" + websockets.getMessage() + ":" + runs);
+        if (websockets.getMethod() === null) console.log("legacy loaded");`,
+      "p/legacy.websocket": descriptor("legacy", "p/legacy"),
+      "p/hooks.js": `var count = 0;
+        exports.onMessage = (m) => m + ":" + ++count;`,
+      "p/hooks.websocket": descriptor("hooks", "p/hooks"),
+    });
+    const c = await TestClient.connect(url("legacy"));
+    await logs.waitFor((l) => l.msg === "legacy opened");
+    c.send("a");
+    c.send("b");
+    await c.received(2);
+    expect(c.messages).toEqual(["onmessage:a:1", "onmessage:b:1"]);
+    expect(logs.messages().filter((m) => m === "legacy loaded")).toHaveLength(1);
+    // A module with hooks keeps its state: its top level ran once.
+    const h = await TestClient.connect(url("hooks"));
+    expect(await h.ask("x")).toBe("x:1");
+    expect(await h.ask("y")).toBe("y:2");
+  });
 });

@@ -1,4 +1,5 @@
 import type { AerostatError } from "../errors/codes.js";
+import { engineProblem, isJavaScriptEngine } from "../protocol/engines.js";
 import type { ClientRefusal } from "../ops/services.js";
 import type { OutboundGate } from "../outbound/outbound-gate.js";
 import { OutgoingClient, type ClientInfo, type ClientRegistry } from "../peers/clients.js";
@@ -28,7 +29,7 @@ export class ClientOpener {
   }
 
   open(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal {
-    if (engine !== "javascript") return { error: `createWebsocket: engine must be "javascript", got "${engine}"` };
+    if (!isJavaScriptEngine(engine)) return { error: `createWebsocket(uri, handler, engine): ${engineProblem(engine)}` };
     if (!/^wss?:\/\//i.test(uri)) return { error: `createWebsocket: uri must start with ws:// or wss://, got "${uri}"` };
     const gate = this.gate.check(module.key, uri);
     if (!gate.ok) return { error: gate.error };

@@ -93,7 +93,7 @@ describe("createWebsocket and outgoing clients", () => {
     const { url } = await startProject(files(), { outboundHosts: [peerHostPort, "127.0.0.1:1"] });
     const control = await TestClient.connect(url("control"));
     expect(await control.ask("bad-engine")).toBe(
-      'TypeError: createWebsocket(uri, handler, engine): engine must be "javascript", got "python"',
+      'TypeError: createWebsocket(uri, handler, engine): engine must be a JavaScript engine ("javascript", "graalium", "graaljs", "rhino", "nashorn", "v8"), got "python": aerostat runs JavaScript handlers only',
     );
     expect(await control.ask("bad-uri")).toBe(
       'TypeError: createWebsocket(uri): uri must start with ws:// or wss://, got "http://example.com/"',

@@ -86,7 +86,7 @@ describe("Dirigible compatibility", () => {
     expect(await c.ask("throw")).toBe("onError(TypeError: bad input) getError(bad input)");
   });
 
-  it("gives outgoing clients Dirigible's engine and session, in getClients() too", async () => {
+  it("gives outgoing clients Dirigible's engine (any of its JavaScript engine names) and session, in getClients() too", async () => {
     const { url } = await startProject({
       "p/target.js": "exports.onMessage = (m) => m;",
       "p/target.websocket": descriptor("target", "p/target"),
@@ -101,12 +101,13 @@ describe("Dirigible compatibility", () => {
             found: ws.getClient(client.session.getId()) === client,
             text: "client " + client === "client " + client.id,
             listed: info.engine + " " + (info.session.getId() === client.id),
+            graalium: ws.createWebsocket(uri, "p/feed", "graalium").engine,
           });
         };`,
       "p/maker.websocket": descriptor("maker", "p/maker"),
     });
     const reply = JSON.parse(String(await (await TestClient.connect(url("maker"))).ask(url("target"))));
-    expect(reply).toEqual({ engine: "javascript", session: true, found: true, text: true, listed: "javascript true" });
+    expect(reply).toEqual({ engine: "javascript", session: true, found: true, text: true, listed: "javascript true", graalium: "graalium" });
   });
 
   it("runs a module that exports no hooks the Dirigible way: its top level once per event, in that event's context", async () => {

@@ -150,8 +150,9 @@ export class ClientRegistry {
     const peer = feedSocket(socket, client.module, PeerKind.client, client.id, client.uri, () => this.byId.delete(client.id), this.traffic);
     socket.on("open", () => {
       client.opened(socket);
-      peer(EventKind.open, "");
+      // A close asked for before it opened goes first: the open event may run at once (inline dispatch).
       client.closeIfAsked(socket);
+      peer(EventKind.open, "");
     });
   }
 

@@ -139,9 +139,13 @@ export class HandlerModule {
     return this.current;
   }
 
-  /** Loads the file again; on failure the last good version keeps serving. Calls are serialised. */
-  reload(): Promise<LoadResult> {
-    const next = (this.loadChain ?? Promise.resolve()).then(() => this.load());
+  /**
+   * Loads the file again; on failure the last good version keeps serving.
+   * Calls are serialised. New code earns inline dispatch afresh; `fileChanged`
+   * false (the same file, after the isolate was lost) keeps what it had.
+   */
+  reload(fileChanged = true): Promise<LoadResult> {
+    const next = (this.loadChain ?? Promise.resolve()).then(() => this.load(fileChanged));
     this.loadChain = next.catch(() => ({ ok: false }) as LoadResult);
     return next;
   }
@@ -193,7 +197,7 @@ export class HandlerModule {
     this.current = undefined;
   }
 
-  private async load(): Promise<LoadResult> {
+  private async load(fileChanged: boolean): Promise<LoadResult> {
     if (this.disposed) return { ok: false, error: this.closedError() };
     const started = performance.now();
     const isolate = this.deps.isolate;
@@ -212,6 +216,7 @@ export class HandlerModule {
       return { ok: false, error: this.closedError() };
     }
     this.swap(loaded.context);
+    if (fileChanged) this.inline.reset();
     this.positions = positions;
     this.isolateGeneration = isolate.generation;
     if (loaded.output.text) this.deps.applyOutbox(this, loaded.output, loaded.context);
@@ -270,9 +275,9 @@ export class HandlerModule {
       }
     } finally {
       this.draining = false;
+      // Events queued while the last batch was finishing (or left by a failure).
+      this.scheduleDrain();
     }
-    // Events queued while the last batch was finishing.
-    this.scheduleDrain();
   }
 
   /**
@@ -325,8 +330,9 @@ export class HandlerModule {
       result = isolate.runInline(() => ctx.dispatchInline(batch));
       this.inline.record(true, Number(isolate.cpuTime() - cpuBefore) / 1e6);
     } catch (error) {
-      // Stopped at the CPU limit, or the isolate died under it: never inline again with this code.
-      this.inline.record(true, Number.POSITIVE_INFINITY);
+      // Stopped at the CPU limit: never inline again with this code. (An isolate that died under it
+      // restarts the project; repeated crashes disable it.)
+      if (isTimeout(error)) this.inline.record(true, Number.POSITIVE_INFINITY);
       if (!this.wasStopped(batch, error)) return;
       try {
         result = isolate.runInline(() => ctx.recoverInline());
@@ -397,10 +403,10 @@ export class HandlerModule {
 
   private onTimeout(batch: unknown[], index: number, endedAsync: boolean): void {
     const { stop, requestId, tellPeer } = describeStop(batch, index, endedAsync, this.deps.limits.cpuLimitMs, this.deps.capabilities);
-    this.deps.reportStop(this, stop);
-    if (requestId !== undefined) this.requests.answer(requestId, false, JSON.stringify({ name: "Error", message: stop.text.replace(/^Error: /, "") }));
     // The handler hears about it through onError, before the events that were waiting behind it.
     if (tellPeer) this.queue.unshift([EventKind.error, stop.peerKind, stop.peerId, stop.where, stop.text, 0]);
+    if (requestId !== undefined) this.requests.answer(requestId, false, JSON.stringify({ name: "Error", message: stop.text.replace(/^Error: /, "") }));
+    this.deps.reportStop(this, stop);
   }
 
   private onIsolateLost(batch: unknown[], error: unknown): void {
@@ -436,7 +442,7 @@ export class HandlerModule {
     this.current = undefined;
     this.timers.clearAll();
     this.queue.dropTimers();
-    return this.reload();
+    return this.reload(false);
   }
 
   /** Stops serving until the next successful reload; queued events are dropped. */

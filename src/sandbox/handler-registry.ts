@@ -74,10 +74,9 @@ export class HandlerRegistry {
 
   /**
    * Loads a module again after its file changed. A good load re-enables a
-   * project disabled by crashes; the new code earns inline dispatch afresh.
+   * project disabled by crashes.
    */
   reload(module: HandlerModule): Promise<LoadResult> {
-    module.inline.reset();
     return module.reload().then((result) => {
       this.deps.onLoaded(module, result);
       if (result.ok && this.crashes.delete(module.project)) {

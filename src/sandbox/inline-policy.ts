@@ -15,7 +15,9 @@
  * - an inline batch of LOSS_MS or more is a loss. After MAX_LOSSES losses, or
  *   an event stopped at the CPU limit, the module is barred until its file
  *   changes. So a script holds the event loop for LOSS_MS or more at most
- *   MAX_LOSSES times per version of its file, each for at most its CPU limit.
+ *   MAX_LOSSES times per version of its file, each for at most its CPU limit
+ *   plus the batch's time slice (at most 50 ms) and the short call that
+ *   recovers a stopped batch's output.
  */
 export const QUICK_MS = 1;
 export const LOSS_MS = 10;

@@ -40,7 +40,8 @@ export class ClientOpener {
     let target = this.resolved.get(handler);
     if (!target) {
       try {
-        target = resolveHandler(this.root, handler, module.key);
+        // One leading "/", as Dirigible writes paths from the project root.
+        target = resolveHandler(this.root, handler.startsWith("/") && !handler.startsWith("//") ? handler.slice(1) : handler, module.key);
       } catch (error) {
         return { error: `createWebsocket: ${String((error as AerostatError).message ?? error)}` };
       }

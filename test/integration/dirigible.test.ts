@@ -70,6 +70,7 @@ describe("Dirigible compatibility", () => {
         exports.onOpen = (c) => { c.send("open: " + ws.getMessage() + " " + ws.getError()); };
         exports.onMessage = (m, from) => {
           if (m === "throw") throw new TypeError("bad input");
+          if (m === "plain") throw new Error("plain problem");
           if (m === "later") return later;
           setTimeout(() => { later = [ws.getMethod(), ws.getMessage(), ws.getError()].map(String).join(" "); }, 0);
           return "from: " + from + ", message: " + ws.getMessage() + ", error: " + ws.getError();
@@ -84,6 +85,7 @@ describe("Dirigible compatibility", () => {
     await waitUntil(async () => (await c.ask("later")) !== "not yet" || undefined);
     expect(await c.ask("later")).toBe("null null null");
     expect(await c.ask("throw")).toBe("onError(TypeError: bad input) getError(bad input)");
+    expect(await c.ask("plain")).toBe("onError(Error: plain problem) getError(plain problem)");
   });
 
   it("gives outgoing clients Dirigible's engine (any of its JavaScript engine names) and session, in getClients() too", async () => {
@@ -93,7 +95,7 @@ describe("Dirigible compatibility", () => {
       "p/feed.js": "exports.onMessage = () => {};",
       "p/maker.js": `const ws = require("net/v4/websockets");
         exports.onMessage = (uri) => {
-          const client = ws.createWebsocket(uri, "p/feed");
+          const client = ws.createWebsocket(uri, "/p/feed");
           const info = ws.getClients().find((i) => i.id === client.id);
           return JSON.stringify({
             engine: client.engine,

@@ -97,7 +97,7 @@ describe("endpoints", () => {
     const faults: string[] = [];
     runtime.on("fault", (f) => faults.push(f.at));
     const c = await TestClient.connect(url("h"));
-    expect(await c.ask("boom")).toBe("onError saw Error: kaput / Error: kaput / onerror");
+    expect(await c.ask("boom")).toBe("onError saw Error: kaput / kaput / onerror");
     expect(c.isOpen).toBe(true);
     expect(await c.ask("still")).toBe("ok:still");
     expect(faults).toEqual(["p/h.js:3:27"]);

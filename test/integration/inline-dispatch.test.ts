@@ -85,8 +85,8 @@ describe("inline dispatch", () => {
     await earnInline(c, runtime, WARMUP);
   });
 
-  it("stops an inline event at the CPU limit like any other, and the connection hears about it", async () => {
-    const { runtime, url } = await startProject(
+  it("stops an inline event at the CPU limit like any other, and bars inline dispatch until changed code loads", async () => {
+    const { runtime, url, project } = await startProject(
       {
         "p/h.js": `${spinner("a:")}\nexports.onError = (e, c) => c.send("error: " + String(e));`,
         "p/h.websocket": descriptor("h", "p/h"),
@@ -99,6 +99,18 @@ describe("inline dispatch", () => {
     expect(reply).toMatch(/^error: (Error: )?onMessage ran past the CPU limit of 100 ms/);
     expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
     expect(await c.ask("after")).toBe("a:after");
+
+    // A save that does not load leaves the old code serving, and barred.
+    const failed = nextReload(runtime, (e) => e.kind === "handler" && !e.ok);
+    await project.write("p/h.js", "exports.onMessage = (m) => {");
+    await failed;
+    for (let i = 0; i < WARMUP * 2; i++) expect(await c.ask(`q${i}`)).toBe(`a:q${i}`);
+    expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
+    // New code that loads starts afresh.
+    const loaded = nextReload(runtime, (e) => e.kind === "handler" && e.ok);
+    await project.write("p/h.js", spinner("b:"));
+    await loaded;
+    await earnInline(c, runtime, WARMUP);
   });
 
   it("is never used when switched off", async () => {

@@ -187,7 +187,7 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
    */
   function withoutClassName(text: string): string {
     const colon = kernel.builtins.indexOf(text, ": ", 0);
-    if (colon <= 0 || !/^[A-Za-z_$][\w$]*(?:Error|Exception)$/.test(kernel.builtins.slice(text, 0, colon))) return text;
+    if (colon <= 0 || !/^(?:[A-Za-z_$][\w$]*)?(?:Error|Exception)$/.test(kernel.builtins.slice(text, 0, colon))) return text;
     return kernel.builtins.slice(text, colon + 2);
   }
 

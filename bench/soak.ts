@@ -22,7 +22,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { WebSocket } from "ws";
-import { numberFlag, stringFlag } from "./lib/args.ts";
+import { booleanFlag, numberFlag, stringFlag } from "./lib/args.ts";
 import { ServerLog } from "./lib/server-log.ts";
 import { REPO, rssMb, startProcess } from "./lib/server-process.ts";
 import { attackerFiles, attackInjectors, desc } from "./lib/soak-attacks.ts";
@@ -105,7 +105,10 @@ async function every(everyMs: number, fn: () => Promise<void>): Promise<void> {
 // ---- run ------------------------------------------------------------------------
 const server = await startProcess(
   "dist/cli/main.js",
-  ["serve", root, "--port", "0", "--cpu-limit", String(cpuLimit), "--memory-limit", "64", "--log-format", "json"],
+  [
+    "serve", root, "--port", "0", "--cpu-limit", String(cpuLimit), "--memory-limit", "64", "--log-format", "json",
+    ...(booleanFlag("no-inline-dispatch") ? ["--no-inline-dispatch"] : []),
+  ],
   /http:\/\/127\.0\.0\.1:(\d+)\//,
 );
 const base = `ws://127.0.0.1:${server.port}/websockets/v4/service/`;
@@ -371,6 +374,7 @@ const rows: [string, string | number][] = [
   ["server RSS start / peak / end", `${report.rssMb.start} / ${report.rssMb.peak} / ${report.rssMb.end} MB`],
   ["projects disabled (healthy must not be)", disabledProjects.length ? disabledProjects.join(", ") : "none"],
   ["sandbox crashes per folder", Object.entries(log.crashes).map(([k, v]) => `${k} ${v}`).join(", ") || "none"],
+  ["inline dispatch losses per folder", Object.entries(log.inlineLosses).map(([k, v]) => `${k} ${v}`).join(", ") || "none"],
   ["error log lines naming the healthy project", report.healthy.errorLogLines],
   ["clean shutdown on SIGTERM", shutdownOk ? "yes" : "no"],
   ...Object.entries(faults).map(([k, v]): [string, number] => [`injected: ${k}`, v]),

@@ -18,6 +18,8 @@ export class ServerLog {
   readonly crashes: Record<string, number> = {};
   /** Times each project folder was disabled after repeated crashes. */
   readonly disabled: Record<string, number> = {};
+  /** Inline dispatch losses ("held the host's thread") per project folder. */
+  readonly inlineLosses: Record<string, number> = {};
   /** Error lines (level ≥ 50) per project folder, for lines that name one. */
   readonly errorsByProject: Record<string, number> = {};
   /** The first lines that carry an error code, clipped, with the seconds since the log was attached. */
@@ -71,6 +73,7 @@ export class ServerLog {
       if (this.problems.length < 200) this.problems.push(`${at} s ${line.code} ${String(line.msg).slice(0, 300)}`);
     }
     const msg = line.msg ?? "";
+    if (msg.includes("held the host's thread")) bump(this.inlineLosses, String(line.project ?? "?"));
     const crashed = /^the sandbox of "(.*)" crashed; restarting/.exec(msg);
     if (crashed) bump(this.crashes, crashed[1]!);
     if (line.code === "AEROSTAT_HANDLER_CRASHED" || /^disabled: /.test(msg)) {

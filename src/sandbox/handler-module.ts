@@ -8,7 +8,7 @@ import { isTimeout } from "./ivm-errors.js";
 import { Requests } from "./requests.js";
 import type { ProjectIsolate } from "./project-isolate.js";
 import { GuestTimers } from "./guest-timers.js";
-import { InlinePolicy } from "./inline-policy.js";
+import { InlinePolicy, type InlineStrikes } from "./inline-policy.js";
 import { describeStop, eventMethod, type CpuStop } from "./stopped-events.js";
 import { SourcePositions } from "../errors/source-positions.js";
 import { loadHandlerFile } from "./module-load.js";
@@ -31,6 +31,8 @@ export interface HandlerModuleDeps {
   readonly maxQueuedEvents: number;
   /** Lone events of a module that earned it run on the host's thread (inline-policy.ts). */
   readonly inlineDispatch: boolean;
+  /** What its inline losses count against: its project folder and the runtime. */
+  readonly inlineStrikes: readonly InlineStrikes[];
   /** Queued payload bytes above which senders are paused; they resume below half of it. */
   readonly maxQueuedBytes: number;
   readonly log: Logger;
@@ -93,12 +95,16 @@ export class HandlerModule {
         `dropped ${count} log lines and error reports from ${key}: it wrote more than the log takes per second`,
       ),
     );
-    this.inline = new InlinePolicy(deps.inlineDispatch, ({ ms, barred }) =>
-      deps.log.warn(
-        { project, handler: key, cpuMs: Number.isFinite(ms) ? Math.round(ms * 10) / 10 : null, barred },
-        `${key} held the host's thread: ${Number.isFinite(ms) ? `an event took ${Math.round(ms)} ms of CPU` : "an event ran past the CPU limit"}; ` +
-          (barred ? "its events run on the sandbox's worker thread until the file changes" : "its events run on the sandbox's worker thread until it has been quick for a while"),
-      ),
+    const until = { "earned again": "until it has been quick for a while", "file changes": "until changed code loads", restart: "until the server restarts" };
+    this.inline = new InlinePolicy(
+      deps.inlineDispatch,
+      (loss) =>
+        deps.log.warn(
+          { project, handler: key, cpuMs: Number.isFinite(loss.ms) ? Math.round(loss.ms * 10) / 10 : null, until: loss.until },
+          `${key} held the host's thread: ${Number.isFinite(loss.ms) ? `an event took ${Math.round(loss.ms)} ms of CPU` : "an event ran past the CPU limit"}; ` +
+            `its events run on the sandbox's worker thread ${until[loss.until]}`,
+        ),
+      deps.inlineStrikes,
     );
     this.timers = new GuestTimers(
       (id) => this.enqueue(EventKind.timer, PeerKind.none, "", "", "", id),

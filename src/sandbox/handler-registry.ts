@@ -3,6 +3,7 @@ import type { Logger } from "../log/logger.js";
 import type { ContextCapability, ContextLimits, GuestOutput, HostCall } from "./guest-context.js";
 import { HandlerModule, type CpuStop, type LoadResult } from "./handler-module.js";
 import { ProjectIsolate } from "./project-isolate.js";
+import { InlineStrikes, MAX_PROJECT_STRIKES, MAX_RUNTIME_STRIKES } from "./inline-policy.js";
 
 /** Where a handler path leads. */
 export interface ResolvedHandler {
@@ -42,7 +43,17 @@ export class HandlerRegistry {
   /** Per project: times of recent isolate crashes, and the last generation counted. */
   private readonly crashes = new Map<string, { times: number[]; generation: number }>();
 
+  /** Inline dispatch losses per project folder, and in all (inline-policy.ts). */
+  private readonly strikes = new Map<string, InlineStrikes>();
+  private readonly runtimeStrikes = new InlineStrikes(MAX_RUNTIME_STRIKES);
+
   constructor(private readonly deps: RegistryDeps) {}
+
+  private projectStrikes(project: string): InlineStrikes {
+    let s = this.strikes.get(project);
+    if (!s) this.strikes.set(project, (s = new InlineStrikes(MAX_PROJECT_STRIKES)));
+    return s;
+  }
 
   /** The module for a resolved handler, created and loaded on first use. */
   ensure(handler: ResolvedHandler): HandlerModule {
@@ -55,6 +66,7 @@ export class HandlerRegistry {
       maxQueuedEvents: this.deps.maxQueuedEvents,
       maxQueuedBytes: this.deps.maxQueuedBytes,
       inlineDispatch: this.deps.inlineDispatch,
+      inlineStrikes: [this.projectStrikes(handler.project), this.runtimeStrikes],
       log: this.deps.log,
       capabilities: this.deps.capabilities,
       hostCallFor: (m, isCurrent) => this.deps.hostCallFor(m, isCurrent),

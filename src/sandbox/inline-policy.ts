@@ -18,11 +18,30 @@
  *   MAX_LOSSES times per version of its file, each for at most its CPU limit
  *   plus the batch's time slice (at most 50 ms) and the short call that
  *   recovers a stopped batch's output.
+ * - losses also count against the module's project folder and the whole
+ *   runtime (InlineStrikes): after MAX_PROJECT_STRIKES in a project folder, or
+ *   MAX_RUNTIME_STRIKES in all, inline dispatch ends there until the server
+ *   restarts, so saving the file again and again, or adding modules, gains
+ *   no more.
  */
 export const QUICK_MS = 1;
 export const LOSS_MS = 10;
 export const WARMUP = 16;
 export const MAX_LOSSES = 3;
+export const MAX_PROJECT_STRIKES = 5;
+export const MAX_RUNTIME_STRIKES = 20;
+
+/** Losses counted over a scope (a project folder, the runtime) that ends inline dispatch there once spent. */
+export class InlineStrikes {
+  private count = 0;
+  constructor(private readonly limit: number) {}
+  strike(): void {
+    this.count++;
+  }
+  get spent(): boolean {
+    return this.count >= this.limit;
+  }
+}
 
 export type DispatchMode = "inline" | "worker" | "off";
 
@@ -30,8 +49,8 @@ export type DispatchMode = "inline" | "worker" | "off";
 export interface InlineLoss {
   /** CPU time of the batch that lost it, ms (Infinity when stopped at the CPU limit). */
   readonly ms: number;
-  /** Barred until the file changes. */
-  readonly barred: boolean;
+  /** Until when: it earns it again, changed code loads, or the server restarts (its project or the runtime spent its strikes). */
+  readonly until: "earned again" | "file changes" | "restart";
 }
 
 export class InlinePolicy {
@@ -43,7 +62,13 @@ export class InlinePolicy {
     private readonly enabled: boolean,
     /** Called each time the module loses inline dispatch. */
     private readonly onLost: (loss: InlineLoss) => void,
+    /** The scopes its losses count against (project folder, runtime). */
+    private readonly strikes: readonly InlineStrikes[] = [],
   ) {}
+
+  private get spent(): boolean {
+    return this.strikes.some((s) => s.spent);
+  }
 
   private get warmup(): number {
     return WARMUP * 4 ** this.losses;
@@ -51,7 +76,7 @@ export class InlinePolicy {
 
   /** A batch of `events` may run inline now. */
   allows(events: number): boolean {
-    return this.enabled && !this.barred && events === 1 && this.fastInARow >= this.warmup;
+    return this.enabled && !this.barred && events === 1 && this.fastInARow >= this.warmup && !this.spent;
   }
 
   /** Records a batch's CPU time in ms; a batch stopped at the CPU limit passes Infinity. */
@@ -70,8 +95,9 @@ export class InlinePolicy {
     }
     if (ms < LOSS_MS) return;
     this.losses++;
+    for (const s of this.strikes) s.strike();
     this.barred = stopped || this.losses >= MAX_LOSSES;
-    this.onLost({ ms, barred: this.barred });
+    this.onLost({ ms, until: this.spent ? "restart" : this.barred ? "file changes" : "earned again" });
   }
 
   /** The handler's file changed: the new code earns inline dispatch afresh. */
@@ -84,6 +110,6 @@ export class InlinePolicy {
   /** What the dashboard shows: inline (earned), worker (not earned, lost or barred), off (disabled by option). */
   get mode(): DispatchMode {
     if (!this.enabled) return "off";
-    return !this.barred && this.fastInARow >= this.warmup ? "inline" : "worker";
+    return !this.barred && !this.spent && this.fastInARow >= this.warmup ? "inline" : "worker";
   }
 }

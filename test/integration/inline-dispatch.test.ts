@@ -57,14 +57,15 @@ describe("inline dispatch", () => {
 
     expect(await c.ask("spin30")).toBe("a:spin30");
     const line = await logs.waitFor((l) => l.msg.includes("held the host's thread"));
-    expect(line).toMatchObject({ handler: "p/h.js", barred: false });
+    expect(line).toMatchObject({ handler: "p/h.js", until: "earned again" });
     expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
 
     // Quick events again, but fewer than the longer warm-up: a spin now leaves the host's loop free.
     for (let i = 0; i < WARMUP * 2; i++) await c.ask(`q${i}`);
     expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
-    const gap = await longestLoopGap(() => c.ask("spin400"));
-    expect(gap).toBeLessThan(200);
+    // Inline, the loop would wait the whole 900 ms; on the worker it goes on (other test files share the cores).
+    const gap = await longestLoopGap(() => c.ask("spin900"));
+    expect(gap).toBeLessThan(450);
   });
 
   it("is barred after the losses run out, until the file changes", async () => {
@@ -74,7 +75,7 @@ describe("inline dispatch", () => {
       await earnInline(c, runtime, WARMUP * 4 ** n);
       await c.ask("spin25");
     }
-    await logs.waitFor((l) => l.msg.includes("until the file changes") && l.barred === true);
+    await logs.waitFor((l) => l.msg.includes("until changed code loads") && l.until === "file changes");
     for (let i = 0; i < WARMUP * 4 ** MAX_LOSSES; i++) await c.ask(`m${i}`);
     expect(runtime.handlerStats()[0]?.dispatch).toBe("worker");
 
@@ -121,7 +122,7 @@ describe("inline dispatch", () => {
     const c = await TestClient.connect(url("h"));
     for (let i = 0; i < WARMUP + 4; i++) await c.ask(`m${i}`);
     expect(runtime.handlerStats()[0]?.dispatch).toBe("off");
-    const gap = await longestLoopGap(() => c.ask("spin300"));
-    expect(gap).toBeLessThan(150);
+    const gap = await longestLoopGap(() => c.ask("spin900"));
+    expect(gap).toBeLessThan(450);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InlinePolicy, LOSS_MS, MAX_LOSSES, QUICK_MS, WARMUP, type InlineLoss } from "../../src/sandbox/inline-policy.js";
+import { InlinePolicy, InlineStrikes, LOSS_MS, MAX_LOSSES, QUICK_MS, WARMUP, type InlineLoss } from "../../src/sandbox/inline-policy.js";
 
 function quick(policy: InlinePolicy, batches: number): void {
   for (let i = 0; i < batches; i++) policy.record(false, 0.1);
@@ -51,8 +51,8 @@ describe("inline dispatch policy", () => {
       expect(policy.allows(1)).toBe(n < MAX_LOSSES);
     }
     expect(losses).toEqual([
-      ...Array.from({ length: MAX_LOSSES - 1 }, () => ({ ms: LOSS_MS * 3, barred: false })),
-      { ms: LOSS_MS * 3, barred: true },
+      ...Array.from({ length: MAX_LOSSES - 1 }, () => ({ ms: LOSS_MS * 3, until: "earned again" })),
+      { ms: LOSS_MS * 3, until: "file changes" },
     ]);
     policy.reset();
     quick(policy, WARMUP);
@@ -78,5 +78,27 @@ describe("inline dispatch policy", () => {
     quick(policy, WARMUP);
     expect(policy.allows(1)).toBe(false);
     expect(policy.mode).toBe("off");
+  });
+
+  it("ends for a whole scope once its strikes are spent, whatever the file does", () => {
+    const project = new InlineStrikes(2);
+    const losses: InlineLoss[] = [];
+    const a = new InlinePolicy(true, (loss) => losses.push(loss), [project]);
+    const b = new InlinePolicy(true, () => {}, [project]);
+    quick(a, WARMUP);
+    a.record(true, Number.POSITIVE_INFINITY);
+    a.reset();
+    quick(a, WARMUP);
+    expect(a.allows(1)).toBe(true);
+    quick(b, WARMUP);
+    b.record(true, LOSS_MS);
+    expect(project.spent).toBe(true);
+    for (const p of [a, b]) {
+      p.reset();
+      quick(p, WARMUP * 4 ** MAX_LOSSES);
+      expect(p.allows(1)).toBe(false);
+      expect(p.mode).toBe("worker");
+    }
+    expect(losses).toEqual([{ ms: Number.POSITIVE_INFINITY, until: "file changes" }]);
   });
 });

@@ -1,4 +1,4 @@
-import type { EventSpec, NamespaceMember } from "../protocol/settings.js";
+import type { GuestCapability } from "../protocol/settings.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { Services } from "./services.js";
 
@@ -44,17 +44,7 @@ export type Op = ImmediateOp | PostedOp | DeferredOp;
  * Its guest code is bundled from `<folder>/guest.ts` at build time, or given
  * as `guestSource` (the text of a `(exports, kernel) => void` function).
  */
-export interface Capability {
-  /** The folder name, e.g. "websockets". */
-  readonly name: string;
-  /** What scripts require, e.g. "net/v4/websockets". */
-  readonly module: string;
-  /** Event kind → the hook it runs. */
-  readonly events: Readonly<Record<string, EventSpec>>;
-  /** Other names scripts may require the module by. */
-  readonly aliases?: readonly string[];
-  /** Namespace modules that export the module under a name. */
-  readonly namespaces?: readonly NamespaceMember[];
+export interface Capability extends GuestCapability {
   readonly ops: readonly Op[];
   /** Guest code for a capability that is not in the build's bundle. */
   readonly guestSource?: string;

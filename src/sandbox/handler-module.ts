@@ -303,26 +303,12 @@ export class HandlerModule {
     this.turnBusy = false;
   };
 
+  /** drain() runs synchronously up to its first await, so a lone inline batch runs here and now. */
   private runNow(): void {
     this.turnBusy = true;
     setImmediate(this.endTurn);
-    const ctx = this.current!;
     this.draining = true;
-    this.inFlight = ctx;
-    this.runningEvents = 1;
-    try {
-      this.runInline(ctx, this.queue.take(1, MAX_BATCH_BYTES));
-    } catch (error) {
-      this.deps.log.error({ handler: this.key, err: error }, "dispatch failed");
-    } finally {
-      this.inFlight = undefined;
-      this.runningEvents = 0;
-      this.draining = false;
-    }
-    if (ctx !== this.current) ctx.dispose();
-    this.releaseHeldBack();
-    // An error event after a stop, or events raised while it ran.
-    this.scheduleDrain();
+    this.startDrain();
   }
 
   /** Runs a batch on the host's thread (inline-policy.ts). */

@@ -9,6 +9,12 @@ declare function require(name: "net/v4/websockets"): typeof import("net/v4/webso
 declare function require(name: "net/websockets"): typeof import("net/v4/websockets");
 /** The namespace of Dirigible's current docs. @example const { websockets } = require("sdk/net"); */
 declare function require(name: "sdk/net"): typeof import("sdk/net");
+/** A script service's request. @example const request = require("http/v4/request"); */
+declare function require(name: "http/v4/request"): typeof import("http/v4/request");
+/** A script service's response. @example const response = require("http/v4/response"); */
+declare function require(name: "http/v4/response"): typeof import("http/v4/response");
+/** Both, as Dirigible's current docs import them. @example const { request, response } = require("sdk/http"); */
+declare function require(name: "sdk/http"): typeof import("sdk/http");
 
 /** CommonJS exports of the handler module. @example exports.onMessage = (m) => "echo: " + m; */
 declare var exports: {

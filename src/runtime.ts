@@ -103,7 +103,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (this.closed) return;
     this.closed = true;
     this.accepting = false;
-    const { sync, liveness, dashboard, sessions, registry, clients, teardowns, bus, sockets } = this.parts;
+    const { sync, liveness, dashboard, sessions, registry, clients, exchanges, teardowns, bus, sockets } = this.parts;
     await this.started?.catch(() => undefined);
     await sync.stop();
     liveness.stop();
@@ -113,6 +113,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     while ((sessions.size > 0 || !registry.idle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const s of sessions.all()) s.terminate();
     clients.closeAll();
+    exchanges.closeAll();
     registry.disposeAll();
     for (const teardown of teardowns.splice(0)) teardown();
     await bus.close();

@@ -40,6 +40,11 @@ program
       .choices(["loopback", "anywhere", "off"])
       .default("loopback"),
   )
+  .addOption(
+    new Option("--script-services <who>", "who may run script services at /services/js/<path> and /services/v4/js/<path>")
+      .choices(["loopback", "anywhere", "off"])
+      .default("loopback"),
+  )
   .addOption(new Option("--log-format <format>", "log lines for people or for machines").choices(["pretty", "json"]).default("pretty"))
   .action(serve);
 

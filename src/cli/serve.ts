@@ -1,5 +1,5 @@
 import { createRuntime } from "../runtime.js";
-import type { DashboardAccess } from "../config/options.js";
+import type { DashboardAccess, ScriptServiceAccess } from "../config/options.js";
 import { AerostatError } from "../errors/codes.js";
 import { createLogger, type LogFormat } from "../log/logger.js";
 
@@ -12,6 +12,7 @@ export interface ServeFlags {
   inlineDispatch: boolean;
   logFormat: LogFormat;
   dashboard: DashboardAccess;
+  scriptServices: ScriptServiceAccess;
   allowOutbound?: string[];
   allowedHosts?: string[];
 }
@@ -29,6 +30,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       watch: flags.watch,
       inlineDispatch: flags.inlineDispatch,
       dashboard: flags.dashboard,
+      scriptServices: flags.scriptServices,
       logger: createLogger(flags.logFormat),
       ...(flags.allowOutbound ? { outboundHosts: flags.allowOutbound } : {}),
       ...(flags.allowedHosts ? { allowedHosts: flags.allowedHosts } : {}),

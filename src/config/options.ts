@@ -8,6 +8,9 @@ import type { Logger } from "../log/logger.js";
 /** Who may see the dashboard: only this machine, anyone who can reach the server, or nobody. */
 export type DashboardAccess = "loopback" | "anywhere" | "off";
 
+/** Who may run script services: only this machine, anyone who can reach the server, or nobody. */
+export type ScriptServiceAccess = "loopback" | "anywhere" | "off";
+
 /** Options of createRuntime(). Only projectRoot is required. */
 export interface RuntimeOptions {
   /** Folder holding handler scripts and .websocket descriptors. */
@@ -61,6 +64,11 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Who may see the dashboard at /websockets/v4/: "loopback" (default), "anywhere", or "off". */
   dashboard?: DashboardAccess;
+  /**
+   * Who may run script services (files requested at /services/js/<path> or
+   * /services/v4/js/<path>): "loopback" (default), "anywhere", or "off".
+   */
+  scriptServices?: ScriptServiceAccess;
   /** The dashboard's secret (`?token=`), at least 16 URL-safe characters. Default: 128 random bits per runtime. */
   dashboardToken?: string;
   /**
@@ -99,6 +107,7 @@ const schema = z.object({
   reloadDebounceMs: z.number().int().min(0).max(10_000).default(10),
   staticDir: z.union([z.string(), z.literal(false)]).optional(),
   dashboard: z.enum(["loopback", "anywhere", "off"]).default("loopback"),
+  scriptServices: z.enum(["loopback", "anywhere", "off"]).default("loopback"),
   dashboardToken: z
     .string()
     .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")

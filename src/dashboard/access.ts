@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { isIP } from "node:net";
-import { isLoopbackAddress } from "../server/loopback.js";
+import { isLoopbackRequest } from "../server/loopback.js";
 
 import type { DashboardAccess } from "../config/options.js";
 
@@ -8,20 +7,12 @@ export type { DashboardAccess };
 
 export type AccessDecision = { ok: true } | { ok: false; status: number; reason: string };
 
-/** The Host header names this machine (guards loopback mode against DNS rebinding). */
-function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
-  if (name === "localhost" || name.endsWith(".localhost")) return true;
-  return isIP(name) !== 0 && isLoopbackAddress(name);
-}
-
 /** Whether a request (page, script or live socket) may see the dashboard. */
 export function dashboardAccess(req: IncomingMessage, access: DashboardAccess): AccessDecision {
   if (access === "off") {
     return { ok: false, status: 404, reason: "The dashboard is turned off (--dashboard off)." };
   }
-  if (access === "loopback" && !(isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host))) {
+  if (access === "loopback" && !isLoopbackRequest(req)) {
     return {
       ok: false,
       status: 403,

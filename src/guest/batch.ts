@@ -7,8 +7,8 @@ import type { GuestEvent } from "./current.js";
  * `binaries`), then kind, id, where, payload and code as `<length>:<text>`.
  */
 // Null prototypes: a script's Object.prototype must not answer for a missing key.
-const PEER: Record<string, string> = { __proto__: null, s: "session", S: "session", c: "client", C: "client", "-": "", "+": "" } as unknown as Record<string, string>;
-const BINARY: Record<string, boolean> = { __proto__: null, S: true, C: true, "+": true } as unknown as Record<string, boolean>;
+const PEER: Record<string, string> = { __proto__: null, s: "session", S: "session", c: "client", C: "client", h: "http", H: "http", "-": "", "+": "" } as unknown as Record<string, string>;
+const BINARY: Record<string, boolean> = { __proto__: null, S: true, C: true, H: true, "+": true } as unknown as Record<string, boolean>;
 
 export class BatchReader {
   private pos = 0;

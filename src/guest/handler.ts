@@ -14,6 +14,8 @@ const loaded = safeMap<string, Record<string, unknown>>();
 const aliases = safeMap<string, string>();
 /** Namespace module → its members' names and the modules they are. */
 const namespaces = safeMap<string, [string, string][]>();
+/** Member module → the module it is an export of, and that export's name. */
+const memberModules = safeMap<string, [string, string]>();
 let moduleNames = "";
 let handler: Record<string, unknown> | null = null;
 /** For a module that exports no hooks: runs its top level again (see installCjs). */
@@ -46,6 +48,12 @@ export function defineNamespaceMember(namespace: string, name: string, target: s
   push(members, [name, target]);
 }
 
+/** Module `name` is the export `member` of module `target` ("http/v4/request" is sdk/http's `request`). */
+export function defineMemberModule(name: string, target: string, member: string): void {
+  memberModules.set(name, [target, member]);
+  moduleNames += ", " + name;
+}
+
 export function requireModule(name: unknown): Record<string, unknown> {
   const asked = StringCtor(name);
   const key = aliases.get(asked) ?? asked;
@@ -57,6 +65,12 @@ export function requireModule(name: unknown): Record<string, unknown> {
     loaded.set(key, exports);
     for (let i = 0; i < members.length; i++) exports[members[i]![0]] = requireModule(members[i]![1]);
     return exports;
+  }
+  const memberOf = memberModules.get(key);
+  if (memberOf) {
+    const member = requireModule(memberOf[0])[memberOf[1]] as Record<string, unknown>;
+    loaded.set(key, member);
+    return member;
   }
   const factory = factories.get(key);
   if (!factory) {
@@ -75,14 +89,21 @@ export function requireModule(name: unknown): Record<string, unknown> {
  * and keeps what it exports. A module that exports none of the hooks is
  * written the Dirigible way (top-level code that asks getMethod() or
  * isOnMessage()): like Dirigible, every event runs its top level again, with
- * fresh `exports` and `module`, in that event's context.
+ * fresh `exports` and `module`, in that event's context. A script service
+ * (`onDemand`) is always such a module, and its top level does not run at
+ * load: only when a request comes.
  */
-export function installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string): void {
+export function installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string, onDemand = false): void {
   const run = () => {
     const module = { exports: {} as unknown };
     apply(fn, module.exports, [module.exports, requireModule, module, filename, dirname]);
     return module.exports;
   };
+  if (onDemand) {
+    handler = {};
+    topLevel = () => void run();
+    return;
+  }
   handler = pickHandler(run());
   topLevel = hasHooks(handler) ? null : () => void run();
 }

@@ -2,7 +2,7 @@ import type { GuestSettings } from "../protocol/settings.js";
 import { isObjectLike, parse, push, StringCtor } from "./builtins.js";
 import { installConsole } from "./console.js";
 import { collect, dispatch, recover } from "./dispatch.js";
-import { defineModuleAlias, defineNamespaceMember, defineRuntimeModule, initModules, installCjs, requireModule, type RuntimeModuleFactory } from "./handler.js";
+import { defineMemberModule, defineModuleAlias, defineNamespaceMember, defineRuntimeModule, initModules, installCjs, requireModule, type RuntimeModuleFactory } from "./handler.js";
 import { host, type HostCall } from "./host.js";
 import { coreFault, makeKernel, markAsync, runRequest, setRunner, type Kernel } from "./kernel.js";
 import { lockdown } from "./lockdown.js";
@@ -16,7 +16,8 @@ export interface Internals {
   recover: typeof recover;
   /** Adds a capability whose guest module came as source (not in the bundle). */
   defineCapability(name: string, factory: RuntimeModuleFactory): string;
-  installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string): string;
+  /** Runs (or, `onDemand`, only keeps) the handler's CommonJS wrapper. */
+  installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string, onDemand: boolean): string;
 }
 
 /**
@@ -51,6 +52,8 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
     for (let i = 0; i < aliases.length; i++) defineModuleAlias(aliases[i]!, module);
     const members = capability.namespaces ?? [];
     for (let i = 0; i < members.length; i++) defineNamespaceMember(members[i]!.module, members[i]!.name, module);
+    const parts = capability.memberModules ?? [];
+    for (let i = 0; i < parts.length; i++) defineMemberModule(parts[i]!.module, module, parts[i]!.name);
     // Loaded now: the module registers its event runners.
     return collect(() => void requireModule(module), describe);
   };
@@ -73,6 +76,6 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
     dispatch,
     recover,
     defineCapability,
-    installCjs: (fn, filename, dirname) => collect(() => installCjs(fn, filename, dirname), describe),
+    installCjs: (fn, filename, dirname, onDemand) => collect(() => installCjs(fn, filename, dirname, onDemand === true), describe),
   };
 }

@@ -1,5 +1,6 @@
 import type { MessageBus } from "../bus/message-bus.js";
 import type { ClientInfo, ClientRegistry } from "../peers/clients.js";
+import type { HttpExchanges } from "../peers/exchanges.js";
 import type { SessionRegistry } from "../peers/sessions.js";
 import type { TrafficMeter } from "../peers/traffic.js";
 import type { Logger } from "../log/logger.js";
@@ -10,7 +11,7 @@ export interface HandlerFault {
   /** Top-level project folder ("" for the root). */
   readonly project: string;
   readonly handler: string;
-  /** The peer of the event that threw: kind ("session", "client" or ""), id and endpoint or URI. */
+  /** The peer of the event that threw: kind ("session", "client", "http" or ""), id and endpoint, URI or path. */
   readonly peerKind: string;
   readonly peerId: string;
   readonly where: string;
@@ -32,6 +33,8 @@ export interface ClientRefusal {
 export interface Services {
   readonly sessions: SessionRegistry;
   readonly clients: ClientRegistry;
+  /** Requests to script services waiting for their answer. */
+  readonly exchanges: HttpExchanges;
   readonly bus: MessageBus;
   /** Counts the frames handlers send. */
   readonly traffic: TrafficMeter;

@@ -35,7 +35,7 @@ export interface Peer {
 }
 
 /**
- * Peer ids: `s<n>` for sessions, `c<n>` for clients, prefixed with the node's
+ * Peer ids: `s<n>` for sessions, `c<n>` for clients, `h<n>` for HTTP requests to script services, prefixed with the node's
  * name and a dot (`eu-1.s12`) when the server runs with a node name, so ids
  * stay unique across nodes sharing a bus and name the node that holds them.
  */
@@ -43,7 +43,7 @@ export class PeerIds {
   private seq = 0;
 
   constructor(
-    private readonly letter: "s" | "c",
+    private readonly letter: "s" | "c" | "h",
     private readonly node = "",
   ) {}
 

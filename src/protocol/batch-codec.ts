@@ -11,6 +11,7 @@ export interface EncodedBatch {
 const PEER_CHAR: Record<string, [text: string, binary: string]> = {
   [PeerKind.session]: ["s", "S"],
   [PeerKind.client]: ["c", "C"],
+  [PeerKind.http]: ["h", "H"],
   [PeerKind.none]: ["-", "+"],
 };
 

@@ -5,8 +5,9 @@
  * [kind, peerKind, peerId, where, payload, code]
  *   - kind: an event kind name (below, or one a capability declares).
  *   - peerKind: "session" (a browser connected to an endpoint), "client" (an
- *     outgoing WebSocket made with createWebsocket), or "" for none.
- *   - where: the endpoint for sessions, the URI for clients.
+ *     outgoing WebSocket made with createWebsocket), "http" (a request to a
+ *     script service), or "" for none.
+ *   - where: the endpoint for sessions, the URI for clients, the path for requests.
  *   - payload: message text or ArrayBuffer, error text, close reason, JSON.
  *   - code: close code, timer id, promise or request id; else 0.
  */
@@ -31,5 +32,5 @@ export const EventKind = {
 } as const;
 export type EventKind = string;
 
-export const PeerKind = { session: "session", client: "client", none: "" } as const;
+export const PeerKind = { session: "session", client: "client", http: "http", none: "" } as const;
 export type PeerKind = (typeof PeerKind)[keyof typeof PeerKind];

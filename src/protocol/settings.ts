@@ -21,9 +21,11 @@ export interface GuestCapability {
   readonly aliases?: readonly string[];
   /** Namespace modules that export this module under a name: { module: "sdk/net", name: "websockets" }. */
   readonly namespaces?: readonly NamespaceMember[];
+  /** Modules that are one export of this module: { module: "http/v4/request", name: "request" }. */
+  readonly memberModules?: readonly NamespaceMember[];
 }
 
-/** A module exported as one member of a namespace module (`import { websockets } from "sdk/net"`). */
+/** A module and a name: a member of a namespace module (`import { websockets } from "sdk/net"`), or a module that is one export of another. */
 export interface NamespaceMember {
   readonly module: string;
   readonly name: string;

@@ -138,6 +138,8 @@ export class GuestContext {
     hostCall: HostCall,
     limits: ContextLimits,
     capabilities: readonly ContextCapability[],
+    /** A script service: its top level runs per request, not at load. */
+    onDemand = false,
   ): Promise<LoadedModule> {
     const timeout = limits.cpuLimitMs;
     const isolate = project.get();
@@ -148,7 +150,14 @@ export class GuestContext {
         handler: key,
         outbox: OutboxOp,
         events: EventKind,
-        capabilities: capabilities.map(({ name, module, events, aliases, namespaces }) => ({ name, module, events, aliases, namespaces })),
+        capabilities: capabilities.map(({ name, module, events, aliases, namespaces, memberModules }) => ({
+          name,
+          module,
+          events,
+          aliases,
+          namespaces,
+          memberModules,
+        })),
         limits: guestLimits(limits),
       };
       const bundle = await project.script("aerostat:guest.js", guestBundle());
@@ -176,7 +185,7 @@ export class GuestContext {
         const answer: unknown = await defineCapability.apply(undefined, [c.name, factory.derefInto()], { timeout });
         outputs.push(installOutcome(`aerostat:${c.name}.js`, answer, deposit));
       }
-      outputs.push(await loadCjs(isolate, context, key, code, await fn("installCjs"), timeout, deposit));
+      outputs.push(await loadCjs(isolate, context, key, code, await fn("installCjs"), timeout, deposit, onDemand));
       const guest = new GuestContext(
         context,
         await fn("dispatch"),
@@ -263,6 +272,7 @@ async function loadCjs(
   installCjs: ivm.Reference,
   timeout: number,
   deposit: Deposit,
+  onDemand: boolean,
 ): Promise<GuestOutput> {
   let script: ivm.Script;
   try {
@@ -272,7 +282,7 @@ async function loadCjs(
   }
   const wrapper = await script.run(context, { reference: true, timeout });
   try {
-    const result: unknown = await installCjs.apply(undefined, [wrapper.derefInto(), key, path.posix.dirname(key)], { timeout });
+    const result: unknown = await installCjs.apply(undefined, [wrapper.derefInto(), key, path.posix.dirname(key), onDemand], { timeout });
     return installOutcome(key, result, deposit);
   } catch (error) {
     throw loadError(key, error, "did not finish loading");

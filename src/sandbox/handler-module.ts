@@ -24,7 +24,17 @@ export type LoadResult = { ok: true; ms: number } | { ok: false; error: Aerostat
 
 export type { CpuStop } from "./stopped-events.js";
 
+/**
+ * What a module is loaded as: a handler (its top level runs at load; its hooks
+ * serve connections) or a script service (its top level runs per HTTP request).
+ */
+export type ModuleRole = "handler" | "service";
+
+/** Peer kinds whose events can be followed by onError; other peers' events are answered by the host. */
+const HOOKED_PEERS: ReadonlySet<string> = new Set([PeerKind.session, PeerKind.client]);
+
 export interface HandlerModuleDeps {
+  readonly role: ModuleRole;
   readonly isolate: ProjectIsolate;
   readonly limits: ContextLimits;
   /** Queued events above which senders are paused; they resume below half of it. */
@@ -45,6 +55,8 @@ export interface HandlerModuleDeps {
   reportStop(module: HandlerModule, stop: CpuStop): void;
   /** The module's isolate died under it (generation it was loaded in, and why). */
   isolateLost(module: HandlerModule, generation: number, reason: string): void;
+  /** An event of a peer with no onError (an HTTP request) was stopped or lost; the peer gets `status` and `text`. */
+  eventFailed(module: HandlerModule, peerKind: string, peerId: string, status: number, text: string): void;
 }
 
 /**
@@ -110,6 +122,10 @@ export class HandlerModule {
       (id) => this.enqueue(EventKind.timer, PeerKind.none, "", "", "", id),
       deps.limits.maxTimers,
     );
+  }
+
+  get role(): ModuleRole {
+    return this.deps.role;
   }
 
   /** True once some version has loaded; events are then served. */
@@ -210,7 +226,7 @@ export class HandlerModule {
     // Until the new context exists its output counts as current (it is loading to become so).
     let context: GuestContext | undefined;
     const hostCall = this.deps.hostCallFor(this, () => context === undefined || context === this.current);
-    const attempt = await loadHandlerFile(isolate, this.key, this.file, hostCall, this.deps.limits, this.deps.capabilities);
+    const attempt = await loadHandlerFile(isolate, this.key, this.file, hostCall, this.deps.limits, this.deps.capabilities, this.deps.role === "service");
     if (!attempt.ok) {
       this.lastError = attempt.error;
       return attempt;
@@ -396,7 +412,8 @@ export class HandlerModule {
   private onTimeout(batch: unknown[], index: number, endedAsync: boolean): void {
     const { stop, requestId, tellPeer } = describeStop(batch, index, endedAsync, this.deps.limits.cpuLimitMs, this.deps.capabilities);
     // The handler hears about it through onError, before the events that were waiting behind it.
-    if (tellPeer) this.queue.unshift([EventKind.error, stop.peerKind, stop.peerId, stop.where, stop.text, 0]);
+    if (tellPeer && HOOKED_PEERS.has(stop.peerKind)) this.queue.unshift([EventKind.error, stop.peerKind, stop.peerId, stop.where, stop.text, 0]);
+    else if (tellPeer) this.deps.eventFailed(this, stop.peerKind, stop.peerId, 500, stop.text);
     if (requestId !== undefined) this.requests.answer(requestId, false, JSON.stringify({ name: "Error", message: stop.text.replace(/^Error: /, "") }));
     this.deps.reportStop(this, stop);
   }
@@ -409,6 +426,10 @@ export class HandlerModule {
       const peerKind = batch[i + 1] as string;
       if (peerKind === PeerKind.none || kind === EventKind.error || kind === EventKind.close) continue;
       const text = `Error: the sandbox was restarted (${reason}); this ${eventMethod(kind, batch[i + 4], this.deps.capabilities)} event was lost`;
+      if (!HOOKED_PEERS.has(peerKind)) {
+        this.deps.eventFailed(this, peerKind, batch[i + 2] as string, 503, text);
+        continue;
+      }
       this.queue.push(EventKind.error, peerKind, batch[i + 2] as string, batch[i + 3] as string, text, 0);
     }
     this.deps.isolateLost(this, this.isolateGeneration, reason);

@@ -1,7 +1,7 @@
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
 import type { ContextCapability, ContextLimits, GuestOutput, HostCall } from "./guest-context.js";
-import { HandlerModule, type CpuStop, type LoadResult } from "./handler-module.js";
+import { HandlerModule, type CpuStop, type LoadResult, type ModuleRole } from "./handler-module.js";
 import { ProjectIsolate } from "./project-isolate.js";
 import { InlineStrikes, MAX_PROJECT_STRIKES, MAX_RUNTIME_STRIKES } from "./inline-policy.js";
 
@@ -33,6 +33,8 @@ export interface RegistryDeps {
   readonly maxCrashesPerMinute: number;
   /** A project's handlers were disabled after repeated crashes. */
   onDisabled(project: string, error: AerostatError): void;
+  /** An event of a peer with no onError (an HTTP request) was stopped or lost. */
+  eventFailed(module: HandlerModule, peerKind: string, peerId: string, status: number, text: string): void;
 }
 
 /** Loaded handler modules by key, and one isolate per project folder. */
@@ -55,12 +57,23 @@ export class HandlerRegistry {
     return s;
   }
 
-  /** The module for a resolved handler, created and loaded on first use. */
-  ensure(handler: ResolvedHandler): HandlerModule {
+  /**
+   * The module for a resolved handler, created and loaded on first use. A
+   * file is a handler or a script service, never both: a descriptor or
+   * createWebsocket naming a file served as a script service makes it a
+   * handler; asked for as a service, a handler comes back as it is (the
+   * caller refuses it).
+   */
+  ensure(handler: ResolvedHandler, role: ModuleRole = "handler"): HandlerModule {
     const existing = this.modules.get(handler.key);
-    if (existing) return existing;
+    if (existing && (existing.role === role || role === "service")) return existing;
+    if (existing) {
+      existing.dispose();
+      this.modules.delete(handler.key);
+    }
     const isolate = this.isolateFor(handler.project);
     const module: HandlerModule = new HandlerModule(handler.key, handler.file, handler.project, {
+      role,
       isolate,
       limits: this.deps.limits,
       maxQueuedEvents: this.deps.maxQueuedEvents,
@@ -73,6 +86,7 @@ export class HandlerRegistry {
       applyOutbox: (m, output, from) => this.deps.applyOutbox(m, output, from === m.currentContext),
       reportStop: (m, stop) => this.deps.reportStop(m, stop),
       isolateLost: (m, generation, reason) => this.onIsolateLost(m.project, generation, reason),
+      eventFailed: (m, peerKind, peerId, status, text) => this.deps.eventFailed(m, peerKind, peerId, status, text),
     });
     this.modules.set(handler.key, module);
     this.firstLoads.set(handler.key, this.reload(module));

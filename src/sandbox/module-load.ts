@@ -22,6 +22,8 @@ export async function loadHandlerFile(
   hostCall: HostCall,
   limits: ContextLimits,
   capabilities: readonly ContextCapability[],
+  /** A script service: its top level runs per request, not at load. */
+  onDemand = false,
 ): Promise<LoadAttempt> {
   let source: string;
   try {
@@ -42,7 +44,7 @@ export async function loadHandlerFile(
     if (!isTypeScript(key) && isEsm(key, source)) await isolate.track(() => checkModuleSyntax(isolate, key, source));
     const transpiled = await transpileHandler(key, source);
     positions = new SourcePositions(key, transpiled.map);
-    const loaded = await isolate.track(() => GuestContext.load(isolate, key, transpiled.code, hostCall, limits, capabilities));
+    const loaded = await isolate.track(() => GuestContext.load(isolate, key, transpiled.code, hostCall, limits, capabilities, onDemand));
     return { ok: true, loaded, positions };
   } catch (cause) {
     const error =

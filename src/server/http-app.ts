@@ -1,14 +1,18 @@
-import express, { type Express } from "express";
-import { CLIENT_PATH, SERVICE_PREFIX } from "./routes.js";
+import express, { type Express, type Request, type Response } from "express";
+import { CLIENT_PATH, SCRIPT_SERVICE_PREFIXES, SERVICE_PREFIX } from "./routes.js";
 import { staticFiles } from "./static-files.js";
 import { WebAssets } from "./web-assets.js";
 
 /**
  * The plain-HTTP side: the project's static files at "/", the reconnecting
- * client, and a clear answer for anyone who opens a service URL without a
- * WebSocket handshake.
+ * client, script services, and a clear answer for anyone who opens a service
+ * URL without a WebSocket handshake.
  */
-export function createHttpApp(staticDir: string | undefined): Express {
+export function createHttpApp(
+  staticDir: string | undefined,
+  /** Runs a script service for a request under one of SCRIPT_SERVICE_PREFIXES. */
+  scriptService: (prefix: string, req: Request, res: Response) => Promise<void>,
+): Express {
   const app = express();
   app.disable("x-powered-by");
   app.get(CLIENT_PATH, (_req, res) => {
@@ -22,6 +26,11 @@ export function createHttpApp(staticDir: string | undefined): Express {
       .type("text/plain")
       .send("This is a WebSocket service URL. Connect with a WebSocket client, e.g. new WebSocket(url) in a browser.\n");
   });
+  for (const prefix of SCRIPT_SERVICE_PREFIXES) {
+    app.all(`${prefix}*path`, (req, res, next) => {
+      scriptService(prefix, req, res).catch(next);
+    });
+  }
   if (staticDir) app.use(staticFiles(staticDir));
   return app;
 }

@@ -7,6 +7,9 @@ export const DASHBOARD_PATH = "/websockets/v4/";
 export const DASHBOARD_SCRIPT_PATH = "/websockets/v4/dashboard.js";
 export const DASHBOARD_SOCKET_PATH = "/websockets/v4/dashboard";
 
+/** Script services: Dirigible 4–6's URL shape, and Dirigible 7's. */
+export const SCRIPT_SERVICE_PREFIXES = ["/services/v4/js/", "/services/js/"] as const;
+
 /** The endpoint name in a service URL, or undefined when the path is not one. */
 export function endpointFromPath(pathname: string): string | undefined {
   if (!pathname.startsWith(SERVICE_PREFIX)) return undefined;

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Request, RequestHandler, Response } from "express";
 import { AerostatError } from "../errors/codes.js";
 import { openRegularFile } from "../files/safe-read.js";
+import { urlSegments } from "./url-segments.js";
 
 /**
  * Serves the regular files under `dir` at "/", and nothing else: no dotfiles,
@@ -55,19 +56,6 @@ async function serve(dir: string, req: Request, res: Response): Promise<boolean>
   stream.on("error", () => res.destroy());
   stream.pipe(res);
   return true;
-}
-
-/** The decoded path segments of a URL path, or undefined for a dotfile, "..", a backslash or a NUL. */
-function urlSegments(urlPath: string): string[] | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  const segments = decoded.split("/").filter((s) => s !== "");
-  const bad = segments.some((s) => s.startsWith(".") || s.includes("\\") || s.includes("\0"));
-  return bad ? undefined : segments;
 }
 
 function isMissing(error: unknown): boolean {

@@ -17,12 +17,14 @@ import type { Services } from "../ops/services.js";
 import { OutboundGate } from "../outbound/outbound-gate.js";
 import { acceptSession } from "../peers/accept-session.js";
 import { ClientRegistry } from "../peers/clients.js";
+import { HttpExchanges } from "../peers/exchanges.js";
 import { Liveness } from "../peers/liveness.js";
 import { SessionRegistry } from "../peers/sessions.js";
 import { TrafficMeter } from "../peers/traffic.js";
 import { MountTable } from "../project/mounts.js";
 import { ProjectSync } from "../project/project-sync.js";
 import { CloseCodes } from "../protocol/close-codes.js";
+import { PeerKind } from "../protocol/events.js";
 import { HandlerRegistry } from "../sandbox/handler-registry.js";
 import { createHttpApp } from "../server/http-app.js";
 import { createOwnedServer, SocketServers } from "../server/http-server.js";
@@ -30,6 +32,7 @@ import { endpointFromPath, SERVICE_PREFIX } from "../server/routes.js";
 import { createUpgradeHandler, MAX_FIRST_LOAD_WAIT_MS } from "../server/upgrade.js";
 import { ClientOpener } from "./client-opener.js";
 import { Reporter } from "./reporter.js";
+import { ScriptServices } from "./script-services.js";
 import type { RuntimeEvents } from "./runtime-events.js";
 import { Status } from "./status.js";
 
@@ -42,6 +45,7 @@ export interface Parts {
   readonly traffic: TrafficMeter;
   readonly sessions: SessionRegistry;
   readonly clients: ClientRegistry;
+  readonly exchanges: HttpExchanges;
   readonly bus: MessageBus;
   readonly sockets: SocketServers;
   readonly registry: HandlerRegistry;
@@ -68,11 +72,13 @@ export function assemble(
 ): Parts {
   const log = options.logger ?? createLogger();
   const staticDir = options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
-  const app = createHttpApp(staticDir);
+  // Script services are made below, once the registry and mounts exist.
+  const app = createHttpApp(staticDir, (prefix, req, res) => scripts.handle(prefix, req, res));
   const server = options.server ?? createOwnedServer(options.handshakeTimeoutMs, app, log);
   const traffic = new TrafficMeter();
   const sessions = new SessionRegistry(options.maxBufferedBytes);
   const clients = new ClientRegistry(traffic, options.maxBufferedBytes);
+  const exchanges = new HttpExchanges(log);
   const bus = new MemoryBus((topic, error) => log.error({ topic, err: error }, `delivering a ${topic} message failed`));
   const capabilities = [...BUILT_IN_CAPABILITIES, ...extraCapabilities];
   const ops = new OpTable(capabilities);
@@ -97,6 +103,7 @@ export function assemble(
   const services: Services = {
     sessions,
     clients,
+    exchanges,
     bus,
     traffic,
     log,
@@ -120,6 +127,9 @@ export function assemble(
       report.problem(error);
       for (const s of sessions.list(project)) s.close(CloseCodes.internalError, "handler disabled after repeated crashes");
     },
+    eventFailed: (_m, peerKind, peerId, status, text) => {
+      if (peerKind === PeerKind.http) exchanges.fail(peerId, status, text.replace(/^Error: /, ""));
+    },
   });
   const opener = new ClientOpener(options.projectRoot, options.maxClientsPerProject, outbound, clients, registry);
   const mounts = new MountTable(options.projectRoot, registry, sessions, log, (e) => report.problem(e));
@@ -128,6 +138,17 @@ export function assemble(
     problem: (error, kind) => report.problem(error, kind),
     filesChanged: () => opener.forget(),
   }, staticDir);
+  const scripts = new ScriptServices({
+    root: options.projectRoot,
+    staticDir,
+    access: options.scriptServices,
+    cpuLimitMs: options.cpuLimitMs,
+    maxQueuedEvents: options.maxQueuedEvents,
+    registry,
+    mounts,
+    exchanges,
+    log,
+  });
   const liveness = new Liveness(sessions, (endpoint) => mounts.get(endpoint)?.descriptor.limits, () => mounts.tightestLiveness());
   const status = new Status(mounts, sessions, registry, clients);
   const teardowns = capabilities.flatMap((c) => (c.setup ? [c.setup(services)] : []));
@@ -149,7 +170,7 @@ export function assemble(
     if (!dashboard.upgrade(req, socket, head)) upgradeService(req, socket, head);
   });
   return {
-    log, app, server, ownsServer: !options.server, traffic, sessions, clients, bus, sockets,
+    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, bus, sockets,
     registry, liveness, sync, dashboard, dashboardToken, status, teardowns,
   };
 }

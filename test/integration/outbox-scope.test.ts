@@ -6,6 +6,9 @@ import type { Services } from "../../src/ops/services.js";
 import { OpTable } from "../../src/ops/op-table.js";
 import { MemoryBus } from "../../src/bus/message-bus.js";
 import { ClientRegistry } from "../../src/peers/clients.js";
+import { HttpExchanges } from "../../src/peers/exchanges.js";
+import { http } from "../../src/capabilities/http/index.js";
+import { createServer, type ServerResponse } from "node:http";
 import { TrafficMeter } from "../../src/peers/traffic.js";
 import { SessionRegistry } from "../../src/peers/sessions.js";
 import type { HandlerModule } from "../../src/sandbox/handler-module.js";
@@ -37,6 +40,7 @@ describe("outbox scope", () => {
       sessions,
       bus: new MemoryBus(() => undefined),
       clients: new ClientRegistry(traffic, 1 << 20),
+      exchanges: new HttpExchanges(pino({ level: "silent" })),
       traffic,
       log: pino({ level: "silent" }),
       openClient: () => ({ error: "unused" }),
@@ -57,5 +61,39 @@ describe("outbox scope", () => {
     applyOutbox(services, ops, module("two"), forged, [], true);
     expect(await client.received(2)).toEqual(["marker", "intrusion"]);
     expect(await client.closed).toEqual({ code: 4000, reason: "bye" });
+  });
+
+  it("ignores a forged answer to another project's script service request", async () => {
+    const log = pino({ level: "silent" });
+    const exchanges = new HttpExchanges(log);
+    const traffic = new TrafficMeter();
+    const services: Services = {
+      sessions: new SessionRegistry(1 << 20),
+      bus: new MemoryBus(() => undefined),
+      clients: new ClientRegistry(traffic, 1 << 20),
+      exchanges,
+      traffic,
+      log,
+      openClient: () => ({ error: "unused" }),
+      reportFault: () => undefined,
+    };
+    let id = "";
+    const server = createServer((_req, res: ServerResponse) => {
+      id = exchanges.open("two", "two/s.js", res, 5000);
+      // The forged answer first, then the owner's.
+      applyOutbox(services, ops, module("one"), post(id, "forged"), [], true);
+      applyOutbox(services, ops, module("two"), post(id, "genuine"), [], true);
+    });
+    const ops = new OpTable([http]);
+    const module = (project: string) => ({ project, key: `${project}/s.js` }) as HandlerModule;
+    const post = (requestId: string, body: string) => "p" + field("http.respond") + field(JSON.stringify([requestId, 200, [], body]));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+      expect(await res.text()).toBe("genuine");
+      expect(id).toMatch(/^h\d+$/);
+    } finally {
+      server.close();
+    }
   });
 });

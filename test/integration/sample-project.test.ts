@@ -37,6 +37,12 @@ describe("sample-project", () => {
       const seed = await TestClient.connect(runtime.serviceUrl("my-endpoint"));
       seed.send("hello");
       await logs.waitFor((l) => l.msg === "Message received: hello");
+
+      // The reference's client script, as a script service: its client says hello to my-endpoint.
+      const before = logs.lines.filter((l) => l.msg === "Message received: hello").length;
+      const service = await fetch(`${runtime.url}/services/js/my-project/client.js`);
+      expect(await service.text()).toBe(`sent hello to ${runtime.serviceUrl("my-endpoint")}\n`);
+      await waitUntil(() => logs.lines.filter((l) => l.msg === "Message received: hello").length === before + 1);
     } finally {
       await runtime.close();
     }

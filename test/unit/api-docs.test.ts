@@ -41,6 +41,11 @@ describe("script API documentation", () => {
     expect(membersWithoutExample("runtime-api/globals.d.ts")).toEqual([]);
   });
 
+  it("has an @example on every member of http/v4/request and http/v4/response", () => {
+    expect(readFileSync(path.join(REPO, "runtime-api/http/v4/http.d.ts"), "utf8")).toContain("src/capabilities/http/http.d.ts");
+    expect(membersWithoutExample("src/capabilities/http/http.d.ts")).toEqual([]);
+  });
+
   it("has an @example on every member of the reconnecting client", () => {
     expect(membersWithoutExample("web/client.d.ts")).toEqual([]);
   });

@@ -103,11 +103,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (this.closed) return;
     this.closed = true;
     this.accepting = false;
-    const { sync, liveness, dashboard, sessions, registry, clients, exchanges, teardowns, bus, sockets } = this.parts;
+    const { sync, liveness, dashboard, sessions, registry, clients, exchanges, stomp, teardowns, bus, sockets } = this.parts;
     await this.started?.catch(() => undefined);
     await sync.stop();
     liveness.stop();
     dashboard.close();
+    stomp.closeAll();
     for (const s of sessions.all()) s.close(CloseCodes.goingAway, "server shutting down");
     const deadline = Date.now() + graceMs;
     while ((sessions.size > 0 || !registry.idle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

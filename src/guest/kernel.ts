@@ -164,7 +164,8 @@ export function runRequest(ev: GuestEvent): void {
     replyError(id, { name: "RequestError", message: "the host sent a malformed request" });
     return;
   }
-  const fn = hookOf(hook);
+  // A module written the Dirigible way (no hooks) runs its top level, as for the event the hook belongs to.
+  const fn = hookOf(hook) ?? topLevelRunner();
   if (!fn) {
     replyError(id, { name: "HookMissingError", message: "the handler " + host.settings.handler + " has no " + hook + " function" });
     return;
@@ -173,7 +174,9 @@ export function runRequest(ev: GuestEvent): void {
   const callArgs: unknown[] = [];
   for (let i = 0; i < args.length; i++) builtins.push(callArgs, args[i]);
   if (peer !== undefined) builtins.push(callArgs, peer);
-  current.method = hook;
+  const kind = eventOfHook(hook);
+  current.method = kind ? kind.method : hook;
+  if (kind && kind.kind === host.settings.events.message) current.message = args.length > 0 ? args[0] : null;
   current.peer = peer;
   let result: unknown;
   try {
@@ -183,6 +186,7 @@ export function runRequest(ev: GuestEvent): void {
     return;
   } finally {
     current.method = null;
+    current.message = null;
     current.peer = undefined;
   }
   if (builtins.isObjectLike(result)) {
@@ -211,6 +215,17 @@ export function runRequest(ev: GuestEvent): void {
     }
   }
   replyValue(id, result);
+}
+
+/** The event kind whose hook is `hook`, and what getMethod() says for it. */
+function eventOfHook(hook: string): { kind: string; method: string } | undefined {
+  const caps = host.settings.capabilities;
+  for (let i = 0; i < caps.length; i++) {
+    const events = caps[i]!.events;
+    const kinds = builtins.keys(events);
+    for (let k = 0; k < kinds.length; k++) if (events[kinds[k]!]!.hook === hook) return { kind: kinds[k]!, method: events[kinds[k]!]!.method };
+  }
+  return undefined;
 }
 
 function replyValue(id: string, value: unknown): void {

@@ -1,18 +1,23 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Express, type Request, type Response } from "express";
-import { CLIENT_PATH, SCRIPT_SERVICE_PREFIXES, SERVICE_PREFIX } from "./routes.js";
+import { CLIENT_PATH, SCRIPT_SERVICE_PREFIXES, SERVICE_PREFIX, VENDOR_SOCKJS_PATH, VENDOR_STOMP_PATH } from "./routes.js";
 import { staticFiles } from "./static-files.js";
 import { WebAssets } from "./web-assets.js";
 
 /**
  * The plain-HTTP side: the project's static files at "/", the reconnecting
- * client, script services, and a clear answer for anyone who opens a service
+ * client, the SockJS and STOMP browser libraries, SockJS's HTTP transports,
+ * script services, and a clear answer for anyone who opens a service
  * URL without a WebSocket handshake.
  */
-export function createHttpApp(
-  staticDir: string | undefined,
+export interface HttpRoutes {
   /** Runs a script service for a request under one of SCRIPT_SERVICE_PREFIXES. */
-  scriptService: (prefix: string, req: Request, res: Response) => Promise<void>,
-): Express {
+  scriptService(prefix: string, req: Request, res: Response): Promise<void>;
+  /** SockJS's HTTP side: true when it took the request. */
+  sockjs(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export function createHttpApp(staticDir: string | undefined, routes: HttpRoutes): Express {
   const app = express();
   app.disable("x-powered-by");
   app.get(CLIENT_PATH, (_req, res) => {
@@ -26,11 +31,20 @@ export function createHttpApp(
       .type("text/plain")
       .send("This is a WebSocket service URL. Connect with a WebSocket client, e.g. new WebSocket(url) in a browser.\n");
   });
+  app.get(VENDOR_SOCKJS_PATH, (_req, res) => {
+    res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(WebAssets.sockjsClient);
+  });
+  app.get(VENDOR_STOMP_PATH, (_req, res) => {
+    res.set("Access-Control-Allow-Origin", "*").type("text/javascript").send(WebAssets.stompClient());
+  });
   for (const prefix of SCRIPT_SERVICE_PREFIXES) {
     app.all(`${prefix}*path`, (req, res, next) => {
-      scriptService(prefix, req, res).catch(next);
+      routes.scriptService(prefix, req, res).catch(next);
     });
   }
+  app.use((req, res, next) => {
+    if (!routes.sockjs(req, res)) next();
+  });
   if (staticDir) app.use(staticFiles(staticDir));
   return app;
 }

@@ -7,18 +7,32 @@ function pageScheme(req: IncomingMessage): "http:" | "https:" {
   return encrypted || forwarded === "https" ? "https:" : "http:";
 }
 
+/** What the origin check reads from a handshake, kept for checks made later (a STOMP session's sends). */
+export interface OriginFacts {
+  readonly origin: string | undefined;
+  readonly host: string | undefined;
+  readonly scheme: "http:" | "https:";
+}
+
+export function originFacts(req: IncomingMessage): OriginFacts {
+  return { origin: req.headers.origin, host: req.headers.host?.toLowerCase(), scheme: pageScheme(req) };
+}
+
 /**
  * Whether a handshake's Origin may connect. No Origin (a non-browser client)
  * always may; so may a listed origin, any with "*", and the same origin: the
  * scheme this server speaks and the host the request names.
  */
 export function originAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {
-  const origin = req.headers.origin;
+  return originFactsAllowed(originFacts(req), allowed);
+}
+
+export function originFactsAllowed(facts: OriginFacts, allowed: readonly string[]): boolean {
+  const { origin, host } = facts;
   if (!origin || allowed.includes("*") || allowed.includes(origin)) return true;
   try {
     const url = new URL(origin);
-    const host = req.headers.host?.toLowerCase();
-    return url.protocol === pageScheme(req) && host !== undefined && url.host === host;
+    return url.protocol === facts.scheme && host !== undefined && url.host === host;
   } catch {
     return false;
   }

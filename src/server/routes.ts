@@ -7,6 +7,10 @@ export const DASHBOARD_PATH = "/websockets/v4/";
 export const DASHBOARD_SCRIPT_PATH = "/websockets/v4/dashboard.js";
 export const DASHBOARD_SOCKET_PATH = "/websockets/v4/dashboard";
 
+/** Browser libraries for SockJS + STOMP pages: the SockJS client, and a STOMP client with the global `Stomp` of stomp.js. */
+export const VENDOR_SOCKJS_PATH = "/websockets/v4/vendor/sockjs.min.js";
+export const VENDOR_STOMP_PATH = "/websockets/v4/vendor/stomp.min.js";
+
 /** Script services: Dirigible 4–6's URL shape, and Dirigible 7's. */
 export const SCRIPT_SERVICE_PREFIXES = ["/services/v4/js/", "/services/js/"] as const;
 

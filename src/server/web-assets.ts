@@ -1,5 +1,10 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+let stomp: string | undefined;
 
 /** web/ sits at the package root, beside src/ and dist/: browser-side files served by the runtime. */
 export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web");
@@ -8,4 +13,13 @@ export const WebAssets = {
   client: path.join(WEB_DIR, "client.js"),
   dashboardPage: path.join(WEB_DIR, "dashboard.html"),
   dashboardScript: path.join(WEB_DIR, "dashboard.js"),
+  /** The SockJS client (sockjs-client). */
+  sockjsClient: require.resolve("sockjs-client/dist/sockjs.min.js"),
+  /** @stomp/stompjs's browser bundle, which defines StompJs, plus the global `Stomp` pages written for stomp.js use. */
+  stompClient(): string {
+    stomp ??=
+      readFileSync(path.join(path.dirname(require.resolve("@stomp/stompjs")), "stomp.umd.min.js"), "utf8") +
+      "\n;(function (g) { if (!g.Stomp) g.Stomp = g.StompJs.Stomp; })(typeof globalThis !== 'undefined' ? globalThis : self);\n";
+    return stomp;
+  },
 } as const;

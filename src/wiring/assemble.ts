@@ -33,6 +33,7 @@ import { createUpgradeHandler, MAX_FIRST_LOAD_WAIT_MS } from "../server/upgrade.
 import { ClientOpener } from "./client-opener.js";
 import { Reporter } from "./reporter.js";
 import { ScriptServices } from "./script-services.js";
+import { StompGateway } from "../stomp/stomp-gateway.js";
 import type { RuntimeEvents } from "./runtime-events.js";
 import { Status } from "./status.js";
 
@@ -46,6 +47,8 @@ export interface Parts {
   readonly sessions: SessionRegistry;
   readonly clients: ClientRegistry;
   readonly exchanges: HttpExchanges;
+  /** STOMP sessions over SockJS. */
+  readonly stomp: StompGateway;
   readonly bus: MessageBus;
   readonly sockets: SocketServers;
   readonly registry: HandlerRegistry;
@@ -73,7 +76,10 @@ export function assemble(
   const log = options.logger ?? createLogger();
   const staticDir = options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
   // Script services are made below, once the registry and mounts exist.
-  const app = createHttpApp(staticDir, (prefix, req, res) => scripts.handle(prefix, req, res));
+  const app = createHttpApp(staticDir, {
+    scriptService: (prefix, req, res) => scripts.handle(prefix, req, res),
+    sockjs: (req, res) => stomp.request(req, res),
+  });
   const server = options.server ?? createOwnedServer(options.handshakeTimeoutMs, app, log);
   const traffic = new TrafficMeter();
   const sessions = new SessionRegistry(options.maxBufferedBytes);
@@ -149,6 +155,14 @@ export function assemble(
     exchanges,
     log,
   });
+  const stomp = new StompGateway({
+    log,
+    lookup: (endpoint) => mounts.get(endpoint),
+    allowedHosts: options.allowedHosts,
+    listenHost: options.host,
+    accepting,
+    answerTimeoutMs: Math.max(30_000, options.cpuLimitMs * 2),
+  });
   const liveness = new Liveness(sessions, (endpoint) => mounts.get(endpoint)?.descriptor.limits, () => mounts.tightestLiveness());
   const status = new Status(mounts, sessions, registry, clients);
   const teardowns = capabilities.flatMap((c) => (c.setup ? [c.setup(services)] : []));
@@ -167,10 +181,10 @@ export function assemble(
     accept: (ws, mount) => liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic)),
   });
   server.on("upgrade", (req, socket, head) => {
-    if (!dashboard.upgrade(req, socket, head)) upgradeService(req, socket, head);
+    if (!dashboard.upgrade(req, socket, head) && !stomp.upgrade(req, socket, head)) upgradeService(req, socket, head);
   });
   return {
-    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, bus, sockets,
+    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, bus, sockets,
     registry, liveness, sync, dashboard, dashboardToken, status, teardowns,
   };
 }

@@ -1,0 +1,231 @@
+import type { Logger } from "../log/logger.js";
+import type { Mount } from "../project/mounts.js";
+import { FrameError, FrameReader, writeFrame, type Frame } from "./frames.js";
+import { replyBody, sendTarget, userQueue, type Sender } from "./destinations.js";
+
+/** The transport a session speaks over (a SockJS connection). */
+export interface StompTransport {
+  write(text: string): void;
+  close(): void;
+}
+
+export interface StompSessionDeps {
+  readonly log: Logger;
+  /** The endpoint mounted under a name, if any. */
+  lookup(endpoint: string): Mount | undefined;
+  /** Whether the page that opened the session may talk to an endpoint with these allowed origins. */
+  originAllowed(allowedOrigins: readonly string[]): boolean;
+  /** How long a message waits for its handler's answer. */
+  readonly answerTimeoutMs: number;
+}
+
+const VERSIONS = ["1.2", "1.1", "1.0"];
+/** The server's heart-beat: it can send every 10 s and wants to hear from the client every 10 s. */
+const SERVER_HEARTBEAT = 10_000;
+/** Messages of one session waiting for their handlers at most. */
+const MAX_PENDING = 64;
+
+/**
+ * One STOMP session (Dirigible 7+ pages: SockJS + STOMP). SEND to
+ * `/ws/stomp/<endpoint>` (or `/ws/js/`, `/app/stomp/`, `/app/js/`) runs the
+ * endpoint's handler `onMessage(text, from)`; its return value goes to the
+ * session's subscription to `/user/queue/reply/<endpoint>` as
+ * `{ from, text, time }`, and what it threw to `/user/queue/errors/<endpoint>`.
+ */
+export class StompSession {
+  private readonly reader = new FrameReader();
+  private connected = false;
+  private closed = false;
+  /** Subscription id → destination. */
+  private readonly subscriptions = new Map<string, string>();
+  private pending = 0;
+  private messageSeq = 0;
+  private lastHeard = Date.now();
+  private timers: NodeJS.Timeout[] = [];
+  private readonly warned = new Set<string>();
+
+  constructor(
+    readonly id: string,
+    private readonly transport: StompTransport,
+    private readonly deps: StompSessionDeps,
+  ) {}
+
+  /** Text from the transport. */
+  receive(text: string): void {
+    if (this.closed) return;
+    this.lastHeard = Date.now();
+    let frames: Frame[];
+    try {
+      frames = this.reader.push(text);
+    } catch (error) {
+      this.fail(error instanceof FrameError ? error.message : String(error));
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.handle(frame);
+    }
+  }
+
+  /** The transport closed. */
+  closedByPeer(): void {
+    this.stop();
+  }
+
+  /** Closes from this side (server shutting down). */
+  close(): void {
+    if (this.closed) return;
+    this.stop();
+    this.transport.close();
+  }
+
+  private stop(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  private handle(frame: Frame): void {
+    const { command, headers } = frame;
+    if (!this.connected) {
+      if (command === "CONNECT" || command === "STOMP") return this.connect(headers);
+      return this.fail(`the first frame must be CONNECT, not ${command}`);
+    }
+    switch (command) {
+      case "SEND":
+        this.send(frame);
+        break;
+      case "SUBSCRIBE":
+        this.subscribe(headers);
+        break;
+      case "UNSUBSCRIBE":
+        if (headers["id"] !== undefined) this.subscriptions.delete(headers["id"]);
+        break;
+      case "DISCONNECT":
+        this.receipt(headers);
+        this.close();
+        return;
+      case "ACK":
+      case "NACK":
+      case "BEGIN":
+      case "COMMIT":
+      case "ABORT":
+        // Nothing here needs acknowledging or transactions: accepted and ignored, as by a simple broker.
+        break;
+      default:
+        return this.fail(`${command} is not a STOMP client command`);
+    }
+    this.receipt(headers);
+  }
+
+  private connect(headers: Record<string, string>): void {
+    const offered = (headers["accept-version"] ?? "1.0").split(",").map((v) => v.trim());
+    const version = VERSIONS.find((v) => offered.includes(v));
+    if (!version) return this.fail(`aerostat speaks STOMP ${[...VERSIONS].reverse().join(", ")}; the client offered ${offered.join(", ")}`);
+    const [cx = 0, cy = 0] = (headers["heart-beat"] ?? "0,0").split(",").map((n) => Number.parseInt(n, 10) || 0);
+    this.connected = true;
+    this.transport.write(writeFrame("CONNECTED", { version, "heart-beat": `${SERVER_HEARTBEAT},${SERVER_HEARTBEAT}`, server: "aerostat" }));
+    // We send every max(ours, what the client wants); we expect to hear every max(what it offers, ours), with room to spare.
+    if (cy > 0) this.timers.push(setInterval(() => this.transport.write("\n"), Math.max(SERVER_HEARTBEAT, cy)).unref());
+    if (cx > 0) {
+      const every = Math.max(cx, SERVER_HEARTBEAT);
+      this.timers.push(
+        setInterval(() => {
+          if (Date.now() - this.lastHeard > every * 2 + 1000) {
+            this.deps.log.warn({ stompSession: this.id }, `STOMP session ${this.id} sent nothing for ${every * 2} ms (heart-beat); closed`);
+            this.close();
+          }
+        }, every).unref(),
+      );
+    }
+  }
+
+  private subscribe(headers: Record<string, string>): void {
+    const id = headers["id"];
+    const destination = headers["destination"];
+    if (id === undefined || destination === undefined) return this.fail("SUBSCRIBE needs an id and a destination header");
+    if (this.subscriptions.size >= 256) return this.fail("a session may hold 256 subscriptions at most");
+    this.subscriptions.set(id, destination);
+    if (!userQueue(destination) && !this.warned.has(destination)) {
+      this.warned.add(destination);
+      this.deps.log.warn(
+        { stompSession: this.id, destination },
+        `STOMP session ${this.id} subscribed to ${destination}: aerostat delivers only /user/queue/reply/<endpoint> and /user/queue/errors/<endpoint>`,
+      );
+    }
+  }
+
+  private send(frame: Frame): void {
+    const destination = frame.headers["destination"] ?? "";
+    const endpoint = sendTarget(destination);
+    if (endpoint === undefined) {
+      return this.fail(`SEND to "${destination.slice(0, 200)}": send to /ws/stomp/<endpoint> (or /app/stomp/<endpoint>) to reach a handler`);
+    }
+    const mount = this.deps.lookup(endpoint);
+    const sender = senderOf(frame.body, this.id);
+    const refuse = (text: string) => {
+      this.deps.log.warn({ stompSession: this.id, endpoint }, `STOMP message to ${endpoint} refused: ${text}`);
+      this.deliver("errors", endpoint, text, "text/plain");
+    };
+    if (!mount?.module) return refuse(`No endpoint "${endpoint}" is mounted.`);
+    const limits = mount.descriptor.limits;
+    if (!this.deps.originAllowed(limits.allowedOrigins)) return refuse(`This page's origin may not send to "${endpoint}"; list it in the descriptor's "allowedOrigins".`);
+    if (Buffer.byteLength(frame.body) > limits.maxPayload) return refuse(`The message is over ${limits.maxPayload} bytes, the endpoint's maxPayload.`);
+    if (this.pending >= MAX_PENDING) return refuse(`${MAX_PENDING} messages already wait for their answers; send fewer at once.`);
+    this.pending++;
+    mount.module
+      .request("onMessage", [sender.text, sender.from], this.deps.answerTimeoutMs)
+      .then(
+        (value) => this.deliver("reply", endpoint, replyBody(sender.from, value, new Date()), "application/json"),
+        (error: unknown) => this.deliver("errors", endpoint, (error as Error)?.message ?? String(error), "text/plain"),
+      )
+      .finally(() => this.pending--);
+  }
+
+  /** A MESSAGE on each of this session's subscriptions to the endpoint's reply (or errors) queue. */
+  private deliver(queue: "reply" | "errors", endpoint: string, body: string, contentType: string): void {
+    if (this.closed) return;
+    let delivered = 0;
+    for (const [id, destination] of this.subscriptions) {
+      const target = userQueue(destination);
+      if (target?.queue !== queue || target.endpoint !== endpoint) continue;
+      const headers = { destination, subscription: id, "message-id": `${this.id}-${++this.messageSeq}`, "content-type": contentType };
+      this.transport.write(writeFrame("MESSAGE", headers, body));
+      delivered++;
+    }
+    const key = `${queue}/${endpoint}`;
+    if (delivered === 0 && !this.warned.has(key)) {
+      this.warned.add(key);
+      this.deps.log.warn(
+        { stompSession: this.id, endpoint },
+        `an answer from ${endpoint} was dropped: STOMP session ${this.id} has not subscribed to /user/queue/${queue}/${endpoint}`,
+      );
+    }
+  }
+
+  private receipt(headers: Record<string, string>): void {
+    const id = headers["receipt"];
+    if (id !== undefined && !this.closed) this.transport.write(writeFrame("RECEIPT", { "receipt-id": id }));
+  }
+
+  /** An ERROR frame, then the session ends (as STOMP requires). */
+  private fail(message: string): void {
+    this.deps.log.warn({ stompSession: this.id }, `STOMP session ${this.id} ended: ${message}`);
+    this.transport.write(writeFrame("ERROR", { message: message.slice(0, 200), "content-type": "text/plain" }, message));
+    this.close();
+  }
+}
+
+/** What Dirigible's page sends: `{"from": nickname, "text": message}`; any other body is the message itself, from the session. */
+function senderOf(body: string, sessionId: string): Sender {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === "object" && typeof (parsed as { text?: unknown }).text === "string") {
+      const from = (parsed as { from?: unknown }).from;
+      return { text: (parsed as { text: string }).text, from: typeof from === "string" ? from : sessionId };
+    }
+  } catch {
+    // not JSON: the body is the message
+  }
+  return { text: body, from: sessionId };
+}

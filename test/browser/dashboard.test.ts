@@ -1,31 +1,18 @@
-import { rmSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../helpers/browser.js";
-import { copyOfSampleProject, killAll, ServedProject } from "../helpers/cli-process.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { sampleInChromium } from "../helpers/browser.js";
 
 /** Where the screenshot goes; `npm run screenshot` points this at docs/dashboard.png for the README. */
 const SCREENSHOT = process.env.AEROSTAT_SCREENSHOT ?? path.join(tmpdir(), "aerostat-dashboard.png");
 
-let browser: Browser;
-let root: string;
-let server: ServedProject;
-beforeAll(async () => {
-  browser = await launchChromium();
-  root = copyOfSampleProject();
-  server = await ServedProject.start(root);
-});
-afterAll(async () => {
-  killAll();
-  await browser?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+const sample = sampleInChromium();
 
 async function samplePage(): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}/`);
+  const page = await sample.browser.newPage();
+  await page.goto(`${sample.server.url}/`);
   await page.locator('section[data-endpoint="echo"] .state', { hasText: /^open$/ }).waitFor();
   return page;
 }
@@ -39,15 +26,15 @@ async function say(page: Page, endpoint: string, text: string): Promise<void> {
 describe("the dashboard in Chromium", () => {
   it("shows endpoints, live session counts, traffic and errors with file:line, pushed over its WebSocket", async () => {
     const user = await samplePage();
-    const dashboard = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const dashboard = await sample.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const sockets: string[] = [];
     dashboard.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
     // A blocked load (the page's Content-Security-Policy) or a script error shows up here.
     const consoleErrors: string[] = [];
     dashboard.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     dashboard.on("pageerror", (e) => consoleErrors.push(e.message));
-    expect(server.dashboardUrl).toMatch(/\/websockets\/v4\/\?token=[A-Za-z0-9_-]{22}$/);
-    await dashboard.goto(server.dashboardUrl!);
+    expect(sample.server.dashboardUrl).toMatch(/\/websockets\/v4\/\?token=[A-Za-z0-9_-]{22}$/);
+    await dashboard.goto(sample.server.dashboardUrl!);
     await dashboard.locator("#status", { hasText: "live" }).waitFor();
 
     const echoRow = dashboard.locator('tr[data-endpoint="echo"]');

@@ -1,5 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { copyOfSampleProject, killAll, ServedProject } from "./cli-process.js";
 
 /** Debian's Chromium; AEROSTAT_CHROMIUM points elsewhere. */
 export const CHROMIUM_PATH = process.env.AEROSTAT_CHROMIUM ?? "/usr/bin/chromium";
@@ -24,4 +26,32 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
+}
+
+/**
+ * For a browser test file: a Chromium and a copy of the sample project served
+ * by the CLI, started before its tests and removed after them.
+ */
+export function sampleInChromium(): { readonly browser: Browser; readonly server: ServedProject } {
+  let browser: Browser | undefined;
+  let server: ServedProject | undefined;
+  let root: string | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    root = copyOfSampleProject();
+    server = await ServedProject.start(root);
+  });
+  afterAll(async () => {
+    killAll();
+    await browser?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+  return {
+    get browser() {
+      return browser!;
+    },
+    get server() {
+      return server!;
+    },
+  };
 }

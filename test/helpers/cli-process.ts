@@ -92,3 +92,4 @@ export function copyOfSampleProject(): string {
   cpSync(path.join(REPO, "sample-project"), root, { recursive: true });
   return root;
 }
+

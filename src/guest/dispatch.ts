@@ -16,12 +16,21 @@ import { BatchReader } from "./batch.js";
  */
 let done = 0;
 let endedAsync = false;
+/**
+ * The last answer, until the host has it: isolated-vm throws an unhandled
+ * promise rejection after the call returned, and the answer would be lost.
+ */
+let stashed = "";
+/** The host's number of the dispatch call whose answer is stashed. */
+let stashedCall = 0;
 
-export function dispatch(text: string, binaries?: ArrayBuffer[]): string {
+export function dispatch(text: string, binaries: ArrayBuffer[] | undefined, call: number): string {
   beginDispatch();
   beginLateCalls();
   done = 0;
   endedAsync = false;
+  stashed = "";
+  stashedCall = call;
   takeWentAsync();
   const reader = new BatchReader(text, binaries ?? null);
   const started = now();
@@ -54,9 +63,17 @@ export function dispatch(text: string, binaries?: ArrayBuffer[]): string {
 /**
  * After the host stopped a dispatch at the CPU limit: how far it got, and what
  * the events produced, the stopped one's too (its log lines say what it was
- * doing). Output of code after an await goes to the host first.
+ * doing). Output of code after an await goes to the host first. After a
+ * dispatch that answered and then failed (a rejection nobody handled, or code
+ * after an await stopped at the limit), that answer.
  */
-export function recover(): string {
+export function recover(call: number): string {
+  if (stashed !== "" && stashedCall === call) {
+    const answered = stashed;
+    stashed = "";
+    flushPending();
+    return answered;
+  }
   endDispatch();
   current.method = null;
   leavePeer();
@@ -65,7 +82,8 @@ export function recover(): string {
 }
 
 function answer(): string {
-  return done + (endedAsync ? "a" : "") + "|" + take();
+  stashed = done + (endedAsync ? "a" : "") + "|" + take();
+  return stashed;
 }
 
 /**

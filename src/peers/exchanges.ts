@@ -51,10 +51,10 @@ export class HttpExchanges {
     return this.pending.size;
   }
 
-  /** The script's answer; ignored for another project's request or one already answered. */
-  answer(project: string, id: string, reply: ServiceReply): void {
+  /** The answer of script `key` of `project`; ignored for another script's request or one already answered. */
+  answer(project: string, key: string, id: string, reply: ServiceReply): void {
     const p = this.pending.get(id);
-    if (!p || p.project !== project) return;
+    if (!p || p.project !== project || p.key !== key) return;
     this.forget(id);
     if (!Number.isInteger(reply.status) || reply.status < 200 || reply.status > 599) {
       this.write(p, 500, [], `${p.key} answered with status ${reply.status}; use 200 to 599\n`);

@@ -154,6 +154,14 @@ export class EventQueue {
     if (kept.length === 0) this.peers.delete(key);
   }
 
+  /** The [kind, id] of every peer with events waiting. */
+  waitingPeers(): [string, string][] {
+    return [...this.peers.keys()].map((key) => {
+      const cut = key.indexOf("\u0000");
+      return [key.slice(0, cut), key.slice(cut + 1)];
+    });
+  }
+
   /** Drops everything. */
   clear(): void {
     this.peers.clear();

@@ -68,11 +68,13 @@ interface Deposit {
  */
 export class GuestContext {
   private disposed = false;
+  /** Numbers dispatch calls, so recover() after a failed one never returns an earlier call's answer. */
+  private calls = 0;
 
   private constructor(
     private readonly context: ivm.Context,
-    private readonly dispatchFn: ivm.Reference<(text: string, binaries?: ArrayBuffer[]) => string>,
-    private readonly recoverFn: ivm.Reference<() => string>,
+    private readonly dispatchFn: ivm.Reference<(text: string, binaries: ArrayBuffer[] | undefined, call: number) => string>,
+    private readonly recoverFn: ivm.Reference<(call: number) => string>,
     private readonly deposit: Deposit,
     /** The CPU limit plus the batch's time slice: every event gets at least the CPU limit. */
     private readonly timeoutMs: number,
@@ -81,11 +83,12 @@ export class GuestContext {
   /** Runs a batch of events; resolves "<done>[a]|<outbox>" and binaries. Rejects on CPU limit or a lost isolate. */
   async dispatch(batch: unknown[]): Promise<GuestOutput> {
     const { text, binaries } = encodeBatch(batch);
+    const call = ++this.calls;
     // An all-text batch is one primitive string; binaries are copied in beside it.
     const result: unknown =
       binaries.length === 0
-        ? await this.dispatchFn.apply(undefined, [text], { timeout: this.timeoutMs })
-        : await this.dispatchFn.apply(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.timeoutMs });
+        ? await this.dispatchFn.apply(undefined, [text, undefined, call], { timeout: this.timeoutMs })
+        : await this.dispatchFn.apply(undefined, [text, binaries, call], { arguments: { copy: true }, timeout: this.timeoutMs });
     return received(result, "0|", this.deposit);
   }
 
@@ -96,22 +99,23 @@ export class GuestContext {
    */
   dispatchInline(batch: unknown[]): GuestOutput {
     const { text, binaries } = encodeBatch(batch);
+    const call = ++this.calls;
     const result: unknown =
       binaries.length === 0
-        ? this.dispatchFn.applySync(undefined, [text], { timeout: this.timeoutMs })
-        : this.dispatchFn.applySync(undefined, [text, binaries], { arguments: { copy: true }, timeout: this.timeoutMs });
+        ? this.dispatchFn.applySync(undefined, [text, undefined, call], { timeout: this.timeoutMs })
+        : this.dispatchFn.applySync(undefined, [text, binaries, call], { arguments: { copy: true }, timeout: this.timeoutMs });
     return received(result, "0|", this.deposit);
   }
 
   /** After a dispatch was stopped: how far it got, and the outbox of what finished. */
   async recover(): Promise<GuestOutput> {
-    const result: unknown = await this.recoverFn.apply(undefined, [], { timeout: this.timeoutMs });
+    const result: unknown = await this.recoverFn.apply(undefined, [this.calls], { timeout: this.timeoutMs });
     return received(result, "0|", this.deposit);
   }
 
   /** recover() on the calling thread, after an inline dispatch was stopped. */
   recoverInline(): GuestOutput {
-    return received(this.recoverFn.applySync(undefined, [], { timeout: this.timeoutMs }), "0|", this.deposit);
+    return received(this.recoverFn.applySync(undefined, [this.calls], { timeout: this.timeoutMs }), "0|", this.deposit);
   }
 
   dispose(): void {

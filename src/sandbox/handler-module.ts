@@ -53,6 +53,8 @@ export interface HandlerModuleDeps {
   applyOutbox(module: HandlerModule, output: GuestOutput, from: GuestContext): void;
   /** An event ran past the CPU limit and was stopped. */
   reportStop(module: HandlerModule, stop: CpuStop): void;
+  /** The module's code rejected a promise nobody handled (the thrown value, as isolated-vm copied it). */
+  reportRejection(module: HandlerModule, error: unknown): void;
   /** The module's isolate died under it (generation it was loaded in, and why). */
   isolateLost(module: HandlerModule, generation: number, reason: string): void;
   /** An event of a peer with no onError (an HTTP request) was stopped or lost; the peer gets `status` and `text`. */
@@ -141,6 +143,11 @@ export class HandlerModule {
     return this.queue.length;
   }
 
+  /** Over its high-water mark in events or bytes: callers that cannot pause a sender refuse more. */
+  get busy(): boolean {
+    return this.queue.length >= this.deps.maxQueuedEvents || this.queue.bytes >= this.deps.maxQueuedBytes;
+  }
+
   /** Events in the dispatch now running. */
   get running(): number {
     return this.runningEvents;
@@ -211,6 +218,7 @@ export class HandlerModule {
 
   dispose(): void {
     this.disposed = true;
+    this.failWaiting(503, `${this.key} was unloaded`);
     this.requests.rejectAll("the handler was unloaded");
     this.logBudget.dispose();
     this.heldBack.clear();
@@ -297,6 +305,11 @@ export class HandlerModule {
       }
     } finally {
       this.draining = false;
+      // Events a batch in flight gave back after the module was unloaded: their peers hear it now.
+      if (this.disposed) {
+        this.failWaiting(503, `${this.key} was unloaded`);
+        this.queue.clear();
+      }
       // Events queued while the last batch was finishing (or left by a failure).
       this.scheduleDrain();
     }
@@ -341,13 +354,15 @@ export class HandlerModule {
       // Stopped at the CPU limit: never inline again with this code. (An isolate that died under it
       // restarts the project; repeated crashes disable it.)
       if (isTimeout(error)) this.inline.record(true, Number.POSITIVE_INFINITY);
-      if (!this.wasStopped(batch, error)) return;
+      const failure = this.failureOf(batch, error);
+      if (failure === "lost") return;
       try {
         result = isolate.runInline(() => ctx.recoverInline());
       } catch {
         result = { text: "0|", binaries: [] };
       }
-      stopped = true;
+      if (failure === "rejected" && !this.rescued(batch, result, error)) return;
+      stopped = failure === "stopped";
     }
     this.finishBatch(ctx, batch, result, stopped);
   }
@@ -364,9 +379,11 @@ export class HandlerModule {
       this.inline.record(false, Number(isolate.cpuTime() - cpuBefore) / 1e6);
     } catch (error) {
       if (isTimeout(error)) this.inline.record(false, Number.POSITIVE_INFINITY);
-      if (!this.wasStopped(batch, error)) return;
+      const failure = this.failureOf(batch, error);
+      if (failure === "lost") return;
       result = await isolate.track(() => ctx.recover()).catch(() => ({ text: "0|", binaries: [] }));
-      stopped = true;
+      if (failure === "rejected" && !this.rescued(batch, result, error)) return;
+      stopped = failure === "stopped";
     }
     this.finishBatch(ctx, batch, result, stopped);
   }
@@ -377,18 +394,45 @@ export class HandlerModule {
     }
   }
 
-  /** A dispatch threw: true when it was stopped at the CPU limit; otherwise its events are dealt with here. */
-  private wasStopped(batch: unknown[], error: unknown): boolean {
+  /**
+   * Why a dispatch threw: stopped at the CPU limit; its isolate lost (dealt
+   * with here); or, with the isolate alive, a promise rejected with no handler
+   * (isolated-vm throws the first one after the call's microtasks, even when
+   * every event had run and answered).
+   */
+  private failureOf(batch: unknown[], error: unknown): "stopped" | "lost" | "rejected" {
     if (!this.deps.isolate.alive || this.isolateGeneration !== this.deps.isolate.generation) {
       this.onIsolateLost(batch, error);
-      return false;
+      return "lost";
     }
-    if (isTimeout(error)) return true;
+    return isTimeout(error) ? "stopped" : "rejected";
+  }
+
+  /**
+   * After an unhandled rejection, recover() gave back what the dispatch had
+   * answered: that is applied, and the rejection reported as the handler's
+   * fault. When the dispatch had not answered (done 0), its events are dropped.
+   */
+  private rescued(batch: unknown[], result: GuestOutput, error: unknown): boolean {
+    if (readDispatchResult(result.text).done > 0) {
+      this.deps.reportRejection(this, error);
+      return true;
+    }
+    this.dropBatch(batch, error);
+    return false;
+  }
+
+  private dropBatch(batch: unknown[], error: unknown): void {
+    for (let i = 0; i < batch.length; i += EVENT_STRIDE) {
+      const peerKind = batch[i + 1] as string;
+      if (peerKind !== PeerKind.none && !HOOKED_PEERS.has(peerKind)) {
+        this.deps.eventFailed(this, peerKind, batch[i + 2] as string, 500, "the sandbox could not run the event");
+      }
+    }
     this.deps.log.error(
       { handler: this.key, events: batch.length / EVENT_STRIDE, reason: String((error as Error)?.message ?? error) },
       "a dispatch into the sandbox failed; its events were dropped",
     );
-    return false;
   }
 
   private finishBatch(ctx: GuestContext, batch: unknown[], result: GuestOutput, stopped: boolean): void {
@@ -458,8 +502,16 @@ export class HandlerModule {
     return this.reload(false);
   }
 
+  /** Peers with no onError (HTTP requests) whose events wait hear `status` and `text` now; the rest drop silently with the queue. */
+  private failWaiting(status: number, text: string): void {
+    for (const [peerKind, peerId] of this.queue.waitingPeers()) {
+      if (peerKind !== PeerKind.none && !HOOKED_PEERS.has(peerKind)) this.deps.eventFailed(this, peerKind, peerId, status, text);
+    }
+  }
+
   /** Stops serving until the next successful reload; queued events are dropped. */
   disable(error: AerostatError): void {
+    this.failWaiting(503, `${this.key} is disabled: ${error.message}`);
     this.requests.rejectAll("the handler was disabled");
     this.current?.dispose();
     this.current = undefined;

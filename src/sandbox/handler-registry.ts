@@ -29,6 +29,8 @@ export interface RegistryDeps {
   onLoaded(module: HandlerModule, result: LoadResult): void;
   /** An event ran past the CPU limit and was stopped. */
   reportStop(module: HandlerModule, stop: CpuStop): void;
+  /** A module rejected a promise nobody handled. */
+  reportRejection(module: HandlerModule, error: unknown): void;
   /** Isolate crashes per project within a minute before its handlers are disabled. */
   readonly maxCrashesPerMinute: number;
   /** A project's handlers were disabled after repeated crashes. */
@@ -85,6 +87,7 @@ export class HandlerRegistry {
       hostCallFor: (m, isCurrent) => this.deps.hostCallFor(m, isCurrent),
       applyOutbox: (m, output, from) => this.deps.applyOutbox(m, output, from === m.currentContext),
       reportStop: (m, stop) => this.deps.reportStop(m, stop),
+      reportRejection: (m, error) => this.deps.reportRejection(m, error),
       isolateLost: (m, generation, reason) => this.onIsolateLost(m.project, generation, reason),
       eventFailed: (m, peerKind, peerId, status, text) => this.deps.eventFailed(m, peerKind, peerId, status, text),
     });

@@ -14,8 +14,16 @@ export interface OriginFacts {
   readonly scheme: "http:" | "https:";
 }
 
+/**
+ * A request with no Origin that a browser marks as coming from another site
+ * (a <script> or <img> load, a link) counts as from an unknown origin, "null":
+ * only "*" lets it through. An Origin over 1 KiB is not kept.
+ */
 export function originFacts(req: IncomingMessage): OriginFacts {
-  return { origin: req.headers.origin, host: req.headers.host?.toLowerCase(), scheme: pageScheme(req) };
+  const site = req.headers["sec-fetch-site"];
+  const given = req.headers.origin;
+  const origin = given !== undefined ? (given.length <= 1024 ? given : "null") : site === "cross-site" || site === "same-site" ? "null" : undefined;
+  return { origin, host: req.headers.host?.toLowerCase(), scheme: pageScheme(req) };
 }
 
 /**

@@ -16,6 +16,8 @@ export class FrameError extends Error {}
 /** Characters a frame may have at most, headers and body together. */
 export const MAX_FRAME_CHARS = 1024 * 1024;
 const MAX_HEADERS = 64;
+/** Characters of a frame's command and headers at most. */
+const MAX_HEAD_CHARS = 64 * 1024;
 
 /** CONNECT and CONNECTED headers are not escaped (1.2 keeps 1.0 compatibility there). */
 const RAW_HEADER_COMMANDS = new Set(["CONNECT", "CONNECTED"]);
@@ -43,77 +45,134 @@ export function writeFrame(command: string, headers: Record<string, string>, bod
   return text + "\n" + body + "\0";
 }
 
+/** A frame whose headers have been read, waiting for the rest of its body. */
+interface Head {
+  readonly command: string;
+  readonly headers: Record<string, string>;
+  /** Bytes the body has (content-length), or undefined: it ends at the first NUL. */
+  readonly length: number | undefined;
+}
+
 /**
  * Reads frames from text as it arrives (one transport message may hold part
- * of a frame, one frame or several). Heart-beats count as traffic and
- * yield nothing.
+ * of a frame, one frame or several). Heart-beats count as traffic and yield
+ * nothing. Only the new text is scanned on each push (the pieces of a frame
+ * are joined once, when it is whole), so a frame sent a character at a time
+ * costs about what it costs whole.
  */
 export class FrameReader {
-  private buffer = "";
+  /** The text of the frame being read: its command and headers, then its body. */
+  private parts: string[] = [];
+  private size = 0;
+  private head: Head | undefined;
+  /** The last characters of the head so far: the blank line that ends it may straddle two pieces. */
+  private tail = "";
+  /** Body bytes read so far (frames with content-length). */
+  private bodyBytes = 0;
+
+  /** Characters waiting to complete a frame. */
+  get pending(): number {
+    return this.size;
+  }
 
   /** Adds text; returns the frames it completed. Throws FrameError on a malformed or oversized frame. */
   push(text: string): Frame[] {
-    this.buffer += text;
     const frames: Frame[] = [];
-    for (;;) {
-      // Heart-beats (EOLs) between frames.
-      const start = this.buffer.search(/[^\r\n]/);
-      if (start === -1) {
-        this.buffer = "";
-        break;
+    let pos = 0;
+    while (pos < text.length) {
+      if (!this.head) {
+        // Heart-beats (EOLs) between frames.
+        if (this.size === 0) {
+          while (pos < text.length && (text[pos] === "\n" || text[pos] === "\r")) pos++;
+          if (pos === text.length) break;
+        }
+        pos = this.readHead(text, pos);
+        continue;
       }
-      if (start > 0) this.buffer = this.buffer.slice(start);
-      const frame = this.readOne();
-      if (!frame) break;
-      frames.push(frame);
+      const at = this.readBody(text, pos, frames);
+      if (at === -1) break;
+      pos = at;
     }
-    if (this.buffer.length > MAX_FRAME_CHARS) throw new FrameError(`a frame is over ${MAX_FRAME_CHARS} characters`);
+    if (this.size > MAX_FRAME_CHARS) throw new FrameError(`a frame is over ${MAX_FRAME_CHARS} characters`);
     return frames;
   }
 
-  private readOne(): Frame | undefined {
-    const blank = /\r?\n\r?\n/.exec(this.buffer);
-    if (!blank) return undefined;
-    const lines = this.buffer.slice(0, blank.index).split(/\r?\n/);
-    const bodyStart = blank.index + blank[0].length;
-    const command = lines[0]!;
-    if (!/^[A-Z]+$/.test(command)) throw new FrameError(`"${command.slice(0, 40)}" is not a STOMP command`);
-    if (lines.length - 1 > MAX_HEADERS) throw new FrameError(`a frame has more than ${MAX_HEADERS} headers`);
-    const raw = RAW_HEADER_COMMANDS.has(command);
-    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(":");
-      if (colon <= 0) throw new FrameError(`the header line "${line.slice(0, 60)}" has no name`);
-      const name = raw ? line.slice(0, colon) : unescape(line.slice(0, colon));
-      if (!(name in headers)) headers[name] = raw ? line.slice(colon + 1) : unescape(line.slice(colon + 1));
+  private keep(piece: string): void {
+    if (piece === "") return;
+    this.parts.push(piece);
+    this.size += piece.length;
+  }
+
+  private take(): string {
+    const text = this.parts.length === 1 ? this.parts[0]! : this.parts.join("");
+    this.parts = [];
+    this.size = 0;
+    return text;
+  }
+
+  /** Reads head text from `pos`; returns where it stopped (the end of `text`, or the body's start). */
+  private readHead(text: string, pos: number): number {
+    const window = this.tail + text.slice(pos);
+    const blank = /\r?\n\r?\n/.exec(window);
+    if (!blank) {
+      this.keep(text.slice(pos));
+      this.tail = window.slice(-3);
+      if (this.size > MAX_HEAD_CHARS) throw new FrameError(`a frame's command and headers are over ${MAX_HEAD_CHARS} characters`);
+      return text.length;
     }
-    let bodyEnd: number;
-    const length = headers["content-length"];
-    if (length !== undefined) {
-      if (!/^\d{1,8}$/.test(length)) throw new FrameError(`content-length "${length.slice(0, 20)}" is not a number`);
-      // content-length counts bytes: take characters until that many bytes are covered.
-      bodyEnd = charsForBytes(this.buffer, bodyStart, Number(length));
-      if (bodyEnd === -1 || bodyEnd >= this.buffer.length) return undefined;
-      if (this.buffer[bodyEnd] !== "\0") throw new FrameError("a frame's body does not end with NUL after its content-length");
+    const end = pos + blank.index + blank[0].length - this.tail.length;
+    this.keep(text.slice(pos, end));
+    this.tail = "";
+    this.head = parseHead(this.take().replace(/\r?\n\r?\n$/, ""));
+    this.bodyBytes = 0;
+    return end;
+  }
+
+  /** Reads body text from `pos`; returns where the next frame starts, or -1 when `text` ran out first. */
+  private readBody(text: string, pos: number, frames: Frame[]): number {
+    const head = this.head!;
+    let end: number;
+    if (head.length !== undefined) {
+      // content-length counts bytes: take characters until that many bytes are covered, then a NUL.
+      let i = pos;
+      while (this.bodyBytes < head.length && i < text.length) {
+        const code = text.codePointAt(i)!;
+        this.bodyBytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+        i += code >= 0x10000 ? 2 : 1;
+      }
+      this.keep(text.slice(pos, i));
+      if (i >= text.length) return -1;
+      if (text[i] !== "\0") throw new FrameError("a frame's body does not end with NUL after its content-length");
+      end = i;
     } else {
-      bodyEnd = this.buffer.indexOf("\0", bodyStart);
-      if (bodyEnd === -1) return undefined;
+      end = text.indexOf("\0", pos);
+      if (end === -1) {
+        this.keep(text.slice(pos));
+        return -1;
+      }
+      this.keep(text.slice(pos, end));
     }
-    const body = this.buffer.slice(bodyStart, bodyEnd);
-    this.buffer = this.buffer.slice(bodyEnd + 1);
-    return { command, headers: { ...headers }, body };
+    frames.push({ command: head.command, headers: { ...head.headers }, body: this.take() });
+    this.head = undefined;
+    return end + 1;
   }
 }
 
-/** The index after `bytes` UTF-8 bytes of `text` from `start`, or -1 when the text is shorter. */
-function charsForBytes(text: string, start: number, bytes: number): number {
-  let i = start;
-  let n = 0;
-  while (n < bytes) {
-    if (i >= text.length) return -1;
-    const code = text.codePointAt(i)!;
-    n += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-    i += code >= 0x10000 ? 2 : 1;
+/** A frame's command and header lines. */
+function parseHead(text: string): Head {
+  const lines = text.split(/\r?\n/);
+  const command = lines[0]!;
+  if (!/^[A-Z]+$/.test(command)) throw new FrameError(`"${command.slice(0, 40)}" is not a STOMP command`);
+  if (lines.length - 1 > MAX_HEADERS) throw new FrameError(`a frame has more than ${MAX_HEADERS} headers`);
+  const raw = RAW_HEADER_COMMANDS.has(command);
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new FrameError(`the header line "${line.slice(0, 60)}" has no name`);
+    const name = raw ? line.slice(0, colon) : unescape(line.slice(0, colon));
+    if (!(name in headers)) headers[name] = raw ? line.slice(colon + 1) : unescape(line.slice(colon + 1));
   }
-  return i;
+  const length = headers["content-length"];
+  if (length !== undefined && !/^\d{1,8}$/.test(length)) throw new FrameError(`content-length "${length.slice(0, 20)}" is not a number`);
+  return { command, headers, length: length === undefined ? undefined : Number(length) };
 }

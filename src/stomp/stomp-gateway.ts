@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import sockjs from "sockjs";
 import type { Logger } from "../log/logger.js";
+import { RateLimitedLog } from "../log/rate-limited.js";
 import type { Mount } from "../project/mounts.js";
 import { hostAllowed } from "../server/host-check.js";
 import { originFacts, originFactsAllowed, type OriginFacts } from "../server/origin.js";
@@ -15,8 +16,19 @@ export const SOCKJS_PREFIXES = ["/stomp", "/js"] as const;
 const MAX_POST_BYTES = 4 * MAX_FRAME_CHARS;
 /** STOMP sessions open at once at most. */
 const MAX_SESSIONS = 10_000;
-/** How long a handshake's origin is kept for the session it starts. */
+/** How long a handshake's origin is kept for the session it starts, and how many are kept at most. */
 const FACTS_TTL_MS = 60_000;
+const MAX_FACTS = 10_000;
+/** Characters of unfinished frames all sessions may hold together. */
+const MAX_BUFFERED_CHARS = 64 * 1024 * 1024;
+/**
+ * SockJS transports served: the WebSocket and the XHR fallbacks, whose
+ * requests carry the page's Origin. JSONP and htmlfile load through <script>
+ * and <iframe>, which send no Origin: any site could use them, so they are not.
+ */
+const TRANSPORTS = "websocket|xhr|xhr_send|xhr_streaming|eventsource";
+/** Transports whose request opens a session (xhr_send only adds to one). */
+const OPENING = /\/[^/.]+\/([^/.]+)\/(?:websocket|xhr|xhr_streaming|eventsource)\/?(?:\?|$)/;
 
 export interface StompGatewayDeps {
   readonly log: Logger;
@@ -39,8 +51,11 @@ export class StompGateway {
   private readonly facts = new Map<string, OriginFacts>();
   private readonly sessions = new Set<StompSession>();
   private seq = 0;
+  private readonly buffered = { used: 0, max: MAX_BUFFERED_CHARS };
+  private readonly warnings: RateLimitedLog;
 
   constructor(private readonly deps: StompGatewayDeps) {
+    this.warnings = new RateLimitedLog(deps.log, "STOMP warnings");
     const server = sockjs.createServer({
       sockjs_url: VENDOR_SOCKJS_PATH,
       log: (severity, line) => {
@@ -107,6 +122,10 @@ export class StompGateway {
     }
     const key = factsKey(req.url ?? "", req.socket.remoteAddress, req.socket.remotePort);
     if (key && !this.facts.has(key)) {
+      if (this.facts.size >= MAX_FACTS) {
+        refuse(503, "Too many SockJS sessions are starting; try again later.");
+        return false;
+      }
       this.facts.set(key, originFacts(req));
       setTimeout(() => this.facts.delete(key), FACTS_TTL_MS).unref();
     }
@@ -116,6 +135,7 @@ export class StompGateway {
   private accept(conn: sockjs.Connection): void {
     const key = factsKey(conn.url, conn.remoteAddress, conn.remotePort);
     const facts = (key && this.facts.get(key)) || undefined;
+    if (key) this.facts.delete(key);
     if (this.sessions.size >= MAX_SESSIONS || !facts) {
       this.deps.log.warn({ sessions: this.sessions.size }, facts ? `STOMP session refused: ${MAX_SESSIONS} are open` : "STOMP session refused: its handshake was not seen");
       conn.close("1013", "try again later");
@@ -125,7 +145,8 @@ export class StompGateway {
       `stomp${++this.seq}`,
       { write: (text) => void conn.write(text), close: () => conn.close() },
       {
-        log: this.deps.log,
+        warn: (kind, fields, message) => this.warnings.warn(kind, fields, message),
+        buffered: this.buffered,
         lookup: (endpoint) => this.deps.lookup(endpoint),
         originAllowed: (allowed) => originFactsAllowed(facts, allowed),
         answerTimeoutMs: this.deps.answerTimeoutMs,
@@ -151,13 +172,13 @@ function isSockJsPath(rest: string): boolean {
     /^\/?$/.test(rest) ||
     /^\/(info|websocket|chunking_test)\/?$/.test(rest) ||
     /^\/iframe[0-9\-.a-z_]*\.html$/.test(rest) ||
-    /^\/[^/.]+\/[^/.]+\/(websocket|xhr|xhr_send|xhr_streaming|eventsource|htmlfile|jsonp|jsonp_send)\/?$/.test(rest)
+    new RegExp(`^/[^/.]+/[^/.]+/(${TRANSPORTS})/?$`).test(rest)
   );
 }
 
-/** What ties a session to its handshake: the SockJS session id in the URL, or the socket for a raw WebSocket. */
+/** What ties a session to the request that opened it: the SockJS session id in the URL, or the socket for a raw WebSocket. */
 function factsKey(url: string, address: string | undefined, port: number | undefined): string | undefined {
-  const m = /\/[^/.]+\/([^/.]+)\/(?:websocket|xhr|xhr_send|xhr_streaming|eventsource|htmlfile|jsonp|jsonp_send)\/?(?:\?|$)/.exec(url);
+  const m = OPENING.exec(url);
   if (m) return `session:${m[1]}`;
   if (/\/websocket\/?(?:\?|$)/.test(url) && address !== undefined && port !== undefined) return `socket:${address}:${port}`;
   return undefined;

@@ -1,4 +1,3 @@
-import type { Logger } from "../log/logger.js";
 import type { Mount } from "../project/mounts.js";
 import { FrameError, FrameReader, writeFrame, type Frame } from "./frames.js";
 import { replyBody, sendTarget, userQueue, type Sender } from "./destinations.js";
@@ -10,7 +9,10 @@ export interface StompTransport {
 }
 
 export interface StompSessionDeps {
-  readonly log: Logger;
+  /** Warnings about what the session's client did, rate-limited by kind. */
+  warn(kind: string, fields: Record<string, unknown>, message: string): void;
+  /** Characters of unfinished frames all sessions may hold together; shared. */
+  readonly buffered: { used: number; readonly max: number };
   /** The endpoint mounted under a name, if any. */
   lookup(endpoint: string): Mount | undefined;
   /** Whether the page that opened the session may talk to an endpoint with these allowed origins. */
@@ -24,6 +26,14 @@ const VERSIONS = ["1.2", "1.1", "1.0"];
 const SERVER_HEARTBEAT = 10_000;
 /** Messages of one session waiting for their handlers at most. */
 const MAX_PENDING = 64;
+/** A session must send CONNECT this soon, and finish a frame it started this soon. */
+const CONNECT_WITHIN_MS = 10_000;
+const FRAME_WITHIN_MS = 30_000;
+/** Distinct warnings one session gives at most (destinations it chose are in them). */
+const MAX_WARNED = 32;
+
+/** A name the client chose, cut for a log line. */
+const shown = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
 
 /**
  * One STOMP session (Dirigible 7+ pages: SockJS + STOMP). SEND to
@@ -43,23 +53,42 @@ export class StompSession {
   private lastHeard = Date.now();
   private timers: NodeJS.Timeout[] = [];
   private readonly warned = new Set<string>();
+  /** Characters of an unfinished frame this session holds (counted in deps.buffered). */
+  private holding = 0;
+  /** When the unfinished frame began, if one is waiting. */
+  private frameStarted = 0;
 
   constructor(
     readonly id: string,
     private readonly transport: StompTransport,
     private readonly deps: StompSessionDeps,
-  ) {}
+  ) {
+    // CONNECT first, soon; and no frame may stay unfinished for long (a slow drip holds memory).
+    this.timers.push(
+      setInterval(() => {
+        if (!this.connected) return this.fail(`no CONNECT within ${CONNECT_WITHIN_MS} ms`);
+        if (this.holding > 0 && Date.now() - this.frameStarted > FRAME_WITHIN_MS) this.fail(`a frame was not finished within ${FRAME_WITHIN_MS} ms`);
+      }, CONNECT_WITHIN_MS).unref(),
+    );
+  }
 
   /** Text from the transport. */
   receive(text: string): void {
     if (this.closed) return;
     this.lastHeard = Date.now();
+    const budget = this.deps.buffered;
+    if (budget.used + text.length > budget.max) {
+      this.fail("the server holds too many unfinished frames; try again later");
+      return;
+    }
     let frames: Frame[];
     try {
       frames = this.reader.push(text);
     } catch (error) {
       this.fail(error instanceof FrameError ? error.message : String(error));
       return;
+    } finally {
+      this.hold(this.reader.pending);
     }
     for (const frame of frames) {
       if (this.closed) return;
@@ -79,7 +108,15 @@ export class StompSession {
     this.transport.close();
   }
 
+  /** Counts what the session holds of unfinished frames. */
+  private hold(chars: number): void {
+    if (chars > 0 && this.holding === 0) this.frameStarted = Date.now();
+    this.deps.buffered.used += chars - this.holding;
+    this.holding = chars;
+  }
+
   private stop(): void {
+    if (!this.closed) this.hold(0);
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -132,7 +169,7 @@ export class StompSession {
       this.timers.push(
         setInterval(() => {
           if (Date.now() - this.lastHeard > every * 2 + 1000) {
-            this.deps.log.warn({ stompSession: this.id }, `STOMP session ${this.id} sent nothing for ${every * 2} ms (heart-beat); closed`);
+            this.deps.warn("silent", { stompSession: this.id }, `STOMP session ${this.id} sent nothing for ${every * 2} ms (heart-beat); closed`);
             this.close();
           }
         }, every).unref(),
@@ -146,11 +183,11 @@ export class StompSession {
     if (id === undefined || destination === undefined) return this.fail("SUBSCRIBE needs an id and a destination header");
     if (this.subscriptions.size >= 256) return this.fail("a session may hold 256 subscriptions at most");
     this.subscriptions.set(id, destination);
-    if (!userQueue(destination) && !this.warned.has(destination)) {
-      this.warned.add(destination);
-      this.deps.log.warn(
-        { stompSession: this.id, destination },
-        `STOMP session ${this.id} subscribed to ${destination}: aerostat delivers only /user/queue/reply/<endpoint> and /user/queue/errors/<endpoint>`,
+    if (!userQueue(destination) && this.warnOnce(`subscribe ${destination}`)) {
+      this.deps.warn(
+        "subscribe",
+        { stompSession: this.id, destination: shown(destination) },
+        `STOMP session ${this.id} subscribed to ${shown(destination)}: aerostat delivers only /user/queue/reply/<endpoint> and /user/queue/errors/<endpoint>`,
       );
     }
   }
@@ -164,14 +201,15 @@ export class StompSession {
     const mount = this.deps.lookup(endpoint);
     const sender = senderOf(frame.body, this.id);
     const refuse = (text: string) => {
-      this.deps.log.warn({ stompSession: this.id, endpoint }, `STOMP message to ${endpoint} refused: ${text}`);
+      this.deps.warn("refused", { stompSession: this.id, endpoint: shown(endpoint) }, `STOMP message to ${shown(endpoint)} refused: ${text}`);
       this.deliver("errors", endpoint, text, "text/plain");
     };
-    if (!mount?.module) return refuse(`No endpoint "${endpoint}" is mounted.`);
+    if (!mount?.module) return refuse(`No endpoint "${shown(endpoint)}" is mounted.`);
     const limits = mount.descriptor.limits;
     if (!this.deps.originAllowed(limits.allowedOrigins)) return refuse(`This page's origin may not send to "${endpoint}"; list it in the descriptor's "allowedOrigins".`);
     if (Buffer.byteLength(frame.body) > limits.maxPayload) return refuse(`The message is over ${limits.maxPayload} bytes, the endpoint's maxPayload.`);
     if (this.pending >= MAX_PENDING) return refuse(`${MAX_PENDING} messages already wait for their answers; send fewer at once.`);
+    if (mount.module.busy) return refuse(`"${endpoint}" has too many events waiting; try again later.`);
     this.pending++;
     mount.module
       .request("onMessage", [sender.text, sender.from], this.deps.answerTimeoutMs)
@@ -193,14 +231,20 @@ export class StompSession {
       this.transport.write(writeFrame("MESSAGE", headers, body));
       delivered++;
     }
-    const key = `${queue}/${endpoint}`;
-    if (delivered === 0 && !this.warned.has(key)) {
-      this.warned.add(key);
-      this.deps.log.warn(
-        { stompSession: this.id, endpoint },
-        `an answer from ${endpoint} was dropped: STOMP session ${this.id} has not subscribed to /user/queue/${queue}/${endpoint}`,
+    if (delivered === 0 && this.warnOnce(`${queue}/${endpoint}`)) {
+      this.deps.warn(
+        "dropped",
+        { stompSession: this.id, endpoint: shown(endpoint) },
+        `an answer from ${shown(endpoint)} was dropped: STOMP session ${this.id} has not subscribed to /user/queue/${queue}/${shown(endpoint)}`,
       );
     }
+  }
+
+  /** True the first time for `key`, for a bounded number of keys. */
+  private warnOnce(key: string): boolean {
+    if (this.warned.has(key) || this.warned.size >= MAX_WARNED) return false;
+    this.warned.add(key);
+    return true;
   }
 
   private receipt(headers: Record<string, string>): void {
@@ -210,7 +254,8 @@ export class StompSession {
 
   /** An ERROR frame, then the session ends (as STOMP requires). */
   private fail(message: string): void {
-    this.deps.log.warn({ stompSession: this.id }, `STOMP session ${this.id} ended: ${message}`);
+    if (this.closed) return;
+    this.deps.warn("ended", { stompSession: this.id }, `STOMP session ${this.id} ended: ${message}`);
     this.transport.write(writeFrame("ERROR", { message: message.slice(0, 200), "content-type": "text/plain" }, message));
     this.close();
   }

@@ -129,6 +129,7 @@ export function assemble(
     applyOutbox: (m, output, isCurrent) => applyOutbox(services, ops, m, output.text, output.binaries, isCurrent),
     onLoaded: (m, result) => report.loaded(m, result),
     reportStop: (m, stop) => report.cpuStop(m, stop),
+    reportRejection: (m, error) => report.rejection(m, error),
     onDisabled: (project, error) => {
       report.problem(error);
       for (const s of sessions.list(project)) s.close(CloseCodes.internalError, "handler disabled after repeated crashes");
@@ -149,9 +150,10 @@ export function assemble(
     staticDir,
     access: options.scriptServices,
     cpuLimitMs: options.cpuLimitMs,
-    maxQueuedEvents: options.maxQueuedEvents,
     registry,
     mounts,
+    descriptorHandlers: () => sync.descriptors.all().map((d) => d.handler),
+    accepting,
     exchanges,
     log,
   });

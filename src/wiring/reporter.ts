@@ -1,7 +1,10 @@
 import type { EventEmitter } from "node:events";
 import type { Dashboard } from "../dashboard/dashboard.js";
 import type { AerostatError } from "../errors/codes.js";
+import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
+import { truncateText } from "../log/truncate.js";
+import { MAX_REPORT_CHARS } from "../sandbox/guest-context.js";
 import type { Logger } from "../log/logger.js";
 import type { HandlerFault } from "../ops/services.js";
 import { PeerKind } from "../protocol/events.js";
@@ -49,6 +52,22 @@ export class Reporter {
     this.log.error({ ...handlerFields(project, handler, { kind: peerKind, id: peerId, where }), method, at }, `${at}: ${method} threw ${error}`);
     this.dashboard.recordFault(fault);
     this.events.emit("fault", fault);
+  }
+
+  /** A promise the module rejected and nobody handled: a fault of the module, where the value was made. */
+  rejection(module: HandlerModule, error: unknown): void {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : `${typeof error === "string" ? error : String(error)}`;
+    const stack = error instanceof Error ? (error.stack ?? "") : "";
+    this.fault({
+      project: module.project,
+      handler: module.key,
+      peerKind: PeerKind.none,
+      peerId: "",
+      where: "",
+      method: "a promise nobody handled",
+      error: truncateText(module.positions.rewrite(text), MAX_REPORT_CHARS),
+      at: formatLocation(module.key, locateInStack(module.positions.rewrite(stack), module.key)),
+    });
   }
 
   cpuStop(module: HandlerModule, stop: CpuStop): void {

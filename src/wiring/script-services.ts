@@ -11,12 +11,16 @@ import { PeerKind } from "../protocol/events.js";
 import { HANDLER_EXTENSIONS } from "../protocol/handler-files.js";
 import type { HandlerRegistry, ResolvedHandler } from "../sandbox/handler-registry.js";
 import { isLoopbackRequest } from "../server/loopback.js";
+import { originFacts, originFactsAllowed } from "../server/origin.js";
+import { stripHandlerExtension } from "../protocol/handler-files.js";
 import { urlSegments } from "../server/url-segments.js";
 
 /** Bytes of a request body a script service gets at most. */
 const MAX_BODY_BYTES = 1024 * 1024;
 /** How long a request waits for its script, at least (the CPU limit counts twice when longer). */
 const MIN_WAIT_MS = 30_000;
+/** Headers a forwarding proxy adds. */
+const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via"];
 
 export interface ScriptServiceDeps {
   readonly root: string;
@@ -24,9 +28,11 @@ export interface ScriptServiceDeps {
   readonly staticDir: string | undefined;
   readonly access: ScriptServiceAccess;
   readonly cpuLimitMs: number;
-  readonly maxQueuedEvents: number;
   readonly registry: HandlerRegistry;
   readonly mounts: MountTable;
+  /** The `handler` field of every descriptor loaded, mounted or not. */
+  descriptorHandlers(): readonly string[];
+  accepting(): boolean;
   readonly exchanges: HttpExchanges;
   readonly log: Logger;
 }
@@ -50,11 +56,14 @@ export class ScriptServices {
       this.deps.log.warn({ path: truncate(req.path), status }, `script service request refused: ${text}`);
       res.status(status).type("text/plain").set("X-Content-Type-Options", "nosniff").send(`${text}\n`);
     };
+    if (!this.deps.accepting()) return refuse(503, "The server is shutting down.");
     const denied = this.denied(req);
     if (denied) return refuse(denied.status, denied.text);
     const found = await this.find(req.path.slice(prefix.length - 1));
     if (!found.ok) return refuse(found.status, found.text);
     const { script, pathInfo } = found;
+    const waiting = this.deps.registry.get(script.key);
+    if (waiting?.busy) return refuse(503, `${script.key} has too many requests and events waiting; try again later.`);
     const body = await readBody(req);
     if (body === undefined) return refuse(413, `The request body is over ${MAX_BODY_BYTES} bytes; script services take at most that.`);
     const module = this.deps.registry.ensure(script, "service");
@@ -65,7 +74,7 @@ export class ScriptServices {
       return refuse(500, error ? `${script.key} cannot run: ${error.toString()}` : `${script.key} has not loaded; try again`);
     }
     if (module.isDisabled) return refuse(503, `${script.key} is disabled: ${module.lastError?.message ?? "its sandbox keeps crashing"}`);
-    if (module.queued >= this.deps.maxQueuedEvents) return refuse(503, `${script.key} has ${module.queued} requests and events waiting; try again later`);
+    if (module.busy) return refuse(503, `${script.key} has too many requests and events waiting; try again later.`);
     const id = this.deps.exchanges.open(script.project, script.key, res, Math.max(MIN_WAIT_MS, this.deps.cpuLimitMs * 2));
     const payload = JSON.stringify(requestInfo(req, pathInfo, body));
     module.enqueue("service", PeerKind.http, id, req.path, payload, 0);
@@ -74,13 +83,20 @@ export class ScriptServices {
   private denied(req: IncomingMessage): { status: number; text: string } | undefined {
     const { access } = this.deps;
     if (access === "off") return { status: 404, text: "Script services are turned off (--script-services off)." };
+    const anywhere = "Start the server with --script-services anywhere to run them for other machines.";
     if (access === "loopback" && !isLoopbackRequest(req)) {
       return {
         status: 403,
-        text:
-          "Script services only run for this machine (open them as http://127.0.0.1:<port>/services/js/<path>). " +
-          "Start the server with --script-services anywhere to run them for other machines.",
+        text: `Script services only run for this machine (open them as http://127.0.0.1:<port>/services/js/<path>). ${anywhere}`,
       };
+    }
+    if (access === "loopback" && PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) {
+      // A reverse proxy on this machine makes every client look local.
+      return { status: 403, text: `Script services only run for this machine, and this request came through a proxy. ${anywhere}` };
+    }
+    // A page on another site must not make this server run scripts (cross-site request forgery).
+    if (!originFactsAllowed(originFacts(req), [])) {
+      return { status: 403, text: "Script services do not run for pages of other sites; call them from a page this server serves, or without a browser." };
     }
     return undefined;
   }
@@ -98,12 +114,13 @@ export class ScriptServices {
       if (!isFile) continue;
       const real = await realpath(file).catch(() => "");
       if (!real.startsWith(realRoot + path.sep)) return { ok: false, status: 403, text: `${segments.join("/")} leads outside the project folder.` };
-      const key = segments.slice(0, i + 1).join("/");
+      // A link inside the project runs the file it leads to, under that file's name.
+      const key = path.relative(realRoot, real).split(path.sep).join("/");
       if (await this.inStaticDir(real)) {
         return { ok: false, status: 403, text: `${key} is in the static folder: files there are sent to browsers, never run as script services.` };
       }
       if (this.isHandler(key)) return { ok: false, status: 403, text: handlerRefusal(key) };
-      return { ok: true, script: { key, file, project: projectOf(key) }, pathInfo: segments.slice(i + 1).join("/") };
+      return { ok: true, script: { key, file: real, project: projectOf(key) }, pathInfo: segments.slice(i + 1).join("/") };
     }
     return { ok: false, status: 404, text: `No script service at ${truncate(segments.join("/"))}. ${shape}` };
   }
@@ -114,9 +131,12 @@ export class ScriptServices {
     return real.startsWith(dir + path.sep);
   }
 
-  /** Named by a descriptor, or loaded as a handler (by createWebsocket). */
+  /** Named by a descriptor (mounted or not), or loaded as a handler (by createWebsocket). */
   private isHandler(key: string): boolean {
     if (this.deps.mounts.list().some((m) => m.module?.key === key)) return true;
+    const bare = stripHandlerExtension(key);
+    const named = (handler: string) => stripHandlerExtension(handler.replace(/^\/(?!\/)/, "")) === bare;
+    if (this.deps.descriptorHandlers().some(named)) return true;
     return this.deps.registry.get(key)?.role === "handler";
   }
 }

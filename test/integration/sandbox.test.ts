@@ -113,6 +113,23 @@ describe("the sandbox", () => {
     expect(c.messages.slice(1, from).every((m) => m === "old tick")).toBe(true);
   });
 
+  it("keeps every answer of a batch when the handler leaves a rejected promise unhandled, and reports it", async () => {
+    const { url, logs } = await startProject({
+      "p/h.js": `exports.onMessage = (m) => {
+  Promise.reject(new Error("nobody caught " + m));
+  return "still answered " + m;
+};`,
+      "p/h.websocket": descriptor("h", "p/h"),
+    });
+    const c = await TestClient.connect(url("h"));
+    expect(await c.ask("one")).toBe("still answered one");
+    for (const m of ["a", "b", "c"]) c.send(m);
+    await c.received(4);
+    expect(c.messages.slice(1)).toEqual(["still answered a", "still answered b", "still answered c"]);
+    const fault = await logs.waitFor((l) => l.msg === "p/h.js:2:18: a promise nobody handled threw Error: nobody caught one");
+    expect(fault).toMatchObject({ handler: "p/h.js", at: "p/h.js:2:18" });
+  });
+
   it("sends console output to the host log, tagged with the handler and level", async () => {
     const { url, logs } = await startProject({
       "p/h.js": `exports.onMessage = (m) => { console.info("info", { m }); console.error(new Error("bad " + m)); console.debug(1, [2]); };`,

@@ -1,4 +1,6 @@
+import { symlinkSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
 import { startProject, waitUntil } from "../helpers/runtime.js";
@@ -8,10 +10,10 @@ const get = async (url: string, init?: RequestInit) => {
   return { status: res.status, type: res.headers.get("content-type"), headers: res.headers, body: await res.text() };
 };
 
-/** A GET that names another host (fetch may not set Host). */
-function getAs(url: string, host: string): Promise<{ status: number; body: string }> {
+/** A GET with headers fetch may not set (Host, Sec-Fetch-Site). */
+function getAs(url: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers: { host } }, (res) => {
+    const req = httpRequest(url, { headers: { host, ...headers } }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (d: string) => (body += d)).on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
@@ -170,6 +172,53 @@ websockets.getClientByHandler(handler).close();
     expect(await getAs(`${anywhere.runtime.url}/services/js/p/s.js`, "app.example.com")).toMatchObject({ status: 200, body: "ran" });
     const off = await startProject(files, { scriptServices: "off" });
     expect(await get(`${off.runtime.url}/services/js/p/s.js`)).toMatchObject({ status: 404, body: expect.stringContaining("turned off") });
+  });
+
+  it("refuses pages of other sites, and requests that came through a proxy while only this machine may call", async () => {
+    const { runtime } = await startProject({ "p/s.js": `require("http/v4/response").print("ran " + require("http/v4/request").getMethod());` });
+    const url = `${runtime.url}/services/js/p/s.js`;
+    const host = new URL(runtime.url).host;
+    const crossSite = await get(url, { method: "POST", body: "x=1", headers: { Origin: "http://evil.example", "content-type": "application/x-www-form-urlencoded" } });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body).toContain("pages of other sites");
+    expect((await getAs(url, host, { "sec-fetch-site": "cross-site" })).status).toBe(403);
+    const proxied = await getAs(url, host, { "x-forwarded-for": "203.0.113.9" });
+    expect(proxied.status).toBe(403);
+    expect(proxied.body).toContain("came through a proxy");
+    // The same origin, and no browser at all, are fine.
+    expect(await get(url, { method: "POST", body: "", headers: { Origin: runtime.url } })).toMatchObject({ status: 200, body: "ran POST" });
+    expect(await getAs(url, host, { "sec-fetch-site": "same-origin" })).toMatchObject({ status: 200, body: "ran GET" });
+  });
+
+  it("never runs a file a descriptor names, even one not mounted, nor a handler through a link", async () => {
+    const { runtime } = await startProject(
+      {
+        "p/h.js": `exports.onMessage = (m) => m;`,
+        "p/a.websocket": descriptor("same", "p/h"),
+        "q/other.js": `require("http/v4/response").print("other ran");`,
+        // Loses the endpoint to p/a.websocket: not mounted, but still names q/other.js.
+        "q/b.websocket": descriptor("same", "/q/other.js"),
+      },
+      {},
+      (project) => symlinkSync("h.js", path.join(project.root, "p/alias.js")),
+    );
+    expect(await get(`${runtime.url}/services/js/q/other.js`)).toMatchObject({ status: 403, body: expect.stringContaining("q/other.js serves WebSockets") });
+    expect(await get(`${runtime.url}/services/js/p/alias.js`)).toMatchObject({ status: 403, body: expect.stringContaining("p/h.js serves WebSockets") });
+  });
+
+  it("answers waiting requests at once when their script becomes a WebSocket handler", async () => {
+    const { runtime, project } = await startProject({
+      "p/slow.js": `const end = Date.now() + 150; while (Date.now() < end) {} require("http/v4/response").print("done");`,
+    });
+    const url = `${runtime.url}/services/js/p/slow.js`;
+    expect((await get(url)).body).toBe("done");
+    const started = performance.now();
+    const answers = Promise.all([get(url), get(url), get(url), get(url)]);
+    await waitUntil(() => runtime.handlerStats().some((h) => h.handler === "p/slow.js" && h.queued + h.running >= 3), 5000, "requests to wait");
+    await project.write("p/slow.websocket", descriptor("slow", "p/slow"));
+    const statuses = (await answers).map((a) => a.status);
+    expect(statuses.every((st) => st === 200 || st === 503)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it("tells a WebSocket handler that uses the response that no request is being served", async () => {

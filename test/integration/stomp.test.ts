@@ -145,6 +145,9 @@ describe("Dirigible 7+ pages: SockJS + STOMP", () => {
     const { runtime } = await startProject({ "public/js/app.js": "console.log('app');" });
     const app = await fetch(`${runtime.url}/js/app.js`);
     expect(await app.text()).toBe("console.log('app');");
+    // JSONP and htmlfile load through <script> and <iframe>, which say no Origin: not served.
+    expect((await fetch(`${runtime.url}/stomp/000/abcd/jsonp?c=cb`)).status).toBe(404);
+    expect((await fetch(`${runtime.url}/stomp/000/abcd/htmlfile?c=cb`)).status).toBe(404);
     const info = await fetch(`${runtime.url}/stomp/info`);
     expect(((await info.json()) as { websocket: boolean }).websocket).toBe(true);
     const sockjs = await fetch(`${runtime.url}/websockets/v4/vendor/sockjs.min.js`);

@@ -43,9 +43,17 @@ export default function http(exports: Record<string, unknown>, kernel: Kernel): 
   const maxBody = MAX_BODY_CHARS;
 
   let exchange: Exchange | null = null;
+  /** Whether this module has served a request (it is a script service). */
+  let served = false;
 
   function active(what: string): Exchange {
-    if (exchange === null) throw new ErrorCtor(what + ": no HTTP request is being served (script services only; see README, Script services)");
+    if (exchange === null) {
+      throw new ErrorCtor(
+        served
+          ? what + ": the response was sent when the script's top level returned; code that runs later (after an await, in a timer) cannot use the request or the response"
+          : what + ": no HTTP request is being served (script services only; see README, Script services)",
+      );
+    }
     return exchange;
   }
 
@@ -206,6 +214,7 @@ export default function http(exports: Record<string, unknown>, kernel: Kernel): 
     if (!incoming) return;
     const ex: Exchange = { id: ev.peerId, request: incoming, status: 200, contentType: "", headers: [], body: "", answered: false };
     exchange = ex;
+    served = true;
     try {
       // Dirigible's websockets.getMethod() says null in a service: no WebSocket event is running.
       kernel.runHook(spec.hook, null, [request, response], ev, undefined);

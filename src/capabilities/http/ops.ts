@@ -19,7 +19,7 @@ const respond: PostedOp = {
   run({ module, services }, args) {
     const checked = replyArgs(args);
     if (!checked) throw new TypeError("the script's response could not be read");
-    services.exchanges.answer(module.project, checked.id, checked.reply);
+    services.exchanges.answer(module.project, module.key, checked.id, checked.reply);
     return 0;
   },
 };

@@ -1,14 +1,15 @@
 // Profiles the aerostat server under pipelined echo load with --cpu-prof and
 // prints the functions with the most self time.
 //
-//   npm run profile [-- --seconds 5 --top 25 --ws]
+//   npm run profile [-- --seconds 5 --top 25 --ws --pingpong]
 //
-// --ws profiles the plain ws echo server instead, for comparison.
+// --ws profiles the plain ws echo server instead, for comparison; --pingpong
+// profiles one connection's round trips instead of pipelined load.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { booleanFlag, numberFlag } from "./lib/args.ts";
-import { closeAll, connectMany, pipelined } from "./lib/load.ts";
+import { closeAll, connectMany, pingPong, pipelined } from "./lib/load.ts";
 import { startProcess } from "./lib/server-process.ts";
 
 const seconds = numberFlag("seconds", 5);
@@ -25,8 +26,11 @@ const target = booleanFlag("ws")
 const server = await startProcess(`--cpu-prof`, [`--cpu-prof-dir=${profDir}`, ...target], /at http:\/\/127\.0\.0\.1:(\d+)\//, {
   env: { AEROSTAT_LOG_LEVEL: "warn" },
 });
-const conns = await connectMany(`ws://127.0.0.1:${server.port}/websockets/v4/service/echo`, 32);
-const echoed = await pipelined(conns, 32, "x".repeat(64), seconds * 1000);
+const single = booleanFlag("pingpong");
+const conns = await connectMany(`ws://127.0.0.1:${server.port}/websockets/v4/service/echo`, single ? 1 : 32);
+const echoed = single
+  ? (await pingPong(conns, "x".repeat(64), seconds * 1000)).length
+  : await pipelined(conns, 32, "x".repeat(64), seconds * 1000);
 await closeAll(conns);
 server.child.kill("SIGINT");
 await server.exited;

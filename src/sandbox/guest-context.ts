@@ -7,6 +7,7 @@ import { OutboxOp } from "../protocol/outbox.js";
 import { CoreHostCall, type GuestCapability, type GuestLimits, type GuestSettings } from "../protocol/settings.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { locateSyntaxError, locateInStack } from "../errors/user-location.js";
+import { gridTimeout } from "./call-deadline.js";
 import { guestBundle } from "./guest-sources.js";
 import { isTimeout, ivmMessage } from "./ivm-errors.js";
 import { noteStringFromSandbox } from "./sandbox-strings.js";
@@ -87,8 +88,8 @@ export class GuestContext {
     // An all-text batch is one primitive string; binaries are copied in beside it.
     const result: unknown =
       binaries.length === 0
-        ? await this.dispatchFn.apply(undefined, [text, undefined, call], { timeout: this.timeoutMs })
-        : await this.dispatchFn.apply(undefined, [text, binaries, call], { arguments: { copy: true }, timeout: this.timeoutMs });
+        ? await this.dispatchFn.apply(undefined, [text, undefined, call], { timeout: gridTimeout(this.timeoutMs) })
+        : await this.dispatchFn.apply(undefined, [text, binaries, call], { arguments: { copy: true }, timeout: gridTimeout(this.timeoutMs) });
     return received(result, "0|", this.deposit);
   }
 
@@ -102,20 +103,20 @@ export class GuestContext {
     const call = ++this.calls;
     const result: unknown =
       binaries.length === 0
-        ? this.dispatchFn.applySync(undefined, [text, undefined, call], { timeout: this.timeoutMs })
-        : this.dispatchFn.applySync(undefined, [text, binaries, call], { arguments: { copy: true }, timeout: this.timeoutMs });
+        ? this.dispatchFn.applySync(undefined, [text, undefined, call], { timeout: gridTimeout(this.timeoutMs) })
+        : this.dispatchFn.applySync(undefined, [text, binaries, call], { arguments: { copy: true }, timeout: gridTimeout(this.timeoutMs) });
     return received(result, "0|", this.deposit);
   }
 
   /** After a dispatch was stopped: how far it got, and the outbox of what finished. */
   async recover(): Promise<GuestOutput> {
-    const result: unknown = await this.recoverFn.apply(undefined, [this.calls], { timeout: this.timeoutMs });
+    const result: unknown = await this.recoverFn.apply(undefined, [this.calls], { timeout: gridTimeout(this.timeoutMs) });
     return received(result, "0|", this.deposit);
   }
 
   /** recover() on the calling thread, after an inline dispatch was stopped. */
   recoverInline(): GuestOutput {
-    return received(this.recoverFn.applySync(undefined, [this.calls], { timeout: this.timeoutMs }), "0|", this.deposit);
+    return received(this.recoverFn.applySync(undefined, [this.calls], { timeout: gridTimeout(this.timeoutMs) }), "0|", this.deposit);
   }
 
   dispose(): void {

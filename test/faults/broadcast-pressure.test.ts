@@ -46,11 +46,12 @@ async function broadcastToNonReaders(maxBufferedBytes: number) {
   trigger.send("go");
   // Round trips to the healthy endpoint while the broadcast goes out, until it has (and a few after).
   const trips: number[] = [];
+  const begun = performance.now();
   while (trigger.messages.length === 0 || trips.length < 10) {
     const started = performance.now();
     expect(await healthy.ask(`ping ${trips.length}`, 30_000)).toBe(`ping ${trips.length}`);
     trips.push(performance.now() - started);
-    if (trips.length > 2000) throw new Error("the broadcast never finished");
+    if (performance.now() - begun > 60_000) throw new Error("the broadcast did not finish within 60 s");
   }
   loop.disable();
   expect(trigger.messages[0]).toBe("broadcast");

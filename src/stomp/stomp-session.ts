@@ -19,6 +19,8 @@ export interface StompSessionDeps {
   originAllowed(allowedOrigins: readonly string[]): boolean;
   /** How long a message waits for its handler's answer. */
   readonly answerTimeoutMs: number;
+  /** How soon CONNECT must come, and an unfinished frame be finished (defaults: 10 s and 30 s). */
+  readonly deadlines?: { readonly connectMs: number; readonly frameMs: number };
 }
 
 const VERSIONS = ["1.2", "1.1", "1.0"];
@@ -64,11 +66,16 @@ export class StompSession {
     private readonly deps: StompSessionDeps,
   ) {
     // CONNECT first, soon; and no frame may stay unfinished for long (a slow drip holds memory).
+    const { connectMs, frameMs } = deps.deadlines ?? { connectMs: CONNECT_WITHIN_MS, frameMs: FRAME_WITHIN_MS };
+    const started = Date.now();
     this.timers.push(
-      setInterval(() => {
-        if (!this.connected) return this.fail(`no CONNECT within ${CONNECT_WITHIN_MS} ms`);
-        if (this.holding > 0 && Date.now() - this.frameStarted > FRAME_WITHIN_MS) this.fail(`a frame was not finished within ${FRAME_WITHIN_MS} ms`);
-      }, CONNECT_WITHIN_MS).unref(),
+      setInterval(
+        () => {
+          if (!this.connected && Date.now() - started >= connectMs) return this.fail(`no CONNECT within ${connectMs} ms`);
+          if (this.holding > 0 && Date.now() - this.frameStarted > frameMs) this.fail(`a frame was not finished within ${frameMs} ms`);
+        },
+        Math.max(10, Math.min(connectMs, frameMs) / 2),
+      ).unref(),
     );
   }
 

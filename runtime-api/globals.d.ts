@@ -22,6 +22,7 @@ declare var exports: {
   onMessage?: AerostatHandler.OnMessage;
   onError?: AerostatHandler.OnError;
   onClose?: AerostatHandler.OnClose;
+  onReload?: AerostatHandler.OnReload;
   [name: string]: unknown;
 };
 /** CommonJS module object. @example module.exports = { onMessage: (m) => m }; */

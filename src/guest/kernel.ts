@@ -47,6 +47,8 @@ export interface Kernel {
    * ends the batch, so its code after an await has the event's whole budget.
    */
   runHook(hook: string, method: string | null, args: unknown[], ev: GuestEvent, peer: unknown, message?: unknown, error?: unknown): unknown;
+  /** What runs after every hook returns or throws (websockets keeps the connections' data changed in it). */
+  afterHook: (() => void) | undefined;
   /** What runs after a hook threw and the fault was reported (websockets runs onError). */
   onFault: ((hook: string, ev: GuestEvent, peer: unknown, errorText: string) => void) | undefined;
   /** Reports a fault of `hook` (for throws the capability catches itself). */
@@ -117,6 +119,7 @@ export function makeKernel(capability: GuestCapability): Kernel {
     onEvent: (kind, runner) => runners.set(kind, runner),
     definePeers: (peerKind, factory) => peerFactories.set(peerKind, factory),
     peer: peerFor,
+    afterHook: undefined,
     onFault: undefined,
     fault: (hook, ev, peer, error) => fault(kernel, hook, ev, peer, error),
     runHook(hook, method, args, ev, peer, message, error) {
@@ -138,10 +141,32 @@ export function makeKernel(capability: GuestCapability): Kernel {
         current.message = null;
         current.error = null;
         current.peer = undefined;
+        if (kernel.afterHook) kernel.afterHook();
       }
     },
   };
   return kernel;
+}
+
+/** The hook a `reload` event runs: what a module exports to rebuild its state over live connections. */
+export const RELOAD_HOOK = "onReload";
+
+/** A `reload` event: the module's new code runs its onReload(), if it has one. */
+export function runReload(kernels: Kernel[], ev: GuestEvent): void {
+  const fn = hookOf(RELOAD_HOOK);
+  if (!fn) return;
+  current.method = "onreload";
+  try {
+    if (builtins.isObjectLike(callHook(fn, []))) wentAsync = true;
+  } catch (e) {
+    coreFault(kernels, RELOAD_HOOK, ev, e);
+  } finally {
+    current.method = null;
+    for (let i = 0; i < kernels.length; i++) {
+      const after = kernels[i]!.afterHook;
+      if (after) after();
+    }
+  }
 }
 
 /** Faults outside any capability's hooks (timer callbacks): reported, then the first capability's onFault. */

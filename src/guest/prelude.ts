@@ -4,7 +4,7 @@ import { installConsole } from "./console.js";
 import { collect, dispatch, recover } from "./dispatch.js";
 import { defineMemberModule, defineModuleAlias, defineNamespaceMember, defineRuntimeModule, initModules, installCjs, requireModule, type RuntimeModuleFactory } from "./handler.js";
 import { host, type HostCall } from "./host.js";
-import { coreFault, makeKernel, markAsync, runRequest, setRunner, type Kernel } from "./kernel.js";
+import { coreFault, makeKernel, markAsync, RELOAD_HOOK, runReload, runRequest, setRunner, type Kernel } from "./kernel.js";
 import { lockdown } from "./lockdown.js";
 import { settle } from "./promises.js";
 import { describeError, stackOf } from "./text.js";
@@ -35,6 +35,7 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
   installTimers();
   const hooks: string[] = [];
   for (const cap of settings.capabilities) for (const kind in cap.events) push(hooks, cap.events[kind]!.hook);
+  push(hooks, RELOAD_HOOK);
   const kernels: Kernel[] = [];
   initModules(hooks);
 
@@ -67,6 +68,7 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
   });
   setRunner(settings.events.settle, (ev) => settle(ev.peerId, ev.code === 1, StringCtor(ev.payload)));
   setRunner(settings.events.request, runRequest);
+  setRunner(settings.events.reload, (ev) => runReload(kernels, ev));
 
   for (const cap of settings.capabilities) {
     const factory = bundled[cap.name];

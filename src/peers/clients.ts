@@ -14,6 +14,8 @@ export interface ClientInfo {
   readonly handler: string;
   readonly engine: string;
   readonly readyState: number;
+  /** `client.data` as JSON text. */
+  readonly data: string;
 }
 
 /** Frames queued per client before it opens, at most (their bytes are bounded by maxBufferedBytes). */
@@ -28,6 +30,7 @@ const MAX_PENDING = 1000;
  */
 export class OutgoingClient implements Peer {
   readonly kind = PeerKind.client;
+  data = "null";
   /** Set once the connection attempt starts. */
   socket: WebSocket | undefined;
   private readonly pending: Frame[] = [];
@@ -106,7 +109,7 @@ export class OutgoingClient implements Peer {
   }
 
   static info(c: OutgoingClient): ClientInfo {
-    return { id: c.id, uri: c.uri, handler: c.handler, engine: c.engine, readyState: c.readyState };
+    return { id: c.id, uri: c.uri, handler: c.handler, engine: c.engine, readyState: c.readyState, data: c.data };
   }
 }
 

@@ -32,7 +32,12 @@ export interface Peer {
   send(frame: Frame): boolean;
   /** Closes with a code and reason (the caller has checked both). */
   close(code: number, reason: string): void;
+  /** What the handler keeps for this peer (`connection.data`), as JSON text; kept across reloads. */
+  data: string;
 }
+
+/** Bytes of `connection.data` (its JSON text, UTF-8) a peer may hold. */
+export const MAX_PEER_DATA_BYTES = 64 * 1024;
 
 /**
  * Peer ids: `s<n>` for sessions, `c<n>` for clients, `h<n>` for HTTP requests to script services, prefixed with the node's

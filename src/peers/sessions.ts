@@ -10,11 +10,14 @@ export interface SessionInfo {
   readonly id: string;
   readonly endpoint: string;
   readonly readyState: number;
+  /** `connection.data` as JSON text. */
+  readonly data: string;
 }
 
 /** A browser (or any client) connected to a mounted endpoint. */
 export class Session implements Peer {
   readonly kind = PeerKind.session;
+  data = "null";
 
   constructor(
     readonly id: string,
@@ -74,7 +77,7 @@ export class Session implements Peer {
   }
 
   static info(s: Session): SessionInfo {
-    return { id: s.id, endpoint: s.endpoint, readyState: s.readyState };
+    return { id: s.id, endpoint: s.endpoint, readyState: s.readyState, data: s.data };
   }
 }
 

@@ -29,6 +29,8 @@ export const EventKind = {
   settle: "settle",
   /** The host asks a hook for an answer; payload = JSON [hook, args], code = request id. */
   request: "request",
+  /** The module's code was loaded again (file changed, or sandbox restarted): its onReload runs, to rebuild what it keeps. */
+  reload: "reload",
 } as const;
 export type EventKind = string;
 

@@ -252,6 +252,8 @@ export class HandlerModule {
     if (loaded.output.text) this.deps.applyOutbox(this, loaded.output, loaded.context);
     this.lastError = undefined;
     this.disabled = false;
+    // New code over live connections: its onReload rebuilds what the old code kept (first, before their events).
+    if (this.loads > 0 && this.deps.role === "handler") this.queue.unshift([EventKind.reload, PeerKind.none, "", "", "", 0]);
     this.loads++;
     this.scheduleDrain();
     return { ok: true, ms: performance.now() - started };

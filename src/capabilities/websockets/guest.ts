@@ -33,9 +33,104 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     else kernel.emitBinary(id, message);
   }
 
+  // ---- data kept on the host per connection (connection.data) ----------------
+  /** Per peer id: its data as this context knows it, and the JSON text the host last got. */
+  const dataOf = safeMap<string, { value: unknown; saved: string }>();
+  /** Peers whose data was read or set since the last hook ended: it may have been changed in place. */
+  let touched: string[] = [];
+  let isTouched = safeMap<string, true>();
+  function touch(id: string): void {
+    if (isTouched.has(id)) return;
+    isTouched.set(id, true);
+    kernel.builtins.push(touched, id);
+  }
+  const charCodeAt = "".charCodeAt;
+  const DATA_LIMIT = 64 * 1024;
+
+  /** UTF-8 bytes of a string. */
+  function utf8Bytes(text: string): number {
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = apply(charCodeAt, text, [i]) as number;
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 4 + (i++, 0) : 3;
+    }
+    return n;
+  }
+
+  /** JSON text of a data value, checked: a TypeError when it is not JSON, a RangeError past 64 KiB. */
+  function dataJson(value: unknown): string {
+    const json = kernel.builtins.stringify(value === undefined ? null : value) as string | undefined;
+    if (typeof json !== "string") throw new TypeErrorCtor("connection.data must be a JSON value (an object, array, string, number, boolean or null)");
+    const bytes = utf8Bytes(json);
+    if (bytes > DATA_LIMIT) {
+      throw new RangeErrorCtor("connection.data may hold " + DATA_LIMIT + " bytes of JSON; this is " + bytes + ". Keep less per connection.");
+    }
+    return json;
+  }
+
+  function readData(id: string): unknown {
+    let entry = dataOf.get(id);
+    if (!entry) {
+      const text = kernel.call(WebsocketsOps.dataGet, [id]);
+      const saved = typeof text === "string" ? text : "null";
+      dataOf.set(id, (entry = { value: kernel.builtins.parse(saved), saved }));
+    }
+    touch(id);
+    return entry.value;
+  }
+
+  function writeData(id: string, value: unknown): void {
+    const json = dataJson(value);
+    dataOf.set(id, { value, saved: json });
+    kernel.post(WebsocketsOps.dataSet, [id, json]);
+    touch(id);
+  }
+
+  /** After each hook: data changed in place (connection.data.room = "x") goes to the host too. */
+  kernel.afterHook = () => {
+    if (touched.length === 0) return;
+    const ids = touched;
+    touched = [];
+    isTouched = safeMap<string, true>();
+    for (let i = 0; i < ids.length; i++) {
+      const entry = dataOf.get(ids[i]!);
+      if (!entry) continue;
+      let json: string;
+      try {
+        json = dataJson(entry.value);
+      } catch (e) {
+        // Too large, or no longer JSON: the host keeps the last good value, and the handler hears why.
+        entry.value = kernel.builtins.parse(entry.saved);
+        tryOutput(() => kernel.emit(OUT.log, "error", "connection.data of " + ids[i] + " was not kept: " + StringCtor((e as Error).message), "", "", ""));
+        continue;
+      }
+      if (json === entry.saved) continue;
+      entry.saved = json;
+      tryOutput(() => kernel.post(WebsocketsOps.dataSet, [ids[i], json]));
+    }
+  };
+
+  /** Output after a hook returned: a full outbox (the hook used its caps) must not throw out of the hook's finally. */
+  function tryOutput(fn: () => void): void {
+    try {
+      fn();
+    } catch (_) {
+      // the caps were used up by the hook; what it changed in place is kept in this context only
+    }
+  }
+
   /** A connection object: the given fields plus send and close, addressed by id; it reads as its id in text. */
   function peer(fields: Record<string, unknown>): Readonly<Record<string, unknown>> {
     const id = fields["id"] as string;
+    kernel.builtins.defineProperty(fields, "data", {
+      get: function data() {
+        return readData(id);
+      },
+      set: function data(value: unknown) {
+        writeData(id, value);
+      },
+      enumerable: false,
+    });
     fields["toString"] = function toString() {
       return id;
     };
@@ -96,11 +191,24 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
       handler: StringCtor(meta["handler"]),
       engine: StringCtor(meta["engine"]),
       readyState: +(meta["readyState"] as number),
+      data: metaData(meta),
     }));
   }
 
   function sessionMetadata(meta: Record<string, unknown>) {
-    return freeze({ id: StringCtor(meta["id"]), endpoint: StringCtor(meta["endpoint"]), readyState: +(meta["readyState"] as number) });
+    return freeze({
+      id: StringCtor(meta["id"]),
+      endpoint: StringCtor(meta["endpoint"]),
+      readyState: +(meta["readyState"] as number),
+      data: metaData(meta),
+    });
+  }
+
+  /** The data in a metadata answer: what this context holds for the peer, else what the host sent. */
+  function metaData(meta: Record<string, unknown>): unknown {
+    const held = dataOf.get(StringCtor(meta["id"]));
+    if (held) return held.value;
+    return typeof meta["data"] === "string" ? kernel.builtins.parse(meta["data"]) : null;
   }
 
   function list<T>(value: unknown, each: (m: Record<string, unknown>) => T): T[] {
@@ -251,6 +359,7 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     kernel.runHook(hook("close").hook, hook("close").method, [c, freeze({ code: ev.code, reason: ev.payload })], ev, c);
     if (ev.peerKind === "session") sessions.delete(ev.peerId);
     else clients.delete(ev.peerId);
+    dataOf.delete(ev.peerId);
   });
   // A hook that threw is followed by onError(error, connection), unless onError itself threw.
   kernel.onFault = (hookName, ev, connection, errorText) => {

@@ -12,6 +12,10 @@ export const WebsocketsOps = {
   sessionList: "websockets.sessions.list",
   /** immediate: [id] → session metadata | null */
   sessionGet: "websockets.sessions.get",
+  /** immediate: [id] → the peer's data as JSON text | null */
+  dataGet: "websockets.data.get",
+  /** posted: [id, jsonText] → keeps it as the peer's data (at most 64 KiB) */
+  dataSet: "websockets.data.set",
   /** posted: [endpoint|"", exceptIds, text] → sends text to every session of the endpoint (or project) */
   broadcast: "websockets.broadcast",
 } as const;

@@ -1,6 +1,7 @@
 import type { ImmediateOp, OpContext, PostedOp, Primitive } from "../../ops/capability.js";
 import { OutgoingClient } from "../../peers/clients.js";
-import { sharedTextFrame, type SharedTextFrame } from "../../peers/peer.js";
+import { MAX_PEER_DATA_BYTES, sharedTextFrame, type SharedTextFrame } from "../../peers/peer.js";
+import { peerOf } from "../../ops/apply-outbox.js";
 import { Session } from "../../peers/sessions.js";
 import { WebsocketsOps } from "./ops-names.js";
 
@@ -45,6 +46,29 @@ const broadcast: PostedOp = {
   },
 };
 
+/** Keeps a peer's data: JSON text of at most 64 KiB (the guest checked; this is the host's own check). */
+const dataSet: PostedOp = {
+  mode: "posted",
+  name: WebsocketsOps.dataSet,
+  run({ module, services }, args) {
+    if (!Array.isArray(args) || typeof args[0] !== "string" || typeof args[1] !== "string") return 0;
+    const [id, json] = args as [string, string];
+    const peer = peerOf(services, module.project, id);
+    if (!peer) return 0;
+    if (Buffer.byteLength(json) > MAX_PEER_DATA_BYTES) {
+      services.log.warn({ handler: module.key, peer: id }, `${module.key}: data of ${id} over ${MAX_PEER_DATA_BYTES} bytes was not kept`);
+      return 0;
+    }
+    try {
+      JSON.parse(json);
+    } catch {
+      return 0;
+    }
+    peer.data = json;
+    return 0;
+  },
+};
+
 /** The host operations of net/v4/websockets. */
 export const websocketsOps = [
   immediate(WebsocketsOps.clientCreate, ({ module, services }, [uri, handler, engine]) =>
@@ -59,6 +83,8 @@ export const websocketsOps = [
     services.sessions.list(module.project, str(endpoint) === "" ? undefined : str(endpoint)).map(Session.info),
   ),
   immediate(WebsocketsOps.sessionGet, ({ module, services }, [id]) => orNull(services.sessions.get(module.project, str(id)), Session.info)),
+  immediate(WebsocketsOps.dataGet, ({ module, services }, [id]) => peerOf(services, module.project, str(id))?.data ?? null),
+  dataSet,
   broadcast,
 ];
 

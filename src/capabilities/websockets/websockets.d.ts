@@ -43,6 +43,17 @@ declare module "net/v4/websockets" {
      */
     readonly endpoint: string;
     /**
+     * What the handler keeps for this connection: any JSON value (default
+     * null), at most 64 KiB of JSON. Kept by the server, so it survives a
+     * reload of the handler. Assigning a value that is not JSON or too large
+     * throws and keeps the old one; a change made in place
+     * (`connection.data.room = "x"`) is kept when the hook returns.
+     * @example
+     * connection.data = { room: "lobby", nick: "ada" };
+     * connection.data.room = "red"; // kept when the hook returns
+     */
+    data: any;
+    /**
      * Sends a message to this session.
      * @example
      * connection.send(JSON.stringify({ type: "tick", at: Date.now() }));
@@ -101,6 +112,17 @@ declare module "net/v4/websockets" {
      */
     readonly session: ClientSession;
     /**
+     * What the handler keeps for this client: any JSON value (default
+     * null), at most 64 KiB of JSON. Kept by the server, so it survives a
+     * reload of the handler. Assigning a value that is not JSON or too large
+     * throws and keeps the old one; a change made in place
+     * (`client.data.room = "x"`) is kept when the hook returns.
+     * @example
+     * client.data = { room: "lobby", nick: "ada" };
+     * client.data.room = "red"; // kept when the hook returns
+     */
+    data: any;
+    /**
      * Sends a message; messages sent before the socket opens are queued and sent on open.
      * @example
      * client.send("hello");
@@ -140,6 +162,8 @@ declare module "net/v4/websockets" {
     readonly session: ClientSession;
     /** 0 connecting, 1 open, 2 closing, 3 closed. @example info.readyState === 1 */
     readonly readyState: number;
+    /** The client's data. @example info.data?.feed */
+    readonly data: any;
   }
 
   /** Metadata of a session, as listed by `getSessions`. */
@@ -150,6 +174,8 @@ declare module "net/v4/websockets" {
     readonly endpoint: string;
     /** 1 while open. @example info.readyState === 1 */
     readonly readyState: number;
+    /** The session's data (see Connection.data), e.g. to rebuild an index in onReload. @example info.data?.room */
+    readonly data: any;
   }
 
   /**
@@ -265,6 +291,8 @@ declare namespace AerostatHandler {
   type OnError = (error: string, connection: Connection | undefined) => void;
   /** Runs when the connection closed, with the close code and reason. */
   type OnClose = (connection: Connection, info: { code: number; reason: string }) => void;
+  /** Runs once after the module's code was loaded again (file saved, sandbox restarted), before other events: rebuild what the module keeps from getSessions(). */
+  type OnReload = () => void | Promise<void>;
 }
 
 /**

@@ -23,6 +23,7 @@ declare var exports: {
   onError?: AerostatHandler.OnError;
   onClose?: AerostatHandler.OnClose;
   onReload?: AerostatHandler.OnReload;
+  onHandshake?: AerostatHandler.OnHandshake;
   [name: string]: unknown;
 };
 /** CommonJS module object. @example module.exports = { onMessage: (m) => m }; */

@@ -130,6 +130,15 @@ function pickHandler(exportsObject: unknown): Record<string, unknown> {
   return e;
 }
 
+/** The names of the hooks the handler exports, comma-separated (the host asks once per load). */
+export function exportedHooks(): string {
+  let names = "";
+  for (let i = 0; i < hookNames.length; i++) {
+    if (hookOf(hookNames[i]!)) names += (names ? "," : "") + hookNames[i]!;
+  }
+  return names;
+}
+
 /** The handler's function named `hook`, if it has one. */
 export function hookOf(hook: string): ((...args: unknown[]) => unknown) | undefined {
   const fn = handler ? handler[hook] : undefined;

@@ -150,6 +150,8 @@ export function makeKernel(capability: GuestCapability): Kernel {
 
 /** The hook a `reload` event runs: what a module exports to rebuild its state over live connections. */
 export const RELOAD_HOOK = "onReload";
+/** The hook the host asks (a request) before it accepts a handshake: onHandshake(request). */
+export const HANDSHAKE_HOOK = "onHandshake";
 
 /** A `reload` event: the module's new code runs its onReload(), if it has one. */
 export function runReload(kernels: Kernel[], ev: GuestEvent): void {

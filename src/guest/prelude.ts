@@ -2,9 +2,19 @@ import type { GuestSettings } from "../protocol/settings.js";
 import { isObjectLike, parse, push, StringCtor } from "./builtins.js";
 import { installConsole } from "./console.js";
 import { collect, dispatch, recover } from "./dispatch.js";
-import { defineMemberModule, defineModuleAlias, defineNamespaceMember, defineRuntimeModule, initModules, installCjs, requireModule, type RuntimeModuleFactory } from "./handler.js";
+import {
+  defineMemberModule,
+  defineModuleAlias,
+  defineNamespaceMember,
+  defineRuntimeModule,
+  exportedHooks,
+  initModules,
+  installCjs,
+  requireModule,
+  type RuntimeModuleFactory,
+} from "./handler.js";
 import { host, type HostCall } from "./host.js";
-import { coreFault, makeKernel, markAsync, RELOAD_HOOK, runReload, runRequest, setRunner, type Kernel } from "./kernel.js";
+import { coreFault, HANDSHAKE_HOOK, makeKernel, markAsync, RELOAD_HOOK, runReload, runRequest, setRunner, type Kernel } from "./kernel.js";
 import { lockdown } from "./lockdown.js";
 import { settle } from "./promises.js";
 import { describeError, stackOf } from "./text.js";
@@ -16,6 +26,8 @@ export interface Internals {
   recover: typeof recover;
   /** Adds a capability whose guest module came as source (not in the bundle). */
   defineCapability(name: string, factory: RuntimeModuleFactory): string;
+  /** The hooks the loaded handler exports, comma-separated. */
+  exportedHooks(): string;
   /** Runs (or, `onDemand`, only keeps) the handler's CommonJS wrapper. */
   installCjs(fn: (...args: unknown[]) => unknown, filename: string, dirname: string, onDemand: boolean): string;
 }
@@ -36,6 +48,7 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
   const hooks: string[] = [];
   for (const cap of settings.capabilities) for (const kind in cap.events) push(hooks, cap.events[kind]!.hook);
   push(hooks, RELOAD_HOOK);
+  push(hooks, HANDSHAKE_HOOK);
   const kernels: Kernel[] = [];
   initModules(hooks);
 
@@ -77,6 +90,7 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
   return {
     dispatch,
     recover,
+    exportedHooks,
     defineCapability,
     installCjs: (fn, filename, dirname, onDemand) => collect(() => installCjs(fn, filename, dirname, onDemand === true), describe),
   };

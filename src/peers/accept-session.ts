@@ -12,8 +12,12 @@ export function acceptSession(
   module: HandlerModule,
   sessions: SessionRegistry,
   traffic: TrafficMeter,
+  /** What the handler may read of the handshake, and the data onHandshake gave it, as JSON text. */
+  start: { request: string; data?: string },
 ): Session {
   const session = sessions.add(endpoint, module.project, module.key, socket);
+  session.request = start.request;
+  if (start.data !== undefined) session.data = start.data;
   const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => sessions.remove(session.id), traffic);
   event(EventKind.open, "");
   return session;

@@ -18,6 +18,8 @@ export interface SessionInfo {
 export class Session implements Peer {
   readonly kind = PeerKind.session;
   data = "null";
+  /** `connection.request` as JSON text (see handshake-info.ts). */
+  request = "null";
 
   constructor(
     readonly id: string,

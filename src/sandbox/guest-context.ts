@@ -54,6 +54,8 @@ export interface GuestOutput {
 
 export interface LoadedModule {
   readonly context: GuestContext;
+  /** The hooks the module exports (onMessage, onHandshake, ...). */
+  readonly hooks: readonly string[];
   /** Outbox produced by the module's top-level code (console output, timers). */
   readonly output: GuestOutput;
 }
@@ -191,6 +193,8 @@ export class GuestContext {
         outputs.push(installOutcome(`aerostat:${c.name}.js`, answer, deposit));
       }
       outputs.push(await loadCjs(isolate, context, key, code, await fn("installCjs"), timeout, deposit, onDemand));
+      const hooksText: unknown = await (await fn("exportedHooks")).apply(undefined, [], { timeout });
+      const hooks = typeof hooksText === "string" && hooksText !== "" ? hooksText.split(",") : [];
       const guest = new GuestContext(
         context,
         await fn("dispatch"),
@@ -202,6 +206,7 @@ export class GuestContext {
       refs.splice(refs.length - 2, 2);
       return {
         context: guest,
+        hooks,
         output: { text: outputs.map((o) => o.text).join(""), binaries: outputs.flatMap((o) => o.binaries) },
       };
     } catch (error) {

@@ -93,6 +93,8 @@ export class HandlerModule {
   positions: SourcePositions;
   /** Whether lone events run on the host's thread. */
   readonly inline: InlinePolicy;
+  /** The hooks the serving version exports. */
+  hooks: ReadonlySet<string> = new Set();
 
   constructor(
     /** Project-relative path, e.g. "my-project/ws-handler.js". */
@@ -246,6 +248,7 @@ export class HandlerModule {
       return { ok: false, error: this.closedError() };
     }
     this.swap(loaded.context);
+    this.hooks = new Set(loaded.hooks);
     if (fileChanged) this.inline.reset();
     this.positions = positions;
     this.isolateGeneration = isolate.generation;

@@ -44,6 +44,8 @@ export const Refusals = {
   stillLoading: (endpoint: string) => same(503, `Endpoint ${q(endpoint)} is still loading; try again.`),
   tooManyWaiting: (endpoint: string, waiting: number) =>
     same(503, `Endpoint ${q(endpoint)} is still loading and ${waiting} handshakes already wait for it; try again.`),
+  /** onHandshake refused it: its reason is meant for the client. */
+  byHandler: (endpoint: string, status: number, reason: string) => same(status, `Endpoint ${q(endpoint)} refused the connection: ${truncateText(reason, NAME_SHOWN)}`),
   cannotServe: (endpoint: string, why: string): Refusal => ({
     status: 503,
     brief: `Endpoint ${q(endpoint)} cannot serve right now; try again later.`,

@@ -9,6 +9,8 @@ import { rejectHandshake } from "./reject-handshake.js";
 import { originAllowed } from "./origin.js";
 import { refusalBody, Refusals, type Refusal } from "./refusals.js";
 import { endpointFromPath } from "./routes.js";
+import { handshakeRequest } from "../peers/handshake-info.js";
+import { askHandshakeHook } from "./handshake-hook.js";
 
 /** A handshake waits for an endpoint's first load at most this long (or handshakeTimeoutMs, if shorter). */
 export const MAX_FIRST_LOAD_WAIT_MS = 10_000;
@@ -20,7 +22,8 @@ export interface UpgradeRouting {
   sessionCount(endpoint: string): number;
   lookup(endpoint: string): Mount | undefined;
   mountedNames(): string[];
-  accept(socket: WebSocket, mount: Mount): void;
+  /** Registers an accepted socket: the request it may read, and the data onHandshake gave it (JSON text). */
+  accept(socket: WebSocket, mount: Mount, start: { request: string; data?: string }): void;
   /** False when the server is shared: other paths are left to other listeners. */
   readonly ownsServer: boolean;
   readonly accepting: () => boolean;
@@ -109,7 +112,17 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
       if (!why) return refuse(req, socket, Refusals.stillLoading(endpoint), endpoint);
       return refuse(req, socket, Refusals.cannotServe(endpoint, why.toString()), endpoint);
     }
-    routing.serverFor(limits.maxPayload).handleUpgrade(req, socket, head, (ws) => routing.accept(ws, mount));
+    const info = handshakeRequest(req);
+    const request = JSON.stringify(info);
+    const upgrade = (data?: string) =>
+      routing.serverFor(limits.maxPayload).handleUpgrade(req, socket, head, (ws) => routing.accept(ws, mount, { request, ...(data !== undefined ? { data } : {}) }));
+    if (!module.hooks.has("onHandshake")) return upgrade();
+    // The handler decides: accept (with the connection's first data) or refuse with a status and reason.
+    void askHandshakeHook(module, info, routing.firstLoadWaitMs).then((answer) => {
+      if (socket.destroyed) return;
+      if (answer.ok) upgrade(answer.data);
+      else refuse(req, socket, Refusals.byHandler(endpoint, answer.status, answer.reason), endpoint);
+    });
   };
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => handle(req, socket, head);
 }

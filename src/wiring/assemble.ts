@@ -180,7 +180,7 @@ export function assemble(
     listenHost: options.host,
     firstLoadWaitMs: Math.min(options.handshakeTimeoutMs, MAX_FIRST_LOAD_WAIT_MS),
     log,
-    accept: (ws, mount) => liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic)),
+    accept: (ws, mount, start) => liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic, start)),
   });
   server.on("upgrade", (req, socket, head) => {
     if (!dashboard.upgrade(req, socket, head) && !stomp.upgrade(req, socket, head)) upgradeService(req, socket, head);

@@ -147,8 +147,31 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   const sessions = safeMap<string, unknown>();
   function sessionObject(id: string, endpoint: string): unknown {
     let s = sessions.get(id);
-    if (!s) sessions.set(id, (s = peer({ id, endpoint })));
+    if (!s) sessions.set(id, (s = peer(withRequest({ id, endpoint }))));
     return s;
+  }
+
+  /** A session's `request` (its handshake: url, path, query, headers, remoteAddress), asked of the host once. */
+  function withRequest(fields: Record<string, unknown>): Record<string, unknown> {
+    const id = fields["id"] as string;
+    let request: unknown;
+    kernel.builtins.defineProperty(fields, "request", {
+      get: function request_() {
+        if (request === undefined) request = deepFreeze(kernel.builtins.parse(StringCtor(kernel.call(WebsocketsOps.sessionRequest, [id]) ?? "null")));
+        return request;
+      },
+      enumerable: false,
+    });
+    return fields;
+  }
+
+  function deepFreeze(value: unknown): unknown {
+    if (isObjectLike(value)) {
+      const keys = kernel.builtins.keys(value);
+      for (let i = 0; i < keys.length; i++) deepFreeze((value as Record<string, unknown>)[keys[i]!]);
+      freeze(value);
+    }
+    return value;
   }
 
   // ---- outgoing clients -------------------------------------------------------

@@ -12,6 +12,8 @@ export const WebsocketsOps = {
   sessionList: "websockets.sessions.list",
   /** immediate: [id] → session metadata | null */
   sessionGet: "websockets.sessions.get",
+  /** immediate: [id] → the session's handshake request as JSON text | null */
+  sessionRequest: "websockets.sessions.request",
   /** immediate: [id] → the peer's data as JSON text | null */
   dataGet: "websockets.data.get",
   /** posted: [id, jsonText] → keeps it as the peer's data (at most 64 KiB) */

@@ -83,6 +83,7 @@ export const websocketsOps = [
     services.sessions.list(module.project, str(endpoint) === "" ? undefined : str(endpoint)).map(Session.info),
   ),
   immediate(WebsocketsOps.sessionGet, ({ module, services }, [id]) => orNull(services.sessions.get(module.project, str(id)), Session.info)),
+  immediate(WebsocketsOps.sessionRequest, ({ module, services }, [id]) => services.sessions.get(module.project, str(id))?.request ?? null),
   immediate(WebsocketsOps.dataGet, ({ module, services }, [id]) => peerOf(services, module.project, str(id))?.data ?? null),
   dataSet,
   broadcast,

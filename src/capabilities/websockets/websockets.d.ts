@@ -43,6 +43,13 @@ declare module "net/v4/websockets" {
      */
     readonly endpoint: string;
     /**
+     * The handshake that opened the session: URL, path, query, a safe subset
+     * of headers (cookie and authorization included) and the client's address.
+     * @example
+     * const token = connection.request.query.token;
+     */
+    readonly request: HandshakeRequest;
+    /**
      * What the handler keeps for this connection: any JSON value (default
      * null), at most 64 KiB of JSON. Kept by the server, so it survives a
      * reload of the handler. Assigning a value that is not JSON or too large
@@ -164,6 +171,25 @@ declare module "net/v4/websockets" {
     readonly readyState: number;
     /** The client's data. @example info.data?.feed */
     readonly data: any;
+  }
+
+  /** What a handler reads of a handshake (`connection.request`, and onHandshake's argument). */
+  export interface HandshakeRequest {
+    /** The path and query as sent. @example request.url // "/websockets/v4/service/chat?room=red" */
+    readonly url: string;
+    /** @example request.path // "/websockets/v4/service/chat" */
+    readonly path: string;
+    /** Each query parameter's first value. @example request.query.room // "red" */
+    readonly query: Readonly<Record<string, string>>;
+    /**
+     * Lower-case names: host, origin, referer, user-agent, accept-language,
+     * cookie, authorization, sec-websocket-protocol, x-forwarded-for,
+     * x-forwarded-proto, x-real-ip (those sent; others are not given).
+     * @example request.headers.cookie
+     */
+    readonly headers: Readonly<Record<string, string>>;
+    /** @example request.remoteAddress // "127.0.0.1" */
+    readonly remoteAddress: string;
   }
 
   /** Metadata of a session, as listed by `getSessions`. */
@@ -291,6 +317,12 @@ declare namespace AerostatHandler {
   type OnError = (error: string, connection: Connection | undefined) => void;
   /** Runs when the connection closed, with the close code and reason. */
   type OnClose = (connection: Connection, info: { code: number; reason: string }) => void;
+  /**
+   * Runs before a handshake is accepted. Return false (403) or throw (403, or
+   * the error's `status` of 401) to refuse, with the error's message as the
+   * reason; return a JSON value to accept with it as `connection.data`.
+   */
+  type OnHandshake = (request: import("net/v4/websockets").HandshakeRequest) => unknown;
   /** Runs once after the module's code was loaded again (file saved, sandbox restarted), before other events: rebuild what the module keeps from getSessions(). */
   type OnReload = () => void | Promise<void>;
 }

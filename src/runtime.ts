@@ -43,7 +43,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   constructor(input: RuntimeInit) {
     super();
     assertNodeFlags();
-    this.options = resolveOptions(input);
+    const { capabilities: _capabilities, ...options } = input;
+    this.options = resolveOptions(options);
     this.parts = assemble(this.options, input.capabilities ?? [], this, () => this.accepting);
     ({ app: this.app, server: this.server, log: this.log, traffic: this.traffic } = this.parts);
   }

@@ -1,5 +1,6 @@
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from "jsonc-parser";
 import { z } from "zod";
+import { unknownNameHint } from "./suggest.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { lineColumnAt } from "./text-position.js";
 
@@ -47,6 +48,9 @@ export const DEFAULT_LIMITS: EndpointLimits = {
 };
 
 export const ENDPOINT_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+/** Fields Dirigible writes into descriptors that aerostat has no use for: accepted, and ignored. */
+export const DIRIGIBLE_FIELDS: readonly string[] = ["location", "createdBy", "createdAt", "updatedBy", "updatedAt"];
 
 const descriptorSchema = z.object({
   handler: z
@@ -115,7 +119,18 @@ export function parseDescriptor(file: string, text: string): Descriptor {
       { file, line: 1, column: 1 },
     );
   }
-  const result = descriptorSchema.safeParse(JSON.parse(text));
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  for (const name of Object.keys(parsed)) {
+    if (name in descriptorSchema.shape || DIRIGIBLE_FIELDS.includes(name)) continue;
+    const node = findNodeAtLocation(tree, [name])?.parent;
+    const at = lineColumnAt(text, node?.offset ?? tree.offset);
+    throw new AerostatError(
+      UserErrorCodes.DESCRIPTOR_FIELD,
+      `field "${name}" is not a descriptor field; ${unknownNameHint(name, Object.keys(descriptorSchema.shape))}`,
+      { file, field: name, ...at },
+    );
+  }
+  const result = descriptorSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const field = issue.path.map(String).join(".") || "(root)";

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { DEFAULT_OUTBOUND_HOSTS, outboundEntryProblem } from "../outbound/outbound-policy.js";
 import type { Logger } from "../log/logger.js";
+import { unknownNameHint } from "./suggest.js";
 
 /** Who may see the dashboard: only this machine, anyone who can reach the server, or nobody. */
 export type DashboardAccess = "loopback" | "anywhere" | "off";
@@ -114,7 +115,7 @@ const schema = z.object({
     .optional(),
   allowedHosts: z.array(z.string().regex(/^(\*|\.?[A-Za-z0-9_.-]+)$/, 'must be a host name, ".example.com" or "*"')).default([]),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
-});
+}).strict();
 
 export type ResolvedOptions = z.output<typeof schema> & { projectRoot: string };
 
@@ -123,6 +124,13 @@ export function resolveOptions(input: RuntimeOptions): ResolvedOptions {
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    if (issue.code === "unrecognized_keys") {
+      const name = String(issue.keys[0]);
+      throw new AerostatError(UserErrorCodes.OPTION_INVALID, `option "${name}" is not an option of createRuntime(); ${unknownNameHint(name, Object.keys(schema.shape))}`, {
+        file: "(options)",
+        field: name,
+      });
+    }
     const field = issue.path.map(String).join(".");
     throw new AerostatError(UserErrorCodes.OPTION_INVALID, `option "${field}": ${issue.message}`, {
       file: "(options)",

@@ -27,6 +27,17 @@ export function resolveHandler(root: string, handler: string, referrer: string):
   }
   const base = path.resolve(root, handler);
   const candidates = HANDLER_EXTENSIONS.some((e) => base.endsWith(e)) ? [base] : [base, ...HANDLER_EXTENSIONS.map((e) => base + e)];
+  // Without an extension the path must name one file: with both x.js and x.ts, which one is meant is not aerostat's guess.
+  const found = candidates.slice(1).filter((f) => isFile(f));
+  if (!isFile(base) && found.length > 1) {
+    const names = found.map((f) => path.relative(root, f).split(path.sep).join("/"));
+    throw new AerostatError(
+      UserErrorCodes.HANDLER_NOT_FOUND,
+      `handler "${handler}" is ambiguous: ${names.length === 2 ? `${names[0]} and ${names[1]} both exist` : `${names.slice(0, -1).join(", ")} and ${names.at(-1)} all exist`}. ` +
+        "Write the extension of the one you mean, or remove the others.",
+      { file: referrer, field: "handler" },
+    );
+  }
   for (const file of candidates) {
     if (!isFile(file)) continue;
     const real = realpathSync(file);

@@ -59,6 +59,19 @@ export class MountTable {
     for (const [endpoint, descriptor] of table.endpoints) {
       const before = this.mounts.get(endpoint);
       const next = this.mountOne(endpoint, descriptor);
+      // A serving endpoint is never taken down by a mistake in its descriptor: a handler path that leads
+      // nowhere, or a new handler that does not load, leaves the old one serving and its sessions open.
+      // (An endpoint that passes to another descriptor switches at once.)
+      const sameDescriptor = before?.descriptor.file === descriptor.file;
+      if (sameDescriptor && before?.module?.ready && next.problem) {
+        if (next.problem.message !== before.problem?.message) this.onProblem(keptServing(next.problem, before));
+        this.mounts.set(endpoint, { ...before, problem: next.problem });
+        continue;
+      }
+      if (sameDescriptor && before?.module?.ready && next.module && next.module !== before.module) {
+        loads.push(this.switchWhenLoaded(endpoint, before, next));
+        continue;
+      }
       if (next.module) loads.push(this.registry.loaded(next.module.key) ?? Promise.resolve());
       if (before && before.module !== next.module) {
         this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
@@ -81,6 +94,23 @@ export class MountTable {
     }
     this.reportConflicts(table);
     await Promise.all(loads);
+  }
+
+  /** Mounts `next` once its handler has loaded; until then, and if it does not load, `before` serves. */
+  private async switchWhenLoaded(endpoint: string, before: Mount, next: Mount): Promise<void> {
+    const result = await (this.registry.loaded(next.module!.key) ?? Promise.resolve(undefined));
+    if (this.mounts.get(endpoint) !== before) return; // changed again meanwhile
+    if (!next.module!.ready) {
+      const why = result && !result.ok ? result.error.message : "it did not load";
+      this.log.warn(
+        { endpoint, descriptor: next.descriptor.file, handler: next.descriptor.handler },
+        `${next.descriptor.file}: ${endpoint} keeps serving ${before.module!.key}, because its new handler ${next.module!.key} did not load (${why})`,
+      );
+      return;
+    }
+    this.mounts.set(endpoint, next);
+    this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
+    this.log.info({ endpoint, handler: next.module!.key, descriptor: next.descriptor.file }, `${endpoint} now served by ${next.module!.key}`);
   }
 
   closeSessions(endpoint: string, code: number, reason: string): void {
@@ -134,5 +164,14 @@ function assertSameFolder(descriptor: Descriptor, handler: ResolvedHandler): voi
       `and a descriptor may name only handlers of its own top-level folder. Move the handler into ${name(folder)}, ` +
       "or the descriptor next to its handler.",
     { file: descriptor.file, field: "handler" },
+  );
+}
+
+/** A descriptor problem on an endpoint that keeps serving its previous handler, saying so. */
+function keptServing(problem: AerostatError, before: Mount): AerostatError {
+  return new AerostatError(
+    problem.code,
+    `${problem.message} The endpoint keeps serving ${before.module!.key} meanwhile; its sessions stay open.`,
+    problem.location,
   );
 }

@@ -54,13 +54,16 @@ describe("resolveHandler", () => {
     expect(resolveHandler(p.root, `p/sub/h${ext}`, "p/h.websocket")).toEqual(expected);
   });
 
-  it("tries the extensions in order: .js .mjs .cjs .ts .mts .cts", async () => {
-    const all = Object.fromEntries(EXTENSIONS.map((e) => [`p/h${e}`, CODE]));
-    const p = await project(all);
+  it("finds the one file a path without extension names, with any of .js .mjs .cjs .ts .mts .cts, and refuses a path that names several", async () => {
     for (const ext of EXTENSIONS) {
+      const p = await project({ [`p/h${ext}`]: CODE });
       expect(resolveHandler(p.root, "p/h", "p/h.websocket").key).toBe(`p/h${ext}`);
-      await p.remove(`p/h${ext}`);
     }
+    const all = await project(Object.fromEntries(EXTENSIONS.map((e) => [`p/h${e}`, CODE])));
+    expect(refusal(all.root, "p/h").message).toBe(
+      'handler "p/h" is ambiguous: p/h.js, p/h.mjs, p/h.cjs, p/h.ts, p/h.mts and p/h.cts all exist. Write the extension of the one you mean, or remove the others.',
+    );
+    expect(resolveHandler(all.root, "p/h.ts", "p/h.websocket").key).toBe("p/h.ts");
   });
 
   it("skips a file without a handler extension and folders named like a handler", async () => {

@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --no-node-snapshot
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { init } from "./init.js";
 import { serve } from "./serve.js";
@@ -13,7 +14,8 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
-const program = new Command("aerostat").description("Serve WebSocket endpoints from sandboxed handler scripts.");
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const program = new Command("aerostat").description("Serve WebSocket endpoints from sandboxed handler scripts.").version(version);
 
 program
   .command("serve")

@@ -325,22 +325,24 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   // ---- the events ------------------------------------------------------------
   const hook = (kind: string) => events[kind]!;
 
-  /** Sends what onMessage returned: a string, bytes, or a Promise of either. */
+  /** Sends what onMessage returned: a string, bytes, another JSON value (as JSON text), or a Promise of one. */
   function reply(ev: GuestEvent, connection: unknown, value: unknown): void {
     if (value === undefined || value === null || connection === undefined) return;
     const onMessage = hook("message").hook;
     try {
       if (sendValue(ev.peerId, value)) return;
-      if (!isObjectLike(value)) return;
-      const then = (value as { then?: unknown }).then;
-      if (typeof then !== "function") return;
+      const then = isObjectLike(value) ? (value as { then?: unknown }).then : undefined;
+      if (typeof then !== "function") {
+        sendJson(ev.peerId, value);
+        return;
+      }
       // Like a Promise's resolving functions: only the first call counts, however often a thenable calls back.
       let settled = false;
       const onValue = (v: unknown) => {
         if (settled) return;
         settled = true;
         try {
-          sendValue(ev.peerId, v);
+          if (v !== undefined && v !== null && !sendValue(ev.peerId, v)) sendJson(ev.peerId, v);
         } catch (e) {
           kernel.fault(onMessage, ev, connection, e);
         }
@@ -354,6 +356,12 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     } catch (e) {
       kernel.fault(onMessage, ev, connection, e);
     }
+  }
+
+  /** Any other value a hook returned (an object, a number, a boolean): sent as JSON text. */
+  function sendJson(peerId: string, value: unknown): void {
+    const json = kernel.builtins.stringify(value) as string | undefined;
+    if (typeof json === "string") kernel.emit(OUT.send, peerId, json);
   }
 
   /** True when `value` was a string or bytes and has been sent. */

@@ -308,11 +308,12 @@ declare namespace AerostatHandler {
   type Connection = import("net/v4/websockets").Connection | import("net/v4/websockets").WebsocketClient;
   /** Runs when a session opens (or an outgoing client connects). */
   type OnOpen = (connection: Connection) => void;
-  /** Runs per message. A string (or Promise of one) returned is sent back to the connection. */
-  type OnMessage = (
-    message: import("net/v4/websockets").Message,
-    connection: Connection,
-  ) => string | ArrayBuffer | ArrayBufferView | void | Promise<string | void>;
+  /**
+   * Runs per message. What it returns (or its Promise's value) is sent back to
+   * the connection: a string as text, bytes as a binary frame, any other JSON
+   * value as JSON text; undefined and null send nothing.
+   */
+  type OnMessage = (message: import("net/v4/websockets").Message, connection: Connection) => unknown;
   /** Runs on a socket error, or after another handler function threw. */
   type OnError = (error: string, connection: Connection | undefined) => void;
   /** Runs when the connection closed, with the close code and reason. */

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { createRuntime } from "../runtime.js";
 import type { DashboardAccess, ScriptServiceAccess } from "../config/options.js";
 import { AerostatError } from "../errors/codes.js";
@@ -19,6 +20,12 @@ export interface ServeFlags {
 
 /** `aerostat serve <projectRoot>`: start, print the endpoint URLs, stop cleanly on SIGINT/SIGTERM. */
 export async function serve(projectRoot: string, flags: ServeFlags): Promise<void> {
+  // A busy port is found before the project loads, with the way out.
+  const busy = flags.port === 0 ? undefined : await portProblem(flags.port, flags.host);
+  if (busy) {
+    process.stderr.write(`aerostat: ${busy}\n`);
+    process.exit(1);
+  }
   let runtime;
   try {
     runtime = createRuntime({
@@ -40,12 +47,25 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
     process.stderr.write(`aerostat: ${error instanceof AerostatError ? error.toString() : String(error)}\n`);
     process.exit(1);
   }
-  const lines = [`aerostat serving ${runtime.options.projectRoot} at ${runtime.url}/`];
-  for (const e of runtime.endpoints()) lines.push(`  ${e.endpoint.padEnd(16)} ${e.url}${e.problem ? `  (not serving: ${e.problem})` : ""}`);
-  if (runtime.endpoints().length === 0) lines.push("  no endpoints yet: add a .websocket descriptor");
-  if (runtime.dashboardUrl) lines.push(`dashboard        ${runtime.dashboardUrl}`);
-  lines.push(`client library   ${runtime.url}/websockets/v4/client.js`);
-  process.stdout.write(`${lines.join("\n")}\n`);
+  // Listening on every interface (0.0.0.0, ::): links name this machine's loopback, which works from here.
+  const everywhere = runtime.url.includes("//0.0.0.0:") || runtime.url.includes("//[::]:");
+  const usable = (url: string) => url.replace(/\/\/(0\.0\.0\.0|\[::\]):/, "//127.0.0.1:");
+  const base = usable(runtime.url);
+  const endpoints = runtime.endpoints().map((e) => ({ endpoint: e.endpoint, url: usable(e.url), ...(e.problem ? { problem: e.problem } : {}) }));
+  const dashboard = runtime.dashboardUrl ? usable(runtime.dashboardUrl) : undefined;
+  if (flags.logFormat === "json") {
+    runtime.log.info(
+      { projectRoot: runtime.options.projectRoot, url: base, everywhere, endpoints, dashboard, client: `${base}/websockets/v4/client.js` },
+      `serving ${runtime.options.projectRoot} at ${base}/`,
+    );
+  } else {
+    const lines = [`aerostat serving ${runtime.options.projectRoot} at ${base}/${everywhere ? " (listening on every interface)" : ""}`];
+    for (const e of endpoints) lines.push(`  ${e.endpoint.padEnd(16)} ${e.url}${e.problem ? `  (not serving: ${e.problem})` : ""}`);
+    if (endpoints.length === 0) lines.push("  no endpoints yet: add a .websocket descriptor");
+    if (dashboard) lines.push(`dashboard        ${dashboard}`);
+    lines.push(`client library   ${base}/websockets/v4/client.js`);
+    process.stdout.write(`${lines.join("\n")}\n`);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -64,4 +84,16 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
   );
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** Why `port` on `host` cannot be listened on (in use, not allowed), or undefined when it can. */
+function portProblem(port: number, host: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      const why = error.code === "EADDRINUSE" ? "is in use" : error.code === "EACCES" ? "may not be used by this user" : `cannot be used (${error.code})`;
+      resolve(`port ${port} on ${host} ${why}. Stop what uses it, or pass --port 0 for a free one.`);
+    });
+    probe.listen(port, host, () => probe.close(() => resolve(undefined)));
+  });
 }

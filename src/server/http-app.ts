@@ -46,5 +46,14 @@ export function createHttpApp(staticDir: string | undefined, routes: HttpRoutes)
     if (!routes.sockjs(req, res)) next();
   });
   if (staticDir) app.use(staticFiles(staticDir));
+  // After the project's own files: a page without an icon gets this one instead of a 404 in its console.
+  app.get("/favicon.ico", (_req, res) => {
+    res.type("image/svg+xml").set("Cache-Control", "public, max-age=86400").send(FAVICON_SVG);
+  });
   return app;
 }
+
+/** A balloon: aerostat's icon. */
+const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><ellipse cx="16" cy="12" rx="10" ry="11" fill="#d9534f"/>' +
+  '<path d="M11 22l3 5h4l3-5" fill="none" stroke="#555" stroke-width="1.5"/><rect x="13" y="27" width="6" height="4" rx="1" fill="#8a6d3b"/></svg>';

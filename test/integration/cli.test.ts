@@ -1,3 +1,5 @@
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClient } from "../helpers/client.js";
 import { CliProcess, killAll } from "../helpers/cli-process.js";
@@ -44,5 +46,36 @@ describe("aerostat serve (the built CLI)", () => {
     const { output, exited } = run(["serve", "sample-project", "--port", "70000"]);
     expect(await exited).not.toBe(0);
     expect(output()).toContain("--port must be a whole number from 0 to 65535");
+  });
+
+  it("says a port is busy before loading anything, and how to get a free one", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const { output, exited } = run(["serve", "sample-project", "--port", String(port)]);
+      expect(await exited).toBe(1);
+      expect(output()).toContain(`aerostat: port ${port} on 127.0.0.1 is in use. Stop what uses it, or pass --port 0 for a free one.`);
+      expect(output()).not.toMatch(/mounted|loaded/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("prints usable links when listening on every interface, a JSON banner with --log-format json, and its version", async () => {
+    const everywhere = run(["serve", "sample-project", "--port", "0", "--host", "0.0.0.0"]);
+    const [, line] = await everywhere.waitFor(/(aerostat serving .*)\n/);
+    expect(line).toMatch(/at http:\/\/127\.0\.0\.1:\d+\/ \(listening on every interface\)$/);
+    expect(everywhere.output()).toMatch(/echo\s+ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/echo/);
+    const favicon = await fetch(line!.match(/http:\/\/127\.0\.0\.1:\d+/)![0] + "/favicon.ico");
+    expect(favicon.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
+    everywhere.child.kill("SIGTERM");
+    const json = run(["serve", "sample-project", "--port", "0", "--log-format", "json"]);
+    const [banner] = await json.waitFor(/\{[^\n]*"msg":"serving [^\n]*\}/);
+    expect(JSON.parse(banner!)).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), endpoints: expect.arrayContaining([expect.objectContaining({ endpoint: "echo" })]) });
+    json.child.kill("SIGTERM");
+    const version = run(["--version"]);
+    expect(await version.exited).toBe(0);
+    expect(version.output().trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

@@ -54,10 +54,9 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
   const endpoints = runtime.endpoints().map((e) => ({ endpoint: e.endpoint, url: usable(e.url), ...(e.problem ? { problem: e.problem } : {}) }));
   const dashboard = runtime.dashboardUrl ? usable(runtime.dashboardUrl) : undefined;
   if (flags.logFormat === "json") {
-    runtime.log.info(
-      { projectRoot: runtime.options.projectRoot, url: base, everywhere, endpoints, dashboard, client: `${base}/websockets/v4/client.js` },
-      `serving ${runtime.options.projectRoot} at ${base}/`,
-    );
+    // Written whatever the log level: the banner is what tools wait for.
+    const banner = { level: 30, time: Date.now(), name: "aerostat", projectRoot: runtime.options.projectRoot, url: base, everywhere, endpoints, dashboard };
+    process.stdout.write(`${JSON.stringify({ ...banner, client: `${base}/websockets/v4/client.js`, msg: `serving ${runtime.options.projectRoot} at ${base}/` })}\n`);
   } else {
     const lines = [`aerostat serving ${runtime.options.projectRoot} at ${base}/${everywhere ? " (listening on every interface)" : ""}`];
     for (const e of endpoints) lines.push(`  ${e.endpoint.padEnd(16)} ${e.url}${e.problem ? `  (not serving: ${e.problem})` : ""}`);

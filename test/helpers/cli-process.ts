@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 export const REPO = path.resolve(import.meta.dirname, "../..");
-const CLI = path.join(REPO, "dist/cli/main.js");
+export const CLI = path.join(REPO, "dist/cli/main.js");
 
 const children = new Set<ChildProcess>();
 /** Kills every CLI process still running; call from afterEach/afterAll. */

@@ -2,7 +2,8 @@ import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClient } from "../helpers/client.js";
-import { CliProcess, killAll } from "../helpers/cli-process.js";
+import { spawn } from "node:child_process";
+import { CLI, CliProcess, killAll, REPO } from "../helpers/cli-process.js";
 
 afterEach(() => killAll());
 
@@ -70,7 +71,9 @@ describe("aerostat serve (the built CLI)", () => {
     const favicon = await fetch(line!.match(/http:\/\/127\.0\.0\.1:\d+/)![0] + "/favicon.ico");
     expect(favicon.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
     everywhere.child.kill("SIGTERM");
-    const json = run(["serve", "sample-project", "--port", "0", "--log-format", "json"]);
+    // The banner is written whatever the log level (tools wait for it).
+    const jsonArgs = ["serve", "sample-project", "--port", "0", "--log-format", "json"];
+    const json = new CliProcess(jsonArgs, spawn(process.execPath, ["--no-node-snapshot", CLI, ...jsonArgs], { cwd: REPO, env: { ...process.env, AEROSTAT_LOG_LEVEL: "warn" } }));
     const [banner] = await json.waitFor(/\{[^\n]*"msg":"serving [^\n]*\}/);
     expect(JSON.parse(banner!)).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), endpoints: expect.arrayContaining([expect.objectContaining({ endpoint: "echo" })]) });
     json.child.kill("SIGTERM");

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Logger } from "../log/logger.js";
+import { HTTP_HEADER_NAME, MAX_RESPONSE_HEADERS } from "../protocol/http.js";
 import { PeerIds } from "./peer.js";
 
 /** What a script service answers (checked again here: it came from the sandbox). */
@@ -17,7 +18,6 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the host sets itself: a script's are ignored. */
 const HOST_HEADERS = new Set(["content-length", "transfer-encoding", "connection", "x-content-type-options"]);
 
@@ -90,9 +90,9 @@ export class HttpExchanges {
     res.statusCode = status;
     let typed = false;
     let skipped = 0;
-    for (const [name, value] of headers.slice(0, 100)) {
+    for (const [name, value] of headers.slice(0, MAX_RESPONSE_HEADERS)) {
       const lower = name.toLowerCase();
-      if (!HEADER_NAME.test(name) || HOST_HEADERS.has(lower)) {
+      if (!HTTP_HEADER_NAME.test(name) || HOST_HEADERS.has(lower)) {
         skipped++;
         continue;
       }

@@ -35,11 +35,13 @@ export const HANDSHAKE_HEADERS = [
 /** Characters of one header value (or the URL) a handler gets at most. */
 const MAX_VALUE_CHARS = 8 * 1024;
 
-export function handshakeRequest(req: IncomingMessage): HandshakeRequest {
+/** What a handler reads of `req`, whose URL the caller has parsed already. */
+export function handshakeRequest(req: IncomingMessage, parsed: URL): HandshakeRequest {
   const url = (req.url ?? "/").slice(0, MAX_VALUE_CHARS);
-  const parsed = new URL(url, "http://localhost");
   const query: Record<string, string> = {};
-  for (const [name, value] of parsed.searchParams) if (!(name in query) && name !== "__proto__") query[name] = value;
+  for (const [name, value] of parsed.searchParams) {
+    if (!(name in query) && name !== "__proto__") query[name] = value.slice(0, MAX_VALUE_CHARS);
+  }
   const headers: Record<string, string> = {};
   for (const name of HANDSHAKE_HEADERS) {
     const value = req.headers[name];

@@ -13,6 +13,9 @@ import { describeStop, eventMethod, type CpuStop } from "./stopped-events.js";
 import { SourcePositions } from "../errors/source-positions.js";
 import { loadHandlerFile } from "./module-load.js";
 
+/** What recover() stands for when it cannot run: nothing done, nothing to send. */
+const NOTHING_DONE: GuestOutput = { text: "0|", binaries: [] };
+
 /** Events taken into one dispatch call at most. */
 const MAX_BATCH = 256;
 /** Payload bytes taken into one dispatch call at most (one larger event still goes alone). */
@@ -351,25 +354,22 @@ export class HandlerModule {
     const isolate = this.deps.isolate;
     const cpuBefore = isolate.cpuTime();
     let result: GuestOutput;
-    let stopped = false;
     try {
       result = isolate.runInline(() => ctx.dispatchInline(batch));
       this.inline.record(true, Number(isolate.cpuTime() - cpuBefore) / 1e6);
     } catch (error) {
-      // Stopped at the CPU limit: never inline again with this code. (An isolate that died under it
-      // restarts the project; repeated crashes disable it.)
-      if (isTimeout(error)) this.inline.record(true, Number.POSITIVE_INFINITY);
-      const failure = this.failureOf(batch, error);
+      const failure = this.failureOf(batch, error, true);
       if (failure === "lost") return;
+      let recovered: GuestOutput;
       try {
-        result = isolate.runInline(() => ctx.recoverInline());
+        recovered = isolate.runInline(() => ctx.recoverInline());
       } catch {
-        result = { text: "0|", binaries: [] };
+        recovered = NOTHING_DONE;
       }
-      if (failure === "rejected" && !this.rescued(batch, result, error)) return;
-      stopped = failure === "stopped";
+      this.afterFailure(ctx, batch, failure, recovered, error);
+      return;
     }
-    this.finishBatch(ctx, batch, result, stopped);
+    this.finishBatch(ctx, batch, result, false);
   }
 
   /** Runs a batch on the isolate's worker thread: the host's event loop goes on meanwhile. */
@@ -378,19 +378,17 @@ export class HandlerModule {
     const isolate = this.deps.isolate;
     const cpuBefore = isolate.cpuTime();
     let result: GuestOutput;
-    let stopped = false;
     try {
       result = await isolate.track(() => ctx.dispatch(batch));
       this.inline.record(false, Number(isolate.cpuTime() - cpuBefore) / 1e6);
     } catch (error) {
-      if (isTimeout(error)) this.inline.record(false, Number.POSITIVE_INFINITY);
-      const failure = this.failureOf(batch, error);
+      const failure = this.failureOf(batch, error, false);
       if (failure === "lost") return;
-      result = await isolate.track(() => ctx.recover()).catch(() => ({ text: "0|", binaries: [] }));
-      if (failure === "rejected" && !this.rescued(batch, result, error)) return;
-      stopped = failure === "stopped";
+      const recovered = await isolate.track(() => ctx.recover()).catch(() => NOTHING_DONE);
+      this.afterFailure(ctx, batch, failure, recovered, error);
+      return;
     }
-    this.finishBatch(ctx, batch, result, stopped);
+    this.finishBatch(ctx, batch, result, false);
   }
 
   private deliverTimers(batch: unknown[]): void {
@@ -405,12 +403,21 @@ export class HandlerModule {
    * (isolated-vm throws the first one after the call's microtasks, even when
    * every event had run and answered).
    */
-  private failureOf(batch: unknown[], error: unknown): "stopped" | "lost" | "rejected" {
+  private failureOf(batch: unknown[], error: unknown, inline: boolean): "stopped" | "lost" | "rejected" {
+    // Stopped at the CPU limit: never inline again with this code. (An isolate that died under it
+    // restarts the project; repeated crashes disable it.)
+    if (isTimeout(error)) this.inline.record(inline, Number.POSITIVE_INFINITY);
     if (!this.deps.isolate.alive || this.isolateGeneration !== this.deps.isolate.generation) {
       this.onIsolateLost(batch, error);
       return "lost";
     }
     return isTimeout(error) ? "stopped" : "rejected";
+  }
+
+  /** What recover() gave back after a stop or a rejection, applied (or, for a rejection it cannot rescue, the batch dropped). */
+  private afterFailure(ctx: GuestContext, batch: unknown[], failure: "stopped" | "rejected", recovered: GuestOutput, error: unknown): void {
+    if (failure === "rejected" && !this.rescued(batch, recovered, error)) return;
+    this.finishBatch(ctx, batch, recovered, failure === "stopped");
   }
 
   /**

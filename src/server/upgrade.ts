@@ -82,7 +82,8 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
 
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer, retried = false): void => {
     if (!retried) socket.on("error", () => socket.destroy());
-    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    const parsedUrl = new URL(req.url ?? "/", "http://localhost");
+    const pathname = parsedUrl.pathname;
     const endpoint = endpointFromPath(pathname);
     if (endpoint === undefined) {
       if (routing.ownsServer) refuse(req, socket, Refusals.notAService(pathname));
@@ -112,7 +113,7 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
       if (!why) return refuse(req, socket, Refusals.stillLoading(endpoint), endpoint);
       return refuse(req, socket, Refusals.cannotServe(endpoint, why.toString()), endpoint);
     }
-    const info = handshakeRequest(req);
+    const info = handshakeRequest(req, parsedUrl);
     const request = JSON.stringify(info);
     const upgrade = (data?: string) =>
       routing.serverFor(limits.maxPayload).handleUpgrade(req, socket, head, (ws) => routing.accept(ws, mount, { request, ...(data !== undefined ? { data } : {}) }));

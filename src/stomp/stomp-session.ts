@@ -1,3 +1,4 @@
+import { truncateText } from "../log/truncate.js";
 import type { Mount } from "../project/mounts.js";
 import { FrameError, FrameReader, writeFrame, type Frame } from "./frames.js";
 import { replyBody, sendTarget, userQueue, type Sender } from "./destinations.js";
@@ -35,7 +36,7 @@ const FRAME_WITHIN_MS = 30_000;
 const MAX_WARNED = 32;
 
 /** A name the client chose, cut for a log line. */
-const shown = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
+const shown = (text: string) => truncateText(text, 200);
 
 /**
  * One STOMP session (Dirigible 7+ pages: SockJS + STOMP). SEND to

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Request, Response } from "express";
 import type { ScriptServiceAccess } from "../config/options.js";
 import type { Logger } from "../log/logger.js";
+import { truncateText } from "../log/truncate.js";
 import type { HttpExchanges } from "../peers/exchanges.js";
 import { projectOf } from "../project/handler-path.js";
 import type { MountTable } from "../project/mounts.js";
@@ -53,7 +54,7 @@ export class ScriptServices {
   /** Handles a request whose path starts with `prefix`. */
   async handle(prefix: string, req: Request, res: Response): Promise<void> {
     const refuse = (status: number, text: string) => {
-      this.deps.log.warn({ path: truncate(req.path), status }, `script service request refused: ${text}`);
+      this.deps.log.warn({ path: truncateText(req.path, 200), status }, `script service request refused: ${text}`);
       res.status(status).type("text/plain").set("X-Content-Type-Options", "nosniff").send(`${text}\n`);
     };
     if (!this.deps.accepting()) return refuse(503, "The server is shutting down.");
@@ -122,7 +123,7 @@ export class ScriptServices {
       if (this.isHandler(key)) return { ok: false, status: 403, text: handlerRefusal(key) };
       return { ok: true, script: { key, file: real, project: projectOf(key) }, pathInfo: segments.slice(i + 1).join("/") };
     }
-    return { ok: false, status: 404, text: `No script service at ${truncate(segments.join("/"))}. ${shape}` };
+    return { ok: false, status: 404, text: `No script service at ${truncateText(segments.join("/"), 200)}. ${shape}` };
   }
 
   private async inStaticDir(real: string): Promise<boolean> {
@@ -145,9 +146,6 @@ function handlerRefusal(key: string): string {
   return `${key} serves WebSockets (a .websocket descriptor or createWebsocket names it); script services run only files that serve no WebSocket.`;
 }
 
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
 
 /** The body as text, or undefined when it is over the limit. */
 async function readBody(req: IncomingMessage): Promise<string | undefined> {

@@ -6,6 +6,7 @@
  * status and headers, when the top level returns.
  */
 import type { GuestEvent, Kernel } from "../../guest/kernel.js";
+import { HTTP_HEADER_NAME, MAX_RESPONSE_HEADERS } from "../../protocol/http.js";
 import { HttpOps } from "./ops-names.js";
 
 /** The request as the host sends it (see src/wiring/script-services.ts). */
@@ -31,7 +32,6 @@ interface Exchange {
   answered: boolean;
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_HEADER_VALUE = /[\r\n\0]/;
 
 export default function http(exports: Record<string, unknown>, kernel: Kernel): void {
@@ -121,9 +121,9 @@ export default function http(exports: Record<string, unknown>, kernel: Kernel): 
     const ex = writable(what);
     const n = StringCtor(name);
     const v = StringCtor(value);
-    if (!matches(HEADER_NAME, n)) throw new TypeErrorCtor(what + ': "' + n + '" is not a valid header name');
+    if (!matches(HTTP_HEADER_NAME, n)) throw new TypeErrorCtor(what + ': "' + n + '" is not a valid header name');
     if (matches(BAD_HEADER_VALUE, v)) throw new TypeErrorCtor(what + ": a header value may not contain line breaks");
-    if (ex.headers.length >= MAX_HEADERS) throw new RangeErrorCtor(what + ": at most " + MAX_HEADERS + " headers");
+    if (ex.headers.length >= MAX_RESPONSE_HEADERS) throw new RangeErrorCtor(what + ": at most " + MAX_RESPONSE_HEADERS + " headers");
     const key = lower(n);
     if (key === "content-type") {
       ex.contentType = v;
@@ -234,4 +234,3 @@ export default function http(exports: Record<string, unknown>, kernel: Kernel): 
 
 /** Characters of one response body at most. */
 const MAX_BODY_CHARS = 4 * 1024 * 1024;
-const MAX_HEADERS = 100;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Logger } from "../log/logger.js";
+import { RateLimitedLog } from "../log/rate-limited.js";
 import { HTTP_HEADER_NAME, MAX_RESPONSE_HEADERS } from "../protocol/http.js";
 import { PeerIds } from "./peer.js";
 
@@ -30,12 +31,12 @@ const HOST_HEADERS = new Set(["content-length", "transfer-encoding", "connection
 export class HttpExchanges {
   private readonly pending = new Map<string, Pending>();
   private readonly ids: PeerIds;
+  /** Failures and left-out headers, at most 5 lines a second per kind. */
+  private readonly warnings: RateLimitedLog;
 
-  constructor(
-    private readonly log: Logger,
-    nodeName = "",
-  ) {
+  constructor(log: Logger, nodeName = "") {
     this.ids = new PeerIds("h", nodeName);
+    this.warnings = new RateLimitedLog(log, "script service warnings");
   }
 
   /** Registers a request of `project`'s script `key`; returns its peer id. */
@@ -68,7 +69,7 @@ export class HttpExchanges {
     const p = this.pending.get(id);
     if (!p) return;
     this.forget(id);
-    this.log.warn({ handler: p.key, request: id, status }, `script service ${p.key} answered ${status}: ${text}`);
+    this.warnings.warn(String(status), { handler: p.key, request: id, status }, `script service ${p.key} answered ${status}: ${text}`);
     this.write(p, status, [], `${text}\n`);
   }
 
@@ -105,7 +106,9 @@ export class HttpExchanges {
         skipped++;
       }
     }
-    if (skipped > 0) this.log.warn({ handler: p.key, skipped }, `script service ${p.key}: ${skipped} invalid or reserved response headers were left out`);
+    if (skipped > 0) {
+      this.warnings.warn("headers", { handler: p.key, skipped }, `script service ${p.key}: ${skipped} invalid or reserved response headers were left out`);
+    }
     if (!typed) res.setHeader("Content-Type", "text/plain; charset=utf-8");
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.end(body);

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Request, Response } from "express";
 import type { ScriptServiceAccess } from "../config/options.js";
 import type { Logger } from "../log/logger.js";
+import { RateLimitedLog } from "../log/rate-limited.js";
 import { truncateText } from "../log/truncate.js";
 import type { HttpExchanges } from "../peers/exchanges.js";
 import { projectOf } from "../project/handler-path.js";
@@ -49,12 +50,17 @@ type Found = { ok: true; script: ResolvedHandler; pathInfo: string } | { ok: fal
  * this machine may call them unless the operator allows more.
  */
 export class ScriptServices {
-  constructor(private readonly deps: ScriptServiceDeps) {}
+  /** Refusals are logged at most 5 a second per status: a stranger knocking in a loop cannot flood the log. */
+  private readonly refusals: RateLimitedLog;
+
+  constructor(private readonly deps: ScriptServiceDeps) {
+    this.refusals = new RateLimitedLog(deps.log, "refused script service requests");
+  }
 
   /** Handles a request whose path starts with `prefix`. */
   async handle(prefix: string, req: Request, res: Response): Promise<void> {
     const refuse = (status: number, text: string) => {
-      this.deps.log.warn({ path: truncateText(req.path, 200), status }, `script service request refused: ${text}`);
+      this.refusals.warn(String(status), { path: truncateText(req.path, 200), status }, `script service request refused: ${text}`);
       res.status(status).type("text/plain").set("X-Content-Type-Options", "nosniff").send(`${text}\n`);
     };
     if (!this.deps.accepting()) return refuse(503, "The server is shutting down.");

@@ -19,4 +19,16 @@ describe("refused handshakes in the log", () => {
     await waitUntil(() => refused().length + dropped().reduce((n, l) => n + Number(l.dropped), 0) === knocks, 5000, "every knock logged or counted");
     expect(refused().length + dropped().length).toBeLessThan(30);
   });
+
+  it("cannot be flooded by requests to script services that are refused", async () => {
+    const { runtime, logs } = await startProject({ "p/s.js": `require("http/v4/response").print("ran");` });
+    const knocks = 200;
+    for (let i = 0; i < knocks; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, () => fetch(`${runtime.url}/services/js/p/missing-${i}.js`).then((r) => r.text())));
+    }
+    const refused = () => logs.lines.filter((l) => /^script service request refused/.test(l.msg));
+    const dropped = () => logs.lines.filter((l) => /more refused script service requests \(404\) were not logged/.test(l.msg));
+    await waitUntil(() => refused().length + dropped().reduce((n, l) => n + Number(l.dropped), 0) === knocks, 5000, "every refusal logged or counted");
+    expect(refused().length + dropped().length).toBeLessThan(30);
+  });
 });

@@ -8,6 +8,7 @@ import type { Logger } from "./log/logger.js";
 import type { Capability } from "./ops/capability.js";
 import type { ClientInfo } from "./peers/clients.js";
 import type { TrafficMeter } from "./peers/traffic.js";
+import type { IsolateStats } from "./sandbox/project-isolate.js";
 import { CloseCodes } from "./protocol/close-codes.js";
 import { assertNodeFlags } from "./sandbox/node-flags.js";
 import { DASHBOARD_PATH, serviceUrl } from "./server/routes.js";
@@ -97,6 +98,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   clientList(): ClientInfo[] {
     return this.parts.status.clientList();
+  }
+
+  /** Per isolate: the handlers in it, CPU time, heap in use, restarts. */
+  isolateStats(): IsolateStats[] {
+    return this.parts.status.isolateStats();
   }
 
   /** Stops accepting, closes sessions with 1001 and lets their onClose run (up to `graceMs`), then disposes the isolates. */

@@ -18,8 +18,17 @@ export interface Descriptor {
    * are accepted and logged once).
    */
   readonly engine: string;
+  /**
+   * Where the handler runs: "shared" (default) puts it in the isolate of its
+   * top-level project folder, beside that folder's other handlers; "own" gives
+   * it an isolate of its own, so a neighbour's CPU-limit stop or memory bomb
+   * neither delays nor restarts it.
+   */
+  readonly isolate: IsolateMode;
   readonly limits: EndpointLimits;
 }
+
+export type IsolateMode = "shared" | "own";
 
 /** Per-endpoint protections against clients; each has a safe default. */
 export interface EndpointLimits {
@@ -66,6 +75,11 @@ const descriptorSchema = z.object({
     .regex(ENDPOINT_PATTERN, { error: "may contain only letters, digits, '.', '_' and '-'" }),
   description: z.string({ error: "must be a string" }).optional(),
   engine: z.string({ error: 'must be a string such as "javascript" (any engine name is served by aerostat\'s one JavaScript engine)' }).optional(),
+  isolate: z
+    .enum(["shared", "own"], {
+      error: 'must be "shared" (the handler runs in its project folder\'s isolate, the default) or "own" (an isolate of its own)',
+    })
+    .optional(),
   maxPayload: z
     .number({ error: "must be a number of bytes" })
     .int({ error: "must be a whole number of bytes" })
@@ -149,6 +163,7 @@ export function parseDescriptor(file: string, text: string): Descriptor {
     handler: d.handler.startsWith("/") ? d.handler.slice(1) : d.handler,
     description: d.description ?? "",
     engine: d.engine ?? "javascript",
+    isolate: d.isolate ?? "shared",
     limits: {
       maxPayload: d.maxPayload ?? DEFAULT_LIMITS.maxPayload,
       maxSessions: d.maxSessions ?? DEFAULT_LIMITS.maxSessions,

@@ -1,4 +1,5 @@
 import type { ClientInfo } from "../peers/clients.js";
+import type { IsolateStats } from "../sandbox/project-isolate.js";
 import { truncateText } from "../log/truncate.js";
 import { MESSAGE_KEPT, NAME_KEPT, type RecentError } from "./recent-errors.js";
 
@@ -10,6 +11,8 @@ export interface DashboardSnapshot {
   /** Messages per second over the last minute, oldest first. */
   readonly traffic: { readonly in: readonly number[]; readonly out: readonly number[] };
   readonly errors: readonly RecentError[];
+  /** The sandboxes: one per project folder, plus one per handler that has its own. */
+  readonly isolates: readonly IsolateStats[];
   /** How many endpoints and clients there are, when more than ROWS_SHOWN. */
   readonly totals: { readonly endpoints: number; readonly clients: number };
 }
@@ -39,6 +42,7 @@ export interface DashboardSource {
   sessionIds(endpoint: string): readonly string[];
   clientList(): readonly ClientInfo[];
   traffic(): DashboardSnapshot["traffic"];
+  isolates(): readonly IsolateStats[];
 }
 
 /**
@@ -64,6 +68,10 @@ export function buildSnapshot(source: DashboardSource, errors: readonly RecentEr
     clients: clients.slice(0, ROWS_SHOWN).map((c) => ({ ...c, uri: cut(c.uri), handler: cut(c.handler) })),
     traffic: source.traffic(),
     errors,
+    isolates: source
+      .isolates()
+      .slice(0, ROWS_SHOWN)
+      .map((i) => ({ ...i, name: cut(i.name), handlers: i.handlers.slice(0, SESSION_IDS_SHOWN).map((h) => cut(h)) })),
     totals: { endpoints: endpoints.length, clients: clients.length },
   };
 }

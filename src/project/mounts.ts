@@ -56,9 +56,10 @@ export class MountTable {
   /** Mounts what `table` says; resolves once every new handler's first load is over. */
   async apply(table: EndpointTable): Promise<void> {
     const loads: Promise<unknown>[] = [];
+    const ownIsolate = this.handlersWithOwnIsolate(table);
     for (const [endpoint, descriptor] of table.endpoints) {
       const before = this.mounts.get(endpoint);
-      const next = this.mountOne(endpoint, descriptor);
+      const next = this.mountOne(endpoint, descriptor, ownIsolate);
       // A serving endpoint is never taken down by a mistake in its descriptor: a handler path that leads
       // nowhere, or a new handler that does not load, leaves the old one serving and its sessions open.
       // (An endpoint that passes to another descriptor switches at once.)
@@ -117,11 +118,28 @@ export class MountTable {
     for (const s of this.sessions.forEndpoint(endpoint)) s.close(code, reason);
   }
 
-  private mountOne(endpoint: string, descriptor: Descriptor): Mount {
+  /**
+   * Handler keys some descriptor gives an isolate of their own. A handler that
+   * two descriptors name gets its own isolate if either asks for one.
+   */
+  private handlersWithOwnIsolate(table: EndpointTable): Set<string> {
+    const keys = new Set<string>();
+    for (const d of table.endpoints.values()) {
+      if (d.isolate !== "own") continue;
+      try {
+        keys.add(resolveHandler(this.root, d.handler, d.file).key);
+      } catch {
+        // mountOne reports it
+      }
+    }
+    return keys;
+  }
+
+  private mountOne(endpoint: string, descriptor: Descriptor, ownIsolate: ReadonlySet<string>): Mount {
     try {
       const handler = resolveHandler(this.root, descriptor.handler, descriptor.file);
       assertSameFolder(descriptor, handler);
-      return { endpoint, descriptor, module: this.registry.ensure(handler) };
+      return { endpoint, descriptor, module: this.registry.ensure(handler, "handler", ownIsolate.has(handler.key) ? "own" : "shared") };
     } catch (error) {
       const problem =
         error instanceof AerostatError

@@ -38,7 +38,9 @@ const HOOKED_PEERS: ReadonlySet<string> = new Set([PeerKind.session, PeerKind.cl
 
 export interface HandlerModuleDeps {
   readonly role: ModuleRole;
+  /** The isolate it starts in (moveTo() changes it), and that isolate's group name in the registry. */
   readonly isolate: ProjectIsolate;
+  readonly isolateGroup: string;
   readonly limits: ContextLimits;
   /** Queued events above which senders are paused; they resume below half of it. */
   readonly maxQueuedEvents: number;
@@ -98,6 +100,12 @@ export class HandlerModule {
   readonly inline: InlinePolicy;
   /** The hooks the serving version exports. */
   hooks: ReadonlySet<string> = new Set();
+  /** The isolate the next load goes to. */
+  private isolate: ProjectIsolate;
+  /** The isolate of the serving context (differs from `isolate` only while moving). */
+  private servingIsolate: ProjectIsolate;
+  /** The registry's name for `isolate`. */
+  isolateGroup: string;
 
   constructor(
     /** Project-relative path, e.g. "my-project/ws-handler.js". */
@@ -108,6 +116,9 @@ export class HandlerModule {
     private readonly deps: HandlerModuleDeps,
   ) {
     this.positions = new SourcePositions(key);
+    this.isolate = deps.isolate;
+    this.servingIsolate = deps.isolate;
+    this.isolateGroup = deps.isolateGroup;
     this.logBudget = new LogBudget((count) =>
       deps.log.warn(
         { project, handler: key, dropped: count },
@@ -235,7 +246,7 @@ export class HandlerModule {
   private async load(fileChanged: boolean): Promise<LoadResult> {
     if (this.disposed) return { ok: false, error: this.closedError() };
     const started = performance.now();
-    const isolate = this.deps.isolate;
+    const isolate = this.isolate;
     // Until the new context exists its output counts as current (it is loading to become so).
     let context: GuestContext | undefined;
     const hostCall = this.deps.hostCallFor(this, () => context === undefined || context === this.current);
@@ -255,6 +266,7 @@ export class HandlerModule {
     if (fileChanged) this.inline.reset();
     this.positions = positions;
     this.isolateGeneration = isolate.generation;
+    this.servingIsolate = isolate;
     if (loaded.output.text) this.deps.applyOutbox(this, loaded.output, loaded.context);
     this.lastError = undefined;
     this.disabled = false;
@@ -302,7 +314,7 @@ export class HandlerModule {
         this.inFlight = ctx;
         this.runningEvents = batch.length / EVENT_STRIDE;
         try {
-          if (this.deps.isolate.idle && this.inline.allows(batch.length / EVENT_STRIDE)) this.runInline(ctx, batch);
+          if (this.servingIsolate.idle && this.inline.allows(batch.length / EVENT_STRIDE)) this.runInline(ctx, batch);
           else await this.runOnWorker(ctx, batch);
         } finally {
           this.inFlight = undefined;
@@ -331,7 +343,7 @@ export class HandlerModule {
    */
   private mayRunNow(): boolean {
     return (
-      !this.draining && !this.turnBusy && this.current !== undefined && this.queue.length === 1 && this.deps.isolate.idle && this.inline.allows(1)
+      !this.draining && !this.turnBusy && this.current !== undefined && this.queue.length === 1 && this.servingIsolate.idle && this.inline.allows(1)
     );
   }
 
@@ -351,7 +363,7 @@ export class HandlerModule {
   /** Runs a batch on the host's thread (inline-policy.ts). */
   private runInline(ctx: GuestContext, batch: unknown[]): void {
     this.deliverTimers(batch);
-    const isolate = this.deps.isolate;
+    const isolate = this.servingIsolate;
     const cpuBefore = isolate.cpuTime();
     let result: GuestOutput;
     try {
@@ -375,7 +387,7 @@ export class HandlerModule {
   /** Runs a batch on the isolate's worker thread: the host's event loop goes on meanwhile. */
   private async runOnWorker(ctx: GuestContext, batch: unknown[]): Promise<void> {
     this.deliverTimers(batch);
-    const isolate = this.deps.isolate;
+    const isolate = this.servingIsolate;
     const cpuBefore = isolate.cpuTime();
     let result: GuestOutput;
     try {
@@ -407,7 +419,7 @@ export class HandlerModule {
     // Stopped at the CPU limit: never inline again with this code. (An isolate that died under it
     // restarts the project; repeated crashes disable it.)
     if (isTimeout(error)) this.inline.record(inline, Number.POSITIVE_INFINITY);
-    if (!this.deps.isolate.alive || this.isolateGeneration !== this.deps.isolate.generation) {
+    if (!this.servingIsolate.alive || this.isolateGeneration !== this.servingIsolate.generation) {
       this.onIsolateLost(batch, error);
       return "lost";
     }
@@ -503,6 +515,23 @@ export class HandlerModule {
     return this.requests.ask(hook, timeoutMs, (id) =>
       this.enqueue(EventKind.request, peer?.kind ?? PeerKind.none, peer?.id ?? "", peer?.where ?? "", payload, id),
     );
+  }
+
+  /**
+   * Loads the module into another isolate, as a reload does: the old context
+   * serves until the new one is ready, sessions stay open, module state and
+   * timers start afresh. If it does not load there, it stays where it was.
+   */
+  async moveTo(isolate: ProjectIsolate, group: string): Promise<LoadResult> {
+    const before = { isolate: this.isolate, group: this.isolateGroup };
+    this.isolate = isolate;
+    this.isolateGroup = group;
+    const result = await this.reload(false);
+    if (!result.ok && this.servingIsolate === before.isolate) {
+      this.isolate = before.isolate;
+      this.isolateGroup = before.group;
+    }
+    return result;
   }
 
   /** The context died with its isolate: drop it and load again into a fresh isolate. */

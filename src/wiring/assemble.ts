@@ -103,6 +103,7 @@ export function assemble(
     sessionIds: (endpoint) => sessions.forEndpoint(endpoint).map((s) => s.id),
     clientList: () => status.clientList(),
     traffic: () => traffic.series(),
+    isolates: () => registry.isolateStats(),
   }, log);
   dashboard.mount(app);
   const report = new Reporter(log, dashboard, events);
@@ -130,9 +131,11 @@ export function assemble(
     onLoaded: (m, result) => report.loaded(m, result),
     reportStop: (m, stop) => report.cpuStop(m, stop),
     reportRejection: (m, error) => report.rejection(m, error),
-    onDisabled: (project, error) => {
+    onDisabled: (project, handlers, error) => {
       report.problem(error);
-      for (const s of sessions.list(project)) s.close(CloseCodes.internalError, "handler disabled after repeated crashes");
+      for (const s of sessions.list(project)) {
+        if (handlers.has(s.handlerKey)) s.close(CloseCodes.internalError, "handler disabled after repeated crashes");
+      }
     },
     eventFailed: (_m, peerKind, peerId, status, text) => {
       if (peerKind === PeerKind.http) exchanges.fail(peerId, status, text.replace(/^Error: /, ""));

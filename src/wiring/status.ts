@@ -3,6 +3,7 @@ import { OutgoingClient, type ClientRegistry } from "../peers/clients.js";
 import type { SessionRegistry } from "../peers/sessions.js";
 import type { MountTable } from "../project/mounts.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
+import type { IsolateStats } from "../sandbox/project-isolate.js";
 import { serviceUrl } from "../server/routes.js";
 import type { EndpointInfo, HandlerStats } from "./runtime-events.js";
 
@@ -39,6 +40,10 @@ export class Status {
       loads: m.loads,
       ...(m.lastError ? { error: m.lastError.toString() } : {}),
     }));
+  }
+
+  isolateStats(): IsolateStats[] {
+    return this.registry.isolateStats();
   }
 
   clientList(): ClientInfo[] {

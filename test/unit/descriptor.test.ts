@@ -24,6 +24,7 @@ describe("parseDescriptor", () => {
       endpoint: "my-endpoint",
       description: "My Websocket",
       engine: "javascript",
+      isolate: "shared",
       limits: { maxPayload: 1048576, maxSessions: 1000, allowedOrigins: [], idleTimeoutMs: 0, heartbeatMs: 30000 },
     });
   });

@@ -8,6 +8,7 @@ const d = (file: string, endpoint: string): Descriptor => ({
   handler: "h",
   description: "",
   engine: "javascript",
+  isolate: "shared",
   limits: DEFAULT_LIMITS,
 });
 

@@ -14,6 +14,12 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+function configEntry(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.indexOf("=");
+  if (at < 1) throw new InvalidArgumentError('--config takes NAME=VALUE, e.g. --config CHAT_TOKEN_KEY=env:CHAT_TOKEN_KEY.');
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 const program = new Command("aerostat").description("Serve WebSocket endpoints from sandboxed handler scripts.").version(version);
 
@@ -34,6 +40,12 @@ program
     "--allowed-hosts <names>",
     'Host names service handshakes may use besides IP addresses, localhost and --host, comma-separated: app.example.com, .example.com (and subdomains), "*" for any',
     (v: string) => v.split(",").map((h) => h.trim()).filter(Boolean),
+  )
+  .option(
+    "--config <name=value>",
+    'a value scripts read with core/v4/configurations get(name); "env:VAR" reads the environment variable VAR; repeat for more',
+    configEntry,
+    {} as Record<string, string>,
   )
   .option("--no-watch", "do not reload when files change")
   .option("--no-inline-dispatch", "always run handlers on the sandbox's worker thread, never a lone event on the host's thread")

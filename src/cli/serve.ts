@@ -16,6 +16,8 @@ export interface ServeFlags {
   scriptServices: ScriptServiceAccess;
   allowOutbound?: string[];
   allowedHosts?: string[];
+  /** --config NAME=VALUE entries. */
+  config: Record<string, string>;
 }
 
 /** `aerostat serve <projectRoot>`: start, print the endpoint URLs, stop cleanly on SIGINT/SIGTERM. */
@@ -41,6 +43,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       logger: createLogger(flags.logFormat),
       ...(flags.allowOutbound ? { outboundHosts: flags.allowOutbound } : {}),
       ...(flags.allowedHosts ? { allowedHosts: flags.allowedHosts } : {}),
+      configurations: flags.config,
     });
     await runtime.listen();
   } catch (error) {

@@ -78,7 +78,16 @@ export interface RuntimeOptions {
    * ".example.com" for it and its subdomains, or "*" for any. Default: none.
    */
   allowedHosts?: string[];
+  /**
+   * Values scripts read with core/v4/configurations' get(): signing keys, API
+   * tokens, settings. A value "env:VAR" is read from the environment variable
+   * VAR when the runtime is made. Names: letters, digits, "_", ".", "-".
+   */
+  configurations?: Record<string, string>;
 }
+
+/** A configuration name: what `--config NAME=VALUE` and configurations.get() take. */
+export const CONFIG_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
 
 const schema = z.object({
   projectRoot: z.string().min(1),
@@ -114,6 +123,12 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
     .optional(),
   allowedHosts: z.array(z.string().regex(/^(\*|\.?[A-Za-z0-9_.-]+)$/, 'must be a host name, ".example.com" or "*"')).default([]),
+  configurations: z
+    .record(
+      z.string().regex(CONFIG_NAME, 'names may hold only letters, digits, "_", "." and "-"'),
+      z.string({ error: 'must be a string (or "env:VAR" to read the environment variable VAR)' }).max(64 * 1024, "must be at most 65536 characters"),
+    )
+    .default({}),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
 }).strict();
 
@@ -137,5 +152,27 @@ export function resolveOptions(input: RuntimeOptions): ResolvedOptions {
       field,
     });
   }
-  return { ...result.data, projectRoot: path.resolve(result.data.projectRoot) };
+  return { ...result.data, configurations: fromEnvironment(result.data.configurations), projectRoot: path.resolve(result.data.projectRoot) };
+}
+
+/** Configuration values with each "env:VAR" replaced by the variable's value; a missing variable is an error naming it. */
+function fromEnvironment(values: Record<string, string>): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (!value.startsWith("env:")) {
+      resolved[name] = value;
+      continue;
+    }
+    const variable = value.slice(4);
+    const found = process.env[variable];
+    if (found === undefined) {
+      throw new AerostatError(
+        UserErrorCodes.OPTION_INVALID,
+        `configuration "${name}" reads the environment variable ${variable}, which is not set; set it, or give the value directly`,
+        { file: "(options)", field: `configurations.${name}` },
+      );
+    }
+    resolved[name] = found;
+  }
+  return resolved;
 }

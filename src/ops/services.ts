@@ -39,6 +39,8 @@ export interface Services {
   /** Counts the frames handlers send. */
   readonly traffic: TrafficMeter;
   readonly log: Logger;
+  /** The operator's configuration (core/v4/configurations), env: references resolved. */
+  readonly configuration: ReadonlyMap<string, string>;
   openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal;
   reportFault(fault: HandlerFault): void;
 }

@@ -114,6 +114,7 @@ export function assemble(
     bus,
     traffic,
     log,
+    configuration: new Map(Object.entries(options.configurations)),
     openClient: (m, uri, handler, engine) => opener.open(m, uri, handler, engine),
     reportFault: (fault) => report.fault(fault),
   };

@@ -43,6 +43,7 @@ describe("outbox scope", () => {
       exchanges: new HttpExchanges(pino({ level: "silent" })),
       traffic,
       log: pino({ level: "silent" }),
+      configuration: new Map(),
       openClient: () => ({ error: "unused" }),
       reportFault: () => undefined,
     };
@@ -73,6 +74,7 @@ describe("outbox scope", () => {
       clients: new ClientRegistry(traffic, 1 << 20),
       exchanges,
       traffic,
+      configuration: new Map(),
       log,
       openClient: () => ({ error: "unused" }),
       reportFault: () => undefined,

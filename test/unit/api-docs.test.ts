@@ -46,6 +46,11 @@ describe("script API documentation", () => {
     expect(membersWithoutExample("src/capabilities/http/http.d.ts")).toEqual([]);
   });
 
+  it("has an @example on every member of core/v4/configurations", () => {
+    expect(readFileSync(path.join(REPO, "runtime-api/core/v4/configurations.d.ts"), "utf8")).toContain("src/capabilities/configurations/configurations.d.ts");
+    expect(membersWithoutExample("src/capabilities/configurations/configurations.d.ts")).toEqual([]);
+  });
+
   it("has an @example on every member of the reconnecting client", () => {
     expect(membersWithoutExample("web/client.d.ts")).toEqual([]);
   });

@@ -15,6 +15,12 @@ declare function require(name: "http/v4/request"): typeof import("http/v4/reques
 declare function require(name: "http/v4/response"): typeof import("http/v4/response");
 /** Both, as Dirigible's current docs import them. @example const { request, response } = require("sdk/http"); */
 declare function require(name: "sdk/http"): typeof import("sdk/http");
+/** The operator's configuration (read-only). @example const key = require("core/v4/configurations").get("CHAT_TOKEN_KEY"); */
+declare function require(name: "core/v4/configurations"): typeof import("core/v4/configurations");
+/** The short name of "core/v4/configurations". @example const configurations = require("core/configurations"); */
+declare function require(name: "core/configurations"): typeof import("core/v4/configurations");
+/** The namespace of Dirigible's current docs. @example const { configurations } = require("sdk/core"); */
+declare function require(name: "sdk/core"): typeof import("sdk/core");
 
 /** CommonJS exports of the handler module. @example exports.onMessage = (m) => "echo: " + m; */
 declare var exports: {

@@ -114,6 +114,7 @@ export function assemble(
     traffic,
     log,
     openClient: (m, uri, handler, engine) => opener.open(m, uri, handler, engine),
+    checkOutbound: (m, uri, api) => outbound.check(m.key, uri, api),
     reportFault: (fault) => report.fault(fault),
   };
   const registry = new HandlerRegistry({

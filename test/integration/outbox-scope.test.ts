@@ -44,6 +44,7 @@ describe("outbox scope", () => {
       traffic,
       log: pino({ level: "silent" }),
       openClient: () => ({ error: "unused" }),
+      checkOutbound: () => ({ ok: false, error: "unused" }),
       reportFault: () => undefined,
     };
     const module = (project: string) => ({ project, key: `${project}/h.js` }) as HandlerModule;
@@ -75,6 +76,7 @@ describe("outbox scope", () => {
       traffic,
       log,
       openClient: () => ({ error: "unused" }),
+      checkOutbound: () => ({ ok: false, error: "unused" }),
       reportFault: () => undefined,
     };
     let id = "";

@@ -1,5 +1,5 @@
 import { domError } from "./dom-exception.js";
-import { charCodeAt, fromCharCode, slice, Uint8ArrayCtor } from "./prims.js";
+import { charCodeAt, fromCharCode, Uint8ArrayCtor } from "./prims.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 /** Character code → 6-bit value, 255 for characters outside the alphabet. */
@@ -27,27 +27,37 @@ export function encodeBase64(bytes: Uint8Array): string {
   return out + chunk;
 }
 
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+
 /** Base64 text (forgiving: ASCII whitespace is skipped, padding optional) as bytes; undefined when it is not base64. */
 export function decodeBase64(text: string): Uint8Array | undefined {
-  let clean = "";
+  // First pass: how many characters count, and how many of the last are padding.
+  let length = 0;
+  let last = -1;
+  let beforeLast = -1;
   for (let i = 0; i < text.length; i++) {
     const c = charCodeAt(text, i);
-    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) continue;
-    clean += text[i];
+    if (isSpace(c)) continue;
+    length++;
+    beforeLast = last;
+    last = c;
   }
-  if (clean.length % 4 === 0 && clean.length > 0) {
-    if (clean[clean.length - 1] === "=") clean = slice(clean, 0, clean[clean.length - 2] === "=" ? -2 : -1);
-  }
-  if (clean.length % 4 === 1) return undefined;
-  const out = new Uint8ArrayCtor((clean.length * 3) >> 2);
+  let padding = 0;
+  if (length % 4 === 0 && last === 0x3d) padding = beforeLast === 0x3d ? 2 : 1;
+  const data = length - padding;
+  if (data % 4 === 1) return undefined;
+  const out = new Uint8ArrayCtor((data * 3) >> 2);
   let o = 0;
   let acc = 0;
   let bits = 0;
-  for (let i = 0; i < clean.length; i++) {
-    const c = charCodeAt(clean, i);
+  let seen = 0;
+  for (let i = 0; i < text.length && seen < data; i++) {
+    const c = charCodeAt(text, i);
+    if (isSpace(c)) continue;
+    seen++;
     const v = c < 256 ? VALUES[c]! : 255;
     if (v === 255) return undefined;
-    acc = (acc << 6) | v;
+    acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

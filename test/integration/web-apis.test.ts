@@ -87,7 +87,8 @@ async function target() {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const url = req.url ?? "/";
-      if (url.startsWith("/redirect/")) {
+      if (url.startsWith("/away/")) res.writeHead(307, { location: `http://127.0.0.1:${url.slice(6)}/json` }).end();
+      else if (url.startsWith("/redirect/")) {
         const n = Number(url.slice(10));
         res.writeHead(302, { location: n > 1 ? `/redirect/${n - 1}` : "/json" }).end();
       } else if (url === "/json") {
@@ -222,6 +223,8 @@ describe("web platform APIs in handlers", () => {
     expect(await ask(`fetch http://127.0.0.1:${other}/json`)).toBe(
       `threw TypeError: fetch: connecting to 127.0.0.1:${other} is not allowed; start the server with --allow-outbound 127.0.0.1:${other} (option outboundHosts)`,
     );
+    // Each redirect is checked against the allowlist: the other host gets nothing.
+    expect(await ask(`fetch ${base}/away/${other}`)).toMatch(new RegExp(`^threw TypeError: fetch: connecting to 127.0.0.1:${other} is not allowed`));
     expect(await ask("fetch file:///etc/passwd")).toMatch(/^threw TypeError: fetch: only http:\/\/ and https:\/\/ URLs/);
     expect(await ask(`fetch ${base}/redirect/6`)).toMatch(/^threw TypeError: fetch: more than 5 redirects/);
     expect(await ask(`fetchTimeout ${base}/slow`)).toMatch(/^threw TimeoutError: fetch: .* took over 200 ms/);

@@ -1,7 +1,9 @@
 /**
  * Globals every aerostat handler context has. There is no `process`, no
  * `Buffer` and no host `require`: only the runtime modules can be required.
+ * The web platform globals (URL, fetch, crypto, ...) are typed in web.d.ts.
  */
+/// <reference path="web.d.ts" />
 
 /** Loads a runtime module such as "net/v4/websockets". @example const websockets = require("net/v4/websockets"); */
 declare function require(name: "net/v4/websockets"): typeof import("net/v4/websockets");
@@ -13,6 +15,22 @@ declare function require(name: "sdk/net"): typeof import("sdk/net");
 declare function require(name: "http/v4/request"): typeof import("http/v4/request");
 /** A script service's response. @example const response = require("http/v4/response"); */
 declare function require(name: "http/v4/response"): typeof import("http/v4/response");
+/** The web platform globals (URL, fetch, crypto, ...), as they were before any script changed them. @example const { URL, fetch } = require("aerostat/web"); */
+declare function require(name: "aerostat/web"): {
+  URL: typeof URL;
+  URLSearchParams: typeof URLSearchParams;
+  TextEncoder: typeof TextEncoder;
+  TextDecoder: typeof TextDecoder;
+  atob: typeof atob;
+  btoa: typeof btoa;
+  structuredClone: typeof structuredClone;
+  queueMicrotask: typeof queueMicrotask;
+  DOMException: typeof DOMException;
+  crypto: typeof crypto;
+  fetch: typeof fetch;
+  Headers: typeof Headers;
+  Response: typeof Response;
+};
 /** Both, as Dirigible's current docs import them. @example const { request, response } = require("sdk/http"); */
 declare function require(name: "sdk/http"): typeof import("sdk/http");
 /** The operator's configuration (read-only). @example const key = require("core/v4/configurations").get("CHAT_TOKEN_KEY"); */

@@ -1,3 +1,4 @@
+import type { LookupFunction } from "node:net";
 import type { MessageBus } from "../bus/message-bus.js";
 import type { ClientInfo, ClientRegistry } from "../peers/clients.js";
 import type { HttpExchanges } from "../peers/exchanges.js";
@@ -42,5 +43,11 @@ export interface Services {
   /** The operator's configuration (core/v4/configurations), env: references resolved. */
   readonly configuration: ReadonlyMap<string, string>;
   openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal;
+  /**
+   * Whether a script may reach `uri` (the outbound allowlist, --allow-outbound):
+   * a refusal says why, naming `api`; an allowed one comes with the DNS lookup
+   * the connection must use (it refuses this server's own addresses).
+   */
+  checkOutbound(module: HandlerModule, uri: string, api: string): { ok: true; lookup: LookupFunction } | { ok: false; error: string };
   reportFault(fault: HandlerFault): void;
 }

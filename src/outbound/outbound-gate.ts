@@ -36,11 +36,12 @@ export class OutboundGate {
     this.refusals = new RateLimitedLog(options.log, "refused outgoing connections");
   }
 
-  check(handlerKey: string, uri: string): OutboundDecision {
+  /** `api` names the script API asking ("createWebsocket", "fetch") in refusals. */
+  check(handlerKey: string, uri: string, api = "createWebsocket"): OutboundDecision {
     const shown = truncateText(uri, URI_SHOWN);
     const target = parseTarget(uri);
-    if (!target) return this.refuse(handlerKey, shown, `createWebsocket: uri must be a ws:// or wss:// URL, got "${shown}"`);
-    const self = this.selfProblem(target, shown);
+    if (!target) return this.refuse(handlerKey, shown, `${api}: uri must be a ws://, wss://, http:// or https:// URL, got "${shown}"`);
+    const self = this.selfProblem(target, shown, api);
     if (target.port === this.options.ownPort() && isLocalName(target.host)) {
       // The server itself, named as such: its service endpoints are always reachable, nothing else is.
       const why = self(target.host === "localhost" || target.host.endsWith(".localhost") ? "127.0.0.1" : target.host);
@@ -51,7 +52,7 @@ export class OutboundGate {
       return this.refuse(
         handlerKey,
         shown,
-        `createWebsocket: connecting to ${hostPort} is not allowed; start the server with --allow-outbound ${hostPort} (option outboundHosts)`,
+        `${api}: connecting to ${hostPort} is not allowed; start the server with --allow-outbound ${hostPort} (option outboundHosts)`,
       );
     }
     const why = isIP(target.host) ? self(target.host) : undefined;
@@ -59,10 +60,10 @@ export class OutboundGate {
   }
 
   /** Why connecting to `address` at the target's port would reach this server outside its service endpoints. */
-  private selfProblem(target: OutboundTarget, shown: string): (address: string) => string | undefined {
+  private selfProblem(target: OutboundTarget, shown: string, api: string): (address: string) => string | undefined {
     return (address) =>
       target.port === this.options.ownPort() && isLocalAddress(address) && !this.options.isServicePath(target.pathname)
-        ? `createWebsocket: ${shown} reaches this server itself, where scripts may open only service endpoints (${this.options.servicePaths})`
+        ? `${api}: ${shown} reaches this server itself, where scripts may open only service endpoints (${this.options.servicePaths})`
         : undefined;
   }
 

@@ -7,7 +7,7 @@ export const DEFAULT_OUTBOUND_HOSTS: readonly string[] = [];
 export interface OutboundTarget {
   /** Lower-cased, without IPv6 brackets. */
   readonly host: string;
-  /** Explicit, or 80/443 for ws/wss. */
+  /** Explicit, or 80/443 for ws/wss and http/https. */
   readonly port: number;
   readonly pathname: string;
 }
@@ -18,6 +18,7 @@ interface Entry {
   readonly port?: number;
 }
 
+/** ws://, wss://, http:// or https:// URIs (what createWebsocket and fetch reach); undefined for anything else. */
 export function parseTarget(uri: string): OutboundTarget | undefined {
   let url: URL;
   try {
@@ -25,8 +26,8 @@ export function parseTarget(uri: string): OutboundTarget | undefined {
   } catch {
     return undefined;
   }
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") return undefined;
-  const port = url.port ? Number(url.port) : url.protocol === "wss:" ? 443 : 80;
+  if (url.protocol !== "ws:" && url.protocol !== "wss:" && url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  const port = url.port ? Number(url.port) : url.protocol === "wss:" || url.protocol === "https:" ? 443 : 80;
   return { host: url.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1"), port, pathname: url.pathname };
 }
 

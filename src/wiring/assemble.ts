@@ -116,6 +116,7 @@ export function assemble(
     log,
     configuration: new Map(Object.entries(options.configurations)),
     openClient: (m, uri, handler, engine) => opener.open(m, uri, handler, engine),
+    checkOutbound: (m, uri, api) => outbound.check(m.key, uri, api),
     reportFault: (fault) => report.fault(fault),
   };
   const registry = new HandlerRegistry({

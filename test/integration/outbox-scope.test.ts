@@ -45,6 +45,7 @@ describe("outbox scope", () => {
       log: pino({ level: "silent" }),
       configuration: new Map(),
       openClient: () => ({ error: "unused" }),
+      checkOutbound: () => ({ ok: false, error: "unused" }),
       reportFault: () => undefined,
     };
     const module = (project: string) => ({ project, key: `${project}/h.js` }) as HandlerModule;
@@ -77,6 +78,7 @@ describe("outbox scope", () => {
       configuration: new Map(),
       log,
       openClient: () => ({ error: "unused" }),
+      checkOutbound: () => ({ ok: false, error: "unused" }),
       reportFault: () => undefined,
     };
     let id = "";

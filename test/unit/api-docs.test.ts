@@ -51,6 +51,11 @@ describe("script API documentation", () => {
     expect(membersWithoutExample("src/capabilities/configurations/configurations.d.ts")).toEqual([]);
   });
 
+  it("has an @example on every member of the web platform globals", () => {
+    expect(readFileSync(path.join(REPO, "runtime-api/globals.d.ts"), "utf8")).toContain('/// <reference path="web.d.ts" />');
+    expect(membersWithoutExample("runtime-api/web.d.ts")).toEqual([]);
+  });
+
   it("has an @example on every member of the reconnecting client", () => {
     expect(membersWithoutExample("web/client.d.ts")).toEqual([]);
   });

@@ -17,7 +17,9 @@ describe("outboundAllowed", () => {
     expect(outboundAllowed("wss://example.com/", list)).toBe(false);
     expect(outboundAllowed("wss://anything.net/", ["*"])).toBe(true);
     expect(outboundAllowed("not a url", ["*"])).toBe(false);
-    expect(outboundAllowed("http://example.com/", ["*"])).toBe(false);
+    // http(s) too, for fetch; nothing else.
+    expect(outboundAllowed("http://example.com/", ["*"])).toBe(true);
+    expect(outboundAllowed("file:///etc/passwd", ["*"])).toBe(false);
   });
 
   it("limits an entry with a port to that port; without one, any port (80 and 443 by default for ws and wss)", () => {

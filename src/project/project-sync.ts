@@ -3,6 +3,7 @@ import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { MountTable } from "./mounts.js";
 import type { Logger } from "../log/logger.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
+import type { HandlerModule } from "../sandbox/handler-module.js";
 import { DescriptorSet } from "./descriptor-set.js";
 import { buildEndpointTable, type EndpointTable } from "./endpoint-table.js";
 import { DESCRIPTOR_EXTENSION, findDescriptors } from "./scanner.js";
@@ -81,6 +82,8 @@ export class ProjectSync {
     this.events.filesChanged();
     let descriptorsChanged = false;
     let filesAppeared = false;
+    /** Modules to load again: each once, however many of its files changed. */
+    const toReload = new Set<HandlerModule>();
     for (const file of batch.removed) {
       if (file.endsWith(DESCRIPTOR_EXTENSION)) {
         this.descriptors.remove(file);
@@ -91,9 +94,11 @@ export class ProjectSync {
           { handler: this.descriptors.relative(file) },
           "handler file was deleted; its last loaded version keeps serving until its endpoints are removed",
         );
+      } else {
+        // A file a handler imports: loading it again says what is missing, and the last good version serves on.
+        for (const m of this.registry.dependents(file)) toReload.add(m);
       }
     }
-    const reloads: Promise<unknown>[] = [];
     for (const file of batch.changed) {
       if (file.endsWith(DESCRIPTOR_EXTENSION)) {
         const started = performance.now();
@@ -103,10 +108,10 @@ export class ProjectSync {
         else this.events.problem(result.error, "descriptor");
         continue;
       }
-      const module = this.registry.byFile(file);
-      if (module) reloads.push(this.registry.reload(module));
-      else filesAppeared = true;
+      for (const m of this.registry.dependents(file)) toReload.add(m);
+      if (!this.registry.byFile(file)) filesAppeared = true;
     }
+    const reloads: Promise<unknown>[] = [...toReload].map((m) => this.registry.reload(m));
     // A new file may be the handler an endpoint was waiting for.
     const waiting = this.mounts.list().some((m) => m.problem);
     if (descriptorsChanged || (filesAppeared && waiting)) {

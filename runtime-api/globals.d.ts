@@ -1,6 +1,7 @@
 /**
  * Globals every aerostat handler context has. There is no `process`, no
- * `Buffer` and no host `require`: only the runtime modules can be required.
+ * `Buffer` and no host `require`: only the runtime modules, and the project's
+ * own files and packages bundled in at load, can be required.
  */
 
 /** Loads a runtime module such as "net/v4/websockets". @example const websockets = require("net/v4/websockets"); */
@@ -15,6 +16,14 @@ declare function require(name: "http/v4/request"): typeof import("http/v4/reques
 declare function require(name: "http/v4/response"): typeof import("http/v4/response");
 /** Both, as Dirigible's current docs import them. @example const { request, response } = require("sdk/http"); */
 declare function require(name: "sdk/http"): typeof import("sdk/http");
+/**
+ * A file of the project ("./util", "../shared/limits.json"), bundled into the
+ * handler when it loads; saving it reloads the handler. Paths outside the
+ * project root are refused at load. (Packages from the project's
+ * node_modules are imported by name: `import { x } from "pkg"`.)
+ * @example const { parse } = require("./util");
+ */
+declare function require(name: `./${string}` | `../${string}`): any;
 
 /** CommonJS exports of the handler module. @example exports.onMessage = (m) => "echo: " + m; */
 declare var exports: {

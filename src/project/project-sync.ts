@@ -89,14 +89,16 @@ export class ProjectSync {
         this.descriptors.remove(file);
         descriptorsChanged = true;
         this.events.descriptorReloaded(this.descriptors.relative(file));
-      } else if (this.registry.byFile(file)) {
-        this.log.warn(
-          { handler: this.descriptors.relative(file) },
-          "handler file was deleted; its last loaded version keeps serving until its endpoints are removed",
-        );
       } else {
-        // A file a handler imports: loading it again says what is missing, and the last good version serves on.
-        for (const m of this.registry.dependents(file)) toReload.add(m);
+        const own = this.registry.byFile(file);
+        if (own) {
+          this.log.warn(
+            { handler: this.descriptors.relative(file) },
+            "handler file was deleted; its last loaded version keeps serving until its endpoints are removed",
+          );
+        }
+        // Handlers that import it: loading them again says what is missing, and their last good versions serve on.
+        for (const m of this.registry.dependents(file)) if (m !== own) toReload.add(m);
       }
     }
     for (const file of batch.changed) {

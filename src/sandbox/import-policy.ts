@@ -1,7 +1,7 @@
 import { builtinModules } from "node:module";
 import { realpath } from "node:fs/promises";
 import path from "node:path";
-import type { Loader, OnResolveResult, Plugin } from "esbuild";
+import type { Loader, OnResolveArgs, OnResolveResult, Plugin } from "esbuild";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { readProjectFile } from "../files/safe-read.js";
 import type { GuestCapability } from "../protocol/settings.js";
@@ -49,7 +49,7 @@ export function runtimeModuleNames(capabilities: readonly GuestCapability[]): Se
 const NODE_BUILTINS = new Set(builtinModules);
 
 function isBuiltin(spec: string): boolean {
-  return spec.startsWith("node:") || NODE_BUILTINS.has(spec) || NODE_BUILTINS.has(spec.split("/")[0]!);
+  return spec.startsWith("node:") || NODE_BUILTINS.has(spec);
 }
 
 function isRelative(spec: string): boolean {
@@ -110,10 +110,10 @@ export function importPolicy(scope: ImportScope): Plugin {
           }
         }
         const found = await build.resolve(spec, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: INNER });
-        if (found.errors.length > 0 || !found.path) return notFound(scope, spec, relative, args.resolveDir, modules, refuse);
+        if (found.errors.length > 0 || !found.path) return notFound(scope, spec, relative, args, modules, refuse);
         const real = await realpath(found.path).catch(() => found.path);
         if (!inside(scope.realRoot, real)) {
-          if (!relative && isBuiltin(spec)) return notFound(scope, spec, relative, args.resolveDir, modules, refuse);
+          if (!relative && isBuiltin(spec)) return notFound(scope, spec, relative, args, modules, refuse);
           return refuse(
             UserErrorCodes.IMPORT_REFUSED,
             relative
@@ -145,17 +145,23 @@ export function importPolicy(scope: ImportScope): Plugin {
   };
 }
 
-/** A specifier that resolves to nothing: the refusal names what to do, and a relative one is remembered as missing. */
+/**
+ * A specifier that resolves to nothing: the refusal names what to do, and a
+ * relative one is remembered as missing. A bare name that `require()` or
+ * `import()` asks for is left to run time, as CommonJS does: the guest's
+ * require throws there naming the runtime modules, so a Dirigible script that
+ * requires a module aerostat lacks on a path it never takes still loads.
+ */
 function notFound(
   scope: ImportScope,
   spec: string,
   relative: boolean,
-  resolveDir: string,
+  args: OnResolveArgs,
   modules: string,
   refuse: Refuse,
 ): OnResolveResult {
   if (relative) {
-    scope.missing.add(underRoot(scope, path.resolve(resolveDir, spec)));
+    scope.missing.add(underRoot(scope, path.resolve(args.resolveDir, spec)));
     return refuse(
       UserErrorCodes.IMPORT_NOT_FOUND,
       `no such file in the project (tried ${IMPORT_EXTENSIONS.join(" ")} and index files); create it or fix the path.`,
@@ -164,6 +170,7 @@ function notFound(
   if (isBuiltin(spec)) {
     return refuse(UserErrorCodes.IMPORT_REFUSED, `Node built-ins do not exist in the sandbox; use the runtime modules (${modules}) instead.`);
   }
+  if (args.kind === "require-call" || args.kind === "dynamic-import") return { path: spec, external: true };
   return refuse(
     UserErrorCodes.IMPORT_NOT_FOUND,
     `it is neither a runtime module (${modules}) nor a package in the project's node_modules; install it there (npm install ${packageName(spec)}) or fix the name.`,

@@ -78,6 +78,23 @@ describe("imports", () => {
     expect(h.isOpen && other.isOpen).toBe(true);
   });
 
+  it("keeps the last good version serving when an imported file is deleted, and says so", async () => {
+    const { runtime, project, url } = await startProject(FILES);
+    const c = await TestClient.connect(url("h"));
+    expect(await c.ask("a")).toBe("[A!]@h");
+    const failed = nextReload(runtime, (e) => e.file === "p/h.ts" && !e.ok);
+    await project.remove("p/settings.json");
+    expect((await failed).error?.toString()).toBe(
+      'p/h.ts:2:22: cannot import "./settings.json": no such file in the project (tried .ts .mts .cts .js .mjs .cjs .json and index files); ' +
+        "create it or fix the path. The last good version keeps serving meanwhile.",
+    );
+    expect(await c.ask("b")).toBe("[B!]@h");
+    const back = nextReload(runtime, (e) => e.file === "p/h.ts" && e.ok);
+    await project.write("p/settings.json", `{ "suffix": "+" }`);
+    await back;
+    expect(await c.ask("c")).toBe("[C+]@h");
+  });
+
   it("refuses a Node built-in and a path outside the project root at the import's file:line:col, with one sentence", async () => {
     const { runtime } = await startProject({
       "p/fs.ts": `type T = number;\nimport { readFileSync } from "fs";\nexport const onMessage = (): string => String(readFileSync);\n`,
@@ -98,6 +115,24 @@ describe("imports", () => {
       'p/out.ts:1:24: cannot import "../../outside.js": it leads outside the project root; move the file into the project folder and import it from there.',
     );
     expect(runtime.handlerStats().find((s) => s.handler === "p/fs.ts")).toMatchObject({ ready: false });
+  });
+
+  it("refuses an import of a package that is not installed; a require of one throws only when it runs", async () => {
+    const { runtime, url } = await startProject({
+      "p/imp.ts": `import { x } from "not-installed";\nexport const onMessage = (): string => x;\n`,
+      "p/imp.websocket": descriptor("imp", "p/imp"),
+      "p/req.js": `const { parse } = require("./util.ts");\nexports.onMessage = (m) => m === "db" ? require("db/v4/database") : parse(m);\n`,
+      "p/util.ts": UTIL,
+      "p/req.websocket": descriptor("req", "p/req"),
+    });
+    const error = await waitUntil(() => runtime.handlerStats().find((s) => s.handler === "p/imp.ts")?.error);
+    expect(error).toMatch(/^p\/imp\.ts:1:19: cannot import "not-installed": it is neither a runtime module \(net\/v4\/websockets, .*\) nor a package in the project's node_modules; install it there \(npm install not-installed\) or fix the name\.$/);
+    const c = await TestClient.connect(url("req"));
+    expect(await c.ask("ok")).toBe("OK");
+    const faults: HandlerFault[] = [];
+    runtime.on("fault", (f) => faults.push(f));
+    c.send("db");
+    expect((await waitUntil(() => faults[0])).error).toMatch(/^TypeError: Cannot require "db\/v4\/database": handler scripts can only require the runtime modules/);
   });
 
   it("refuses a package whose folder is a link out of the project root", async () => {

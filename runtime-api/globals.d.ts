@@ -1,6 +1,7 @@
 /**
  * Globals every aerostat handler context has. There is no `process`, no
- * `Buffer` and no host `require`: only the runtime modules can be required.
+ * `Buffer` and no host `require`: only the runtime modules, and the project's
+ * own files and packages bundled in at load, can be required.
  * The web platform globals (URL, fetch, crypto, ...) are typed in web.d.ts.
  */
 /// <reference path="web.d.ts" />
@@ -39,6 +40,14 @@ declare function require(name: "core/v4/configurations"): typeof import("core/v4
 declare function require(name: "core/configurations"): typeof import("core/v4/configurations");
 /** The namespace of Dirigible's current docs. @example const { configurations } = require("sdk/core"); */
 declare function require(name: "sdk/core"): typeof import("sdk/core");
+/**
+ * A file of the project ("./util", "../shared/limits.json"), bundled into the
+ * handler when it loads; saving it reloads the handler. Paths outside the
+ * project root are refused at load. (Packages from the project's
+ * node_modules are imported by name: `import { x } from "pkg"`.)
+ * @example const { parse } = require("./util");
+ */
+declare function require(name: `./${string}` | `../${string}`): any;
 
 /** CommonJS exports of the handler module. @example exports.onMessage = (m) => "echo: " + m; */
 declare var exports: {

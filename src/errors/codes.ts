@@ -17,6 +17,10 @@ export const UserErrorCodes = {
   FILE_UNSAFE: "AEROSTAT_FILE_UNSAFE",
   /** A handler module failed to compile or threw at top level. */
   HANDLER_LOAD: "AEROSTAT_HANDLER_LOAD",
+  /** A handler imports a Node built-in, a file outside the project root, or a package reached through a link out of it. */
+  IMPORT_REFUSED: "AEROSTAT_IMPORT_REFUSED",
+  /** A handler imports a file or package that is not in the project. */
+  IMPORT_NOT_FOUND: "AEROSTAT_IMPORT_NOT_FOUND",
   /** A project's sandbox kept crashing (memory limit); its handlers are disabled until a file changes. */
   HANDLER_CRASHED: "AEROSTAT_HANDLER_CRASHED",
   /** A runtime option has a wrong value. */

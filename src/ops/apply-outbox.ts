@@ -5,7 +5,6 @@ import { decodeOutbox } from "../protocol/outbox-codec.js";
 import type { Peer } from "../peers/peer.js";
 import { MAX_LOG_CHARS, MAX_REPORT_CHARS } from "../sandbox/guest-context.js";
 import type { HandlerModule } from "../sandbox/handler-module.js";
-import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
 import { truncateText } from "../log/truncate.js";
 import type { OpTable } from "./op-table.js";
@@ -69,7 +68,7 @@ export function applyOutbox(
       case OutboxOp.fault: {
         if (!module.logBudget.take()) break;
         const [method, peerKind, peerId, where, error, stack] = f;
-        const at = formatLocation(module.key, locateInStack(module.positions.rewrite(stack!), module.key));
+        const at = module.positions.locate(stack!);
         services.reportFault({
           project: module.project,
           handler: module.key,

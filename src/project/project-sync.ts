@@ -3,6 +3,7 @@ import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { MountTable } from "./mounts.js";
 import type { Logger } from "../log/logger.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
+import type { HandlerModule } from "../sandbox/handler-module.js";
 import { DescriptorSet } from "./descriptor-set.js";
 import { buildEndpointTable, type EndpointTable } from "./endpoint-table.js";
 import { DESCRIPTOR_EXTENSION, findDescriptors } from "./scanner.js";
@@ -81,19 +82,25 @@ export class ProjectSync {
     this.events.filesChanged();
     let descriptorsChanged = false;
     let filesAppeared = false;
+    /** Modules to load again: each once, however many of its files changed. */
+    const toReload = new Set<HandlerModule>();
     for (const file of batch.removed) {
       if (file.endsWith(DESCRIPTOR_EXTENSION)) {
         this.descriptors.remove(file);
         descriptorsChanged = true;
         this.events.descriptorReloaded(this.descriptors.relative(file));
-      } else if (this.registry.byFile(file)) {
-        this.log.warn(
-          { handler: this.descriptors.relative(file) },
-          "handler file was deleted; its last loaded version keeps serving until its endpoints are removed",
-        );
+      } else {
+        const own = this.registry.byFile(file);
+        if (own) {
+          this.log.warn(
+            { handler: this.descriptors.relative(file) },
+            "handler file was deleted; its last loaded version keeps serving until its endpoints are removed",
+          );
+        }
+        // Handlers that import it: loading them again says what is missing, and their last good versions serve on.
+        for (const m of this.registry.dependents(file)) if (m !== own) toReload.add(m);
       }
     }
-    const reloads: Promise<unknown>[] = [];
     for (const file of batch.changed) {
       if (file.endsWith(DESCRIPTOR_EXTENSION)) {
         const started = performance.now();
@@ -103,10 +110,10 @@ export class ProjectSync {
         else this.events.problem(result.error, "descriptor");
         continue;
       }
-      const module = this.registry.byFile(file);
-      if (module) reloads.push(this.registry.reload(module));
-      else filesAppeared = true;
+      for (const m of this.registry.dependents(file)) toReload.add(m);
+      if (!this.registry.byFile(file)) filesAppeared = true;
     }
+    const reloads: Promise<unknown>[] = [...toReload].map((m) => this.registry.reload(m));
     // A new file may be the handler an endpoint was waiting for.
     const waiting = this.mounts.list().some((m) => m.problem);
     if (descriptorsChanged || (filesAppeared && waiting)) {

@@ -6,7 +6,8 @@ import { EventKind } from "../protocol/events.js";
 import { OutboxOp } from "../protocol/outbox.js";
 import { CoreHostCall, type GuestCapability, type GuestLimits, type GuestSettings } from "../protocol/settings.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
-import { locateSyntaxError, locateInStack } from "../errors/user-location.js";
+import { SourcePositions } from "../errors/source-positions.js";
+import { locateSyntaxError } from "../errors/user-location.js";
 import { gridTimeout } from "./call-deadline.js";
 import { guestBundle } from "./guest-sources.js";
 import { isTimeout, ivmMessage } from "./ivm-errors.js";
@@ -135,13 +136,14 @@ export class GuestContext {
 
   /**
    * Creates a context in `isolate`, runs the guest bundle (prelude and
-   * capabilities) in it, then the handler's code (CommonJS, see transpile.ts).
-   * Errors name the user's file and line.
+   * capabilities) in it, then the handler's code (CommonJS, see transpile.ts
+   * and bundle.ts). Errors name the user's file and line, through `positions`.
    */
   static async load(
     project: ProjectIsolate,
     key: string,
     code: string,
+    positions: SourcePositions,
     hostCall: HostCall,
     limits: ContextLimits,
     capabilities: readonly ContextCapability[],
@@ -190,9 +192,9 @@ export class GuestContext {
         refs.push(factory);
         const defineCapability = await fn("defineCapability");
         const answer: unknown = await defineCapability.apply(undefined, [c.name, factory.derefInto()], { timeout });
-        outputs.push(installOutcome(`aerostat:${c.name}.js`, answer, deposit));
+        outputs.push(installOutcome(new SourcePositions(`aerostat:${c.name}.js`), answer, deposit));
       }
-      outputs.push(await loadCjs(isolate, context, key, code, await fn("installCjs"), timeout, deposit, onDemand));
+      outputs.push(await loadCjs(isolate, context, positions, code, await fn("installCjs"), timeout, deposit, onDemand));
       const hooksText: unknown = await (await fn("exportedHooks")).apply(undefined, [], { timeout });
       const hooks = typeof hooksText === "string" && hooksText !== "" ? hooksText.split(",") : [];
       const guest = new GuestContext(
@@ -267,7 +269,7 @@ export async function checkModuleSyntax(project: ProjectIsolate, key: string, so
   try {
     mod = await project.get().compileModule(source, { filename: key });
   } catch (error) {
-    throw loadError(key, error, "has a syntax error");
+    throw loadError(new SourcePositions(key), error, "has a syntax error");
   }
   mod.release();
 }
@@ -277,55 +279,53 @@ const CJS_HEADER = "(function (exports, require, module, __filename, __dirname) 
 async function loadCjs(
   isolate: ivm.Isolate,
   context: ivm.Context,
-  key: string,
+  positions: SourcePositions,
   source: string,
   installCjs: ivm.Reference,
   timeout: number,
   deposit: Deposit,
   onDemand: boolean,
 ): Promise<GuestOutput> {
+  const key = positions.key;
   let script: ivm.Script;
   try {
     script = await isolate.compileScript(`${CJS_HEADER}\n${source}\n})`, { filename: key, lineOffset: -1 });
   } catch (error) {
-    throw loadError(key, error, "has a syntax error");
+    throw loadError(positions, error, "has a syntax error");
   }
   const wrapper = await script.run(context, { reference: true, timeout });
   try {
     const result: unknown = await installCjs.apply(undefined, [wrapper.derefInto(), key, path.posix.dirname(key), onDemand], { timeout });
-    return installOutcome(key, result, deposit);
+    return installOutcome(positions, result, deposit);
   } catch (error) {
-    throw loadError(key, error, "did not finish loading");
+    throw loadError(positions, error, "did not finish loading");
   } finally {
     wrapper.release();
   }
 }
 
 /** Reads the guest's "ok|<outbox>" or "error|<len>:<message><len>:<stack><outbox>" (binaries beside it). */
-function installOutcome(key: string, result: unknown, deposit: Deposit): GuestOutput {
+function installOutcome(positions: SourcePositions, result: unknown, deposit: Deposit): GuestOutput {
   const output = received(result, "", deposit);
   const bar = output.text.indexOf("|");
   const status = output.text.slice(0, bar);
   const rest = output.text.slice(bar + 1);
   if (status === "ok") return { text: rest, binaries: output.binaries };
   const [message = "threw", stack = ""] = readFields(rest, 2)?.fields ?? [];
-  const at = locateInStack(stack, key);
-  throw new AerostatError(
-    UserErrorCodes.HANDLER_LOAD,
-    `top-level code threw ${message}. Fix the module; the last good version keeps serving meanwhile.`,
-    { file: key, ...at },
-  );
+  throw new AerostatError(UserErrorCodes.HANDLER_LOAD, `top-level code threw ${positions.rewrite(message)}`, positions.firstUserFrame(stack) ?? { file: positions.key });
 }
 
-function loadError(key: string, error: unknown, what: string): AerostatError {
+/**
+ * A load error as the user reads it: the reason alone (module-load.ts adds
+ * what to do, which depends on whether a good version is serving), at the
+ * first frame of the user's code: in a bundle, the imported file it is in.
+ */
+function loadError(positions: SourcePositions, error: unknown, what: string): AerostatError {
   if (error instanceof AerostatError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const at = locateSyntaxError(message, key) ?? locateInStack(error instanceof Error ? (error.stack ?? "") : "", key);
-  const reason = isTimeout(error) ? "top-level code ran past the CPU limit" : `${what}: ${ivmMessage(error)}`;
-  return new AerostatError(
-    UserErrorCodes.HANDLER_LOAD,
-    `${reason}. Fix the module; the last good version keeps serving meanwhile.`,
-    { file: key, ...at },
-    { cause: error },
-  );
+  const syntax = locateSyntaxError(message, positions.key);
+  const at = syntax ? positions.original(syntax) : positions.firstUserFrame(error instanceof Error ? (error.stack ?? "") : "");
+  const reason = isTimeout(error) ? "top-level code ran past the CPU limit" : `${what}: ${positions.rewrite(ivmMessage(error))}`;
+  return new AerostatError(UserErrorCodes.HANDLER_LOAD, reason, at ?? { file: positions.key }, { cause: error });
 }
+

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { EVENT_STRIDE, EventKind, PeerKind } from "../protocol/events.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { LogBudget } from "../log/log-budget.js";
@@ -12,6 +13,9 @@ import { InlinePolicy, type InlineStrikes } from "./inline-policy.js";
 import { describeStop, eventMethod, type CpuStop } from "./stopped-events.js";
 import { SourcePositions } from "../errors/source-positions.js";
 import { loadHandlerFile } from "./module-load.js";
+import type { ImportedFiles } from "./bundle.js";
+
+const NO_FILES: ImportedFiles = { read: new Set(), missing: new Set() };
 
 /** What recover() stands for when it cannot run: nothing done, nothing to send. */
 const NOTHING_DONE: GuestOutput = { text: "0|", binaries: [] };
@@ -106,6 +110,9 @@ export class HandlerModule {
   private servingIsolate: ProjectIsolate;
   /** The registry's name for `isolate`. */
   isolateGroup: string;
+  /** The files the serving version was built from, and those the last load attempt read or looked for. */
+  private servingFiles: ImportedFiles = NO_FILES;
+  private attemptFiles: ImportedFiles = NO_FILES;
 
   constructor(
     /** Project-relative path, e.g. "my-project/ws-handler.js". */
@@ -144,6 +151,22 @@ export class HandlerModule {
 
   get role(): ModuleRole {
     return this.deps.role;
+  }
+
+  /**
+   * Whether a change to `file` (added, changed or removed) should load this
+   * module again: its own file, a file its serving version or its last
+   * attempt imported, or a file a failed import looked for.
+   */
+  dependsOn(file: string): boolean {
+    if (file === this.file) return true;
+    for (const files of [this.servingFiles, this.attemptFiles]) {
+      if (files.read.has(file)) return true;
+      for (const missing of files.missing) {
+        if (file.startsWith(missing) && (file.length === missing.length || file[missing.length] === "." || file[missing.length] === path.sep)) return true;
+      }
+    }
+    return false;
   }
 
   /** True once some version has loaded; events are then served. */
@@ -250,11 +273,22 @@ export class HandlerModule {
     // Until the new context exists its output counts as current (it is loading to become so).
     let context: GuestContext | undefined;
     const hostCall = this.deps.hostCallFor(this, () => context === undefined || context === this.current);
-    const attempt = await loadHandlerFile(isolate, this.key, this.file, hostCall, this.deps.limits, this.deps.capabilities, this.deps.role === "service");
+    const attempt = await loadHandlerFile({
+      isolate,
+      key: this.key,
+      file: this.file,
+      hostCall,
+      limits: this.deps.limits,
+      capabilities: this.deps.capabilities,
+      onDemand: this.deps.role === "service",
+      serving: this.current !== undefined,
+    });
+    this.attemptFiles = attempt.files;
     if (!attempt.ok) {
       this.lastError = attempt.error;
       return attempt;
     }
+    this.servingFiles = attempt.files;
     const { loaded, positions } = attempt;
     context = loaded.context;
     if (this.disposed) {
@@ -381,7 +415,7 @@ export class HandlerModule {
       this.afterFailure(ctx, batch, failure, recovered, error);
       return;
     }
-    this.finishBatch(ctx, batch, result, false);
+    this.finishBatch(ctx, batch, result);
   }
 
   /** Runs a batch on the isolate's worker thread: the host's event loop goes on meanwhile. */
@@ -400,7 +434,7 @@ export class HandlerModule {
       this.afterFailure(ctx, batch, failure, recovered, error);
       return;
     }
-    this.finishBatch(ctx, batch, result, false);
+    this.finishBatch(ctx, batch, result);
   }
 
   private deliverTimers(batch: unknown[]): void {
@@ -429,7 +463,8 @@ export class HandlerModule {
   /** What recover() gave back after a stop or a rejection, applied (or, for a rejection it cannot rescue, the batch dropped). */
   private afterFailure(ctx: GuestContext, batch: unknown[], failure: "stopped" | "rejected", recovered: GuestOutput, error: unknown): void {
     if (failure === "rejected" && !this.rescued(batch, recovered, error)) return;
-    this.finishBatch(ctx, batch, recovered, failure === "stopped");
+    // V8's stack at the stop names where the code was running: the stop is reported there.
+    this.finishBatch(ctx, batch, recovered, failure === "stopped" ? String((error as Error)?.stack ?? "") : undefined);
   }
 
   /**
@@ -459,7 +494,8 @@ export class HandlerModule {
     );
   }
 
-  private finishBatch(ctx: GuestContext, batch: unknown[], result: GuestOutput, stopped: boolean): void {
+  /** `stoppedAt`: the batch was stopped at the CPU limit, with this stack. */
+  private finishBatch(ctx: GuestContext, batch: unknown[], result: GuestOutput, stoppedAt?: string): void {
     const { done, endedAsync, outbox } = readDispatchResult(result.text);
     if (outbox) {
       try {
@@ -468,17 +504,20 @@ export class HandlerModule {
         this.deps.log.error({ handler: this.key, err: error }, "applying the handler's outgoing operations failed");
       }
     }
-    if (stopped) {
+    if (stoppedAt !== undefined) {
       this.queue.unshift(batch.slice((done + 1) * EVENT_STRIDE));
-      this.onTimeout(batch, done, endedAsync);
+      this.onTimeout(batch, done, endedAsync, stoppedAt);
     } else if (done * EVENT_STRIDE < batch.length) {
       // The batch used its time slice or output budget, or an event went async; the rest go next round.
       this.queue.unshift(batch.slice(done * EVENT_STRIDE));
     }
   }
 
-  private onTimeout(batch: unknown[], index: number, endedAsync: boolean): void {
-    const { stop, requestId, tellPeer } = describeStop(batch, index, endedAsync, this.deps.limits.cpuLimitMs, this.deps.capabilities);
+  private onTimeout(batch: unknown[], index: number, endedAsync: boolean, stack: string): void {
+    const described = describeStop(batch, index, endedAsync, this.deps.limits.cpuLimitMs, this.deps.capabilities);
+    const { requestId, tellPeer } = described;
+    const at = this.positions.firstUserFrame(stack);
+    const stop: CpuStop = at ? { ...described.stop, at: `${at.file}:${at.line}:${at.column}` } : described.stop;
     // The handler hears about it through onError, before the events that were waiting behind it.
     if (tellPeer && HOOKED_PEERS.has(stop.peerKind)) this.queue.unshift([EventKind.error, stop.peerKind, stop.peerId, stop.where, stop.text, 0]);
     else if (tellPeer) this.deps.eventFailed(this, stop.peerKind, stop.peerId, 500, stop.text);

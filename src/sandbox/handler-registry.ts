@@ -176,6 +176,11 @@ export class HandlerRegistry {
     return undefined;
   }
 
+  /** Every module a change to `file` loads again: the one it is, and those that import it (HandlerModule.dependsOn). */
+  dependents(file: string): HandlerModule[] {
+    return this.all().filter((m) => m.dependsOn(file));
+  }
+
   all(): HandlerModule[] {
     return [...this.modules.values()];
   }

@@ -10,6 +10,8 @@ export interface CpuStop {
   /** Endpoint (sessions) or URI (clients). */
   readonly where: string;
   readonly text: string;
+  /** "file:line:column" of the user's code that was running when it was stopped, when V8's stack names it. */
+  readonly at?: string;
 }
 
 /** A stop, and what follows from it for the event it hit. */

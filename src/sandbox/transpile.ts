@@ -31,7 +31,8 @@ export function isEsm(key: string, source: string): boolean {
  * checked; run `tsc --noEmit` for that); ES modules, TypeScript or JavaScript,
  * become CommonJS with a source map, so errors still name the user's line. A
  * plain CommonJS handler runs as written. A syntax error names the file, line
- * and column.
+ * and column. Handlers that import project files or packages are bundled
+ * instead (bundle.ts).
  */
 export async function transpileHandler(key: string, source: string): Promise<Transpiled> {
   const typescript = isTypeScript(key);
@@ -55,7 +56,7 @@ export async function transpileHandler(key: string, source: string): Promise<Tra
       : `has a syntax error: ${text}`;
     throw new AerostatError(
       UserErrorCodes.HANDLER_LOAD,
-      `${reason}. Fix the module; the last good version keeps serving meanwhile.`,
+      reason,
       { file: key, ...(where ? { line: where.line, column: where.column + 1 } : {}) },
       { cause },
     );

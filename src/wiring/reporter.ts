@@ -1,7 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type { Dashboard } from "../dashboard/dashboard.js";
 import type { AerostatError } from "../errors/codes.js";
-import { formatLocation, locateInStack } from "../errors/user-location.js";
 import { handlerFields } from "../log/handler-fields.js";
 import { truncateText } from "../log/truncate.js";
 import { MAX_REPORT_CHARS } from "../sandbox/guest-context.js";
@@ -26,7 +25,7 @@ export class Reporter {
 
   loaded(module: HandlerModule, result: LoadResult): void {
     if (!result.ok) {
-      this.problem(result.error, "handler");
+      this.problem(result.error, "handler", module.key);
       return;
     }
     const ms = Math.round(result.ms * 10) / 10;
@@ -39,12 +38,18 @@ export class Reporter {
     this.events.emit("reload", { file, kind: "descriptor", ok: true, ...(ms ? { ms } : {}) });
   }
 
-  /** A file problem: logged, on the dashboard, a `problem` event (and a failed `reload` when it came from one). */
-  problem(error: AerostatError, reloadKind?: ReloadEvent["kind"]): void {
-    this.log.error({ code: error.code, file: error.where() || undefined, field: error.location?.field }, error.toString());
+  /**
+   * A file problem: logged, on the dashboard, a `problem` event (and a failed
+   * `reload` when it came from one). `handler`: the module that failed to
+   * load, when the error is in a file it imports.
+   */
+  problem(error: AerostatError, reloadKind?: ReloadEvent["kind"], handler?: string): void {
+    const file = error.location?.file;
+    const importer = handler && handler !== file ? { handler } : {};
+    this.log.error({ code: error.code, file: error.where() || undefined, field: error.location?.field, ...importer }, error.toString());
     this.dashboard.recordProblem(error);
     this.events.emit("problem", error);
-    if (reloadKind) this.events.emit("reload", { file: error.location?.file ?? "", kind: reloadKind, ok: false, error });
+    if (reloadKind) this.events.emit("reload", { file: handler ?? file ?? "", kind: reloadKind, ok: false, error });
   }
 
   fault(fault: HandlerFault): void {
@@ -66,15 +71,16 @@ export class Reporter {
       where: "",
       method: "a promise nobody handled",
       error: truncateText(module.positions.rewrite(text), MAX_REPORT_CHARS),
-      at: formatLocation(module.key, locateInStack(module.positions.rewrite(stack), module.key)),
+      at: module.positions.locate(stack),
     });
   }
 
   cpuStop(module: HandlerModule, stop: CpuStop): void {
     const peer = { kind: stop.peerKind, id: stop.peerId, where: stop.where };
-    this.log.error({ ...handlerFields(module.project, module.key, peer), method: stop.method }, stop.text);
+    const fields = { ...handlerFields(module.project, module.key, peer), method: stop.method, ...(stop.at ? { at: stop.at } : {}) };
+    this.log.error(fields, stop.at ? `${stop.at}: ${stop.text}` : stop.text);
     this.dashboard.record({
-      at: module.key,
+      at: stop.at ?? module.key,
       message: stop.text.replace(/^Error: /, ""),
       ...(stop.peerKind === PeerKind.session ? { endpoint: stop.where } : {}),
       ...(stop.peerId ? { session: stop.peerId } : {}),

@@ -105,6 +105,23 @@ describe("TypeScript handlers", () => {
     expect((await failed).error?.toString()).toMatch(/^p\/h\.ts:5:22: top-level code threw TypeError: too high/);
   });
 
+  it("names the .ts line of a top-level CPU-limit stop and of one in onMessage", async () => {
+    const { runtime, url, logs } = await startProject(
+      {
+        "p/top.ts": "type A = number;\ntype B = string;\n\nlet n: A = 0;\nwhile (n >= 0) n++;\n",
+        "p/top.websocket": descriptor("top", "p/top"),
+        "p/h.ts": "type A = number;\ntype B = string;\n\nexport function onMessage(m: string): string {\n  for (;;) {}\n}\n",
+        "p/h.websocket": descriptor("h", "p/h"),
+      },
+      { cpuLimitMs: 200 },
+    );
+    const error = await waitUntil(() => runtime.handlerStats().find((s) => s.handler === "p/top.ts")?.error);
+    expect(error).toMatch(/^p\/top\.ts:5:\d+: top-level code ran past the CPU limit\. Fix the module and save it again\.$/);
+    (await TestClient.connect(url("h"))).send("x");
+    const line = await logs.waitFor((l) => l.msg.includes("onMessage ran past the CPU limit"));
+    expect(line.at).toMatch(/^p\/h\.ts:5:\d+$/);
+  });
+
   it("reloads a .ts handler on change, with the connection kept open", async () => {
     const { runtime, project, url } = await startProject({ "p/h.ts": TYPED_ESM, "p/h.websocket": descriptor("h", "p/h") });
     const c = await TestClient.connect(url("h"));

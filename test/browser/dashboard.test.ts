@@ -125,7 +125,9 @@ describe("the dashboard in Chromium", () => {
     // A phone: the page does not scroll sideways; wide tables scroll in their box.
     await dashboard.setViewportSize({ width: 420, height: 900 });
     await dashboard.locator("#log li").first().waitFor();
-    const widths = await dashboard.evaluate(() => ({ scroll: document.scrollingElement!.scrollWidth, inner: innerWidth }));
+    const widths = await dashboard.evaluate<{ scroll: number; inner: number }>(
+      "({ scroll: document.scrollingElement.scrollWidth, inner: innerWidth })",
+    );
     expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
     await dashboard.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-420.png"), fullPage: true });
     expect(pageErrors).toEqual([]);

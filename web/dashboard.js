@@ -35,21 +35,78 @@ function fill(tbody, rows, columns, emptyText) {
   }
 }
 
+/** Which endpoint's sessions are shown in detail (null: none); the server sends their details. */
+let open = null;
+/** The newest snapshot's details, for the endpoint in `open`. */
+let details = null;
+let canClose = false;
+
+function kib(bytes) {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+function age(ms) {
+  const s = Math.floor(ms / 1000);
+  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function button(text, onClick, className) {
+  const b = el("button", text, className);
+  b.type = "button";
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function detailsRow(endpoint) {
+  const tr = el("tr", undefined, "details");
+  tr.dataset.detailsOf = endpoint;
+  const td = el("td");
+  td.colSpan = 8;
+  tr.append(td);
+  if (!details || details.endpoint !== endpoint) {
+    td.append(el("span", "loading sessions…", "empty"));
+    return tr;
+  }
+  const shown = details.sessions.length;
+  td.append(el("div", details.total > shown ? `${details.total} sessions, first ${shown} shown` : `${details.total} sessions`, "muted"));
+  const table = el("table");
+  const head = row(["session", "age", "origin", "remote address", "bytes in", "bytes out", "data", ""]);
+  head.querySelectorAll("td").forEach((cell) => cell.replaceWith(el("th", cell.textContent)));
+  table.append(head);
+  for (const s of details.sessions) {
+    const close = canClose
+      ? button("Close", () => closeSession(s.id), "danger")
+      : el("span", "close from this machine", "muted");
+    const r = row([el("code", s.id), age(s.ageMs), s.origin || "—", el("code", s.remoteAddress), kib(s.bytesIn), kib(s.bytesOut), kib(s.dataBytes), close]);
+    r.dataset.session = s.id;
+    table.append(r);
+  }
+  if (shown === 0) td.append(el("div", "No open sessions.", "empty"));
+  const box = el("div", undefined, "scroll");
+  box.append(table);
+  td.append(box);
+  return tr;
+}
+
 function drawEndpoints(endpoints, total = endpoints.length) {
   $("endpoint-count").textContent = total > endpoints.length ? `${total} mounted, first ${endpoints.length} shown` : `${total} mounted`;
-  const rows = endpoints.map((e) => {
+  const rows = endpoints.flatMap((e) => {
     const name = el("div");
     name.append(el("strong", e.endpoint));
     if (e.description) name.append(el("div", e.description, "muted"));
     const sessions = el("div");
-    sessions.append(el("span", e.sessions, "pill sessions"));
+    sessions.append(el("span", e.sessions, "pill sessions"), " ");
+    sessions.append(button(open === e.endpoint ? "Hide" : "Details", () => show(open === e.endpoint ? null : e.endpoint), "toggle"));
     if (e.sessionIds.length) sessions.append(el("div", e.sessionIds.join(" "), "ids"));
     const state = e.problem ? el("span", e.problem, "bad") : el("span", "serving", "muted");
-    const tr = row([name, sessions, el("code", e.descriptor), el("code", e.handler), el("code", e.url), state]);
+    const rate = (n) => el("span", n ?? 0, "mono");
+    const tr = row([name, sessions, rate(e.rates?.in), rate(e.rates?.out), el("code", e.descriptor), el("code", e.handler), el("code", e.url), state]);
+    tr.children[2].className = "num rate-in";
+    tr.children[3].className = "num rate-out";
     tr.dataset.endpoint = e.endpoint;
-    return tr;
+    return open === e.endpoint ? [tr, detailsRow(e.endpoint)] : [tr];
   });
-  fill($("endpoints").tBodies[0], rows, 6, "No endpoints: add a .websocket descriptor to the project.");
+  fill($("endpoints").tBodies[0], rows, 8, "No endpoints: add a .websocket descriptor to the project.");
 }
 
 function drawClients(clients, total = clients.length) {
@@ -73,34 +130,96 @@ function drawErrors(errors) {
   if (items.length === 0) $("errors").append(el("li", "No handler errors.", "empty"));
 }
 
-function drawTraffic({ in: inbound, out: outbound }) {
-  const peak = Math.max(1, ...inbound, ...outbound);
-  const points = (values) =>
-    values.map((v, i) => `${((i / Math.max(1, values.length - 1)) * 600).toFixed(1)},${(128 - (v / peak) * 120).toFixed(1)}`).join(" ");
-  $("line-in").setAttribute("points", points(inbound));
-  $("line-out").setAttribute("points", points(outbound));
-  $("rate-in").textContent = inbound.at(-1) ?? 0;
-  $("rate-out").textContent = outbound.at(-1) ?? 0;
-  $("rate-peak").textContent = Math.max(0, ...inbound, ...outbound);
+/** The smallest of 1, 2 and 5 times a power of ten at or above `peak`: the chart's top. */
+function niceMax(peak) {
+  if (peak <= 1) return 1;
+  const power = 10 ** Math.floor(Math.log10(peak));
+  return [1, 2, 5, 10].map((m) => m * power).find((v) => v >= peak);
 }
 
+function drawTraffic({ in: inbound, out: outbound }) {
+  const peak = Math.max(0, ...inbound, ...outbound);
+  const top = niceMax(peak);
+  const points = (values) =>
+    values.map((v, i) => `${((i / Math.max(1, values.length - 1)) * 600).toFixed(1)},${(128 - (v / top) * 120).toFixed(1)}`).join(" ");
+  $("line-in").setAttribute("points", points(inbound));
+  $("line-out").setAttribute("points", points(outbound));
+  $("y-max").textContent = top;
+  $("y-mid").textContent = top / 2;
+  $("rate-in").textContent = inbound.at(-1) ?? 0;
+  $("rate-out").textContent = outbound.at(-1) ?? 0;
+  $("rate-peak").textContent = peak;
+}
+
+/** Lines kept on the page, as on the server. */
+const LOG_KEPT = 200;
+
+function drawLog(lines) {
+  const list = $("log");
+  const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+  list.querySelector(".empty")?.remove();
+  for (const line of lines) {
+    const li = el("li", undefined, line.level);
+    li.append(el("span", new Date(line.time).toLocaleTimeString(), "time"), " ", el("span", line.level, "level"), el("span", line.text, "text"));
+    list.append(li);
+  }
+  while (list.children.length > LOG_KEPT) list.firstElementChild.remove();
+  if (list.children.length === 0) list.append(el("li", "No log lines yet.", "empty"));
+  $("log-count").textContent = `last ${list.querySelectorAll("li:not(.empty)").length} lines`;
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+/** The newest snapshot, to redraw at once when a row is opened. */
+let last = null;
+
 function draw(snapshot) {
+  last = snapshot;
   $("root").textContent = snapshot.server.projectRoot;
+  canClose = snapshot.canClose === true;
+  details = snapshot.details ?? null;
   drawTraffic(snapshot.traffic);
   drawEndpoints(snapshot.endpoints, snapshot.totals?.endpoints);
   drawClients(snapshot.clients, snapshot.totals?.clients);
   drawErrors(snapshot.errors);
+  drawLog(snapshot.log ?? []);
 }
 
 const status = $("status");
-// The page's own URL carries the per-run token; the live socket needs it too.
+// The page's own URL carries the per-run token; the live socket and the actions need it too.
 const token = new URLSearchParams(location.search).get("token") ?? "";
+
+/** An action: a same-origin POST of JSON carrying the token. A refusal is shown in the status pill. */
+async function act(path, fields) {
+  const res = await fetch(`/websockets/v4/dashboard/${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token, ...fields }),
+  });
+  $("notice").textContent = res.ok ? "" : (await res.text()).trim();
+}
+
+function closeSession(id) {
+  void act("close-session", { session: id });
+}
+
+function show(endpoint) {
+  open = endpoint;
+  details = null;
+  if (last) drawEndpoints(last.endpoints, last.totals?.endpoints);
+  live.send(JSON.stringify({ show: endpoint }));
+}
+
+$("clear-errors").addEventListener("click", () => void act("clear-errors", {}));
+
 const live = connect(
   `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/websockets/v4/dashboard?token=${encodeURIComponent(token)}`,
 );
 live.on("open", () => {
   status.textContent = "live";
   status.className = "live";
+  // A new socket is a new viewer: the server sends the whole log tail again.
+  $("log").replaceChildren();
+  if (open !== null) live.send(JSON.stringify({ show: open }));
 });
 live.on("close", (e) => {
   status.textContent = e.willReconnect ? "reconnecting…" : "closed";

@@ -40,6 +40,13 @@ export class RecentErrors {
     if (this.items.length > this.capacity) this.items.length = this.capacity;
   }
 
+  /** Empties the list; returns how many errors it held. */
+  clear(): number {
+    const count = this.items.length;
+    this.items.length = 0;
+    return count;
+  }
+
   list(): RecentError[] {
     return [...this.items];
   }

@@ -1,7 +1,10 @@
 import type { ClientInfo } from "../peers/clients.js";
 import type { IsolateStats } from "../sandbox/project-isolate.js";
 import { truncateText } from "../log/truncate.js";
+import type { TailLine } from "../log/log-tail.js";
+import type { EndpointRates, MessageCounts, MessageRates } from "./rates.js";
 import { MESSAGE_KEPT, NAME_KEPT, type RecentError } from "./recent-errors.js";
+import type { EndpointDetails } from "./session-details.js";
 
 /** What the dashboard page shows; sent as JSON over its live socket. */
 export interface DashboardSnapshot {
@@ -15,6 +18,12 @@ export interface DashboardSnapshot {
   readonly isolates: readonly IsolateStats[];
   /** How many endpoints and clients there are, when more than ROWS_SHOWN. */
   readonly totals: { readonly endpoints: number; readonly clients: number };
+  /** Whether this viewer may close sessions (it is on this machine). */
+  readonly canClose?: boolean;
+  /** Each viewer's own part: the sessions of the endpoint it has open (null for none)… */
+  readonly details?: EndpointDetails | null;
+  /** …and the log lines it has not had yet, oldest first. */
+  readonly log?: readonly TailLine[];
 }
 
 export interface DashboardEndpoint {
@@ -26,6 +35,8 @@ export interface DashboardEndpoint {
   readonly sessions: number;
   /** Ids of open sessions, the first SESSION_IDS_SHOWN of them. */
   readonly sessionIds: readonly string[];
+  /** Messages per second into and out of its sessions, over the last push interval. */
+  readonly rates: MessageRates;
   readonly problem?: string;
 }
 
@@ -38,8 +49,17 @@ const PATH_SHOWN = 1024;
 /** What the runtime shows the dashboard. */
 export interface DashboardSource {
   readonly projectRoot: string;
-  endpoints(): readonly Omit<DashboardEndpoint, "sessionIds">[];
-  sessionIds(endpoint: string): readonly string[];
+  endpoints(): readonly Omit<DashboardEndpoint, "sessionIds" | "rates">[];
+  /** Ids of the endpoint's sessions, the first `max`. */
+  sessionIds(endpoint: string, max: number): readonly string[];
+  /** Messages in and out of the endpoint's sessions so far. */
+  counts(endpoint: string): MessageCounts;
+  /** The first sessions of an endpoint, with their details. */
+  sessionDetails(endpoint: string): EndpointDetails;
+  /** Closes a session of any project with `code` and `reason`; its endpoint, or undefined when no session has that id. */
+  closeSession(id: string, code: number, reason: string): { endpoint: string } | undefined;
+  /** Log lines after `seq`, oldest first. */
+  logSince(seq: number): readonly TailLine[];
   clientList(): readonly ClientInfo[];
   traffic(): DashboardSnapshot["traffic"];
   isolates(): readonly IsolateStats[];
@@ -49,11 +69,11 @@ export interface DashboardSource {
  * The snapshot, bounded: at most ROWS_SHOWN rows of each kind, and every
  * string that a script or a file can make long cut to size.
  */
-export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[]): DashboardSnapshot {
+export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[], rates: EndpointRates): DashboardSnapshot {
   const endpoints = source.endpoints();
   const clients = source.clientList();
   const cut = (text: string, max = PATH_SHOWN) => truncateText(text, max);
-  return {
+  const snapshot: DashboardSnapshot = {
     server: { projectRoot: cut(source.projectRoot) },
     endpoints: endpoints.slice(0, ROWS_SHOWN).map((e) => ({
       endpoint: cut(e.endpoint, NAME_KEPT),
@@ -62,7 +82,8 @@ export function buildSnapshot(source: DashboardSource, errors: readonly RecentEr
       handler: cut(e.handler),
       description: cut(e.description, NAME_KEPT),
       sessions: e.sessions,
-      sessionIds: source.sessionIds(e.endpoint).slice(0, SESSION_IDS_SHOWN),
+      sessionIds: source.sessionIds(e.endpoint, SESSION_IDS_SHOWN).slice(0, SESSION_IDS_SHOWN),
+      rates: rates.read(e.endpoint, source.counts(e.endpoint)),
       ...(e.problem !== undefined ? { problem: cut(e.problem, MESSAGE_KEPT) } : {}),
     })),
     clients: clients.slice(0, ROWS_SHOWN).map((c) => ({ ...c, uri: cut(c.uri), handler: cut(c.handler) })),
@@ -74,4 +95,6 @@ export function buildSnapshot(source: DashboardSource, errors: readonly RecentEr
       .map((i) => ({ ...i, name: cut(i.name), handlers: i.handlers.slice(0, SESSION_IDS_SHOWN).map((h) => cut(h)) })),
     totals: { endpoints: endpoints.length, clients: clients.length },
   };
+  rates.end();
+  return snapshot;
 }

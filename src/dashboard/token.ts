@@ -18,7 +18,11 @@ function tokenOf(req: IncomingMessage): string | undefined {
 /** Whether a request carries the dashboard's token; compared in constant time. */
 export function tokenMatches(req: IncomingMessage, token: string): boolean {
   const given = tokenOf(req);
-  if (given === undefined) return false;
+  return given !== undefined && tokenEquals(given, token);
+}
+
+/** Whether `given` is the token; compared in constant time. */
+export function tokenEquals(given: string, token: string): boolean {
   const digest = (s: string) => createHash("sha256").update(s).digest();
   return timingSafeEqual(digest(given), digest(token));
 }

@@ -5,6 +5,24 @@ import { feedSocket } from "./feed.js";
 import type { Session, SessionRegistry } from "./sessions.js";
 import type { TrafficMeter } from "./traffic.js";
 
+/** What the handshake gave an accepted session. */
+export interface SessionStart {
+  /** `connection.request`, JSON text. */
+  readonly request: string;
+  /** `connection.data` onHandshake set, JSON text. */
+  readonly data?: string;
+  /** The handshake's Origin header, for the dashboard. */
+  readonly origin?: string;
+  readonly remoteAddress?: string;
+}
+
+/** Bytes of a received frame, however ws hands it over. */
+function payloadBytes(data: unknown): number {
+  if (Buffer.isBuffer(data)) return data.length;
+  if (Array.isArray(data)) return data.reduce((n: number, b: Buffer) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : 0;
+}
+
 /** Registers an accepted connection and routes its events to the handler module. */
 export function acceptSession(
   socket: WebSocket,
@@ -13,11 +31,14 @@ export function acceptSession(
   sessions: SessionRegistry,
   traffic: TrafficMeter,
   /** What the handler may read of the handshake, and the data onHandshake gave it, as JSON text. */
-  start: { request: string; data?: string },
+  start: SessionStart,
 ): Session {
   const session = sessions.add(endpoint, module.project, module.key, socket);
   session.request = start.request;
+  session.origin = start.origin ?? "";
+  session.remoteAddress = start.remoteAddress ?? "";
   if (start.data !== undefined) session.data = start.data;
+  socket.on("message", (data) => session.received(payloadBytes(data)));
   const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => sessions.remove(session.id), traffic);
   event(EventKind.open, "");
   return session;

@@ -6,6 +6,17 @@ import { PeerIds, type Frame, type Peer } from "./peer.js";
 /** After asking a slow reader to close, wait this long before dropping it. */
 const TERMINATE_AFTER_MS = 2000;
 
+/**
+ * Messages into and out of an endpoint's sessions since its first session
+ * opened: two plain counters, so counting costs an increment. Readers make
+ * rates by comparing two readings. Dropped (and started again at 0) when the
+ * endpoint's last session closes.
+ */
+export interface EndpointCounts {
+  messagesIn: number;
+  messagesOut: number;
+}
+
 export interface SessionInfo {
   readonly id: string;
   readonly endpoint: string;
@@ -20,6 +31,14 @@ export class Session implements Peer {
   data = "null";
   /** `connection.request` as JSON text (see handshake-info.ts). */
   request = "null";
+  /** Epoch milliseconds of the handshake. */
+  readonly openedAt = Date.now();
+  /** The handshake's Origin header ("" when none), and the client's address. */
+  origin = "";
+  remoteAddress = "";
+  /** Payload bytes received from the client and sent to it. */
+  bytesIn = 0;
+  bytesOut = 0;
 
   constructor(
     readonly id: string,
@@ -32,7 +51,15 @@ export class Session implements Peer {
     readonly socket: WebSocket,
     /** Unsent bytes past which a frame is refused and the session closed (1013). */
     private readonly maxBuffered: number,
+    /** Its endpoint's message counters, shared by the endpoint's sessions. */
+    readonly counts: EndpointCounts = { messagesIn: 0, messagesOut: 0 },
   ) {}
+
+  /** A frame of `bytes` payload bytes arrived from the client. */
+  received(bytes: number): void {
+    this.bytesIn += bytes;
+    this.counts.messagesIn++;
+  }
 
   get where(): string {
     return this.endpoint;
@@ -60,6 +87,8 @@ export class Session implements Peer {
     }
     if (typeof frame === "string" || Buffer.isBuffer(frame)) socket.send(frame);
     else socket.send(frame.shared, { binary: false });
+    this.bytesOut += size;
+    this.counts.messagesOut++;
     return true;
   }
 
@@ -92,6 +121,7 @@ export class SessionRegistry {
   private readonly byId = new Map<string, Session>();
   private readonly byProject = new Map<string, Set<Session>>();
   private readonly byEndpoint = new Map<string, Set<Session>>();
+  private readonly counts = new Map<string, EndpointCounts>();
   private readonly ids: PeerIds;
 
   constructor(
@@ -102,7 +132,9 @@ export class SessionRegistry {
   }
 
   add(endpoint: string, project: string, handlerKey: string, socket: WebSocket): Session {
-    const session = new Session(this.ids.next(), endpoint, project, handlerKey, socket, this.maxBufferedBytes);
+    let counts = this.counts.get(endpoint);
+    if (!counts) this.counts.set(endpoint, (counts = { messagesIn: 0, messagesOut: 0 }));
+    const session = new Session(this.ids.next(), endpoint, project, handlerKey, socket, this.maxBufferedBytes, counts);
     this.byId.set(session.id, session);
     indexAdd(this.byProject, project, session);
     indexAdd(this.byEndpoint, endpoint, session);
@@ -115,6 +147,17 @@ export class SessionRegistry {
     this.byId.delete(id);
     indexRemove(this.byProject, s.project, s);
     indexRemove(this.byEndpoint, s.endpoint, s);
+    if (!this.byEndpoint.has(s.endpoint)) this.counts.delete(s.endpoint);
+  }
+
+  /** Messages in and out of an endpoint's sessions so far (zeros when it has none). */
+  countsFor(endpoint: string): Readonly<EndpointCounts> {
+    return this.counts.get(endpoint) ?? { messagesIn: 0, messagesOut: 0 };
+  }
+
+  /** Any open session, whatever its project: for the operator (the dashboard), never for scripts. */
+  find(id: string): Session | undefined {
+    return this.byId.get(id);
   }
 
   countFor(endpoint: string): number {

@@ -6,6 +6,9 @@ export const CLIENT_PATH = "/websockets/v4/client.js";
 export const DASHBOARD_PATH = "/websockets/v4/";
 export const DASHBOARD_SCRIPT_PATH = "/websockets/v4/dashboard.js";
 export const DASHBOARD_SOCKET_PATH = "/websockets/v4/dashboard";
+/** The dashboard's actions: POSTs of JSON carrying its token. */
+export const DASHBOARD_CLEAR_ERRORS_PATH = "/websockets/v4/dashboard/clear-errors";
+export const DASHBOARD_CLOSE_SESSION_PATH = "/websockets/v4/dashboard/close-session";
 
 /** Browser libraries for SockJS + STOMP pages: the SockJS client, and a STOMP client with the global `Stomp` of stomp.js. */
 export const VENDOR_SOCKJS_PATH = "/websockets/v4/vendor/sockjs.min.js";

@@ -10,6 +10,7 @@ import { originAllowed } from "./origin.js";
 import { refusalBody, Refusals, type Refusal } from "./refusals.js";
 import { endpointFromPath } from "./routes.js";
 import { handshakeRequest } from "../peers/handshake-info.js";
+import type { SessionStart } from "../peers/accept-session.js";
 import { askHandshakeHook } from "./handshake-hook.js";
 
 /** A handshake waits for an endpoint's first load at most this long (or handshakeTimeoutMs, if shorter). */
@@ -23,7 +24,7 @@ export interface UpgradeRouting {
   lookup(endpoint: string): Mount | undefined;
   mountedNames(): string[];
   /** Registers an accepted socket: the request it may read, and the data onHandshake gave it (JSON text). */
-  accept(socket: WebSocket, mount: Mount, start: { request: string; data?: string }): void;
+  accept(socket: WebSocket, mount: Mount, start: SessionStart): void;
   /** False when the server is shared: other paths are left to other listeners. */
   readonly ownsServer: boolean;
   readonly accepting: () => boolean;
@@ -116,7 +117,14 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
     const info = handshakeRequest(req, parsedUrl);
     const request = JSON.stringify(info);
     const upgrade = (data?: string) =>
-      routing.serverFor(limits.maxPayload).handleUpgrade(req, socket, head, (ws) => routing.accept(ws, mount, { request, ...(data !== undefined ? { data } : {}) }));
+      routing.serverFor(limits.maxPayload).handleUpgrade(req, socket, head, (ws) =>
+        routing.accept(ws, mount, {
+          request,
+          origin: info.headers.origin ?? "",
+          remoteAddress: info.remoteAddress,
+          ...(data !== undefined ? { data } : {}),
+        }),
+      );
     if (!module.hooks.has("onHandshake")) return upgrade();
     // The handler decides: accept (with the connection's first data) or refuse with a status and reason.
     void askHandshakeHook(module, info, routing.firstLoadWaitMs).then((answer) => {

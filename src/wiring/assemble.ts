@@ -7,8 +7,11 @@ import { MemoryBus, type MessageBus } from "../bus/message-bus.js";
 import { BUILT_IN_CAPABILITIES } from "../capabilities/index.js";
 import type { ResolvedOptions } from "../config/options.js";
 import { Dashboard } from "../dashboard/dashboard.js";
+import { sessionDetails } from "../dashboard/session-details.js";
 import { newDashboardToken } from "../dashboard/token.js";
+import { LogTail, teeToTail } from "../log/log-tail.js";
 import { createLogger, type Logger } from "../log/logger.js";
+import { truncateText } from "../log/truncate.js";
 import { applyOutbox } from "../ops/apply-outbox.js";
 import type { Capability } from "../ops/capability.js";
 import { createHostCall } from "../ops/host-call.js";
@@ -73,7 +76,9 @@ export function assemble(
   events: EventEmitter<RuntimeEvents>,
   accepting: () => boolean,
 ): Parts {
-  const log = options.logger ?? createLogger();
+  // The dashboard's log tail sees every line the runtime writes.
+  const tail = new LogTail();
+  const log = options.dashboard === "off" ? (options.logger ?? createLogger()) : teeToTail(options.logger ?? createLogger(), tail);
   const staticDir = options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
   // Script services are made below, once the registry and mounts exist.
   const app = createHttpApp(staticDir, {
@@ -100,7 +105,19 @@ export function assemble(
   const dashboard = new Dashboard(options.dashboard, dashboardToken, {
     projectRoot: options.projectRoot,
     endpoints: () => status.endpoints(server.listening ? wsBase(server) : ""),
-    sessionIds: (endpoint) => sessions.forEndpoint(endpoint).map((s) => s.id),
+    sessionIds: (endpoint, max) => firstIds(sessions.eachOf(endpoint), max),
+    counts: (endpoint) => sessions.countsFor(endpoint),
+    sessionDetails: (endpoint) => ({
+      endpoint: truncateText(endpoint, 256),
+      total: sessions.countFor(endpoint),
+      sessions: sessionDetails(sessions.eachOf(endpoint)),
+    }),
+    closeSession: (id, code, reason) => {
+      const session = sessions.find(id);
+      session?.close(code, reason);
+      return session && { endpoint: session.endpoint };
+    },
+    logSince: (seq) => tail.since(seq),
     clientList: () => status.clientList(),
     traffic: () => traffic.series(),
     isolates: () => registry.isolateStats(),
@@ -194,6 +211,16 @@ export function assemble(
     log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, bus, sockets,
     registry, liveness, sync, dashboard, dashboardToken, status, teardowns,
   };
+}
+
+/** The ids of the first `max` sessions, without copying the rest. */
+function firstIds(sessions: Iterable<{ readonly id: string }>, max: number): string[] {
+  const ids: string[] = [];
+  for (const s of sessions) {
+    if (ids.length >= max) break;
+    ids.push(s.id);
+  }
+  return ids;
 }
 
 /** "ws://host:port" of a listening server. */

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { sampleInChromium } from "../helpers/browser.js";
+import { TestClient } from "../helpers/client.js";
 
 /** Where the screenshot goes; `npm run screenshot` points this at docs/dashboard.png for the README. */
 const SCREENSHOT = process.env.AEROSTAT_SCREENSHOT ?? path.join(tmpdir(), "aerostat-dashboard.png");
@@ -39,9 +40,9 @@ describe("the dashboard in Chromium", () => {
 
     const echoRow = dashboard.locator('tr[data-endpoint="echo"]');
     await echoRow.locator(".sessions", { hasText: /^1$/ }).waitFor();
-    await expect(echoRow.locator("td").nth(2).textContent()).resolves.toBe("echo/echo.websocket");
-    await expect(echoRow.locator("td").nth(3).textContent()).resolves.toBe("echo/echo.js");
-    await expect(dashboard.locator('tr[data-endpoint="greeter"] td').nth(3).textContent()).resolves.toBe(
+    await expect(echoRow.locator("td").nth(4).textContent()).resolves.toBe("echo/echo.websocket");
+    await expect(echoRow.locator("td").nth(5).textContent()).resolves.toBe("echo/echo.js");
+    await expect(dashboard.locator('tr[data-endpoint="greeter"] td').nth(5).textContent()).resolves.toBe(
       "greeter/greeter.ts",
     );
 
@@ -82,5 +83,53 @@ describe("the dashboard in Chromium", () => {
 
     await dashboard.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+  });
+
+  it("clears the errors, details and closes a session, tails the log, and fits 420 px", async () => {
+    const user = await samplePage();
+    await say(user, "greeter", "");
+    const dashboard = await sample.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    dashboard.on("pageerror", (e) => pageErrors.push(e.message));
+    await dashboard.goto(sample.server.dashboardUrl!);
+    await dashboard.locator("#errors li", { hasText: "a greeting needs a name" }).first().waitFor();
+
+    // Clear: the list empties (the server pushed the change).
+    await dashboard.locator("#clear-errors").click();
+    await dashboard.locator("#errors li.empty", { hasText: "No handler errors." }).waitFor();
+
+    // A client the test holds, to see the close code. Pages of the test before may hold sessions too.
+    const echoRow = dashboard.locator('tr[data-endpoint="echo"]');
+    const before = Number(await echoRow.locator(".sessions").textContent());
+    const client = await TestClient.connect(`${sample.server.url.replace(/^http/, "ws")}/websockets/v4/service/echo`);
+    await echoRow.locator(".sessions", { hasText: new RegExp(`^${before + 1}$`) }).waitFor();
+    await echoRow.getByRole("button", { name: "Details" }).click();
+    const sessionRows = dashboard.locator('tr[data-details-of="echo"] tr[data-session]');
+    await expect.poll(() => sessionRows.count(), { timeout: 5000 }).toBe(before + 1);
+    // Sessions are listed in the order they opened: the test's client is the last.
+    const mine = sessionRows.last();
+    const id = await mine.getAttribute("data-session");
+    expect(id).toMatch(/^s\d+$/);
+    await expect(mine.textContent()).resolves.toContain("127.0.0.1");
+    await expect(sessionRows.first().textContent()).resolves.toContain(sample.server.url);
+    await mine.getByRole("button", { name: "Close" }).click();
+    expect(await client.closed).toEqual({ code: 1008, reason: "closed from the dashboard" });
+    await expect.poll(() => sessionRows.count(), { timeout: 5000 }).toBe(before);
+
+    // The log tail shows the close, coloured by its level.
+    const line = dashboard.locator("#log li.info", { hasText: `dashboard: closed session ${id} on echo` });
+    await line.waitFor();
+    // The chart's scale: a top value and a middle one.
+    await expect(dashboard.locator("#y-max").textContent()).resolves.toMatch(/^\d+$/);
+
+    // A phone: the page does not scroll sideways; wide tables scroll in their box.
+    await dashboard.setViewportSize({ width: 420, height: 900 });
+    await dashboard.locator("#log li").first().waitFor();
+    const widths = await dashboard.evaluate<{ scroll: number; inner: number }>(
+      "({ scroll: document.scrollingElement.scrollWidth, inner: innerWidth })",
+    );
+    expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
+    await dashboard.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-420.png"), fullPage: true });
+    expect(pageErrors).toEqual([]);
   });
 });

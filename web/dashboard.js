@@ -115,6 +115,22 @@ function drawClients(clients, total = clients.length) {
   fill($("clients").tBodies[0], rows, 4, "No outgoing clients (createWebsocket).");
 }
 
+const mib = (bytes) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+function drawIsolates(isolates) {
+  $("isolate-count").textContent = `${isolates.length}`;
+  const rows = isolates.map((i) => {
+    const name = el("div");
+    name.append(el("code", i.name), " ", el("span", i.kind === "own" ? "own" : "folder", "muted"));
+    const heap = i.heapUsed ? `${mib(i.heapUsed)} of ${mib(i.heapLimit)}` : `– of ${mib(i.heapLimit)}`;
+    const state = i.state === "disabled" ? el("span", "disabled", "bad") : el("span", i.state, "muted");
+    const tr = row([name, el("code", i.handlers.join(" ")), `${(i.cpuMs / 1000).toFixed(2)} s`, heap, i.restarts, state]);
+    for (const n of [2, 3, 4]) tr.children[n].className = "num";
+    return tr;
+  });
+  fill($("isolates").tBodies[0], rows, 6, "No isolates yet: they start with the first handler.");
+}
+
 function drawErrors(errors) {
   $("error-count").textContent = errors.length ? `${errors.length} recent` : "";
   const items = errors.map((e) => {
@@ -180,6 +196,7 @@ function draw(snapshot) {
   drawTraffic(snapshot.traffic);
   drawEndpoints(snapshot.endpoints, snapshot.totals?.endpoints);
   drawClients(snapshot.clients, snapshot.totals?.clients);
+  drawIsolates(snapshot.isolates ?? []);
   drawErrors(snapshot.errors);
   drawLog(snapshot.log ?? []);
 }

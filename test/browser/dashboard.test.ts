@@ -122,6 +122,9 @@ describe("the dashboard in Chromium", () => {
     // The chart's scale: a top value and a middle one.
     await expect(dashboard.locator("#y-max").textContent()).resolves.toMatch(/^\d+$/);
 
+    // The isolates: the greeter folder's, with its handler, its CPU time and its heap against the limit.
+    await dashboard.locator("#isolates tr", { hasText: /greeter\/greeter\.ts.*\d+\.\d\d s\d+\.\d MiB of \d+\.\d MiB0running/ }).waitFor();
+
     // A phone: the page does not scroll sideways; wide tables scroll in their box.
     await dashboard.setViewportSize({ width: 420, height: 900 });
     await dashboard.locator("#log li").first().waitFor();

@@ -29,6 +29,7 @@ import { HandlerRegistry } from "../sandbox/handler-registry.js";
 import { createHttpApp } from "../server/http-app.js";
 import { createOwnedServer, SocketServers } from "../server/http-server.js";
 import { endpointFromPath, SERVICE_PREFIX } from "../server/routes.js";
+import { RecentRefusals } from "../server/recent-refusals.js";
 import { createUpgradeHandler, MAX_FIRST_LOAD_WAIT_MS } from "../server/upgrade.js";
 import { ClientOpener } from "./client-opener.js";
 import { Reporter } from "./reporter.js";
@@ -76,7 +77,9 @@ export function assemble(
   const log = options.logger ?? createLogger();
   const staticDir = options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
   // Script services are made below, once the registry and mounts exist.
+  const recentRefusals = new RecentRefusals();
   const app = createHttpApp(staticDir, {
+    recentRefusals,
     scriptService: (prefix, req, res) => scripts.handle(prefix, req, res),
     sockjs: (req, res) => stomp.request(req, res),
   });
@@ -180,6 +183,7 @@ export function assemble(
     listenHost: options.host,
     firstLoadWaitMs: Math.min(options.handshakeTimeoutMs, MAX_FIRST_LOAD_WAIT_MS),
     log,
+    recentRefusals,
     accept: (ws, mount, start) => liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic, start)),
   });
   server.on("upgrade", (req, socket, head) => {

@@ -57,7 +57,7 @@ describe("the reconnecting client in Chromium, refused", () => {
     const crossOrigin = (endpoint: string) => served.runtime.serviceUrl(endpoint).replace("127.0.0.1", "localhost");
     await page.evaluate(
       ([b, cross]) => {
-        const w = window as unknown as { start(name: string, url: string): void };
+        const w = globalThis as unknown as { start(name: string, url: string): void };
         w.start("missing", b + "missing");
         w.start("gate", b + "gate");
         w.start("origin", cross);

@@ -39,6 +39,7 @@ export interface Services {
   /** Counts the frames handlers send. */
   readonly traffic: TrafficMeter;
   readonly log: Logger;
-  openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal;
+  /** createWebsocket: `reconnect` asks for a client that connects again after a drop. */
+  openClient(module: HandlerModule, uri: string, handler: string, engine: string, reconnect?: boolean): ClientInfo | ClientRefusal;
   reportFault(fault: HandlerFault): void;
 }

@@ -18,7 +18,9 @@ export function acceptSession(
   const session = sessions.add(endpoint, module.project, module.key, socket);
   session.request = start.request;
   if (start.data !== undefined) session.data = start.data;
-  const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => sessions.remove(session.id), traffic);
+  const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => {
+    sessions.remove(session.id);
+  }, traffic);
   event(EventKind.open, "");
   return session;
 }

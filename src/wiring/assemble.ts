@@ -116,7 +116,7 @@ export function assemble(
     bus,
     traffic,
     log,
-    openClient: (m, uri, handler, engine) => opener.open(m, uri, handler, engine),
+    openClient: (m, uri, handler, engine, reconnect) => opener.open(m, uri, handler, engine, reconnect),
     reportFault: (fault) => report.fault(fault),
   };
   const registry = new HandlerRegistry({

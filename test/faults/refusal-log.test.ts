@@ -86,11 +86,16 @@ describe("every kind of refused handshake", () => {
       expect(String(line.reason)).toMatch(reason);
     }
     holder.close();
-    // Shutting down: the last kind.
+    // Shutting down: the last kind (the listener still answers while open sessions close).
+    const lingering = await TestClient.connect(url("open"));
+    const before = logs.lines.length;
     const closing = runtime.close(2000);
-    const late = await knock(url("open"), origin).catch(() => undefined);
+    const late = await knock(url("open"), origin);
+    expect(late.status).toBe(503);
+    expect(decodeURIComponent(late.header ?? "")).toMatch(/shutting down/);
+    expect(logs.lines.slice(before).find((l) => /^refused a handshake/.test(l.msg))).toMatchObject({ status: 503, endpoint: "open", origin: "https://app.example" });
+    lingering.close();
     await closing;
-    if (late) expect(late.status).toBe(503);
   });
 
   it("is logged at most a few times a second per endpoint, and what was left out is counted", async () => {

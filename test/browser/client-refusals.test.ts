@@ -2,8 +2,9 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.js";
 import { TestClient } from "../helpers/client.js";
-import { descriptor } from "../helpers/project.js";
-import { startProject, waitUntil, type TestRuntime } from "../helpers/runtime.js";
+import { descriptor, TempProject } from "../helpers/project.js";
+import { createTestRuntime, LogCapture, startProject, waitUntil, type TestRuntime } from "../helpers/runtime.js";
+import type { Runtime } from "../../src/index.js";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -83,5 +84,78 @@ describe("the reconnecting client in Chromium, refused", () => {
     expect((await events(page, "full")).some((e) => e.startsWith("refused"))).toBe(false);
     holder.close();
     await page.close();
+  });
+});
+
+/** A chat page whose client joins its room in hello, before anything it queued goes out. */
+const CHAT_PAGE = `<!doctype html><title>hello</title><script type="module">
+import { connect } from "/websockets/v4/client.js";
+window.log = [];
+const chat = connect("ws://" + location.host + "/websockets/v4/service/room", {
+  minDelayMs: 50,
+  maxDelayMs: 200,
+  hello: async (socket) => {
+    await new Promise((r) => setTimeout(r, 20)); // a token fetch, say
+    socket.send(JSON.stringify({ type: "join", room: "lobby" }));
+  },
+});
+chat.on("message", (e) => window.log.push(e.data));
+chat.on("open", (e) => window.log.push("open:" + e.reconnected));
+chat.on("close", () => window.log.push("close"));
+window.say = (text) => chat.send(JSON.stringify({ type: "say", text }));
+</script>`;
+
+const ROOM = {
+  "public/index.html": CHAT_PAGE,
+  // Answers "say" only from a session that joined a room first.
+  "p/room.js": `
+    exports.onMessage = (m, c) => {
+      const msg = JSON.parse(m);
+      if (msg.type === "join") { c.data = { room: msg.room }; return "joined " + msg.room; }
+      if (!c.data) return "refused: join a room first";
+      return c.data.room + ": " + msg.text;
+    };`,
+  "p/room.websocket": descriptor("room", "p/room"),
+};
+
+describe("the reconnecting client in Chromium, hello", () => {
+  it("re-joins in hello before its queued messages go out, across a server restart on the same port", async () => {
+    const project = await TempProject.create(ROOM);
+    const runtimes: Runtime[] = [];
+    const serve = async (port: number) => {
+      const runtime = createTestRuntime({ projectRoot: project.root, port, host: "127.0.0.1", logger: new LogCapture().logger, watch: false });
+      runtimes.push(runtime);
+      await runtime.listen();
+      return runtime;
+    };
+    const page = await browser.newPage();
+    try {
+      const first = await serve(0);
+      const port = Number(new URL(first.url).port);
+      await page.goto(`${first.url}/`);
+      const log = () => page.evaluate(() => (globalThis as unknown as { log: string[] }).log.slice());
+      const say = (text: string) => page.evaluate((t) => (globalThis as unknown as { say(t: string): void }).say(t), text);
+      await waitUntil(async () => (await log()).includes("open:false"), 10_000, "open");
+      await say("one");
+      await waitUntil(async () => (await log()).includes("lobby: one"), 10_000, "first say");
+
+      await first.close(200);
+      await waitUntil(async () => (await log()).includes("close"), 10_000, "dropped");
+      await say("two"); // queued while the server is away
+      await serve(port);
+      await waitUntil(async () => (await log()).includes("lobby: two"), 15_000, "queued say after re-join");
+      const seen = await log();
+      // Answers only (open may come before or after the join's answer): each join went out before the queued say.
+      const answers = (from: string[]) => from.filter((l) => !l.startsWith("open") && l !== "close");
+      const drop = seen.indexOf("close");
+      expect(answers(seen.slice(0, drop))).toEqual(["joined lobby", "lobby: one"]);
+      expect(answers(seen.slice(drop))).toEqual(["joined lobby", "lobby: two"]);
+      expect(seen.filter((l) => l.startsWith("open"))).toEqual(["open:false", "open:true"]);
+      expect(seen.some((l) => l.startsWith("refused"))).toBe(false);
+    } finally {
+      await page.close();
+      for (const r of runtimes) await r.close(200);
+      await project.dispose();
+    }
   });
 });

@@ -161,7 +161,6 @@ export class ReconnectingWebSocket extends EventTarget {
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       opened = true;
-      this.#attempts = 0;
       if (this.#hello) this.#greet(socket);
       else this.#becomeReady(socket);
     };
@@ -211,6 +210,8 @@ export class ReconnectingWebSocket extends EventTarget {
   #becomeReady(socket) {
     const reconnected = this.#everOpened;
     this.#everOpened = true;
+    // Backoff starts again only once hello worked: a hello that keeps failing backs off like a server that is down.
+    this.#attempts = 0;
     this.#ready = true;
     this.#flush(socket);
     this.dispatchEvent(new ClientEvent("open", { reconnected }));

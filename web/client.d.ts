@@ -66,7 +66,9 @@ export interface ReconnectingEvents {
    * throws). `status` is the HTTP status (403, 404, 401, ...) and `reason` the
    * server's brief reason. A browser cannot see a refused handshake's status, so
    * after a socket fails before opening the client asks with a plain GET of the
-   * same URL (no preflight), which aerostat answers for a few seconds. 5xx
+   * same URL (no preflight), which aerostat answers for a few seconds with the
+   * status and an `Aerostat-Refusal` header (a 4xx without that header, from a
+   * proxy say, does not count). 5xx
    * refusals (full, loading, shutting down) keep the client retrying.
    * @example socket.on("refused", (e) => showError(`${e.status}: ${e.reason}`))
    */

@@ -226,11 +226,12 @@ export class ReconnectingWebSocket extends EventTarget {
     if (typeof this.#fetch !== "function") return undefined;
     try {
       const res = await this.#fetch(refusalUrl(this.#url), { cache: "no-store" });
-      if (!isFinalRefusal(res.status)) return undefined;
       const header = res.headers.get(REFUSAL_HEADER);
-      let reason = "";
+      // Only aerostat's own answer counts: a proxy's 404 for a plain GET says nothing about the handshake.
+      if (!isFinalRefusal(res.status) || header === null) return undefined;
+      let reason;
       try {
-        reason = header ? decodeURIComponent(header) : "";
+        reason = decodeURIComponent(header);
       } catch {
         reason = header;
       }

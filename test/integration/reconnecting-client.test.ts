@@ -131,6 +131,21 @@ describe("reconnecting client: refusals and hello", () => {
     await project.dispose();
   });
 
+  it("keeps retrying when a plain GET answers 4xx without aerostat's Aerostat-Refusal header (a proxy, say)", async () => {
+    const asked: string[] = [];
+    // What a proxy in front of a server that is down might answer to the plain GET.
+    const proxy = async (input: string) => {
+      asked.push(input);
+      return { status: 404, headers: { get: () => null } };
+    };
+    const client = connect(await deadUrl(), { minDelayMs: 20, maxDelayMs: 40, fetch: proxy });
+    open.push(client);
+    const seen = record(client);
+    await waitUntil(() => seen.includes("reconnect:3"), 5000, "third attempt");
+    expect(seen.some((s) => s.startsWith("refused"))).toBe(false);
+    expect(asked[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/nowhere$/);
+  });
+
   it("runs hello after every open and before the queue flushes, across a server restart on the same port", async () => {
     // The handler answers "say" only from a session that joined first.
     const ROOM = {

@@ -23,12 +23,34 @@ export interface ReconnectOptions {
   reconnect?: boolean;
   /** Subprotocols for each handshake. @example connect(url, { protocols: ["chat.v1"] }) */
   protocols?: string | string[];
+  /**
+   * Runs after every open, before queued messages go out: re-authenticate or
+   * re-join here. It gets the raw WebSocket; what it sends goes out before the
+   * queue, while `send()` on the client keeps queueing until hello settles.
+   * `open` fires after it settles. If it throws, rejects or takes longer than
+   * `helloTimeoutMs`, an `error` event says why, the socket is closed (code 4000)
+   * and the client reconnects with backoff as after any drop; the queue waits.
+   * @example
+   * connect(url, {
+   *   hello: async (socket) => {
+   *     socket.send(JSON.stringify({ type: "join", room: "lobby", token }));
+   *   },
+   * });
+   */
+  hello?: (socket: WebSocket) => void | Promise<void>;
+  /** How long hello may take, in ms. Default 10000. @example connect(url, { hello, helloTimeoutMs: 3000 }) */
+  helloTimeoutMs?: number;
+  /**
+   * fetch used to ask why a handshake was refused (see the `refused` event). Default: the global fetch.
+   * @example connect(url, { fetch: (input, init) => fetch(input, init) })
+   */
+  fetch?: (input: string, init: { cache: "no-store" }) => Promise<{ status: number; headers: { get(name: string): string | null } }>;
   /** WebSocket implementation, where there is no global one. @example import { WebSocket } from "ws"; connect(url, { WebSocket }) */
   WebSocket?: new (url: string, protocols?: string | string[]) => WebSocket;
 }
 
 export interface ReconnectingEvents {
-  /** The socket opened; `reconnected` is true after a drop. Queued sends have gone out. @example socket.on("open", (e) => e.reconnected && console.log("back")) */
+  /** The socket opened and `hello` (if any) settled; `reconnected` is true after a drop. Queued sends have gone out. @example socket.on("open", (e) => e.reconnected && console.log("back")) */
   open: Event & { readonly reconnected: boolean };
   /** A message: a string, or an ArrayBuffer for binary frames. @example socket.on("message", (e) => console.log(e.data)) */
   message: Event & { readonly data: string | ArrayBuffer };
@@ -38,6 +60,19 @@ export interface ReconnectingEvents {
   error: Event & { readonly message: string };
   /** A reconnect was scheduled: attempt number (from 1) and the wait in ms. @example socket.on("reconnect", (e) => console.log(`retry ${e.attempt} in ${e.delayMs} ms`)) */
   reconnect: Event & { readonly attempt: number; readonly delayMs: number };
+  /**
+   * The server refused the handshake with a 4xx (other than 408 and 429): the
+   * client stops for good (no more reconnects, the queue is dropped, `send()`
+   * throws). `status` is the HTTP status (403, 404, 401, ...) and `reason` the
+   * server's brief reason. A browser cannot see a refused handshake's status, so
+   * after a socket fails before opening the client asks with a plain GET of the
+   * same URL (no preflight), which aerostat answers for a few seconds with the
+   * status and an `Aerostat-Refusal` header (a 4xx without that header, from a
+   * proxy say, does not count). 5xx
+   * refusals (full, loading, shutting down) keep the client retrying.
+   * @example socket.on("refused", (e) => showError(`${e.status}: ${e.reason}`))
+   */
+  refused: Event & { readonly status: number; readonly reason: string };
 }
 
 export declare class ReconnectingWebSocket extends EventTarget {
@@ -53,7 +88,7 @@ export declare class ReconnectingWebSocket extends EventTarget {
   constructor(url: string | URL, options?: ReconnectOptions);
   /** The service URL. @example console.log(socket.url) */
   readonly url: string;
-  /** Like WebSocket.readyState; CONNECTING also while waiting to reconnect. @example if (socket.readyState === 1) status = "online"; */
+  /** Like WebSocket.readyState; CONNECTING also while waiting to reconnect or while `hello` runs; CLOSED after a refusal. @example if (socket.readyState === 1) status = "online"; */
   readonly readyState: 0 | 1 | 2 | 3;
   /** Messages waiting for the next open. @example badge.textContent = `${socket.queued} unsent`; */
   readonly queued: number;

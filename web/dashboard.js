@@ -111,7 +111,8 @@ function drawEndpoints(endpoints, total = endpoints.length) {
 
 function drawClients(clients, total = clients.length) {
   $("client-count").textContent = total > clients.length ? `${total} open, first ${clients.length} shown` : `${total} open`;
-  const rows = clients.map((c) => row([c.id, el("code", c.uri), el("code", c.handler), STATES[c.readyState] ?? c.readyState]));
+  const state = (c) => (c.attempt > 0 ? `reconnecting (attempt ${c.attempt})` : STATES[c.readyState] ?? c.readyState);
+  const rows = clients.map((c) => row([c.id, el("code", c.uri), el("code", c.handler), state(c)]));
   fill($("clients").tBodies[0], rows, 4, "No outgoing clients (createWebsocket).");
 }
 

@@ -42,7 +42,8 @@ export interface Services {
   readonly log: Logger;
   /** The operator's configuration (core/v4/configurations), env: references resolved. */
   readonly configuration: ReadonlyMap<string, string>;
-  openClient(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal;
+  /** createWebsocket: `reconnect` asks for a client that connects again after a drop. */
+  openClient(module: HandlerModule, uri: string, handler: string, engine: string, reconnect?: boolean): ClientInfo | ClientRefusal;
   /**
    * Whether a script may reach `uri` (the outbound allowlist, --allow-outbound):
    * a refusal says why, naming `api`; an allowed one comes with the DNS lookup

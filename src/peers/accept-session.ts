@@ -39,7 +39,9 @@ export function acceptSession(
   session.remoteAddress = start.remoteAddress ?? "";
   if (start.data !== undefined) session.data = start.data;
   socket.on("message", (data) => session.received(payloadBytes(data)));
-  const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => sessions.remove(session.id), traffic);
+  const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => {
+    sessions.remove(session.id);
+  }, traffic);
   event(EventKind.open, "");
   return session;
 }

@@ -8,7 +8,9 @@ export type Feed = (kind: EventKind, payload: unknown, code?: number) => void;
 /**
  * Routes one socket's message, error and close events to a handler module,
  * with backpressure: when the module falls behind, the socket's reads pause
- * until its queue drains. `onClosed` runs before the close event is queued.
+ * until its queue drains. `onClosed` runs before the close event is queued;
+ * when it returns true the close is handled (a client that reconnects) and no
+ * close event is queued.
  * Returns the feed, for events the caller raises itself (open).
  */
 export function feedSocket(
@@ -17,7 +19,7 @@ export function feedSocket(
   peerKind: string,
   peerId: string,
   where: string,
-  onClosed: () => void,
+  onClosed: (code: number, reason: string) => boolean | void,
   traffic: TrafficMeter,
 ): Feed {
   const resume = () => socket.resume();
@@ -35,8 +37,9 @@ export function feedSocket(
   });
   socket.on("error", (error) => event(EventKind.error, `Error: ${error.message}`));
   socket.on("close", (code, reason) => {
-    onClosed();
-    event(EventKind.close, reason.toString("utf8"), code);
+    const text = reason.toString("utf8");
+    if (onClosed(code, text) === true) return;
+    event(EventKind.close, text, code);
   });
   return event;
 }

@@ -178,6 +178,11 @@ export class HandlerModule {
     return this.disabled;
   }
 
+  /** True once the module was unloaded: it takes no more events. */
+  get isUnloaded(): boolean {
+    return this.disposed;
+  }
+
   get queued(): number {
     return this.queue.length;
   }

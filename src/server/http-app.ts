@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Express, type Request, type Response } from "express";
 import { CLIENT_PATH, SCRIPT_SERVICE_PREFIXES, SERVICE_PREFIX, VENDOR_SOCKJS_PATH, VENDOR_STOMP_PATH } from "./routes.js";
+import type { RecentRefusals } from "./recent-refusals.js";
+import { answerServiceGet } from "./refusal-answer.js";
 import { staticFiles } from "./static-files.js";
 import { WebAssets } from "./web-assets.js";
 
@@ -8,13 +10,16 @@ import { WebAssets } from "./web-assets.js";
  * The plain-HTTP side: the project's static files at "/", the reconnecting
  * client, the SockJS and STOMP browser libraries, SockJS's HTTP transports,
  * script services, and a clear answer for anyone who opens a service
- * URL without a WebSocket handshake.
+ * URL without a WebSocket handshake (the reason its handshake was refused,
+ * when it was).
  */
 export interface HttpRoutes {
   /** Runs a script service for a request under one of SCRIPT_SERVICE_PREFIXES. */
   scriptService(prefix: string, req: Request, res: Response): Promise<void>;
   /** SockJS's HTTP side: true when it took the request. */
   sockjs(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Handshakes refused lately, told to a plain GET of the same URL. */
+  readonly recentRefusals: RecentRefusals;
 }
 
 export function createHttpApp(staticDir: string | undefined, routes: HttpRoutes): Express {
@@ -24,13 +29,7 @@ export function createHttpApp(staticDir: string | undefined, routes: HttpRoutes)
     // A public library: pages on other origins may import it as a module.
     res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(WebAssets.client);
   });
-  app.get(`${SERVICE_PREFIX}*endpoint`, (_req, res) => {
-    res
-      .status(426)
-      .set("Upgrade", "websocket")
-      .type("text/plain")
-      .send("This is a WebSocket service URL. Connect with a WebSocket client, e.g. new WebSocket(url) in a browser.\n");
-  });
+  app.get(`${SERVICE_PREFIX}*endpoint`, (req, res) => answerServiceGet(routes.recentRefusals, req, res));
   app.get(VENDOR_SOCKJS_PATH, (_req, res) => {
     res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(WebAssets.sockjsClient);
   });

@@ -4,6 +4,7 @@ import type { WebSocket, WebSocketServer } from "ws";
 import type { Mount } from "../project/mounts.js";
 import type { Logger } from "../log/logger.js";
 import { RateLimitedLog } from "../log/rate-limited.js";
+import { truncateText } from "../log/truncate.js";
 import { hostAllowed, hostName } from "./host-check.js";
 import { rejectHandshake } from "./reject-handshake.js";
 import { originAllowed } from "./origin.js";
@@ -12,6 +13,7 @@ import { endpointFromPath } from "./routes.js";
 import { handshakeRequest } from "../peers/handshake-info.js";
 import type { SessionStart } from "../peers/accept-session.js";
 import { askHandshakeHook } from "./handshake-hook.js";
+import { REFUSAL_HEADER, refusalHeaderValue, type RecentRefusals } from "./recent-refusals.js";
 
 /** A handshake waits for an endpoint's first load at most this long (or handshakeTimeoutMs, if shorter). */
 export const MAX_FIRST_LOAD_WAIT_MS = 10_000;
@@ -34,6 +36,8 @@ export interface UpgradeRouting {
   /** How long a handshake waits for an endpoint's first load before it gets 503. */
   readonly firstLoadWaitMs: number;
   readonly log: Logger;
+  /** Where refusals are remembered for the client's plain GET that asks why. */
+  readonly recentRefusals: RecentRefusals;
 }
 
 /** Routes handshakes by pathname to mounted endpoints; refuses the rest with a reason. */
@@ -44,13 +48,21 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
 
   const refuse = (req: IncomingMessage, socket: Duplex, refusal: Refusal, endpoint?: string): void => {
     const remote = req.socket.remoteAddress;
+    const origin = req.headers.origin;
     refusals.warn(
       // Keyed by a mounted endpoint or a category: a stranger's made-up names must not each get a budget.
       endpoint !== undefined && routing.lookup(endpoint) ? endpoint : "(no such endpoint)",
-      { status: refusal.status, remote, ...(endpoint !== undefined ? { endpoint } : {}) },
+      {
+        status: refusal.status,
+        ...(endpoint !== undefined ? { endpoint } : {}),
+        origin: origin === undefined ? "(none)" : truncateText(origin, 200),
+        reason: refusal.detail,
+        remote,
+      },
       `refused a handshake: ${refusal.detail}`,
     );
-    rejectHandshake(socket, refusal.status, refusalBody(refusal, remote));
+    routing.recentRefusals.remember(req, refusal);
+    rejectHandshake(socket, refusal.status, refusalBody(refusal, remote), { [REFUSAL_HEADER]: refusalHeaderValue(refusal.brief) });
   };
 
   const waitForFirstLoad = (req: IncomingMessage, socket: Duplex, head: Buffer, mount: Mount): void => {

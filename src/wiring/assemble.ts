@@ -32,6 +32,7 @@ import { HandlerRegistry } from "../sandbox/handler-registry.js";
 import { createHttpApp } from "../server/http-app.js";
 import { createOwnedServer, SocketServers } from "../server/http-server.js";
 import { endpointFromPath, SERVICE_PREFIX } from "../server/routes.js";
+import { RecentRefusals } from "../server/recent-refusals.js";
 import { createUpgradeHandler, MAX_FIRST_LOAD_WAIT_MS } from "../server/upgrade.js";
 import { ClientOpener } from "./client-opener.js";
 import { Reporter } from "./reporter.js";
@@ -81,7 +82,9 @@ export function assemble(
   const log = options.dashboard === "off" ? (options.logger ?? createLogger()) : teeToTail(options.logger ?? createLogger(), tail);
   const staticDir = options.staticDir === false ? undefined : (options.staticDir ?? path.join(options.projectRoot, "public"));
   // Script services are made below, once the registry and mounts exist.
+  const recentRefusals = new RecentRefusals();
   const app = createHttpApp(staticDir, {
+    recentRefusals,
     scriptService: (prefix, req, res) => scripts.handle(prefix, req, res),
     sockjs: (req, res) => stomp.request(req, res),
   });
@@ -132,7 +135,7 @@ export function assemble(
     traffic,
     log,
     configuration: new Map(Object.entries(options.configurations)),
-    openClient: (m, uri, handler, engine) => opener.open(m, uri, handler, engine),
+    openClient: (m, uri, handler, engine, reconnect) => opener.open(m, uri, handler, engine, reconnect),
     checkOutbound: (m, uri, api) => outbound.check(m.key, uri, api),
     reportFault: (fault) => report.fault(fault),
   };
@@ -202,6 +205,7 @@ export function assemble(
     listenHost: options.host,
     firstLoadWaitMs: Math.min(options.handshakeTimeoutMs, MAX_FIRST_LOAD_WAIT_MS),
     log,
+    recentRefusals,
     accept: (ws, mount, start) => liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic, start)),
   });
   server.on("upgrade", (req, socket, head) => {

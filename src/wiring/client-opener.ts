@@ -28,7 +28,7 @@ export class ClientOpener {
     this.resolved.clear();
   }
 
-  open(module: HandlerModule, uri: string, handler: string, engine: string): ClientInfo | ClientRefusal {
+  open(module: HandlerModule, uri: string, handler: string, engine: string, reconnect = false): ClientInfo | ClientRefusal {
     if (!isJavaScriptEngine(engine)) return { error: `createWebsocket(uri, handler, engine): ${engineProblem(engine)}` };
     if (!/^wss?:\/\//i.test(uri)) return { error: `createWebsocket: uri must start with ws:// or wss://, got "${uri}"` };
     const gate = this.gate.check(module.key, uri);
@@ -50,7 +50,7 @@ export class ClientOpener {
     if (target.project !== module.project) {
       return { error: `createWebsocket: handler "${handler}" belongs to another project folder than ${module.key}` };
     }
-    const client = this.clients.create(module.project, uri, handler, engine, this.registry.ensure(target), gate.lookup);
+    const client = this.clients.create(module.project, uri, handler, engine, this.registry.ensure(target), gate.lookup, reconnect);
     return OutgoingClient.info(client);
   }
 }

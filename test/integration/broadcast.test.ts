@@ -4,6 +4,35 @@ import { descriptor } from "../helpers/project.js";
 import { startProject } from "../helpers/runtime.js";
 
 describe("broadcast and sessions", () => {
+  it("sends bytes as binary frames with exactly the bytes given: ArrayBuffer, a typed array's window, DataView", async () => {
+    const { url } = await startProject({
+      "p/bin.js": `
+        const ws = require("net/v4/websockets");
+        const all = new Uint8Array(256).map((_, i) => i);
+        exports.onMessage = (m) => {
+          if (m === "buffer") ws.broadcast(all.buffer, { endpoint: "bin" });
+          if (m === "window") ws.broadcast(new Uint8Array(all.buffer, 250, 5), { endpoint: "bin" });
+          if (m === "view") ws.broadcast(new DataView(all.buffer, 1, 2), { endpoint: "bin" });
+          if (m === "words") ws.broadcast(new Uint16Array([0x0102, 0xfffe]), { endpoint: "bin" });
+          if (m === "empty") ws.broadcast(new ArrayBuffer(0), { endpoint: "bin" });
+          if (m === "bad") { try { ws.broadcast({ not: "bytes" }); } catch (e) { return e.name + ": " + e.message; } }
+        };`,
+      "p/bin.websocket": descriptor("bin", "p/bin"),
+    });
+    const [a, b] = await Promise.all([1, 2].map(() => TestClient.connect(url("bin"))));
+    for (const m of ["buffer", "window", "view", "words", "empty"]) a!.send(m);
+    for (const x of [a!, b!]) {
+      const got = await x.received(5);
+      expect(got.every((f) => Buffer.isBuffer(f))).toBe(true);
+      expect([...(got[0] as Buffer)]).toEqual(Array.from({ length: 256 }, (_, i) => i));
+      expect([...(got[1] as Buffer)]).toEqual([250, 251, 252, 253, 254]);
+      expect([...(got[2] as Buffer)]).toEqual([1, 2]);
+      expect([...(got[3] as Buffer)]).toEqual([...Buffer.from(new Uint16Array([0x0102, 0xfffe]).buffer)]);
+      expect((got[4] as Buffer).length).toBe(0);
+    }
+    expect(await a!.ask("bad")).toBe("TypeError: broadcast(message): message must be a string, an ArrayBuffer or a typed array / DataView");
+  });
+
   it("reaches every session of the endpoint except those in `except`", async () => {
     const { url } = await startProject({
       "p/room.js": `

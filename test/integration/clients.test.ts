@@ -68,7 +68,7 @@ describe("createWebsocket and outgoing clients", () => {
     const id = String(await control.ask(`create ${peerUrl}`)).split(" ")[1];
     await control.received(3); // open + echoed message
     const list = JSON.parse(String(await control.ask("list")));
-    expect(list).toEqual([{ id, uri: peerUrl, handler: "p/feed", engine: "javascript", readyState: 1, data: null }]);
+    expect(list).toEqual([{ id, uri: peerUrl, handler: "p/feed", engine: "javascript", readyState: 1, data: null, reconnect: false, attempt: 0 }]);
     expect(await control.ask(`get ${id}`)).toBe(`found ${id} ${peerUrl}`);
     expect(await control.ask("get c999")).toBe("null");
     expect(await control.ask("byHandler p/feed")).toBe(`found ${id}`);

@@ -21,4 +21,30 @@ describe("what onMessage returns", () => {
     c.send("nil");
     expect([...new Uint8Array((await c.ask("bytes")) as Buffer)]).toEqual([1, 2, 3]);
   });
+
+  it("goes back as one binary frame with exactly the bytes of an ArrayBuffer, a typed array's window or a DataView, also from a Promise", async () => {
+    const { url } = await startProject({
+      "p/h.js": `const all = new Uint8Array(256).map((_, i) => i);
+        const values = {
+          buffer: () => all.buffer,
+          window: () => new Uint8Array(all.buffer, 10, 3),
+          view: () => new DataView(all.buffer, 254, 2),
+          floats: () => new Float32Array([1.5]),
+          later: () => Promise.resolve(new Uint8Array([9, 8]).buffer),
+        };
+        exports.onMessage = (m) => values[m]();`,
+      "p/h.websocket": descriptor("h", "p/h"),
+    });
+    const c = await TestClient.connect(url("h"));
+    const bytes = async (m: string) => {
+      const reply = await c.ask(m);
+      expect(Buffer.isBuffer(reply)).toBe(true);
+      return [...(reply as Buffer)];
+    };
+    expect(await bytes("buffer")).toEqual(Array.from({ length: 256 }, (_, i) => i));
+    expect(await bytes("window")).toEqual([10, 11, 12]);
+    expect(await bytes("view")).toEqual([254, 255]);
+    expect(await bytes("floats")).toEqual([...Buffer.from(new Float32Array([1.5]).buffer)]);
+    expect(await bytes("later")).toEqual([9, 8]);
+  });
 });

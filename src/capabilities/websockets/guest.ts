@@ -215,6 +215,8 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
       engine: StringCtor(meta["engine"]),
       readyState: +(meta["readyState"] as number),
       data: metaData(meta),
+      reconnect: meta["reconnect"] === true,
+      attempt: +(meta["attempt"] as number) || 0,
     }));
   }
 
@@ -242,7 +244,19 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   }
 
   // ---- the API ----------------------------------------------------------------
-  exports["createWebsocket"] = function createWebsocket(uri: unknown, handler: unknown, engine?: unknown) {
+  exports["createWebsocket"] = function createWebsocket(uri: unknown, handler: unknown, engine?: unknown, options?: unknown) {
+    // The options may come third, in the engine's place.
+    if (options === undefined && isObjectLike(engine)) {
+      options = engine;
+      engine = undefined;
+    }
+    if (options !== undefined && options !== null && !isObjectLike(options)) {
+      throw new TypeErrorCtor("createWebsocket(uri, handler, engine, options): options must be an object such as { reconnect: true }");
+    }
+    const wanted = options ? (options as { reconnect?: unknown }).reconnect : undefined;
+    if (wanted !== undefined && typeof wanted !== "boolean") {
+      throw new TypeErrorCtor("createWebsocket(uri, handler, engine, options): options.reconnect must be true or false");
+    }
     if (typeof uri !== "string") throw new TypeErrorCtor("createWebsocket(uri): uri must be a string");
     if (!/^wss?:\/\//i.test(uri)) {
       throw new TypeErrorCtor('createWebsocket(uri): uri must start with ws:// or wss://, got "' + uri + '"');
@@ -255,7 +269,7 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     if (typeof chosen !== "string") {
       throw new TypeErrorCtor('createWebsocket(uri, handler, engine): engine must be a string such as "javascript"');
     }
-    const answer = kernel.call(WebsocketsOps.clientCreate, [uri, handler, chosen]) as Record<string, unknown> | null;
+    const answer = kernel.call(WebsocketsOps.clientCreate, [uri, handler, chosen, wanted === true]) as Record<string, unknown> | null;
     if (answer && typeof answer["error"] === "string") {
       throw answer["kind"] === "range" ? new RangeErrorCtor(answer["error"]) : new TypeErrorCtor(answer["error"]);
     }
@@ -286,7 +300,10 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   };
 
   exports["broadcast"] = function broadcast(message: unknown, options?: { endpoint?: unknown; except?: unknown }) {
-    if (typeof message !== "string") throw new TypeErrorCtor("broadcast(message): message must be a string");
+    const bytes = typeof message === "string" ? undefined : bytesOf(message);
+    if (typeof message !== "string" && bytes === undefined) {
+      throw new TypeErrorCtor("broadcast(message): message must be a string, an ArrayBuffer or a typed array / DataView");
+    }
     const endpoint = options && options.endpoint !== undefined ? StringCtor(options.endpoint) : "";
     const except: string[] = [];
     if (options && options.except !== undefined) {
@@ -296,9 +313,41 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
         kernel.builtins.push(except, isObjectLike(e) ? StringCtor((e as { id?: unknown }).id) : StringCtor(e));
       }
     }
-    // The text travels as its own field, unescaped; the rest as JSON.
-    kernel.post(WebsocketsOps.broadcast, [endpoint, except, message]);
+    // Bytes cross the boundary as base64 text: only strings leave the sandbox.
+    kernel.post(WebsocketsOps.broadcast, bytes === undefined ? [endpoint, except, message] : [endpoint, except, base64(bytes), true]);
   };
+
+  /** The bytes an ArrayBuffer or a view covers, or undefined for anything else (a SharedArrayBuffer included). */
+  function bytesOf(value: unknown): Uint8Array | undefined {
+    if (isArrayBuffer(value)) return new kernel.builtins.Uint8ArrayCtor(value);
+    if (!isView(value)) return undefined;
+    const view = value as ArrayBufferView;
+    const buffer = view.buffer;
+    if (!isArrayBuffer(buffer)) return undefined;
+    return new kernel.builtins.Uint8ArrayCtor(buffer, view.byteOffset, view.byteLength);
+  }
+
+  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  /** Base64 of bytes, with built-ins captured before user code ran. */
+  function base64(bytes: Uint8Array): string {
+    let out = "";
+    let chunk = "";
+    const n = bytes.length;
+    let i = 0;
+    for (; i + 2 < n; i += 3) {
+      const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+      chunk += B64[(v >> 18) & 63]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + B64[v & 63]!;
+      if (chunk.length >= 4096) {
+        out += chunk;
+        chunk = "";
+      }
+    }
+    if (i < n) {
+      const v = (bytes[i]! << 16) | (i + 1 < n ? bytes[i + 1]! << 8 : 0);
+      chunk += B64[(v >> 18) & 63]! + B64[(v >> 12) & 63]! + (i + 1 < n ? B64[(v >> 6) & 63]! : "=") + "=";
+    }
+    return out + chunk;
+  }
 
   exports["getMessage"] = () => current.message;
   // As Dirigible's Throwable.getMessage(): the text without its class name ("TypeError: ").
@@ -384,6 +433,10 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   kernel.onEvent("error", (ev) => {
     const c = kernel.peer(ev);
     kernel.runHook(hook("error").hook, hook("error").method, [ev.payload, c], ev, c, undefined, ev.payload);
+  });
+  kernel.onEvent("reconnect", (ev) => {
+    const c = kernel.peer(ev);
+    kernel.runHook(hook("reconnect").hook, hook("reconnect").method, [c, ev.code], ev, c);
   });
   kernel.onEvent("close", (ev) => {
     const c = kernel.peer(ev);

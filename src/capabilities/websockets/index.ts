@@ -18,6 +18,8 @@ export const websockets: Capability = {
     message: { hook: "onMessage", method: "onmessage" },
     error: { hook: "onError", method: "onerror" },
     close: { hook: "onClose", method: "onclose" },
+    // An outgoing client made with { reconnect: true } dropped and will connect again; code = attempt.
+    reconnect: { hook: "onReconnect", method: "onreconnect" },
   },
   ops: websocketsOps,
   setup(services) {

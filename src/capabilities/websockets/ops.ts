@@ -21,18 +21,22 @@ export interface BroadcastMessage {
   /** "" for every endpoint of the project. */
   readonly endpoint: string;
   readonly except: readonly string[];
+  /** The message; base64 of its bytes when `binary`. */
   readonly text: string;
+  /** True: send `text`'s decoded bytes as one binary frame. */
+  readonly binary?: boolean;
 }
 
 /** The bus topic broadcasts travel on. */
 export const BROADCAST_TOPIC = "websockets.broadcast";
 
-/** Checks a broadcast's arguments from the guest: [endpoint, exceptIds, text]. */
-function broadcastArgs(args: unknown): { endpoint: string; except: string[]; text: string } | undefined {
-  if (!Array.isArray(args) || args.length !== 3) return undefined;
-  const [endpoint, except, text] = args as unknown[];
+/** Checks a broadcast's arguments from the guest: [endpoint, exceptIds, text] or [endpoint, exceptIds, base64, true] for bytes. */
+function broadcastArgs(args: unknown): { endpoint: string; except: string[]; text: string; binary?: boolean } | undefined {
+  if (!Array.isArray(args) || (args.length !== 3 && args.length !== 4)) return undefined;
+  const [endpoint, except, text, binary] = args as unknown[];
   if (typeof endpoint !== "string" || typeof text !== "string" || !Array.isArray(except)) return undefined;
-  return { endpoint, except: except.filter((e): e is string => typeof e === "string"), text };
+  if (binary !== undefined && binary !== true) return undefined;
+  return { endpoint, except: except.filter((e): e is string => typeof e === "string"), text, ...(binary ? { binary } : {}) };
 }
 
 const broadcast: PostedOp = {
@@ -71,8 +75,8 @@ const dataSet: PostedOp = {
 
 /** The host operations of net/v4/websockets. */
 export const websocketsOps = [
-  immediate(WebsocketsOps.clientCreate, ({ module, services }, [uri, handler, engine]) =>
-    services.openClient(module, str(uri), str(handler), str(engine)),
+  immediate(WebsocketsOps.clientCreate, ({ module, services }, [uri, handler, engine, reconnect]) =>
+    services.openClient(module, str(uri), str(handler), str(engine), reconnect === true),
   ),
   immediate(WebsocketsOps.clientList, ({ module, services }) => services.clients.list(module.project).map(OutgoingClient.info)),
   immediate(WebsocketsOps.clientGet, ({ module, services }, [id]) => orNull(services.clients.get(module.project, str(id)), OutgoingClient.info)),
@@ -92,17 +96,17 @@ export const websocketsOps = [
 /**
  * Delivers a broadcast to this node's sessions: those of one endpoint (by the
  * endpoint index) or of every endpoint of the project (by the project index),
- * never a scan of all sessions. The text is encoded once and shared.
- * Returns how many sessions got it.
+ * never a scan of all sessions. The text is encoded once and shared; bytes
+ * are decoded once and sent as a binary frame. Returns how many sessions got it.
  */
 export function deliverBroadcast(sessions: { eachOf(endpoint: string): Iterable<Session>; list(project: string): Session[] }, message: BroadcastMessage): number {
   const except = new Set(message.except);
   const targets = message.endpoint === "" ? sessions.list(message.project) : sessions.eachOf(message.endpoint);
-  let frame: SharedTextFrame | undefined;
+  let frame: SharedTextFrame | Buffer | undefined;
   let sent = 0;
   for (const s of targets) {
     if (s.project !== message.project || except.has(s.id)) continue;
-    frame ??= sharedTextFrame(message.text);
+    frame ??= message.binary ? Buffer.from(message.text, "base64") : sharedTextFrame(message.text);
     if (s.send(frame)) sent++;
   }
   return sent;

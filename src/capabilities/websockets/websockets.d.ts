@@ -19,7 +19,7 @@ declare module "net/v4/websockets" {
   export type Outgoing = string | ArrayBuffer | ArrayBufferView;
 
   /** The event being handled: one of "onopen", "onmessage", "onerror", "onclose". */
-  export type Method = "onopen" | "onmessage" | "onerror" | "onclose";
+  export type Method = "onopen" | "onmessage" | "onerror" | "onclose" | "onreconnect";
 
   /**
    * A browser (or any client) connected to one of this project's endpoints.
@@ -171,6 +171,26 @@ declare module "net/v4/websockets" {
     readonly readyState: number;
     /** The client's data. @example info.data?.feed */
     readonly data: any;
+    /** True when it was created with `{ reconnect: true }`. @example info.reconnect && console.log("comes back by itself") */
+    readonly reconnect: boolean;
+    /** The reconnect attempt under way or waited for; 0 while connected. @example if (info.attempt > 3) console.warn(info.uri, "is down") */
+    readonly attempt: number;
+  }
+
+  /** Options of `createWebsocket`. */
+  export interface CreateWebsocketOptions {
+    /**
+     * Connect again after the connection drops (not after the script's own
+     * `close()`): with backoff from 250 ms, doubling up to 10 s, half of each
+     * wait random, for as long as the client's handler module is loaded. The
+     * client keeps its id (and `data`); sends made meanwhile are queued; its
+     * handler's `onReconnect(client, attempt)` runs at each drop and `onOpen`
+     * again on each open. `onClose` runs only when it is closed for good.
+     * While it waits, `readyState` is 0 (connecting). Default false.
+     * @example
+     * websockets.createWebsocket("ws://localhost:9000/feed", "my-project/feed-handler", { reconnect: true });
+     */
+    reconnect?: boolean;
   }
 
   /** What a handler reads of a handshake (`connection.request`, and onHandshake's argument). */
@@ -210,13 +230,23 @@ declare module "net/v4/websockets" {
    * same project folder). Returns at once. It may reach this server's own
    * service endpoints, and other hosts only when the operator allows them
    * (`--allow-outbound localhost:9000`, option `outboundHosts`).
+   * `options.reconnect` makes a client that connects again after a drop,
+   * with the same id (see `CreateWebsocketOptions`); the options may also
+   * take the engine's place.
    * @throws TypeError when `uri` is not ws:// or wss://, `engine` is not "javascript", the handler is not found,
-   * or the host is not allowed (the message names the flag to use).
+   * the options are not `{ reconnect?: boolean }`, or the host is not allowed (the message names the flag to use).
    * @example
    * const client = websockets.createWebsocket("ws://localhost:9000/", "my-project/ws-handler");
    * client.send("hello");
+   * const feed = websockets.createWebsocket("ws://localhost:9000/feed", "my-project/feed-handler", { reconnect: true });
    */
-  export function createWebsocket(uri: string, handler: string, engine?: "javascript"): WebsocketClient;
+  export function createWebsocket(uri: string, handler: string, engine?: "javascript", options?: CreateWebsocketOptions): WebsocketClient;
+  /**
+   * The same, with the options in the engine's place.
+   * @example
+   * websockets.createWebsocket("ws://localhost:9000/feed", "my-project/feed-handler", { reconnect: true });
+   */
+  export function createWebsocket(uri: string, handler: string, options: CreateWebsocketOptions): WebsocketClient;
 
   /**
    * The clients this project created that are not closed yet.
@@ -289,13 +319,17 @@ declare module "net/v4/websockets" {
 
   /**
    * Sends `message` to every open session of `endpoint` (default: every
-   * endpoint of this project), except the sessions or ids in `except`.
+   * endpoint of this project), except the sessions or ids in `except`. A
+   * string goes as a text frame; an ArrayBuffer, typed array or DataView as
+   * one binary frame with exactly the bytes it covers (they count 4/3 against
+   * the per-event outgoing limit: they leave the sandbox as base64).
    * @example
    * exports.onMessage = (message, connection) =>
    *   websockets.broadcast(message, { endpoint: "chat", except: [connection] });
+   * websockets.broadcast(new Uint8Array([1, 2, 3]), { endpoint: "ticks" }); // one binary frame
    */
   export function broadcast(
-    message: string,
+    message: Outgoing,
     options?: { endpoint?: string; except?: Array<Connection | string> | Connection | string },
   ): void;
 }
@@ -324,6 +358,12 @@ declare namespace AerostatHandler {
    * reason; return a JSON value to accept with it as `connection.data`.
    */
   type OnHandshake = (request: import("net/v4/websockets").HandshakeRequest) => unknown;
+  /**
+   * Runs when an outgoing client made with `{ reconnect: true }` dropped and
+   * will connect again: `attempt` counts from 1 since it was last open. Sends
+   * made now are queued for the next open; `onOpen` runs again then.
+   */
+  type OnReconnect = (client: import("net/v4/websockets").WebsocketClient, attempt: number) => void;
   /** Runs once after the module's code was loaded again (file saved, sandbox restarted), before other events: rebuild what the module keeps from getSessions(). */
   type OnReload = () => void | Promise<void>;
 }

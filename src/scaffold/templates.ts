@@ -70,7 +70,7 @@ function editorConfig(ctx: TemplateContext): string {
       allowJs: true,
       checkJs: true,
       strict: ctx.language === "ts",
-      module: "nodenext",
+      module: "preserve",
       target: "es2023",
       lib: ["es2023"],
       types: [],

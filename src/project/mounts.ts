@@ -7,6 +7,7 @@ import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
 import type { SessionRegistry } from "../peers/sessions.js";
 import { CloseCodes } from "../protocol/close-codes.js";
+import { closeSessionsLogged } from "../peers/close-sessions.js";
 
 /** An endpoint being served, or held back by a problem with its handler. */
 export interface Mount {
@@ -25,6 +26,8 @@ export interface Mount {
 export class MountTable {
   private readonly mounts = new Map<string, Mount>();
   private reportedConflicts = new Set<string>();
+  /** Endpoints whose descriptor or handler had a problem reported: the next good load logs that they recovered. */
+  private readonly troubled = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -65,6 +68,7 @@ export class MountTable {
       const sameDescriptor = before?.descriptor.file === descriptor.file;
       if (sameDescriptor && before?.module?.ready && next.problem) {
         if (next.problem.message !== before.problem?.message) this.onProblem(keptServing(next.problem, before));
+        this.troubled.add(endpoint);
         this.mounts.set(endpoint, { ...before, problem: next.problem });
         continue;
       }
@@ -75,8 +79,10 @@ export class MountTable {
       if (next.module) loads.push(this.registry.loaded(next.module.key) ?? Promise.resolve());
       if (before && before.module !== next.module) {
         this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
+        if (before.module && next.module) this.logRepointed(endpoint, before.module, next.module, descriptor);
       }
       if (next.problem && next.problem.message !== before?.problem?.message) this.onProblem(next.problem);
+      if (next.problem) this.troubled.add(endpoint);
       if (!before) this.log.info({ endpoint, handler: descriptor.handler, descriptor: descriptor.file }, `mounted ${endpoint}`);
       if (descriptor.engine !== "javascript" && (!before || before.descriptor.engine !== descriptor.engine)) {
         this.log.info(
@@ -85,10 +91,12 @@ export class MountTable {
         );
       }
       this.mounts.set(endpoint, next);
+      if (next.module?.ready) this.recovered(endpoint, next.module);
     }
     for (const endpoint of [...this.mounts.keys()]) {
       if (table.endpoints.has(endpoint)) continue;
       this.mounts.delete(endpoint);
+      this.troubled.delete(endpoint);
       this.closeSessions(endpoint, CloseCodes.goingAway, "endpoint removed");
       this.log.info({ endpoint }, `unmounted ${endpoint}`);
     }
@@ -110,11 +118,42 @@ export class MountTable {
     }
     this.mounts.set(endpoint, next);
     this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
-    this.log.info({ endpoint, handler: next.module!.key, descriptor: next.descriptor.file }, `${endpoint} now served by ${next.module!.key}`);
+    this.logRepointed(endpoint, before.module!, next.module!, next.descriptor);
+    this.recovered(endpoint, next.module!);
   }
 
-  closeSessions(endpoint: string, code: number, reason: string): void {
-    for (const s of this.sessions.forEndpoint(endpoint)) s.close(code, reason);
+  /** Closes an endpoint's sessions, logging one line with their count. */
+  closeSessions(endpoint: string, code: number, reason: string): number {
+    return closeSessionsLogged(this.sessions.forEndpoint(endpoint), code, reason, this.log, endpoint, { endpoint });
+  }
+
+  /**
+   * A handler module finished a load: a failed one marks its endpoints as
+   * troubled; a good one logs that each troubled endpoint it serves recovered.
+   */
+  handlerLoaded(module: HandlerModule, ok: boolean): void {
+    for (const m of this.mounts.values()) {
+      if (m.module !== module) continue;
+      if (!ok) this.troubled.add(m.endpoint);
+      else if (!m.problem) this.recovered(m.endpoint, module);
+    }
+  }
+
+  /** A project folder's handlers were disabled after repeated crashes: their endpoints log when they recover. */
+  projectDisabled(project: string): void {
+    for (const m of this.mounts.values()) if (m.module?.project === project) this.troubled.add(m.endpoint);
+  }
+
+  private recovered(endpoint: string, module: HandlerModule): void {
+    if (!this.troubled.delete(endpoint)) return;
+    this.log.info({ endpoint, handler: module.key }, `endpoint ${endpoint} recovered: handler ${module.key} loads again`);
+  }
+
+  private logRepointed(endpoint: string, from: HandlerModule, to: HandlerModule, descriptor: Descriptor): void {
+    this.log.info(
+      { endpoint, handler: to.key, previous: from.key, descriptor: descriptor.file },
+      `endpoint ${endpoint} repointed by ${descriptor.file}: handler ${from.key} → ${to.key}`,
+    );
   }
 
   private mountOne(endpoint: string, descriptor: Descriptor): Mount {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliProcess, killAll, REPO } from "../helpers/cli-process.js";
+import { CliProcess, killAll, nextSteps, REPO } from "../helpers/cli-process.js";
 import { TestClient } from "../helpers/client.js";
 
 // aerostat as a dependency of another app: packed with `npm pack`, installed from the tarball (the npm cache
@@ -90,5 +90,21 @@ describe("aerostat installed into another app", { timeout: 60_000 }, () => {
     client.close();
     child.kill("SIGTERM");
     expect(await served.exited).toBe(0);
+  });
+
+  it("`npx aerostat init` in the app prints next steps that work there as printed", async () => {
+    const { stdout } = await run("npx", ["aerostat", "init", "my-app"], { cwd: app, env: env24 });
+    const [serve, check] = nextSteps(stdout);
+    expect(serve).toBe("npx aerostat serve my-app");
+    expect(check).toBe("npx --package typescript tsc -p my-app"); // the app has no TypeScript of its own
+    // (npx would ask before fetching TypeScript; here it may, from the npm cache.)
+    const fetchOk = { ...env24, npm_config_yes: "true", npm_config_prefer_offline: "true" };
+    await expect(run("sh", ["-c", check!], { cwd: app, env: fetchOk })).resolves.toMatchObject({ stdout: "" });
+    const served = new CliProcess([], spawn("sh", ["-c", `exec ${serve} --port 0`], { cwd: app, env: env24 }));
+    const [, url] = await served.waitFor(/hello +(ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/hello)/);
+    const client = await TestClient.connect(url!);
+    expect(await client.received(1)).toEqual(["welcome, s1: 1 connected"]);
+    expect(await client.ask("hi")).toBe("you said: hi");
+    client.close();
   });
 });

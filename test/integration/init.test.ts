@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import ts from "typescript";
 import { afterEach, describe, expect, it } from "vitest";
+import { aerostatCommand, typecheckCommand } from "../../src/cli/next-steps.js";
 import { CliProcess, killAll, nextSteps, REPO } from "../helpers/cli-process.js";
 
 const TSC = path.join(REPO, "node_modules/.bin/tsc");
@@ -93,6 +94,13 @@ describe("aerostat init", () => {
     await expect(promisify(execFile)("sh", ["-c", check!], { cwd: REPO })).resolves.toMatchObject({ stdout: "" });
     const served = new CliProcess([], spawn("sh", ["-c", `exec ${serve} --port 0`], { cwd: REPO, env: { ...process.env, AEROSTAT_LOG_LEVEL: "info" } }));
     await served.waitFor(/hello +ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/hello/, 30_000);
+  });
+
+  it("shows in the README the commands init prints in the aerostat folder (which the test above runs)", () => {
+    const section = readFileSync(path.join(REPO, "README.md"), "utf8").split("## Start a new project")[1]!;
+    const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!.split("\n").map((l) => l.replace(/#.*$/, "").trim());
+    expect(block).toEqual(expect.arrayContaining([`${aerostatCommand(REPO)} serve ../my-app`, typecheckCommand(REPO, "../my-app")]));
+    expect(section.split("## ")[0]).toContain(`  ${typecheckCommand(REPO, "../my-app")} `);
   });
 
   it("writes a JavaScript handler and a jsconfig with --js", async () => {

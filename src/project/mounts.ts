@@ -28,6 +28,8 @@ export class MountTable {
   private reportedConflicts = new Set<string>();
   /** Endpoints whose descriptor or handler had a problem reported: the next good load logs that they recovered. */
   private readonly troubled = new Set<string>();
+  /** Endpoints whose descriptor names a handler that did not load: it takes over once it loads. */
+  private readonly pending = new Map<string, { before: Mount; next: Mount }>();
 
   constructor(
     private readonly root: string,
@@ -62,6 +64,7 @@ export class MountTable {
     for (const [endpoint, descriptor] of table.endpoints) {
       const before = this.mounts.get(endpoint);
       const next = this.mountOne(endpoint, descriptor);
+      this.pending.delete(endpoint);
       // A serving endpoint is never taken down by a mistake in its descriptor: a handler path that leads
       // nowhere, or a new handler that does not load, leaves the old one serving and its sessions open.
       // (An endpoint that passes to another descriptor switches at once.)
@@ -97,6 +100,7 @@ export class MountTable {
       if (table.endpoints.has(endpoint)) continue;
       this.mounts.delete(endpoint);
       this.troubled.delete(endpoint);
+      this.pending.delete(endpoint);
       this.closeSessions(endpoint, CloseCodes.goingAway, "endpoint removed");
       this.log.info({ endpoint }, `unmounted ${endpoint}`);
     }
@@ -114,8 +118,15 @@ export class MountTable {
         { endpoint, descriptor: next.descriptor.file, handler: next.descriptor.handler },
         `${next.descriptor.file}: ${endpoint} keeps serving ${before.module!.key}, because its new handler ${next.module!.key} did not load (${why})`,
       );
+      this.troubled.add(endpoint);
+      this.pending.set(endpoint, { before, next });
       return;
     }
+    this.switchTo(endpoint, before, next);
+  }
+
+  /** `next` takes over from `before`: their sessions are asked to reconnect to the new handler. */
+  private switchTo(endpoint: string, before: Mount, next: Mount): void {
     this.mounts.set(endpoint, next);
     this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
     this.logRepointed(endpoint, before.module!, next.module!, next.descriptor);
@@ -129,9 +140,16 @@ export class MountTable {
 
   /**
    * A handler module finished a load: a failed one marks its endpoints as
-   * troubled; a good one logs that each troubled endpoint it serves recovered.
+   * troubled; a good one takes over the endpoints whose descriptor names it
+   * but which kept serving their previous handler because it did not load,
+   * and logs that each troubled endpoint it serves recovered.
    */
   handlerLoaded(module: HandlerModule, ok: boolean): void {
+    for (const [endpoint, { before, next }] of this.pending) {
+      if (!ok || next.module !== module || this.mounts.get(endpoint) !== before) continue;
+      this.pending.delete(endpoint);
+      this.switchTo(endpoint, before, next);
+    }
     for (const m of this.mounts.values()) {
       if (m.module !== module) continue;
       if (!ok) this.troubled.add(m.endpoint);

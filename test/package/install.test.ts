@@ -14,7 +14,9 @@ const run = promisify(execFile);
 const SENTENCE = /^aerostat needs Node\.js 24 or later \(this is v\d+\.\d+\.\d+\): install it \(nvm install 24, or npm install node@24 and run it from node_modules\/\.bin\) and run again\.\n$/;
 /** PATH with this Node (24) first, as an app's npm scripts would have after installing Node 24. */
 const PATH24 = `${path.dirname(process.execPath)}:${process.env.PATH}`;
-const env24 = { ...process.env, PATH: PATH24, AEROSTAT_LOG_LEVEL: "info" };
+/** This environment without what `npm test` sets for its scripts (npm_config_local_prefix and the like), so npm in the app sees only the app. */
+const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+const env24 = { ...clean, PATH: PATH24, AEROSTAT_LOG_LEVEL: "info" };
 
 /** A Node older than 24 on this machine (the system's), if there is one. */
 function olderNode(): string | undefined {
@@ -55,7 +57,7 @@ describe("aerostat installed into another app", { timeout: 60_000 }, () => {
   });
 
   it.skipIf(!node20)("on an older Node, the bin and the library import say in one sentence what to install, and exit 1", async () => {
-    const older = { ...process.env, PATH: `${path.dirname(node20!)}:/usr/bin:/bin` };
+    const older = { ...clean, PATH: `${path.dirname(node20!)}:/usr/bin:/bin` };
     const attempts: [string, string[]][] = [
       [path.join(bin, "aerostat"), ["--help"]], // through its #! line, with the older node first on PATH
       [node20!, [path.join(bin, "aerostat"), "--version"]],

@@ -1,3 +1,5 @@
+// First: on Node < 24 this exits with one sentence before runtime.js loads isolated-vm (ES modules run in import order).
+import "./platform/require-node.js";
 export { createRuntime, Runtime } from "./runtime.js";
 export type { EndpointInfo, HandlerStats, ReloadEvent, RuntimeEvents, RuntimeInit } from "./runtime.js";
 export type { Capability, ImmediateOp, PostedOp, DeferredOp, OpContext } from "./ops/capability.js";

@@ -7,6 +7,7 @@ import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
 import type { Logger } from "./log/logger.js";
 import type { Capability } from "./ops/capability.js";
 import type { ClientInfo } from "./peers/clients.js";
+import { closeSessionsLogged } from "./peers/close-sessions.js";
 import type { TrafficMeter } from "./peers/traffic.js";
 import type { IsolateStats } from "./sandbox/project-isolate.js";
 import { CloseCodes } from "./protocol/close-codes.js";
@@ -116,7 +117,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     liveness.stop();
     dashboard.close();
     stomp.closeAll();
-    for (const s of sessions.all()) s.close(CloseCodes.goingAway, "server shutting down");
+    closeSessionsLogged(sessions.all(), CloseCodes.goingAway, "server shutting down", this.log, "every endpoint");
     const deadline = Date.now() + graceMs;
     while ((sessions.size > 0 || !registry.idle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const s of sessions.all()) s.terminate();

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { AerostatError } from "../errors/codes.js";
 import { initProject } from "../scaffold/init-project.js";
+import { aerostatCommand, shellWord, typecheckCommand } from "./next-steps.js";
 
 export interface InitFlags {
   js?: boolean;
@@ -27,11 +28,13 @@ export async function init(dir: string, flags: InitFlags): Promise<void> {
   const width = Math.max(...files.map((f) => f.length)) + shown.length + 3;
   const lines = [`Created ${shown}/ with one endpoint, "hello":`];
   for (const f of files) lines.push(`  ${`${shown}/${f}`.padEnd(width)} ${WHAT[path.extname(f).slice(1)] ?? ""}`);
-  lines.push(
-    "",
-    "Next:",
-    `  aerostat serve ${shown}          (in the aerostat folder: npm run aerostat -- serve ${shown})`,
-    "  open http://127.0.0.1:8080/     (the dashboard is at /websockets/v4/)",
-  );
+  // Commands that work from this folder, as printed: each line is a shell command and a # comment.
+  const cwd = process.cwd();
+  const steps: [string, string][] = [
+    [`${aerostatCommand(cwd)} serve ${shellWord(shown)}`, "then open http://127.0.0.1:8080/ (the dashboard is at /websockets/v4/)"],
+    [typecheckCommand(cwd, shown), "type-checks the handlers (serve only strips the types)"],
+  ];
+  const commandWidth = Math.max(...steps.map(([c]) => c.length)) + 2;
+  lines.push("", "Next, from this folder:", ...steps.map(([command, what]) => `  ${command.padEnd(commandWidth)}# ${what}`));
   process.stdout.write(`${lines.join("\n")}\n`);
 }

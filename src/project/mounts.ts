@@ -7,6 +7,7 @@ import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { HandlerRegistry } from "../sandbox/handler-registry.js";
 import type { SessionRegistry } from "../peers/sessions.js";
 import { CloseCodes } from "../protocol/close-codes.js";
+import { closeSessionsLogged } from "../peers/close-sessions.js";
 
 /** An endpoint being served, or held back by a problem with its handler. */
 export interface Mount {
@@ -25,6 +26,10 @@ export interface Mount {
 export class MountTable {
   private readonly mounts = new Map<string, Mount>();
   private reportedConflicts = new Set<string>();
+  /** Endpoints whose descriptor or handler had a problem reported: the next good load logs that they recovered. */
+  private readonly troubled = new Set<string>();
+  /** Endpoints whose descriptor names a handler that did not load: it takes over once it loads. */
+  private readonly pending = new Map<string, { before: Mount; next: Mount }>();
 
   constructor(
     private readonly root: string,
@@ -60,12 +65,14 @@ export class MountTable {
     for (const [endpoint, descriptor] of table.endpoints) {
       const before = this.mounts.get(endpoint);
       const next = this.mountOne(endpoint, descriptor, ownIsolate);
+      this.pending.delete(endpoint);
       // A serving endpoint is never taken down by a mistake in its descriptor: a handler path that leads
       // nowhere, or a new handler that does not load, leaves the old one serving and its sessions open.
       // (An endpoint that passes to another descriptor switches at once.)
       const sameDescriptor = before?.descriptor.file === descriptor.file;
       if (sameDescriptor && before?.module?.ready && next.problem) {
         if (next.problem.message !== before.problem?.message) this.onProblem(keptServing(next.problem, before));
+        this.troubled.add(endpoint);
         this.mounts.set(endpoint, { ...before, problem: next.problem });
         continue;
       }
@@ -76,8 +83,10 @@ export class MountTable {
       if (next.module) loads.push(this.registry.loaded(next.module.key) ?? Promise.resolve());
       if (before && before.module !== next.module) {
         this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
+        if (before.module && next.module) this.logRepointed(endpoint, before.module, next.module, descriptor);
       }
       if (next.problem && next.problem.message !== before?.problem?.message) this.onProblem(next.problem);
+      if (next.problem) this.troubled.add(endpoint);
       if (!before) this.log.info({ endpoint, handler: descriptor.handler, descriptor: descriptor.file }, `mounted ${endpoint}`);
       if (descriptor.engine !== "javascript" && (!before || before.descriptor.engine !== descriptor.engine)) {
         this.log.info(
@@ -86,10 +95,13 @@ export class MountTable {
         );
       }
       this.mounts.set(endpoint, next);
+      if (next.module?.ready) this.recovered(endpoint, next.module);
     }
     for (const endpoint of [...this.mounts.keys()]) {
       if (table.endpoints.has(endpoint)) continue;
       this.mounts.delete(endpoint);
+      this.troubled.delete(endpoint);
+      this.pending.delete(endpoint);
       this.closeSessions(endpoint, CloseCodes.goingAway, "endpoint removed");
       this.log.info({ endpoint }, `unmounted ${endpoint}`);
     }
@@ -107,15 +119,60 @@ export class MountTable {
         { endpoint, descriptor: next.descriptor.file, handler: next.descriptor.handler },
         `${next.descriptor.file}: ${endpoint} keeps serving ${before.module!.key}, because its new handler ${next.module!.key} did not load (${why})`,
       );
+      this.troubled.add(endpoint);
+      this.pending.set(endpoint, { before, next });
       return;
     }
-    this.mounts.set(endpoint, next);
-    this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
-    this.log.info({ endpoint, handler: next.module!.key, descriptor: next.descriptor.file }, `${endpoint} now served by ${next.module!.key}`);
+    this.switchTo(endpoint, before, next);
   }
 
-  closeSessions(endpoint: string, code: number, reason: string): void {
-    for (const s of this.sessions.forEndpoint(endpoint)) s.close(code, reason);
+  /** `next` takes over from `before`: their sessions are asked to reconnect to the new handler. */
+  private switchTo(endpoint: string, before: Mount, next: Mount): void {
+    this.mounts.set(endpoint, next);
+    this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
+    this.logRepointed(endpoint, before.module!, next.module!, next.descriptor);
+    this.recovered(endpoint, next.module!);
+  }
+
+  /** Closes an endpoint's sessions, logging one line with their count. */
+  closeSessions(endpoint: string, code: number, reason: string): number {
+    return closeSessionsLogged(this.sessions.forEndpoint(endpoint), code, reason, this.log, endpoint, { endpoint });
+  }
+
+  /**
+   * A handler module finished a load: a failed one marks its endpoints as
+   * troubled; a good one takes over the endpoints whose descriptor names it
+   * but which kept serving their previous handler because it did not load,
+   * and logs that each troubled endpoint it serves recovered.
+   */
+  handlerLoaded(module: HandlerModule, ok: boolean): void {
+    for (const [endpoint, { before, next }] of this.pending) {
+      if (!ok || next.module !== module || this.mounts.get(endpoint) !== before) continue;
+      this.pending.delete(endpoint);
+      this.switchTo(endpoint, before, next);
+    }
+    for (const m of this.mounts.values()) {
+      if (m.module !== module) continue;
+      if (!ok) this.troubled.add(m.endpoint);
+      else if (!m.problem) this.recovered(m.endpoint, module);
+    }
+  }
+
+  /** Handlers (by key) were disabled after repeated crashes of their isolate: their endpoints log when they recover. */
+  handlersDisabled(handlers: ReadonlySet<string>): void {
+    for (const m of this.mounts.values()) if (m.module && handlers.has(m.module.key)) this.troubled.add(m.endpoint);
+  }
+
+  private recovered(endpoint: string, module: HandlerModule): void {
+    if (!this.troubled.delete(endpoint)) return;
+    this.log.info({ endpoint, handler: module.key }, `endpoint ${endpoint} recovered: handler ${module.key} loads again`);
+  }
+
+  private logRepointed(endpoint: string, from: HandlerModule, to: HandlerModule, descriptor: Descriptor): void {
+    this.log.info(
+      { endpoint, handler: to.key, previous: from.key, descriptor: descriptor.file },
+      `endpoint ${endpoint} repointed by ${descriptor.file}: handler ${from.key} → ${to.key}`,
+    );
   }
 
   /**

@@ -20,6 +20,7 @@ import type { Services } from "../ops/services.js";
 import { OutboundGate } from "../outbound/outbound-gate.js";
 import { acceptSession } from "../peers/accept-session.js";
 import { ClientRegistry } from "../peers/clients.js";
+import { closeSessionsLogged } from "../peers/close-sessions.js";
 import { HttpExchanges } from "../peers/exchanges.js";
 import { Liveness } from "../peers/liveness.js";
 import { SessionRegistry } from "../peers/sessions.js";
@@ -150,14 +151,18 @@ export function assemble(
     capabilities,
     hostCallFor: (m, isCurrent) => createHostCall(m, ops, services, isCurrent),
     applyOutbox: (m, output, isCurrent) => applyOutbox(services, ops, m, output.text, output.binaries, isCurrent),
-    onLoaded: (m, result) => report.loaded(m, result),
+    onLoaded: (m, result) => {
+      report.loaded(m, result);
+      mounts.handlerLoaded(m, result.ok);
+    },
     reportStop: (m, stop) => report.cpuStop(m, stop),
     reportRejection: (m, error) => report.rejection(m, error),
     onDisabled: (project, handlers, error) => {
       report.problem(error);
-      for (const s of sessions.list(project)) {
-        if (handlers.has(s.handlerKey)) s.close(CloseCodes.internalError, "handler disabled after repeated crashes");
-      }
+      mounts.handlersDisabled(handlers);
+      const scope = `project folder "${project || "(root)"}"`;
+      const disabled = sessions.list(project).filter((s) => handlers.has(s.handlerKey));
+      closeSessionsLogged(disabled, CloseCodes.internalError, "handler disabled after repeated crashes", log, scope, { project });
     },
     eventFailed: (_m, peerKind, peerId, status, text) => {
       if (peerKind === PeerKind.http) exchanges.fail(peerId, status, text.replace(/^Error: /, ""));

@@ -56,6 +56,7 @@ describe("a memory bomb", () => {
       await waitUntil(() => runtime.handlerStats().every((h) => h.ready || h.error), 15_000);
     }
     expect((await calm.closed).code).toBe(1011);
+    await logs.waitFor((l) => /^closed [1-9]\d* sessions? of project folder "a": 1011 handler disabled after repeated crashes$/.test(l.msg));
     const refused = await refusal(url("calm"));
     expect(refused.status).toBe(503);
     expect(refused.body).toMatch(/disabled: the sandbox of project folder "a" crashed 2 times within a minute/);
@@ -68,5 +69,6 @@ describe("a memory bomb", () => {
     await waitUntil(() => runtime.handlerStats().every((h) => h.ready), 10_000);
     expect(await (await TestClient.connect(url("bomb"))).ask("x")).toBe("defused:x");
     expect(await (await TestClient.connect(url("calm"))).ask("x")).toBe("calm:x:1");
+    for (const endpoint of ["bomb", "calm"]) await logs.waitFor((l) => l.msg.startsWith(`endpoint ${endpoint} recovered: handler a/`));
   });
 });

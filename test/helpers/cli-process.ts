@@ -93,3 +93,9 @@ export function copyOfSampleProject(): string {
   return root;
 }
 
+
+/** The commands under "Next, from this folder:" in `aerostat init`'s output, without their # comments. */
+export function nextSteps(output: string): string[] {
+  const after = output.split("Next, from this folder:\n")[1] ?? "";
+  return after.split("\n").filter((l) => l.startsWith("  ")).map((l) => l.replace(/#.*$/, "").trim());
+}

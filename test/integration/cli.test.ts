@@ -37,6 +37,21 @@ describe("aerostat serve (the built CLI)", () => {
     expect(output()).toMatch(/Connection closed\./);
   });
 
+  it("started as plain `node main.js` (no --no-node-snapshot), restarts itself in place with the flag and serves", async () => {
+    const env = { ...process.env, NODE_OPTIONS: "", AEROSTAT_LOG_LEVEL: "info" };
+    const child = spawn(process.execPath, [CLI, "serve", "sample-project", "--port", "0"], { cwd: REPO, env });
+    const proc = new CliProcess([], child);
+    const [, echoUrl] = await proc.waitFor(/echo\s+(ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/echo)/);
+    const c = await TestClient.connect(echoUrl!);
+    await c.received(1);
+    expect(await c.ask("hello")).toBe("echo: hello");
+    // The same process (execve), so signals reach the server itself: SIGTERM closes the sessions and exits 0.
+    child.kill("SIGTERM");
+    expect((await c.closed).code).toBe(1001);
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).not.toMatch(/AEROSTAT_NODE_FLAGS|no-node-snapshot/);
+  });
+
   it("refuses a project folder that does not exist, with exit code 1", async () => {
     const { output, exited } = run(["serve", "no-such-folder", "--port", "0"]);
     expect(await exited).toBe(1);

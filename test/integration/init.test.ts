@@ -1,11 +1,12 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import ts from "typescript";
 import { afterEach, describe, expect, it } from "vitest";
-import { CliProcess, killAll, REPO } from "../helpers/cli-process.js";
+import { aerostatCommand, typecheckCommand } from "../../src/cli/next-steps.js";
+import { CliProcess, killAll, nextSteps, REPO } from "../helpers/cli-process.js";
 
 const TSC = path.join(REPO, "node_modules/.bin/tsc");
 const dirs: string[] = [];
@@ -61,7 +62,7 @@ describe("aerostat init", () => {
     const proc = new CliProcess(["init", dir]);
     expect(await proc.exited).toBe(0);
     expect(proc.output()).toContain(`Created ${dir}/ with one endpoint, "hello"`);
-    expect(proc.output()).toMatch(/Next:\n {2}aerostat serve /);
+    expect(proc.output()).toMatch(/Next, from this folder:\n {2}npm run aerostat -- serve \S+ +# then open http:\/\/127\.0\.0\.1:8080\//);
     for (const f of ["app/hello.websocket", "app/hello.ts", "tsconfig.json", "public/index.html"]) {
       expect(proc.output()).toContain(`${dir}/${f}`);
     }
@@ -81,6 +82,25 @@ describe("aerostat init", () => {
     const handler = path.join(dir, "app/hello.ts");
     writeFileSync(handler, `${readFileSync(handler, "utf8")}\nexport const wrong = (c: Connection) => c.sendd("x");\n`);
     expect(await typecheck(dir, "tsconfig.json")).toMatch(/app\/hello\.ts\(20,\d+\): error TS\d+: Property 'sendd' does not exist/);
+  });
+
+  it("prints next steps that work as printed, from the folder where they were printed", async () => {
+    const dir = freshDir();
+    const proc = new CliProcess(["init", dir]);
+    expect(await proc.exited).toBe(0);
+    const [serve, check] = nextSteps(proc.output());
+    expect(serve).toBe(`npm run aerostat -- serve ${dir}`);
+    expect(check).toBe(`npx tsc -p ${dir}`);
+    await expect(promisify(execFile)("sh", ["-c", check!], { cwd: REPO })).resolves.toMatchObject({ stdout: "" });
+    const served = new CliProcess([], spawn("sh", ["-c", `exec ${serve} --port 0`], { cwd: REPO, env: { ...process.env, AEROSTAT_LOG_LEVEL: "info" } }));
+    await served.waitFor(/hello +ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/hello/, 30_000);
+  });
+
+  it("shows in the README the commands init prints in the aerostat folder (which the test above runs)", () => {
+    const section = readFileSync(path.join(REPO, "README.md"), "utf8").split("## Start a new project")[1]!;
+    const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!.split("\n").map((l) => l.replace(/#.*$/, "").trim());
+    expect(block).toEqual(expect.arrayContaining([`${aerostatCommand(REPO)} serve ../my-app`, typecheckCommand(REPO, "../my-app")]));
+    expect(section.split("## ")[0]).toContain(`  ${typecheckCommand(REPO, "../my-app")} `);
   });
 
   it("writes a JavaScript handler and a jsconfig with --js", async () => {

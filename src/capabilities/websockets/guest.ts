@@ -5,6 +5,7 @@
  * before user code ran.
  */
 import type { GuestEvent, Kernel } from "../../guest/kernel.js";
+import { encodeBase64 } from "../../protocol/base64.js";
 import { CloseCodes, scriptCloseCode } from "../../protocol/close-codes.js";
 import { WebsocketsOps } from "./ops-names.js";
 
@@ -314,7 +315,7 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
       }
     }
     // Bytes cross the boundary as base64 text: only strings leave the sandbox.
-    kernel.post(WebsocketsOps.broadcast, bytes === undefined ? [endpoint, except, message] : [endpoint, except, base64(bytes), true]);
+    kernel.post(WebsocketsOps.broadcast, bytes === undefined ? [endpoint, except, message] : [endpoint, except, encodeBase64(bytes), true]);
   };
 
   /** The bytes an ArrayBuffer or a view covers, or undefined for anything else (a SharedArrayBuffer included). */
@@ -325,28 +326,6 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     const buffer = view.buffer;
     if (!isArrayBuffer(buffer)) return undefined;
     return new kernel.builtins.Uint8ArrayCtor(buffer, view.byteOffset, view.byteLength);
-  }
-
-  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  /** Base64 of bytes, with built-ins captured before user code ran. */
-  function base64(bytes: Uint8Array): string {
-    let out = "";
-    let chunk = "";
-    const n = bytes.length;
-    let i = 0;
-    for (; i + 2 < n; i += 3) {
-      const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-      chunk += B64[(v >> 18) & 63]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + B64[v & 63]!;
-      if (chunk.length >= 4096) {
-        out += chunk;
-        chunk = "";
-      }
-    }
-    if (i < n) {
-      const v = (bytes[i]! << 16) | (i + 1 < n ? bytes[i + 1]! << 8 : 0);
-      chunk += B64[(v >> 18) & 63]! + B64[(v >> 12) & 63]! + (i + 1 < n ? B64[(v >> 6) & 63]! : "=") + "=";
-    }
-    return out + chunk;
   }
 
   exports["getMessage"] = () => current.message;

@@ -1,31 +1,12 @@
+import { BASE64_ALPHABET as ALPHABET, encodeBase64 } from "../../../protocol/base64.js";
 import { domError } from "./dom-exception.js";
 import { charCodeAt, fromCharCode, Uint8ArrayCtor } from "./prims.js";
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+export { encodeBase64 };
+
 /** Character code → 6-bit value, 255 for characters outside the alphabet. */
 const VALUES = new Uint8ArrayCtor(256).fill(255);
 for (let i = 0; i < 64; i++) VALUES[charCodeAt(ALPHABET, i)] = i;
-
-/** Bytes as base64 text. */
-export function encodeBase64(bytes: Uint8Array): string {
-  let out = "";
-  let chunk = "";
-  const n = bytes.length;
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    chunk += ALPHABET[v >> 18]! + ALPHABET[(v >> 12) & 63]! + ALPHABET[(v >> 6) & 63]! + ALPHABET[v & 63]!;
-    if (chunk.length >= 8192) {
-      out += chunk;
-      chunk = "";
-    }
-  }
-  if (i < n) {
-    const v = (bytes[i]! << 16) | (i + 1 < n ? bytes[i + 1]! << 8 : 0);
-    chunk += ALPHABET[v >> 18]! + ALPHABET[(v >> 12) & 63]! + (i + 1 < n ? ALPHABET[(v >> 6) & 63]! : "=") + "=";
-  }
-  return out + chunk;
-}
 
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 

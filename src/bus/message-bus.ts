@@ -1,57 +1,86 @@
+/**
+ * The engine that carries messages between the parts of a server and between
+ * the nodes that share it. Every message travels on a channel of one project
+ * (projects stay isolated across nodes too). Engines: memory (one process,
+ * memory-bus.ts) and redis (several nodes on one Redis).
+ *
+ * Delivery is at-most-once, as Redis pub/sub is: after the engine lost its
+ * connection, `gap` names the channels whose messages may have been lost.
+ */
+
+/** Where a message travels: `aerostat:{<project>}:<kind>:<name>` on Redis. */
+export interface BusChannel {
+  /** Top-level project folder ("" for the root). */
+  readonly project: string;
+  /** What uses it: "ws" (broadcasts), "node" (messages for one node), "ev" (net/v4/events), ... */
+  readonly kind: string;
+  readonly name: string;
+}
+
 /** What a subscriber is handed: the message as published (JSON-safe data). */
 export type BusHandler = (message: unknown) => void;
 
-/**
- * Carries messages between the parts of a server, and between servers that
- * share one bus: broadcasts today, channels and server events later. A
- * publish reaches every subscriber of its topic on every node, this one
- * included. Engines: memory (one process; this file's MemoryBus) and, later,
- * Redis or NATS, which deliver through the broker.
- */
-export interface MessageBus {
-  /** The engine's name, for logs and the dashboard: "memory", "redis", ... */
+/** What the engine tells whoever watches it. */
+export interface BusListener {
+  /** Connected: once at start, and again after every reconnect. */
+  ready?(): void;
+  /** A connection failed: the one that publishes or the one that subscribes. */
+  error?(connection: "publisher" | "subscriber", error: Error): void;
+  /** Messages on these subscribed channels may have been lost while the engine was away. */
+  gap?(channels: readonly BusChannel[]): void;
+}
+
+export type EngineState = "ready" | "connecting" | "reconnecting" | "closed";
+
+/** What the dashboard and the startup line show of the engine. */
+export interface EngineStatus {
   readonly engine: string;
-  /** Publishes `message` (JSON-safe) on `topic`. Rejects when the engine cannot take it (a lost broker). */
-  publish(topic: string, message: unknown): Promise<void>;
-  /** Calls `handler` with every message published on `topic`; returns the unsubscribe. */
-  subscribe(topic: string, handler: BusHandler): () => void;
+  /** This node's name ("" for the memory engine). */
+  readonly node: string;
+  readonly state: EngineState;
+  /** Nodes seen through their heartbeat, this one included. */
+  readonly peers: readonly string[];
+  /** Gaps raised so far, and when the last one was. */
+  readonly gaps: number;
+  readonly lastGapAt?: number;
+  readonly lastError?: string;
+}
+
+export interface MessageBus {
+  /** The engine's name, for logs and the dashboard: "memory", "redis". */
+  readonly engine: string;
+  /** This node's name: "" for the memory engine. Peer ids carry it ("n1.s12"). */
+  readonly node: string;
+  /** Connects (the memory engine: at once). Rejects when the engine cannot be reached at all. */
+  start(): Promise<void>;
+  status(): EngineStatus;
+  /**
+   * Publishes `message` (JSON-safe) on `channel`. Subscribers on this node get
+   * it before publish() resolves; other nodes through the engine. Rejects when
+   * the engine cannot take it (a lost broker).
+   */
+  publish(channel: BusChannel, message: unknown): Promise<void>;
+  /** Calls `handler` with every message published on `channel` by any node; returns the unsubscribe. */
+  subscribe(channel: BusChannel, handler: BusHandler): () => void;
+  /** Calls `listener` on ready, error and gap; returns the stop. */
+  watch(listener: BusListener): () => void;
+  /** Keeps `value` under (channel, key) for `ttlMs`, readable from every node. */
+  retain(channel: BusChannel, key: string, value: string, ttlMs: number): Promise<void>;
+  /** The value kept under (channel, key), if it has not expired. */
+  retained(channel: BusChannel, key: string): Promise<string | undefined>;
+  /** Changes this node's count under (project, key) by `delta` (sessions per endpoint, say). */
+  presence(project: string, key: string, delta: number): void;
+  /** The sum of every live node's count under (project, key); a node that stopped heartbeating counts no more. */
+  countPresence(project: string, key: string): Promise<number>;
   close(): Promise<void>;
 }
 
-/**
- * The in-process engine: a publish is delivered to the subscribers at once,
- * in order, before publish() returns. A subscriber that throws is reported to
- * `onError` and the others still get the message.
- */
-export class MemoryBus implements MessageBus {
-  readonly engine = "memory";
-  private readonly topics = new Map<string, Set<BusHandler>>();
+/** A channel's name on the wire: the `{…}` hash tag keeps a project's channels on one Redis Cluster slot. */
+export function channelName(channel: BusChannel): string {
+  return `aerostat:{${channel.project}}:${channel.kind}:${channel.name}`;
+}
 
-  constructor(private readonly onError: (topic: string, error: unknown) => void) {}
-
-  publish(topic: string, message: unknown): Promise<void> {
-    for (const handler of this.topics.get(topic) ?? []) {
-      try {
-        handler(message);
-      } catch (error) {
-        this.onError(topic, error);
-      }
-    }
-    return Promise.resolve();
-  }
-
-  subscribe(topic: string, handler: BusHandler): () => void {
-    let set = this.topics.get(topic);
-    if (!set) this.topics.set(topic, (set = new Set()));
-    set.add(handler);
-    return () => {
-      set.delete(handler);
-      if (set.size === 0 && this.topics.get(topic) === set) this.topics.delete(topic);
-    };
-  }
-
-  close(): Promise<void> {
-    this.topics.clear();
-    return Promise.resolve();
-  }
+/** The key that identifies a channel in maps. */
+export function channelKey(channel: BusChannel): string {
+  return `${channel.project}\u0000${channel.kind}\u0000${channel.name}`;
 }

@@ -117,12 +117,19 @@ export class Session implements Peer {
  * a project's sessions and a broadcast to an endpoint never scan the others.
  * Scripts only ever see the sessions of their own project.
  */
+/** Told when a project starts and stops having sessions on this node. */
+export interface ProjectWatcher {
+  first(project: string): void;
+  last(project: string): void;
+}
+
 export class SessionRegistry {
   private readonly byId = new Map<string, Session>();
   private readonly byProject = new Map<string, Set<Session>>();
   private readonly byEndpoint = new Map<string, Set<Session>>();
   private readonly counts = new Map<string, EndpointCounts>();
   private readonly ids: PeerIds;
+  private readonly projectWatchers = new Set<ProjectWatcher>();
 
   constructor(
     private readonly maxBufferedBytes: number,
@@ -136,7 +143,9 @@ export class SessionRegistry {
     if (!counts) this.counts.set(endpoint, (counts = { messagesIn: 0, messagesOut: 0 }));
     const session = new Session(this.ids.next(), endpoint, project, handlerKey, socket, this.maxBufferedBytes, counts);
     this.byId.set(session.id, session);
+    const first = !this.byProject.has(project);
     indexAdd(this.byProject, project, session);
+    if (first) for (const w of this.projectWatchers) w.first(project);
     indexAdd(this.byEndpoint, endpoint, session);
     return session;
   }
@@ -146,8 +155,20 @@ export class SessionRegistry {
     if (!s) return;
     this.byId.delete(id);
     indexRemove(this.byProject, s.project, s);
+    if (!this.byProject.has(s.project)) for (const w of this.projectWatchers) w.last(s.project);
     indexRemove(this.byEndpoint, s.endpoint, s);
     if (!this.byEndpoint.has(s.endpoint)) this.counts.delete(s.endpoint);
+  }
+
+  /**
+   * Tells `watcher` when a project gets its first session on this node and
+   * when its last one goes (and at once of the projects that have sessions
+   * now): what needs engine subscriptions only while a project is served here.
+   */
+  watchProjects(watcher: ProjectWatcher): () => void {
+    this.projectWatchers.add(watcher);
+    for (const project of this.byProject.keys()) watcher.first(project);
+    return () => void this.projectWatchers.delete(watcher);
   }
 
   /** Messages in and out of an endpoint's sessions so far (zeros when it has none). */

@@ -3,7 +3,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Express } from "express";
-import { MemoryBus, type MessageBus } from "../bus/message-bus.js";
+import { MemoryBus } from "../bus/memory-bus.js";
+import type { MessageBus } from "../bus/message-bus.js";
 import { BUILT_IN_CAPABILITIES } from "../capabilities/index.js";
 import type { ResolvedOptions } from "../config/options.js";
 import { Dashboard } from "../dashboard/dashboard.js";
@@ -94,7 +95,7 @@ export function assemble(
   const sessions = new SessionRegistry(options.maxBufferedBytes);
   const clients = new ClientRegistry(traffic, options.maxBufferedBytes);
   const exchanges = new HttpExchanges(log);
-  const bus = new MemoryBus((topic, error) => log.error({ topic, err: error }, `delivering a ${topic} message failed`));
+  const bus = new MemoryBus((channel, error) => log.error({ channel, err: error }, `delivering a ${channel.kind}:${channel.name} message of "${channel.project}" failed`));
   const capabilities = [...BUILT_IN_CAPABILITIES, ...extraCapabilities];
   const ops = new OpTable(capabilities);
   const outbound = new OutboundGate({

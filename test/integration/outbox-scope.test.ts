@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { applyOutbox } from "../../src/ops/apply-outbox.js";
 import type { Services } from "../../src/ops/services.js";
 import { OpTable } from "../../src/ops/op-table.js";
-import { MemoryBus } from "../../src/bus/message-bus.js";
+import { MemoryBus } from "../../src/bus/memory-bus.js";
 import { ClientRegistry } from "../../src/peers/clients.js";
 import { HttpExchanges } from "../../src/peers/exchanges.js";
 import { http } from "../../src/capabilities/http/index.js";

@@ -1,5 +1,5 @@
 import type { Capability } from "../../ops/capability.js";
-import { BROADCAST_TOPIC, deliverBroadcast, websocketsOps, type BroadcastMessage } from "./ops.js";
+import { broadcastChannel, deliverBroadcast, websocketsOps, type BroadcastMessage } from "./ops.js";
 
 /**
  * net/v4/websockets: Eclipse Dirigible's WebSocket API, extended so a handler
@@ -23,9 +23,23 @@ export const websockets: Capability = {
   },
   ops: websocketsOps,
   setup(services) {
-    return services.bus.subscribe(BROADCAST_TOPIC, (message) => {
+    // A node hears a project's broadcasts while it serves sessions of that project.
+    const deliver = (message: unknown) => {
       const sent = deliverBroadcast(services.sessions, message as BroadcastMessage);
       if (sent > 0) services.traffic.countOut(sent);
+    };
+    const subscriptions = new Map<string, () => void>();
+    const stop = services.sessions.watchProjects({
+      first: (project) => subscriptions.set(project, services.bus.subscribe(broadcastChannel(project), deliver)),
+      last: (project) => {
+        subscriptions.get(project)?.();
+        subscriptions.delete(project);
+      },
     });
+    return () => {
+      stop();
+      for (const unsubscribe of subscriptions.values()) unsubscribe();
+      subscriptions.clear();
+    };
   },
 };

@@ -1,3 +1,4 @@
+import type { BusChannel } from "../../bus/message-bus.js";
 import type { ImmediateOp, OpContext, PostedOp, Primitive } from "../../ops/capability.js";
 import { OutgoingClient } from "../../peers/clients.js";
 import { MAX_PEER_DATA_BYTES, sharedTextFrame, type SharedTextFrame } from "../../peers/peer.js";
@@ -27,8 +28,10 @@ export interface BroadcastMessage {
   readonly binary?: boolean;
 }
 
-/** The bus topic broadcasts travel on. */
-export const BROADCAST_TOPIC = "websockets.broadcast";
+/** The engine channel a project's broadcasts travel on. */
+export function broadcastChannel(project: string): BusChannel {
+  return { project, kind: "ws", name: "broadcast" };
+}
 
 /** Checks a broadcast's arguments from the guest: [endpoint, exceptIds, text] or [endpoint, exceptIds, base64, true] for bytes. */
 function broadcastArgs(args: unknown): { endpoint: string; except: string[]; text: string; binary?: boolean } | undefined {
@@ -46,7 +49,7 @@ const broadcast: PostedOp = {
     const checked = broadcastArgs(args);
     if (!checked) return 0;
     const message: BroadcastMessage = { project: module.project, ...checked };
-    return services.bus.publish(BROADCAST_TOPIC, message).then(() => 0);
+    return services.bus.publish(broadcastChannel(module.project), message).then(() => 0);
   },
 };
 

@@ -4,6 +4,7 @@
 //   npm run bench                  full run (about 3 minutes), writes bench-results/bench.json
 //   npm run bench -- --smoke       a short run that only proves the bench works
 //   npm run bench -- --rounds 3
+//   npm run bench -- --cross-node  only the cross-node fan-out against socket.io (cross-node.ts; needs redis-server)
 //
 // Servers are pinned to core 0 and this load generator to core 1. Every ratio
 // is aerostat ÷ ws within one round; the table shows the median over rounds.
@@ -16,6 +17,11 @@ import { closeAll, connect, connectMany, latencySummary, pingPong, pipelined, un
 import { cpuMicros, REPO, rssMb, startProcess, type ServerProcess } from "./lib/server-process.ts";
 import { median, round } from "./lib/stats.ts";
 import { TARGETS, type BenchReport, type Figure } from "./targets.ts";
+
+if (booleanFlag("cross-node")) {
+  await import("./cross-node.ts");
+  process.exit(0);
+}
 
 const smoke = booleanFlag("smoke");
 const rounds = smoke ? 1 : numberFlag("rounds", 3);

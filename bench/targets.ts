@@ -3,7 +3,9 @@
 export interface Figure {
   readonly aerostat: number;
   readonly ws?: number;
-  /** aerostat ÷ ws, the median of per-round ratios. */
+  /** The cross-node peer: socket.io 4 with @socket.io/redis-adapter. */
+  readonly socketio?: number;
+  /** aerostat ÷ the peer (ws, or socket.io), the median of per-round ratios. */
   readonly ratio?: number;
 }
 
@@ -17,7 +19,24 @@ export interface BenchReport {
   readonly figures: Record<string, Figure>;
 }
 
+/** bench-results/cross-node.json, from `npm run bench -- --cross-node`. */
+export interface CrossNodeReport {
+  readonly when: string;
+  readonly smoke: boolean;
+  readonly rounds: number;
+  readonly pinned: boolean;
+  readonly node: string;
+  /** Receiving sessions, spread over the two nodes. */
+  readonly sessions: number;
+  /** Messages published per measured run, and how many were in flight at once. */
+  readonly messages: number;
+  readonly window: number;
+  readonly figures: Record<string, Figure>;
+}
+
 export interface Target {
+  /** Which results file holds the figure: bench.json (the default) or cross-node.json. */
+  readonly report?: "cross-node";
   readonly figure: string;
   readonly text: string;
   readonly met: (f: Figure) => boolean;
@@ -33,4 +52,6 @@ export const TARGETS: readonly Target[] = [
   { figure: "loopBlockMs", text: "never > 20 ms", met: (f) => f.aerostat <= 20 },
   { figure: "binarySendMs", text: "≤ 10 ms", met: (f) => f.aerostat <= 10 },
   { figure: "lateSendRatio", text: "≤ 1.5×", met: (f) => f.aerostat <= 1.5 },
+  { report: "cross-node", figure: "crossNode.deliveriesPerSec", text: "≥ socket.io's", met: (f) => (f.ratio ?? 0) >= 1 },
+  { report: "cross-node", figure: "crossNode.p99ms", text: "≤ socket.io's", met: (f) => (f.ratio ?? Infinity) <= 1 },
 ];

@@ -28,8 +28,8 @@ export interface CrossNodeReport {
   readonly node: string;
   /** Receiving sessions, spread over the two nodes. */
   readonly sessions: number;
-  /** Messages published per measured run, and how many were in flight at once. */
-  readonly messages: number;
+  /** How long each measured run publishes, and how many messages are in flight at once. */
+  readonly seconds: number;
   readonly window: number;
   readonly figures: Record<string, Figure>;
 }

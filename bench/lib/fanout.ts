@@ -3,7 +3,6 @@
 // bench process (publisher and receivers alike) times publish → receipt on one
 // clock. The publisher keeps `window` messages in flight: a message is done
 // when every receiver has it, and each done message lets the next one go.
-import { percentile } from "./stats.ts";
 
 /** Clients of one system (aerostat or socket.io), connected and ready. */
 export interface FanoutFleet {
@@ -61,29 +60,44 @@ export async function warmUp(fleet: FanoutFleet, timeoutMs = 15_000): Promise<vo
   fleet.onDelivery(() => undefined);
 }
 
-/** Sends `messages` messages with `window` in flight; resolves when all arrived or nothing came for `stallMs`. */
-export function fanout(fleet: FanoutFleet, messages: number, window: number, stallMs = 5000): Promise<FanoutResult> {
+export interface FanoutLoad {
+  /** Messages kept in flight. */
+  readonly window: number;
+  /** Stop publishing after this many messages… */
+  readonly messages?: number;
+  /** …or after this many seconds, whichever comes first. */
+  readonly seconds?: number;
+  /** End the run when nothing arrived for this long (deliveries still missing count as lost). */
+  readonly stallMs?: number;
+}
+
+/** Publishes with `window` messages in flight until the load's limit; resolves when every message arrived, or nothing came for `stallMs`. */
+export function fanout(fleet: FanoutFleet, load: FanoutLoad): Promise<FanoutResult> {
   const receivers = fleet.receivers;
-  const latencies = new Float64Array(messages * receivers);
-  const got = new Uint32Array(messages);
-  let deliveries = 0;
+  const limit = load.messages ?? Infinity;
+  const stallMs = load.stallMs ?? 5000;
+  const latencies: number[] = [];
+  const got: number[] = [];
   let done = 0;
   let sent = 0;
   let lastReceipt = 0;
   const cpu0 = process.cpuUsage();
   const started = performance.now();
+  const stopAt = started + (load.seconds ?? Infinity) * 1000;
+  const more = () => sent < limit && performance.now() < stopAt;
   return new Promise((resolve) => {
     const finish = () => {
       clearInterval(watchdog);
       fleet.onDelivery(() => undefined);
+      const deliveries = latencies.length;
       const seconds = (lastReceipt - started) / 1000;
       const cpu = process.cpuUsage(cpu0);
-      const sample = latencies.subarray(0, deliveries).sort();
+      const sample = Float64Array.from(latencies).sort();
       const at = (p: number) => (deliveries ? sample[Math.min(deliveries - 1, Math.ceil((p / 100) * deliveries) - 1)]! : Number.NaN);
       resolve({
-        messages,
+        messages: sent,
         deliveries,
-        lost: messages * receivers - deliveries,
+        lost: sent * receivers - deliveries,
         seconds,
         deliveriesPerSec: deliveries / seconds,
         p50ms: at(50),
@@ -96,23 +110,21 @@ export function fanout(fleet: FanoutFleet, messages: number, window: number, sta
       if (performance.now() - progressAt > stallMs) finish();
     }, 100);
     fleet.onDelivery((text) => {
+      if (text.startsWith("warm")) return;
       const now = performance.now();
       const space = text.indexOf(" ");
-      if (text.startsWith("warm")) return;
       const seq = Number(text.slice(0, space));
-      latencies[deliveries++] = now - Number(text.slice(space + 1, text.indexOf(" ", space + 1)));
+      latencies.push(now - Number(text.slice(space + 1, text.indexOf(" ", space + 1))));
       lastReceipt = now;
       progressAt = now;
       const count = (got[seq] ?? 0) + 1;
       got[seq] = count;
       if (count === receivers) {
-        if (++done === messages) return finish();
-        if (sent < messages) fleet.publish(frame(sent++));
+        done++;
+        if (more()) fleet.publish(frame(sent++));
+        else if (done === sent) finish();
       }
     });
-    while (sent < Math.min(window, messages)) fleet.publish(frame(sent++));
+    while (sent < load.window && more()) fleet.publish(frame(sent++));
   });
 }
-
-/** Median of a field over rounds. */
-export const medianOf = (values: number[]) => percentile(values, 50);

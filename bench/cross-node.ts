@@ -62,8 +62,10 @@ function connectFleet(kind: Kind, [a, b]: ServerProcess[]): Promise<FanoutFleet>
 
 /** One side of one round: two nodes up, the fleet connected and warmed, then the measured run. */
 async function measure(kind: Kind): Promise<Record<string, number>> {
-  const nodes = await Promise.all([startNode(kind, "a"), startNode(kind, "b")]);
+  const started = await Promise.allSettled([startNode(kind, "a"), startNode(kind, "b")]);
+  const nodes = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   try {
+    for (const s of started) if (s.status === "rejected") throw s.reason;
     const fleet = await connectFleet(kind, nodes);
     try {
       await warmUp(fleet);

@@ -1,11 +1,14 @@
 import { createClient } from "redis";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { RedisBus } from "../../src/bus/redis-bus.js";
 import { createRuntime } from "../../src/index.js";
 import { TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
 import { LogCapture, startProject, waitUntil } from "../helpers/runtime.js";
 import { freePort, RedisServer } from "../helpers/redis-server.js";
+import { CliProcess, killAll } from "../helpers/cli-process.js";
+
+afterEach(() => killAll());
 
 /** Two projects: "a" broadcasts what a session sends to its endpoint; "b" the same on its own. */
 const files = {
@@ -151,5 +154,37 @@ describe("the redis engine: several nodes on one Redis", () => {
     expect(runtime.options.redisUrl).toBe("redis://10.0.0.9:6380");
     expect(runtime.options.nodeName).toMatch(/^[A-Za-z0-9_-]+-\d+$/);
     await runtime.close();
+  });
+
+  it("aerostat serve --engine redis: logs the node and the peers it sees; a node killed with SIGKILL drops out of the peers within the heartbeat TTL", async () => {
+    const redis = await RedisServer.start();
+    const serve = (node: string) => new CliProcess(["serve", "sample-project", "--port", "0", "--no-watch", "--engine", "redis", "--redis-url", redis.url, "--node-name", node]);
+    const one = serve("n1");
+    await one.waitFor(/engine redis: node n1, 1 peer seen/);
+    const two = serve("n2");
+    await two.waitFor(/engine redis: node n2, 2 peers seen/);
+    const watcher = new RedisBus({ url: redis.url, node: "watcher", log: new LogCapture().logger, onError: () => undefined, heartbeat: { everyMs: 100, ttlMs: 1000 } });
+    try {
+      await watcher.start();
+      await waitUntil(() => (watcher.status().peers.join() === "n1,n2,watcher" ? true : undefined), 5000, "both nodes seen");
+      one.child.kill("SIGKILL");
+      await one.exited;
+      const killed = Date.now();
+      await waitUntil(() => (watcher.status().peers.join() === "n2,watcher" ? true : undefined), 8000, "n1 gone");
+      // The heartbeat lives 5 s; it was refreshed at most 1.5 s before the kill.
+      expect(Date.now() - killed).toBeLessThan(5000 + 500);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it("aerostat serve --engine redis with an unreachable Redis: exits 1 with one sentence naming the URL without its password", async () => {
+    const port = await freePort();
+    process.env.AEROSTAT_TEST_REDIS_SECRET_URL = `redis://user:pa55word@127.0.0.1:${port}/0`;
+    const cli = new CliProcess(["serve", "sample-project", "--port", "0", "--engine", "redis", "--redis-url", "env:AEROSTAT_TEST_REDIS_SECRET_URL"]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toContain(`aerostat: (options): the redis engine cannot reach Redis at redis://user:***@127.0.0.1:${port}/0 (`);
+    expect(cli.output()).not.toContain("pa55word");
+    delete process.env.AEROSTAT_TEST_REDIS_SECRET_URL;
   });
 });

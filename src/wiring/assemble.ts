@@ -128,6 +128,7 @@ export function assemble(
     clientList: () => status.clientList(),
     traffic: () => traffic.series(),
     isolates: () => registry.isolateStats(),
+    engine: () => bus.status(),
   }, log);
   dashboard.mount(app);
   const report = new Reporter(log, dashboard, events);

@@ -1,5 +1,8 @@
 import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import type { DashboardSnapshot } from "../../src/dashboard/snapshot.js";
+import type { Runtime } from "../../src/index.js";
 import { RedisBus } from "../../src/bus/redis-bus.js";
 import { createRuntime } from "../../src/index.js";
 import { TestClient } from "../helpers/client.js";
@@ -27,6 +30,20 @@ const files = {
 async function subscribers(redis: RedisServer, project: string): Promise<number> {
   const out = await redis.cli("pubsub", "numsub", `aerostat:{${project}}:ws:broadcast`);
   return Number(out.trim().split("\n")[1]);
+}
+
+/** The first snapshot the dashboard's live socket pushes that passes `ok`. */
+async function dashboardSnapshot(runtime: Runtime, ok: (s: DashboardSnapshot) => boolean): Promise<DashboardSnapshot> {
+  const url = new URL(runtime.dashboardUrl!.replace(/^http/, "ws"));
+  url.pathname = "/websockets/v4/dashboard";
+  const ws = new WebSocket(url);
+  let latest: DashboardSnapshot | undefined;
+  ws.on("message", (data) => (latest = JSON.parse(data.toString()) as DashboardSnapshot));
+  try {
+    return await waitUntil(() => (latest && ok(latest) ? latest : undefined), 8000, "a dashboard snapshot");
+  } finally {
+    ws.close();
+  }
 }
 
 describe("the redis engine: several nodes on one Redis", () => {
@@ -60,6 +77,24 @@ describe("the redis engine: several nodes on one Redis", () => {
     await waitUntil(() => (a.runtime.engineStatus().peers.length === 2 ? true : undefined), 5000, "node A seeing node B");
     expect(a.runtime.engineStatus()).toMatchObject({ engine: "redis", node: "n1", state: "ready", peers: ["n1", "n2"], gaps: 0 });
     expect(b.runtime.engineStatus().peers).toEqual(["n1", "n2"]);
+  });
+
+  it("shows the engine on the dashboard: name, node, state, peers, gaps and the last error", async () => {
+    const redis = await RedisServer.start();
+    const a = await startProject(files, { engine: "redis", redisUrl: redis.url, nodeName: "n1" });
+    const b = await startProject(files, { engine: "redis", redisUrl: redis.url, nodeName: "n2" });
+    const both = await dashboardSnapshot(a.runtime, (s) => s.engine.peers.length === 2);
+    expect(both.engine).toEqual({ engine: "redis", node: "n1", state: "ready", peers: ["n1", "n2"], gaps: 0 });
+    await b.runtime.close();
+    // A session of project a makes node A subscribe; killing that connection makes a gap.
+    await TestClient.connect(a.url("chat"));
+    await waitUntil(async () => (await subscribers(redis, "a")) === 1 || undefined, 5000, "node A subscribed to project a");
+    await redis.cli("client", "kill", "type", "pubsub");
+    const after = await dashboardSnapshot(a.runtime, (s) => s.engine.gaps === 1 && s.engine.state === "ready" && s.engine.peers.length === 1);
+    expect(after.engine).toMatchObject({ peers: ["n1"], gaps: 1, lastError: expect.stringMatching(/^subscriber: /) });
+    expect(after.engine.lastGapAt).toBeGreaterThan(Date.now() - 10_000);
+    const memory = await startProject(files);
+    expect((await dashboardSnapshot(memory.runtime, () => true)).engine).toEqual({ engine: "memory", node: "", state: "ready", peers: [], gaps: 0 });
   });
 
   it("adds presence counts across nodes; a closed node's counts go at once, a silent node's when its heartbeat expires", async () => {

@@ -24,13 +24,14 @@ export function connectCluster(
   let connected = false;
   let down = false;
   // Errors of the cluster and of each node connection: reported, never thrown.
-  cluster.on("error", (error: Error) => events.down("publisher", error));
-  cluster.on("node-error", (error: Error) => {
-    if (!connected) return;
+  const failed = (error: Error) => {
+    if (!connected) return events.down("publisher", error);
     down = true;
     events.down("publisher", error);
     events.down("subscriber", error);
-  });
+  };
+  cluster.on("error", failed);
+  cluster.on("node-error", failed);
   cluster.on("node-ready", () => {
     if (!connected || !down) return;
     down = false;

@@ -74,7 +74,14 @@ export class RedisBus implements MessageBus {
     this.publisher = links.publisher;
     this.subscriber = links.subscriber;
     this.markStarted = () => (phase.started = true);
-    this.presenceKeeper = new RedisPresence(this.publisher.commands, this.node, options.heartbeat ?? DEFAULT_HEARTBEAT, () => this.publisher.ready);
+    const heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT;
+    this.presenceKeeper = new RedisPresence(this.publisher.commands, this.node, heartbeat, () => this.publisher.ready, () =>
+      options.log.warn(
+        { node: this.node },
+        `engine redis: another node on ${this.shownUrl} uses the node name "${this.node}" (or this node ran under it less than ${heartbeat.ttlMs / 1000} s ago); ` +
+          "messages between nodes of one name are dropped as their own echoes: give each node its own --node-name",
+      ),
+    );
   }
 
   private readonly markStarted: () => void;
@@ -161,7 +168,7 @@ export class RedisBus implements MessageBus {
     this.presenceKeeper.change(project, key, delta);
   }
 
-  countPresence(project: string, key: string): Promise<number> {
+  async countPresence(project: string, key: string): Promise<number> {
     this.assertConnected();
     return this.presenceKeeper.count(project, key);
   }

@@ -5,6 +5,8 @@ export interface RedisCommands {
   /** PUBLISH, or SPUBLISH on a cluster. */
   publish(name: string, text: string): Promise<unknown>;
   setPx(key: string, value: string, ttlMs: number): Promise<unknown>;
+  /** SET … PX … GET: sets, and resolves with the value the key held before (null for none). */
+  swapPx(key: string, value: string, ttlMs: number): Promise<string | null>;
   get(key: string): Promise<string | null>;
   /** GET of several keys of one slot. */
   mGet(keys: readonly string[]): Promise<(string | null)[]>;
@@ -25,6 +27,10 @@ export function redisCommands(client: object, sharded: boolean): RedisCommands {
   return {
     publish: (name, text) => (sharded ? cluster.sPublish(name, text) : c.publish(name, text)),
     setPx: (key, value, ttlMs) => c.set(key, value, { expiration: { type: "PX", value: ttlMs } }),
+    swapPx: async (key, value, ttlMs) => {
+      const previous = await c.set(key, value, { expiration: { type: "PX", value: ttlMs }, GET: true });
+      return typeof previous === "string" ? previous : null;
+    },
     get: async (key) => (await c.get(key)) ?? null,
     mGet: (keys) => c.mGet([...keys]),
     del: (key) => c.del(key),

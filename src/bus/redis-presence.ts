@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { RedisCommands } from "./redis-commands.js";
 import { RedisKeys } from "./redis-keys.js";
 
@@ -21,12 +22,17 @@ export class RedisPresence {
   private live: readonly string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
+  /** What this run writes in its heartbeat key: another value there means another node with the same name. */
+  private readonly token = `${process.pid}-${randomBytes(6).toString("hex")}`;
+  private sharedNameSeen = false;
 
   constructor(
     private readonly redis: RedisCommands,
     private readonly node: string,
     private readonly timings: HeartbeatTimings,
     private readonly connected: () => boolean,
+    /** Another live node beats under this node's name (their messages would be dropped as echoes). */
+    private readonly onSharedName: () => void,
   ) {}
 
   /** Beats once (so the peers are known) and then every `everyMs`. */
@@ -96,7 +102,11 @@ export class RedisPresence {
 
   /** Refreshes the heartbeat, writes what is dirty, and reads which nodes live. */
   private async beat(): Promise<void> {
-    await this.redis.setPx(RedisKeys.heartbeat(this.node), String(Date.now()), this.timings.ttlMs);
+    const previous = await this.redis.swapPx(RedisKeys.heartbeat(this.node), this.token, this.timings.ttlMs);
+    if (previous !== null && previous !== this.token && !this.sharedNameSeen) {
+      this.sharedNameSeen = true;
+      this.onSharedName();
+    }
     await this.redis.sAdd(RedisKeys.members, this.node);
     await this.flush();
     const members = await this.redis.sMembers(RedisKeys.members);

@@ -138,6 +138,50 @@ describe("the redis engine: several nodes on one Redis", () => {
     }
   });
 
+  it("warns when two live nodes share a node name (they would drop each other's messages as echoes)", async () => {
+    const redis = await RedisServer.start();
+    const [first, second] = [new LogCapture(), new LogCapture()];
+    const make = (logs: LogCapture) => new RedisBus({ url: redis.url, node: "n1", log: logs.logger, onError: () => undefined, heartbeat: { everyMs: 100, ttlMs: 1000 } });
+    const one = make(first);
+    const two = make(second);
+    try {
+      await one.start();
+      await two.start();
+      const line = await second.waitFor((l) => l.level === 40 && l.msg.includes('uses the node name "n1"'));
+      expect(line.msg).toContain("give each node its own --node-name");
+      await first.waitFor((l) => l.msg.includes('uses the node name "n1"'));
+      // One warning per run, not one per beat.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(second.lines.filter((l) => l.msg.includes("uses the node name")).length).toBe(1);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+    // A node alone under its name says nothing.
+    const logs = new LogCapture();
+    const alone = new RedisBus({ url: redis.url, node: "n2", log: logs.logger, onError: () => undefined, heartbeat: { everyMs: 100, ttlMs: 1000 } });
+    await alone.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await alone.close();
+    expect(logs.messages().filter((m) => m.includes("uses the node name"))).toEqual([]);
+  });
+
+  it("closes promptly while Redis is away", async () => {
+    const redis = await RedisServer.start();
+    const bus = new RedisBus({ url: redis.url, node: "n1", log: new LogCapture().logger, onError: () => undefined });
+    await bus.start();
+    bus.subscribe({ project: "p", kind: "ws", name: "broadcast" }, () => undefined);
+    bus.presence("p", "chat", 1);
+    await redis.kill();
+    await waitUntil(() => (bus.status().state === "reconnecting" ? true : undefined), 5000, "the engine noticing");
+    await expect(bus.publish({ project: "p", kind: "ws", name: "broadcast" }, "x")).rejects.toThrow(/^engine redis: not connected to redis:\/\/127\.0\.0\.1:\d+; the message reached this node's sessions only$/);
+    await expect(bus.countPresence("p", "chat")).rejects.toThrow(/not connected/);
+    const started = Date.now();
+    await bus.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(bus.status().state).toBe("closed");
+  });
+
   it("keeps values for a while, readable from every node", async () => {
     const redis = await RedisServer.start();
     const log = new LogCapture().logger;

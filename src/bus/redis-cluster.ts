@@ -37,12 +37,15 @@ export function connectCluster(
     down = false;
     events.ready("publisher", true);
     // Make sure every channel is subscribed (SSUBSCRIBE of a held channel sends nothing), then report the gap.
-    const resubscribe = names.size > 0 ? cluster.sSubscribe([...names], listener) : Promise.resolve();
-    resubscribe.then(
+    resubscribeAll().then(
       () => events.ready("subscriber", true),
       (error: unknown) => events.down("subscriber", error instanceof Error ? error : new Error(String(error))),
     );
   });
+  // One SSUBSCRIBE per channel: channels of different projects live on different slots.
+  const resubscribeAll = async () => {
+    await Promise.all([...names].map((name) => cluster.sSubscribe(name, listener)));
+  };
   const publisher: PublisherLink = {
     commands: redisCommands(cluster, true),
     get ready() {
@@ -57,9 +60,7 @@ export function connectCluster(
     },
   };
   const subscriber: SubscriberLink = {
-    start: async () => {
-      if (names.size > 0) await cluster.sSubscribe([...names], listener);
-    },
+    start: resubscribeAll,
     get ready() {
       return cluster.isReady && !down;
     },

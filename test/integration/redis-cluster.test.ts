@@ -39,5 +39,14 @@ describe("the redis engine on a Redis Cluster (--redis-cluster: sharded pub/sub)
     otherOnB.send("b only");
     expect(await otherOnB.received(1)).toEqual(["b only"]);
     expect(a.runtime.engineStatus()).toMatchObject({ engine: "redis", node: "n1", state: "ready" });
+
+    // The shard's subscriber connections are killed: they come back, and the gap is reported.
+    const gaps: number[] = [];
+    b.runtime.watchEngine({ gap: (channels) => gaps.push(channels.length) });
+    await Promise.all(cluster.map((n) => n.cli("client", "kill", "type", "pubsub")));
+    await waitUntil(() => (gaps.length > 0 ? true : undefined), 5000, "the gap on node B");
+    await waitUntil(() => (b.runtime.engineStatus().state === "ready" ? true : undefined), 5000, "node B ready again");
+    onA.send("after the kill");
+    expect((await onB.received(3))[2]).toBe("after the kill");
   });
 });

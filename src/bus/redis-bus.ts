@@ -1,14 +1,12 @@
-import { createClient } from "redis";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
 import { channelName, type BusChannel, type BusHandler, type BusListener, type EngineState, type EngineStatus, type MessageBus } from "./message-bus.js";
-import { redisCommands } from "./redis-commands.js";
 import type { LinkEvents, PublisherLink, SubscriberLink } from "./redis-links.js";
 import { RedisKeys } from "./redis-keys.js";
 import { RedisPresence, type HeartbeatTimings } from "./redis-presence.js";
-import { RedisSubscriber } from "./redis-subscriber.js";
-import { redactUrl } from "./redis-url.js";
 import { connectCluster } from "./redis-cluster.js";
+import { connectSingle } from "./redis-single.js";
+import { redactUrl } from "./redis-url.js";
 
 /** How the redis engine is set up. */
 export interface RedisBusOptions {
@@ -56,6 +54,8 @@ export class RedisBus implements MessageBus {
   private gaps = 0;
   private lastGapAt: number | undefined;
   private lastError: string | undefined;
+  /** Switches the reconnect strategy from "give up" (start) to "retry for ever". */
+  private readonly markStarted: () => void;
 
   constructor(private readonly options: RedisBusOptions) {
     this.node = options.node;
@@ -83,8 +83,6 @@ export class RedisBus implements MessageBus {
       ),
     );
   }
-
-  private readonly markStarted: () => void;
 
   /** Connects both connections and beats once; rejects with one sentence naming the URL when Redis cannot be reached. */
   async start(): Promise<void> {
@@ -255,43 +253,4 @@ export class RedisBus implements MessageBus {
     this.options.log.warn({ node: this.node, connection, err: error.message }, `engine redis: the ${connection} connection to ${this.shownUrl} failed; reconnecting`);
     for (const l of [...this.listeners]) l.error?.(connection, error);
   }
-}
-
-/** The two connections to one Redis server. */
-function connectSingle(
-  url: string,
-  reconnectStrategy: (retries: number) => number | false,
-  events: LinkEvents,
-  pingMs: number,
-  pingTimeoutMs: number,
-): { publisher: PublisherLink; subscriber: SubscriberLink } {
-  const client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy, connectTimeout: 3000 } });
-  let everReady = false;
-  client.on("error", (error: Error) => events.down("publisher", error));
-  client.on("ready", () => {
-    events.ready("publisher", everReady);
-    everReady = true;
-  });
-  const publisher: PublisherLink = {
-    commands: redisCommands(client, false),
-    get ready() {
-      return client.isReady;
-    },
-    start: async () => void (await client.connect()),
-    close: async () => {
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else if (client.isOpen) client.destroy();
-    },
-  };
-  const subscriber = new RedisSubscriber(
-    () => client.duplicate(),
-    {
-      message: (name, text) => events.message(name, text),
-      ready: (again) => events.ready("subscriber", again),
-      down: (error) => events.down("subscriber", error),
-    },
-    pingMs,
-    pingTimeoutMs,
-  );
-  return { publisher, subscriber };
 }

@@ -120,7 +120,7 @@ describe("the redis engine when Redis fails", () => {
   it("replaces a subscriber connection that stops answering PING (a silent drop), and reports the gap", async () => {
     const redis = await RedisServer.start();
     const log = new LogCapture().logger;
-    const bus = new RedisBus({ url: redis.url, node: "n1", log, onError: () => undefined, pingMs: 200, pingTimeoutMs: 300 });
+    const bus = new RedisBus({ url: redis.url, node: "n1", log, onError: () => undefined, pingMs: 200, pingTimeoutMs: 1000 });
     const events: string[] = [];
     try {
       await bus.start();
@@ -128,8 +128,8 @@ describe("the redis engine when Redis fails", () => {
       bus.watch({ ready: () => events.push("ready"), error: (c, e) => events.push(`error ${c}: ${e.message}`), gap: () => events.push("gap") });
       // Frozen: the TCP connections stay open, nothing answers.
       redis.pause();
-      await waitUntil(() => (events.some((e) => e.includes("no answer to PING")) ? true : undefined), 3000, "the silent drop noticed");
-      expect(events).toContain("error subscriber: no answer to PING within 300 ms; reconnecting");
+      await waitUntil(() => (events.some((e) => e.includes("no answer to PING")) ? true : undefined), 5000, "the silent drop noticed");
+      expect(events).toContain("error subscriber: no answer to PING within 1000 ms; reconnecting");
       redis.resume();
       await waitUntil(() => (events.includes("gap") ? true : undefined), 10_000, "the gap after the new connection");
       expect(bus.status()).toMatchObject({ state: "ready", gaps: 1 });

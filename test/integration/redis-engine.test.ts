@@ -124,7 +124,8 @@ describe("the redis engine: several nodes on one Redis", () => {
       expect(await one.countPresence("p", "chat")).toBe(11);
       const before = Date.now();
       await waitUntil(async () => ((await one.countPresence("p", "chat")) === 4 ? true : undefined), 3000, "the silent node's count expired");
-      expect(Date.now() - before).toBeLessThan(1500);
+      // Within the TTL (600 ms), with room for a busy machine.
+      expect(Date.now() - before).toBeLessThan(600 + 2000);
       await waitUntil(() => (one.status().peers.includes("ghost") ? undefined : true), 3000, "the silent node gone from the peers");
       expect(await raw.hExists("aerostat:{p}:presence:chat", "ghost")).toBe(0);
 
@@ -178,7 +179,7 @@ describe("the redis engine: several nodes on one Redis", () => {
     await expect(bus.countPresence("p", "chat")).rejects.toThrow(/not connected/);
     const started = Date.now();
     await bus.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(2000);
     expect(bus.status().state).toBe("closed");
   });
 
@@ -251,7 +252,7 @@ describe("the redis engine: several nodes on one Redis", () => {
       const killed = Date.now();
       await waitUntil(() => (watcher.status().peers.join() === "n2,watcher" ? true : undefined), 8000, "n1 gone");
       // The heartbeat lives 5 s; it was refreshed at most 1.5 s before the kill.
-      expect(Date.now() - killed).toBeLessThan(5000 + 500);
+      expect(Date.now() - killed).toBeLessThan(5000 + 1500);
     } finally {
       await watcher.close();
     }

@@ -93,6 +93,9 @@ export class RedisSubscriber {
     try {
       // Channels node-redis already holds send nothing; the others are subscribed now.
       if (this.names.size > 0) await client.subscribe([...this.names], this.listener);
+      // Channels given up while the connection was down, which node-redis subscribed again.
+      const stale = [...client.getPubSubListeners("CHANNELS").keys()].filter((name) => !this.names.has(name));
+      if (stale.length > 0) await client.unsubscribe(stale, this.listener);
     } catch (error) {
       // The connection went away again; the next 'ready' tries again.
       if (this.client === client) this.events.down(error instanceof Error ? error : new Error(String(error)));

@@ -139,4 +139,27 @@ describe("the redis engine when Redis fails", () => {
       await bus.close();
     }
   });
+
+  it("after Redis returns, holds exactly the channels still in use (one given up during the outage is not subscribed again)", async () => {
+    const redis = await RedisServer.start();
+    const bus = new RedisBus({ url: redis.url, node: "n1", log: new LogCapture().logger, onError: () => undefined });
+    const numsub = async (project: string) => Number((await redis.cli("pubsub", "numsub", `aerostat:{${project}}:ws:broadcast`)).trim().split("\n")[1]);
+    try {
+      await bus.start();
+      let gaps = 0;
+      bus.watch({ gap: () => gaps++ });
+      bus.subscribe({ project: "kept", kind: "ws", name: "broadcast" }, () => undefined);
+      const giveUp = bus.subscribe({ project: "dropped", kind: "ws", name: "broadcast" }, () => undefined);
+      await waitUntil(async () => ((await numsub("kept")) === 1 && (await numsub("dropped")) === 1) || undefined, 5000, "both subscribed");
+      await redis.kill();
+      await waitUntil(() => (bus.status().state === "reconnecting" ? true : undefined), 5000, "the outage noticed");
+      giveUp();
+      await redis.restart();
+      await waitUntil(() => (gaps === 1 ? true : undefined), 10_000, "the gap");
+      expect(await numsub("kept")).toBe(1);
+      expect(await numsub("dropped")).toBe(0);
+    } finally {
+      await bus.close();
+    }
+  });
 });

@@ -12,6 +12,7 @@ const files = {
     const ws = require("net/v4/websockets");
     exports.onMessage = (m, c) => {
       if (m.startsWith("echo ")) c.send(m.slice(5));
+      else if (m === "flood") { for (let i = 0; i < 2000; i++) ws.broadcast("f" + i, { endpoint: "chat" }); c.send("flooded"); }
       else ws.broadcast(m, { endpoint: "chat" });
     };`,
   "a/chat.websocket": descriptor("chat", "a/chat"),
@@ -95,6 +96,21 @@ describe("the redis engine when Redis fails", () => {
     await heard(onA, "and back");
     // The nodes beat again on the new Redis (it lost everything).
     await waitUntil(() => (a.runtime.engineStatus().peers.length === 2 ? true : undefined), 5000, "peers seen again");
+  });
+
+  it("logs broadcasts refused while Redis is away within the handler's log budget, then says how many it left out", async () => {
+    const redis = await RedisServer.start();
+    const a = await startProject(files, { engine: "redis", redisUrl: redis.url, nodeName: "n1" });
+    const onA = await TestClient.connect(a.url("chat"));
+    const seen = watchEngine(a.runtime);
+    await redis.kill();
+    await waitUntil(() => (seen.events.includes("error publisher") ? true : undefined), 5000, "the publisher's failure");
+    onA.send("flood");
+    await heard(onA, "flooded");
+    const dropped = await a.logs.waitFor((l) => /^dropped \d+ log lines and error reports from a\/chat\.js/.test(l.msg), 5000);
+    const failures = a.logs.lines.filter((l) => /^websockets\.broadcast failed/.test(l.msg)).length;
+    expect(failures).toBeLessThan(2000);
+    expect(failures + Number(dropped.dropped)).toBeGreaterThanOrEqual(2000);
   });
 
   it("brings the subscriber back after CLIENT KILL TYPE pubsub during a publish loop, and reports the gap", async () => {

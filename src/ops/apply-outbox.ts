@@ -108,8 +108,10 @@ function parseArgs(json: string): unknown {
 function post(services: Services, ops: OpTable, module: HandlerModule, name: string, json: string): number {
   const op = ops.posted(name);
   if (!op) return 0;
-  const failed = (error: unknown) =>
-    services.log.error({ handler: module.key, op: name, err: error }, `${name} failed: ${String((error as Error)?.message ?? error)}`);
+  // Within the module's log budget: a broadcast loop while the engine is away must not flood the log.
+  const failed = (error: unknown) => {
+    if (module.logBudget.take()) services.log.error({ handler: module.key, op: name, err: error }, `${name} failed: ${String((error as Error)?.message ?? error)}`);
+  };
   try {
     const result = op.run({ module, services }, parseArgs(json));
     if (typeof result === "number") return result;

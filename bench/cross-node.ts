@@ -84,6 +84,7 @@ async function measure(kind: Kind): Promise<Record<string, number>> {
         redisCpuMicrosPerMessage: rd / r.messages,
         messages: r.messages,
         loadCpuPct: r.loadCpuPct,
+        loadCpuMicrosPerDelivery: r.loadCpuMicrosPerDelivery,
         lost: r.lost,
       };
     } finally {
@@ -110,7 +111,7 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 
-const names = ["deliveriesPerSec", "p50ms", "p99ms", "serverCpuMicrosPerDelivery", "redisCpuMicrosPerMessage", "loadCpuPct", "messages", "lost"];
+const names = ["deliveriesPerSec", "p50ms", "p99ms", "serverCpuMicrosPerDelivery", "redisCpuMicrosPerMessage", "loadCpuPct", "loadCpuMicrosPerDelivery", "messages", "lost"];
 const figures: Record<string, Figure> = {};
 for (const name of names) {
   const both = (k: Kind) => median(perRound.map((r) => r[k][name]!));
@@ -130,6 +131,7 @@ const labels: Record<string, string> = {
   serverCpuMicrosPerDelivery: "CPU µs per delivery, both nodes",
   redisCpuMicrosPerMessage: "Redis CPU µs per published message",
   loadCpuPct: "load generator CPU (% of its core)",
+  loadCpuMicrosPerDelivery: "load generator CPU µs per delivery (the clients' side)",
   messages: "messages published in the measured run",
   lost: "deliveries lost",
 };

@@ -27,6 +27,8 @@ export interface FanoutResult {
   readonly p99ms: number;
   /** Share of one core the bench process itself used meanwhile (near 100 means it, not the servers, set the pace). */
   readonly loadCpuPct: number;
+  /** The bench process's CPU per delivery (µs): what receiving costs the clients. */
+  readonly loadCpuMicrosPerDelivery: number;
 }
 
 const PAD = "x".repeat(64);
@@ -103,6 +105,7 @@ export function fanout(fleet: FanoutFleet, load: FanoutLoad): Promise<FanoutResu
         p50ms: at(50),
         p99ms: at(99),
         loadCpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100,
+        loadCpuMicrosPerDelivery: (cpu.user + cpu.system) / deliveries,
       });
     };
     let progressAt = performance.now();

@@ -81,7 +81,8 @@ export class EventHub {
   }
 
   /**
-   * Arms a waiter for (name, id) of the module's project, then looks for a
+   * Arms a waiter for (name, id) of the module's project, then (once the
+   * engine confirmed the channel's subscription, where it can) looks for a
    * retained value, so an emit with retainMs that came first is not missed.
    * Resolves with the args as JSON text.
    */
@@ -99,7 +100,9 @@ export class EventHub {
       this.add(waiter);
       waiter.timer = setTimeout(() => this.settle(waiter, Object.assign(new Error(TIMEOUT_MESSAGE), { name: "TimeoutError" })), timeoutMs);
       waiter.timer.unref();
-      this.bus.retained(eventsChannel(project), key).then(
+      // After the engine confirmed the channel's subscription: a retained event emitted meanwhile is found then.
+      const channel = eventsChannel(project);
+      (this.bus.subscribed ? this.bus.subscribed(channel) : Promise.resolve()).then(() => this.bus.retained(channel, key)).then(
         (kept) => {
           if (kept !== undefined) this.settle(waiter, undefined, kept);
         },

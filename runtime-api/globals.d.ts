@@ -61,6 +61,7 @@ declare var exports: {
   onClose?: AerostatHandler.OnClose;
   onReload?: AerostatHandler.OnReload;
   onHandshake?: AerostatHandler.OnHandshake;
+  onReconnect?: AerostatHandler.OnReconnect;
   [name: string]: unknown;
 };
 /** CommonJS module object. @example module.exports = { onMessage: (m) => m }; */

@@ -4,6 +4,6 @@ import { signToken, validName } from "./util";
 
 export async function onMessage(message: string | ArrayBuffer) {
   const nick = typeof message === "string" ? message.trim() : "";
-  if (!validName(nick)) return { error: "a nickname is 1 to 24 letters, digits, '.', '_' or '-'" };
+  if (!validName(nick)) return { error: "a nickname is 1 to 24 letters, digits, '_' or '-'" };
   return { nick, token: await signToken(nick) };
 }

@@ -11,7 +11,8 @@ export interface Member {
   room: string | null;
 }
 
-const NAME = /^[\p{L}\p{N}_.-]{1,24}$/u;
+// No "." in names: a token is "<nick>.<expiry>.<signature>".
+const NAME = /^[\p{L}\p{N}_-]{1,24}$/u;
 
 export function validName(name: unknown): name is string {
   return typeof name === "string" && NAME.test(name);
@@ -28,7 +29,7 @@ export function parseCommand(text: string): Command | string {
   const c = value as Record<string, unknown>;
   switch (c?.type) {
     case "join":
-      return validName(c.room) ? { type: "join", room: c.room } : "a room name is 1 to 24 letters, digits, '.', '_' or '-'";
+      return validName(c.room) ? { type: "join", room: c.room } : "a room name is 1 to 24 letters, digits, '_' or '-'";
     case "say":
       return typeof c.text === "string" && c.text.length > 0 && c.text.length <= 2000 ? { type: "say", text: c.text } : "say needs a text of 1 to 2000 characters";
     case "who":

@@ -141,8 +141,15 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
     // The handler decides: accept (with the connection's first data) or refuse with a status and reason.
     void askHandshakeHook(module, info, routing.firstLoadWaitMs).then((answer) => {
       if (socket.destroyed) return;
-      if (answer.ok) upgrade(answer.data);
-      else refuse(req, socket, Refusals.byHandler(endpoint, answer.status, answer.reason), endpoint);
+      if (!answer.ok) return refuse(req, socket, Refusals.byHandler(endpoint, answer.status, answer.reason), endpoint);
+      // The hook took time: the server may be stopping, the endpoint gone or repointed, or full by now.
+      if (!routing.accepting()) return refuse(req, socket, Refusals.shuttingDown(), endpoint);
+      const now = routing.lookup(endpoint);
+      if (!now || now.module !== module || !module.ready) return refuse(req, socket, Refusals.stillLoading(endpoint), endpoint);
+      if (routing.sessionCount(endpoint) >= now.descriptor.limits.maxSessions) {
+        return refuse(req, socket, Refusals.full(endpoint, now.descriptor.limits.maxSessions), endpoint);
+      }
+      upgrade(answer.data);
     });
   };
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => handle(req, socket, head);

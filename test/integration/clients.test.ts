@@ -52,6 +52,35 @@ const files = () => ({
 });
 
 describe("createWebsocket and outgoing clients", () => {
+  it("shares a client's data between the module that opened it and the client's own handler", async () => {
+    const { url } = await startProject(
+      {
+        "p/opener.js": `
+          const ws = require("net/v4/websockets");
+          let client;
+          exports.onMessage = (m) => {
+            if (m.startsWith("open ")) { client = ws.createWebsocket(m.slice(5), "p/counter"); client.data = { n: 0 }; return "opened"; }
+            if (m === "poke") { client.send("poke"); return "poked"; }
+            return "n=" + client.data.n;
+          };`,
+        "p/opener.websocket": descriptor("opener", "p/opener"),
+        "p/counter.js": `
+          const ws = require("net/v4/websockets");
+          exports.onMessage = (m, client) => { client.data.n++; ws.broadcast("counted " + client.data.n, { endpoint: "opener" }); };`,
+      },
+      { outboundHosts: [peerHostPort] },
+    );
+    const c = await TestClient.connect(url("opener"));
+    expect(await c.ask(`open ${peerUrl}`)).toBe("opened");
+    expect(await c.ask("n")).toBe("n=0");
+    for (const expected of ["counted 1", "counted 2"]) {
+      c.send("poke");
+      await waitUntil(() => c.messages.includes(expected));
+    }
+    // The opener reads what the client's handler wrote, not the value it held before.
+    expect(await c.ask("n")).toBe("n=2");
+  });
+
   it("opens a client whose events run the named handler; sends before open are flushed", async () => {
     const { url } = await startProject(files(), { outboundHosts: [peerHostPort, "127.0.0.1:1"] });
     const control = await TestClient.connect(url("control"));

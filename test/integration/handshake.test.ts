@@ -37,6 +37,24 @@ describe("who is connecting", () => {
     expect((await (await TestClient.connect(`${url("h")}?token=ada-secret`)).received(1))[0]).toMatch(/^hello ada/);
   });
 
+  it("checks the endpoint again once a slow onHandshake has answered: maxSessions holds however many hooks ran at once", async () => {
+    const SLOW = `exports.onHandshake = () => new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 300));
+exports.onOpen = (c) => c.send("in");`;
+    const { url } = await startProject({ "p/s.js": SLOW, "p/s.websocket": descriptor("s", "p/s", { maxSessions: 1 }) });
+    // Both handshakes pass the first check while no session is open; their hooks answer later.
+    const outcomes = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<string>((resolve) => {
+            const ws = new WebSocket(url("s"));
+            ws.once("message", (d) => resolve(String(d)));
+            ws.once("unexpected-response", (_req, res) => resolve(String(res.statusCode)));
+          }),
+      ),
+    );
+    expect(outcomes.sort()).toEqual(["503", "in"]);
+  });
+
   it("gives every session its request, with or without onHandshake", async () => {
     const { url } = await startProject({
       "p/h.js": `exports.onMessage = (m, c) => [c.request.path, c.request.query.x, typeof c.request.headers.host, Object.isFrozen(c.request.headers)].join(" ");`,

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, webcrypto } from "node:crypto";
 import type { DeferredOp, ImmediateOp, OpContext, Primitive } from "../../ops/capability.js";
 import { fetchOp } from "./fetch-op.js";
 import { WEB_HASHES, WebLimits, WebOps, type UrlParts } from "./ops-names.js";
@@ -22,14 +22,25 @@ function partsOf(url: URL): UrlParts {
 
 const SETTABLE = new Set(["href", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"]);
 
-/** Node's hash name of a WebCrypto hash name; throws a NotSupportedError for others. */
-function nodeHash(api: string, hash: unknown): string {
+/** A WebCrypto hash name this runtime supports; throws a NotSupportedError for others. */
+function webHash(api: string, hash: unknown): string {
   const name = String(hash);
   if (!(WEB_HASHES as readonly string[]).includes(name)) {
     throw Object.assign(new Error(`${api}: hash "${name}" is not supported; use ${WEB_HASHES.join(", ")}`), { name: "NotSupportedError" });
   }
-  return name.replace("-", "").toLowerCase();
+  return name;
 }
+
+/**
+ * An HMAC key for Node's WebCrypto. Digests, signatures and checks run there:
+ * on libuv's thread pool, never on the host's event loop, however many a
+ * script asks for in one event.
+ */
+function hmacKey(api: string, hash: unknown, key: unknown, use: "sign" | "verify"): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey("raw", bytes(api, "the key", key), { name: "HMAC", hash: webHash(api, hash) }, false, [use]);
+}
+
+const base64 = (buffer: ArrayBuffer) => Buffer.from(buffer).toString("base64");
 
 /** Bytes of a base64 argument, at most maxCryptoInputBytes. */
 function bytes(api: string, what: string, value: unknown): Buffer {
@@ -59,21 +70,20 @@ export const webOps = [
     if (!Number.isInteger(n) || n < 0 || n > WebLimits.maxRandomBytes) throw new RangeError(`random bytes: 0 to ${WebLimits.maxRandomBytes} at a time`);
     return randomBytes(n).toString("base64");
   }),
-  deferred(WebOps.digest, ([hash, data]) =>
-    createHash(nodeHash("crypto.subtle.digest", hash)).update(bytes("crypto.subtle.digest", "data", data)).digest("base64"),
+  deferred(WebOps.digest, async ([hash, data]) =>
+    base64(await webcrypto.subtle.digest(webHash("crypto.subtle.digest", hash), bytes("crypto.subtle.digest", "data", data))),
   ),
-  deferred(WebOps.hmacSign, ([hash, key, data]) =>
-    createHmac(nodeHash("crypto.subtle.sign", hash), bytes("crypto.subtle.sign", "the key", key))
-      .update(bytes("crypto.subtle.sign", "data", data))
-      .digest("base64"),
+  deferred(WebOps.hmacSign, async ([hash, key, data]) =>
+    base64(await webcrypto.subtle.sign("HMAC", await hmacKey("crypto.subtle.sign", hash, key, "sign"), bytes("crypto.subtle.sign", "data", data))),
   ),
-  deferred(WebOps.hmacVerify, ([hash, key, signature, data]) => {
-    const expected = createHmac(nodeHash("crypto.subtle.verify", hash), bytes("crypto.subtle.verify", "the key", key))
-      .update(bytes("crypto.subtle.verify", "data", data))
-      .digest();
-    const given = bytes("crypto.subtle.verify", "the signature", signature);
-    // Lengths are public (they follow from the hash); the bytes are compared in constant time.
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  }),
+  // WebCrypto compares the signature in constant time.
+  deferred(WebOps.hmacVerify, async ([hash, key, signature, data]) =>
+    webcrypto.subtle.verify(
+      "HMAC",
+      await hmacKey("crypto.subtle.verify", hash, key, "verify"),
+      bytes("crypto.subtle.verify", "the signature", signature),
+      bytes("crypto.subtle.verify", "data", data),
+    ),
+  ),
   fetchOp,
 ];

@@ -87,7 +87,12 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     touch(id);
   }
 
-  /** After each hook: data changed in place (connection.data.room = "x") goes to the host too. */
+  /**
+   * After each hook: data changed in place (connection.data.room = "x") goes
+   * to the host too, and this context forgets what it read, so the next hook
+   * reads the host's value (another module may have changed it meanwhile: a
+   * client's handler and the module that opened it share the client's data).
+   */
   kernel.afterHook = () => {
     if (touched.length === 0) return;
     const ids = touched;
@@ -96,6 +101,7 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     for (let i = 0; i < ids.length; i++) {
       const entry = dataOf.get(ids[i]!);
       if (!entry) continue;
+      dataOf.delete(ids[i]!);
       let json: string;
       try {
         json = dataJson(entry.value);

@@ -102,7 +102,7 @@ export class EventHub {
       waiter.timer.unref();
       // After the engine confirmed the channel's subscription: a retained event emitted meanwhile is found then.
       const channel = eventsChannel(project);
-      (this.bus.subscribed ? this.bus.subscribed(channel) : Promise.resolve()).then(() => this.bus.retained(channel, key)).then(
+      (this.bus.subscribed ? this.bus.subscribed(channel) : Promise.resolve()).then(() => (waiter.done ? undefined : this.bus.retained(channel, key))).then(
         (kept) => {
           if (kept !== undefined) this.settle(waiter, undefined, kept);
         },

@@ -206,6 +206,26 @@ describe("net/v4/events on one node", () => {
     expect((await a.send({ op: "ready" }, "readyRuns")).readyRuns).toBe(1);
   });
 
+  it("works for a script that replaced Promise.prototype.then and .constructor, and tried to rename TimeoutError", async () => {
+    const hostile = `
+      const events = require("net/v4/events");
+      Promise.prototype.then = function () { throw new Error("hijacked then"); };
+      Object.defineProperty(Promise.prototype, "constructor", { value: function Fake() {} });
+      try { events.TimeoutError.prototype.name = "X"; } catch (e) {}
+      // Sent, not returned: returning a Promise would call the replaced then.
+      const run = async (m, connection) => {
+        if (m === "wait") {
+          try { await events.on("h", 1, 100); } catch (e) { connection.send(e.name + " " + (e instanceof events.TimeoutError)); }
+        }
+        if (m === "emit") { await events.emit("h", 2, "ok", { retainMs: 1000 }); const [x] = await events.on("h", 2, 1000); connection.send(x); }
+      };
+      exports.onMessage = (m, connection) => { run(m, connection); };`;
+    const { url } = await startProject({ "h/h.js": hostile, "h/h.websocket": descriptor("h", "h/h") });
+    const c = await TestClient.connect(url("h"));
+    expect(await c.ask("wait")).toBe("TimeoutError true");
+    expect(await c.ask("emit")).toBe("ok");
+  });
+
   it("rejects the waiters of a module that reloads and forgets them", async () => {
     const { url, runtime, project } = await startProject(files);
     const a = await Events.connect(url("ev"));

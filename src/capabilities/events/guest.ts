@@ -25,7 +25,11 @@ export default function events(exports: Record<string, unknown>, kernel: Kernel)
   /** on() calls of this context not settled yet. */
   let waiting = 0;
 
-  /** A host promise awaited without calling anything a script may have put on Promise.prototype. */
+  /**
+   * A promise awaited without calling anything a script may have put on
+   * Promise.prototype (its own `constructor` is the real Promise): the host
+   * promises awaited here, and the ones handed to the script.
+   */
   function awaitable(p: Promise<unknown>): Promise<unknown> {
     defineProperty(p, "constructor", { value: PromiseCtor });
     return p;
@@ -70,7 +74,7 @@ export default function events(exports: Record<string, unknown>, kernel: Kernel)
 
   /** Runs what the script asked in a Promise: a bad argument rejects it rather than throwing at the call, as upstream. */
   function rejected(error: unknown): Promise<never> {
-    return new PromiseCtor<never>((_resolve, reject) => reject(error));
+    return awaitable(new PromiseCtor<never>((_resolve, reject) => reject(error))) as Promise<never>;
   }
 
   exports["emit"] = function emit(name: unknown, id: unknown, ...args: unknown[]): Promise<void> {
@@ -90,13 +94,15 @@ export default function events(exports: Record<string, unknown>, kernel: Kernel)
         throw new RangeErrorCtor("events.emit: the args are " + json.length + " characters of JSON (limit " + EventsLimits.maxArgsChars + "); send less, or a key to look the data up by");
       }
       const p = awaitable(kernel.promise(EventsOps.emit, [n, i, json, retainMs]));
-      return (async () => {
-        try {
-          await p;
-        } catch (e) {
-          throw scriptError(e);
-        }
-      })();
+      return awaitable(
+        (async () => {
+          try {
+            await p;
+          } catch (e) {
+            throw scriptError(e);
+          }
+        })(),
+      ) as Promise<void>;
     } catch (e) {
       return rejected(e);
     }
@@ -114,18 +120,20 @@ export default function events(exports: Record<string, unknown>, kernel: Kernel)
       }
       const p = awaitable(kernel.promise(EventsOps.on, [n, i, wait]));
       waiting++;
-      return (async () => {
-        let json: unknown;
-        try {
-          json = await p;
-        } catch (e) {
-          throw scriptError(e);
-        } finally {
-          waiting--;
-        }
-        const args = parse(StringCtor(json));
-        return kernel.builtins.isArray(args) ? args : [];
-      })();
+      return awaitable(
+        (async () => {
+          let json: unknown;
+          try {
+            json = await p;
+          } catch (e) {
+            throw scriptError(e);
+          } finally {
+            waiting--;
+          }
+          const args = parse(StringCtor(json));
+          return kernel.builtins.isArray(args) ? args : [];
+        })(),
+      ) as Promise<unknown[]>;
     } catch (e) {
       return rejected(e);
     }

@@ -324,7 +324,7 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     kernel.post(WebsocketsOps.broadcast, bytes === undefined ? [endpoint, except, message] : [endpoint, except, encodeBase64(bytes), true]);
   };
 
-  /** A host promise awaited without calling anything a script may have put on Promise.prototype. */
+  /** A promise awaited without calling anything a script may have put on Promise.prototype: host promises, and those handed to the script. */
   function awaitable(p: Promise<unknown>): Promise<unknown> {
     kernel.builtins.defineProperty(p, "constructor", { value: kernel.builtins.PromiseCtor });
     return p;
@@ -339,12 +339,12 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     }
     // In order with the sends before it: the host sends a local one when it reads this call in the outbox.
     const p = awaitable(kernel.promise(WebsocketsOps.sendTo, bytes === undefined ? [id, message] : [id, encodeBase64(bytes), true]));
-    return (async () => (await p) === true)();
+    return awaitable((async () => (await p) === true)()) as Promise<boolean>;
   };
 
   exports["countSessions"] = function countSessions(endpoint?: unknown): Promise<number> {
     const p = awaitable(kernel.promise(WebsocketsOps.countSessions, [endpoint === undefined || endpoint === null ? "" : StringCtor(endpoint)]));
-    return (async () => +((await p) as number) || 0)();
+    return awaitable((async () => +((await p) as number) || 0)()) as Promise<number>;
   };
 
   /** The bytes an ArrayBuffer or a view covers, or undefined for anything else (a SharedArrayBuffer included). */

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
+import type { BusListener, EngineStatus } from "./bus/message-bus.js";
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from "./config/options.js";
 import { eventHubStats, type EventHubStats } from "./capabilities/events/hub.js";
 import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
@@ -52,10 +53,29 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     ({ app: this.app, server: this.server, log: this.log, traffic: this.traffic } = this.parts);
   }
 
-  /** Loads the project and starts watching it. Idempotent. */
+  /** Connects the engine (Redis, with --engine redis), loads the project and starts watching it. Idempotent. */
   start(): Promise<void> {
-    this.started ??= this.parts.sync.start(this.options.watch, this.options.reloadDebounceMs);
+    this.started ??= this.startEngine().then(() => this.parts.sync.start(this.options.watch, this.options.reloadDebounceMs));
     return this.started;
+  }
+
+  /** The engine's state, node name and the peers seen (for the dashboard and health checks). */
+  engineStatus(): EngineStatus {
+    return this.parts.bus.status();
+  }
+
+  /** Calls `listener` when the engine is ready (again), fails, or reports a gap (see BusListener); returns the stop. */
+  watchEngine(listener: BusListener): () => void {
+    return this.parts.bus.watch(listener);
+  }
+
+  /** Connects the engine; a Redis that cannot be reached fails the start with one sentence naming its URL. */
+  private async startEngine(): Promise<void> {
+    const { bus } = this.parts;
+    await bus.start();
+    if (bus.engine === "memory") return;
+    const { peers } = bus.status();
+    this.log.info({ engine: bus.engine, node: bus.node, peers }, `engine ${bus.engine}: node ${bus.node}, ${peers.length} peer${peers.length === 1 ? "" : "s"} seen`);
   }
 
   /** start(), then listen on the configured host and port (unless the attached server already listens). */

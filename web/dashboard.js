@@ -132,6 +132,18 @@ function drawIsolates(isolates) {
   fill($("isolates").tBodies[0], rows, 6, "No isolates yet: they start with the first handler.");
 }
 
+/** The engine panel: memory (this process) or redis (the node, its state, the peers it sees, gaps). */
+function drawEngine(engine) {
+  if (!engine) return;
+  $("engine-name").textContent = engine.engine;
+  $("engine-node").textContent = engine.node || "(one process)";
+  $("engine-state").replaceChildren(el("span", engine.state, engine.state === "ready" ? "muted" : "bad"));
+  $("engine-peers").replaceChildren(el("code", engine.peers.length ? `${engine.peers.length}: ${engine.peers.join(" ")}` : "–"));
+  $("engine-gaps").textContent = String(engine.gaps);
+  $("engine-last-gap").textContent = engine.lastGapAt ? new Date(engine.lastGapAt).toLocaleTimeString() : "–";
+  $("engine-error").replaceChildren(engine.lastError ? el("code", engine.lastError) : el("span", "–", "muted"));
+}
+
 function drawErrors(errors) {
   $("error-count").textContent = errors.length ? `${errors.length} recent` : "";
   const items = errors.map((e) => {
@@ -198,6 +210,7 @@ function draw(snapshot) {
   drawEndpoints(snapshot.endpoints, snapshot.totals?.endpoints);
   drawClients(snapshot.clients, snapshot.totals?.clients);
   drawIsolates(snapshot.isolates ?? []);
+  drawEngine(snapshot.engine);
   drawErrors(snapshot.errors);
   drawLog(snapshot.log ?? []);
 }

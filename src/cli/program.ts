@@ -59,6 +59,10 @@ program
       .choices(["loopback", "anywhere", "off"])
       .default("loopback"),
   )
+  .addOption(new Option("--engine <engine>", "what carries broadcasts: memory (this process) or redis (every node on one Redis)").choices(["memory", "redis"]).default("memory"))
+  .option("--redis-url <url>", 'the Redis of --engine redis (default redis://127.0.0.1:6379); "env:VAR" reads it from the environment variable VAR')
+  .option("--node-name <name>", 'this node\'s name among the nodes on one Redis: letters, digits, "-" and "_" (default <hostname>-<pid>)')
+  .option("--redis-cluster", "the Redis of --engine redis is a Redis Cluster: use sharded pub/sub")
   .addOption(new Option("--log-format <format>", "log lines for people or for machines").choices(["pretty", "json"]).default("pretty"))
   .action(serve);
 

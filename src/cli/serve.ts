@@ -18,6 +18,10 @@ export interface ServeFlags {
   allowedHosts?: string[];
   /** --config NAME=VALUE entries. */
   config: Record<string, string>;
+  engine: "memory" | "redis";
+  redisUrl?: string;
+  nodeName?: string;
+  redisCluster?: boolean;
 }
 
 /** `aerostat serve <projectRoot>`: start, print the endpoint URLs, stop cleanly on SIGINT/SIGTERM. */
@@ -44,6 +48,10 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       ...(flags.allowOutbound ? { outboundHosts: flags.allowOutbound } : {}),
       ...(flags.allowedHosts ? { allowedHosts: flags.allowedHosts } : {}),
       configurations: flags.config,
+      engine: flags.engine,
+      ...(flags.redisUrl !== undefined ? { redisUrl: flags.redisUrl } : {}),
+      ...(flags.nodeName !== undefined ? { nodeName: flags.nodeName } : {}),
+      ...(flags.redisCluster ? { redisCluster: true } : {}),
     });
     await runtime.listen();
   } catch (error) {

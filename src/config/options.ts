@@ -1,7 +1,9 @@
 import type { Server } from "node:http";
+import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { redisUrlProblem } from "../bus/redis-url.js";
 import { DEFAULT_OUTBOUND_HOSTS, outboundEntryProblem } from "../outbound/outbound-policy.js";
 import type { Logger } from "../log/logger.js";
 import { unknownNameHint } from "./suggest.js";
@@ -84,7 +86,21 @@ export interface RuntimeOptions {
    * VAR when the runtime is made. Names: letters, digits, "_", ".", "-".
    */
   configurations?: Record<string, string>;
+  /**
+   * What carries broadcasts between sessions: "memory" (this process only, the
+   * default) or "redis" (every node on the same Redis; see redisUrl).
+   */
+  engine?: "memory" | "redis";
+  /** The Redis the "redis" engine uses; "env:VAR" reads it from the environment variable VAR. Default "redis://127.0.0.1:6379". */
+  redisUrl?: string;
+  /** This node's name among the nodes on one Redis: letters, digits, "-" and "_". Default "<hostname>-<pid>". */
+  nodeName?: string;
+  /** The Redis is a Redis Cluster: sharded pub/sub (SSUBSCRIBE/SPUBLISH). Default false. */
+  redisCluster?: boolean;
 }
+
+/** A node name: what `--node-name` and the nodeName option take. */
+export const NODE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A configuration name: what `--config NAME=VALUE` and configurations.get() take. */
 export const CONFIG_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
@@ -130,9 +146,25 @@ const schema = z.object({
     )
     .default({}),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
+  engine: z.enum(["memory", "redis"]).default("memory"),
+  redisUrl: z
+    .string()
+    .superRefine((url, ctx) => {
+      const problem = url.startsWith("env:") ? undefined : redisUrlProblem(url);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+  nodeName: z.string().regex(NODE_NAME, 'must be 1 to 64 letters, digits, "-" or "_"').optional(),
+  redisCluster: z.boolean().default(false),
 }).strict();
 
-export type ResolvedOptions = z.output<typeof schema> & { projectRoot: string };
+export type ResolvedOptions = Omit<z.output<typeof schema>, "redisUrl" | "nodeName"> & {
+  projectRoot: string;
+  /** The Redis URL with "env:VAR" resolved ("" for the memory engine). */
+  redisUrl: string;
+  /** This node's name ("" for the memory engine). */
+  nodeName: string;
+};
 
 /** Validates options; an error names the option and the allowed range. */
 export function resolveOptions(input: RuntimeOptions): ResolvedOptions {
@@ -152,7 +184,39 @@ export function resolveOptions(input: RuntimeOptions): ResolvedOptions {
       field,
     });
   }
-  return { ...result.data, configurations: fromEnvironment(result.data.configurations), projectRoot: path.resolve(result.data.projectRoot) };
+  return {
+    ...result.data,
+    configurations: fromEnvironment(result.data.configurations),
+    projectRoot: path.resolve(result.data.projectRoot),
+    ...engineOptions(result.data),
+  };
+}
+
+/** The engine's URL (env: resolved) and node name; options that only the redis engine takes are refused with the memory engine. */
+function engineOptions(data: z.output<typeof schema>): { redisUrl: string; nodeName: string } {
+  const invalid = (field: string, message: string) => new AerostatError(UserErrorCodes.OPTION_INVALID, `option "${field}": ${message}`, { file: "(options)", field });
+  if (data.engine === "memory") {
+    for (const field of ["redisUrl", "nodeName", "redisCluster"] as const) {
+      if (data[field] !== undefined && data[field] !== false) throw invalid(field, 'is used by the redis engine only; set engine to "redis" (--engine redis), or leave it out');
+    }
+    return { redisUrl: "", nodeName: "" };
+  }
+  let redisUrl = data.redisUrl ?? "redis://127.0.0.1:6379";
+  if (redisUrl.startsWith("env:")) {
+    const variable = redisUrl.slice(4);
+    const found = process.env[variable];
+    if (found === undefined || found === "") throw invalid("redisUrl", `reads the environment variable ${variable}, which is not set; set it to a URL such as redis://127.0.0.1:6379`);
+    const problem = redisUrlProblem(found);
+    if (problem) throw invalid("redisUrl", `the environment variable ${variable} ${problem}`);
+    redisUrl = found;
+  }
+  return { redisUrl, nodeName: data.nodeName ?? defaultNodeName() };
+}
+
+/** "<hostname>-<pid>", with what a node name may not hold replaced by "-". */
+export function defaultNodeName(): string {
+  const host = hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40) || "node";
+  return `${host}-${process.pid}`;
 }
 
 /** Configuration values with each "env:VAR" replaced by the variable's value; a missing variable is an error naming it. */

@@ -1,3 +1,4 @@
+import type { EngineStatus } from "../bus/message-bus.js";
 import type { ClientInfo } from "../peers/clients.js";
 import type { IsolateStats } from "../sandbox/project-isolate.js";
 import { truncateText } from "../log/truncate.js";
@@ -16,6 +17,8 @@ export interface DashboardSnapshot {
   readonly errors: readonly RecentError[];
   /** The sandboxes: one per project folder, plus one per handler that has its own. */
   readonly isolates: readonly IsolateStats[];
+  /** The engine that carries broadcasts: its name, this node, its state, the peers seen, gaps and the last error. */
+  readonly engine: EngineStatus;
   /** How many endpoints and clients there are, when more than ROWS_SHOWN. */
   readonly totals: { readonly endpoints: number; readonly clients: number };
   /** Whether this viewer may close sessions (it is on this machine). */
@@ -63,6 +66,16 @@ export interface DashboardSource {
   clientList(): readonly ClientInfo[];
   traffic(): DashboardSnapshot["traffic"];
   isolates(): readonly IsolateStats[];
+  engine(): EngineStatus;
+}
+
+/** The engine's status with at most ROWS_SHOWN peers and its last error cut to size. */
+function engineShown(status: EngineStatus): EngineStatus {
+  return {
+    ...status,
+    peers: status.peers.slice(0, ROWS_SHOWN).map((p) => truncateText(p, NAME_KEPT)),
+    ...(status.lastError !== undefined ? { lastError: truncateText(status.lastError, MESSAGE_KEPT) } : {}),
+  };
 }
 
 /**
@@ -93,6 +106,7 @@ export function buildSnapshot(source: DashboardSource, errors: readonly RecentEr
       .isolates()
       .slice(0, ROWS_SHOWN)
       .map((i) => ({ ...i, name: cut(i.name), handlers: i.handlers.slice(0, SESSION_IDS_SHOWN).map((h) => cut(h)) })),
+    engine: engineShown(source.engine()),
     totals: { endpoints: endpoints.length, clients: clients.length },
   };
   rates.end();

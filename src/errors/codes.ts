@@ -25,6 +25,8 @@ export const UserErrorCodes = {
   HANDLER_CRASHED: "AEROSTAT_HANDLER_CRASHED",
   /** A runtime option has a wrong value. */
   OPTION_INVALID: "AEROSTAT_OPTION_INVALID",
+  /** The message engine (Redis) could not be reached when the server started. */
+  ENGINE_UNREACHABLE: "AEROSTAT_ENGINE_UNREACHABLE",
 } as const;
 
 export const SystemErrorCodes = {

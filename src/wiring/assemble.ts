@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Express } from "express";
 import { MemoryBus } from "../bus/memory-bus.js";
-import type { MessageBus } from "../bus/message-bus.js";
+import type { BusChannel, MessageBus } from "../bus/message-bus.js";
+import { RedisBus } from "../bus/redis-bus.js";
 import { BUILT_IN_CAPABILITIES } from "../capabilities/index.js";
 import type { ResolvedOptions } from "../config/options.js";
 import { Dashboard } from "../dashboard/dashboard.js";
@@ -92,10 +93,11 @@ export function assemble(
   });
   const server = options.server ?? createOwnedServer(options.handshakeTimeoutMs, app, log);
   const traffic = new TrafficMeter();
-  const sessions = new SessionRegistry(options.maxBufferedBytes);
-  const clients = new ClientRegistry(traffic, options.maxBufferedBytes);
+  // With the redis engine, peer ids name the node that holds them ("n1.s12").
+  const sessions = new SessionRegistry(options.maxBufferedBytes, options.nodeName);
+  const clients = new ClientRegistry(traffic, options.maxBufferedBytes, options.nodeName);
   const exchanges = new HttpExchanges(log);
-  const bus = new MemoryBus((channel, error) => log.error({ channel, err: error }, `delivering a ${channel.kind}:${channel.name} message of "${channel.project}" failed`));
+  const bus = createBus(options, log);
   const capabilities = [...BUILT_IN_CAPABILITIES, ...extraCapabilities];
   const ops = new OpTable(capabilities);
   const outbound = new OutboundGate({
@@ -126,6 +128,7 @@ export function assemble(
     clientList: () => status.clientList(),
     traffic: () => traffic.series(),
     isolates: () => registry.isolateStats(),
+    engine: () => bus.status(),
   }, log);
   dashboard.mount(app);
   const report = new Reporter(log, dashboard, events);
@@ -221,6 +224,14 @@ export function assemble(
     log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, bus, sockets,
     registry, liveness, sync, dashboard, dashboardToken, status, teardowns,
   };
+}
+
+/** The engine the options name: memory (this process) or redis (every node on one Redis). */
+function createBus(options: ResolvedOptions, log: Logger): MessageBus {
+  const onError = (channel: BusChannel, error: unknown) =>
+    log.error({ channel, err: error }, `delivering a ${channel.kind}:${channel.name} message of "${channel.project}" failed`);
+  if (options.engine === "memory") return new MemoryBus(onError);
+  return new RedisBus({ url: options.redisUrl, node: options.nodeName, cluster: options.redisCluster, log, onError });
 }
 
 /** The ids of the first `max` sessions, without copying the rest. */

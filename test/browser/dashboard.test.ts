@@ -37,6 +37,8 @@ describe("the dashboard in Chromium", () => {
     expect(sample.server.dashboardUrl).toMatch(/\/websockets\/v4\/\?token=[A-Za-z0-9_-]{22}$/);
     await dashboard.goto(sample.server.dashboardUrl!);
     await dashboard.locator("#status", { hasText: "live" }).waitFor();
+    await dashboard.locator("#engine-name", { hasText: /^memory$/ }).waitFor();
+    await expect(dashboard.locator("#engine-state").textContent()).resolves.toBe("ready");
 
     const echoRow = dashboard.locator('tr[data-endpoint="echo"]');
     await echoRow.locator(".sessions", { hasText: /^1$/ }).waitFor();

@@ -31,9 +31,10 @@ declare module "net/v4/websockets" {
    */
   export interface Connection {
     /**
-     * Session id, unique while the server runs.
+     * Session id, unique while the server runs. With `--engine redis` it names
+     * the node that holds the session: "n1.s1".
      * @example
-     * console.log("session", connection.id); // "s1"
+     * console.log("session", connection.id); // "s1" ("n1.s1" on node n1)
      */
     readonly id: string;
     /**

@@ -1,0 +1,23 @@
+/** A Redis URL as it may be logged: the password (and a user's secret part) replaced by "***". */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    // Not a URL at all: show its scheme and host-looking part only.
+    return url.replace(/\/\/[^@/]*@/, "//***@");
+  }
+}
+
+/** Why `url` cannot be a Redis URL, or undefined when it can. */
+export function redisUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'must be a URL such as "redis://127.0.0.1:6379" (or "env:VAR" to read it from the environment variable VAR)';
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") return `must start with redis:// or rediss:// (got "${parsed.protocol}")`;
+  return undefined;
+}

@@ -40,6 +40,10 @@ declare function require(name: "core/v4/configurations"): typeof import("core/v4
 declare function require(name: "core/configurations"): typeof import("core/v4/configurations");
 /** The namespace of Dirigible's current docs. @example const { configurations } = require("sdk/core"); */
 declare function require(name: "sdk/core"): typeof import("sdk/core");
+/** Server events across the nodes of a project. @example const events = require("net/v4/events"); */
+declare function require(name: "net/v4/events"): typeof import("net/v4/events");
+/** The short name of "net/v4/events". @example const events = require("net/events"); */
+declare function require(name: "net/events"): typeof import("net/v4/events");
 /**
  * A file of the project ("./util", "../shared/limits.json"), bundled into the
  * handler when it loads; saving it reloads the handler. Paths outside the

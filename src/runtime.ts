@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { BusListener, EngineStatus } from "./bus/message-bus.js";
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from "./config/options.js";
+import { eventHubStats, type EventHubStats } from "./capabilities/events/hub.js";
 import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
 import type { Logger } from "./log/logger.js";
 import type { Capability } from "./ops/capability.js";
@@ -124,6 +125,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Per isolate: the handlers in it, CPU time, heap in use, restarts. */
   isolateStats(): IsolateStats[] {
     return this.parts.status.isolateStats();
+  }
+
+  /** net/v4/events on this node: pending on() calls, and the projects whose events channel is subscribed. */
+  eventStats(): EventHubStats {
+    return eventHubStats(this.parts.bus) ?? { waiters: 0, channels: 0 };
   }
 
   /** Stops accepting, closes sessions with 1001 and lets their onClose run (up to `graceMs`), then disposes the isolates. */

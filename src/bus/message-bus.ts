@@ -62,6 +62,13 @@ export interface MessageBus {
   publish(channel: BusChannel, message: unknown): Promise<void>;
   /** Calls `handler` with every message published on `channel` by any node; returns the unsubscribe. */
   subscribe(channel: BusChannel, handler: BusHandler): () => void;
+  /**
+   * Resolves once the engine confirmed the subscriptions of `channel` made so
+   * far (Redis: the SUBSCRIBE reply), so what is published after that reaches
+   * them. Optional: an engine without it delivers from the subscribe() call on
+   * (the memory engine).
+   */
+  subscribed?(channel: BusChannel): Promise<void>;
   /** Calls `listener` on ready, error and gap; returns the stop. */
   watch(listener: BusListener): () => void;
   /** Keeps `value` under (channel, key) for `ttlMs`, readable from every node. */

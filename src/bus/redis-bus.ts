@@ -41,7 +41,8 @@ const START_ATTEMPTS = 3;
 export class RedisBus implements MessageBus {
   readonly engine = "redis";
   readonly node: string;
-  private readonly channels = new Map<string, { channel: BusChannel; handlers: Set<BusHandler> }>();
+  /** Channels held, by wire name: their handlers, and when Redis confirmed the subscription. */
+  private readonly channels = new Map<string, { channel: BusChannel; handlers: Set<BusHandler>; confirmed: Promise<void> }>();
   private readonly listeners = new Set<BusListener>();
   private readonly publisher: PublisherLink;
   private readonly subscriber: SubscriberLink;
@@ -131,10 +132,7 @@ export class RedisBus implements MessageBus {
   subscribe(channel: BusChannel, handler: BusHandler): () => void {
     const name = channelName(channel);
     let entry = this.channels.get(name);
-    if (!entry) {
-      this.channels.set(name, (entry = { channel, handlers: new Set() }));
-      this.subscriber.add(name);
-    }
+    if (!entry) this.channels.set(name, (entry = { channel, handlers: new Set(), confirmed: this.subscriber.add(name) }));
     const held = entry;
     held.handlers.add(handler);
     return () => {
@@ -144,6 +142,11 @@ export class RedisBus implements MessageBus {
         this.subscriber.remove(name);
       }
     };
+  }
+
+  /** Resolves once Redis confirmed the channel's subscription: a publish from another node after that is heard. */
+  subscribed(channel: BusChannel): Promise<void> {
+    return this.channels.get(channelName(channel))?.confirmed ?? Promise.resolve();
   }
 
   watch(listener: BusListener): () => void {

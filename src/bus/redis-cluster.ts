@@ -66,7 +66,11 @@ export function connectCluster(
     },
     add: (name) => {
       names.add(name);
-      if (connected && !down) cluster.sSubscribe(name, listener).catch(() => undefined);
+      if (!connected || down) return Promise.resolve();
+      return cluster.sSubscribe(name, listener).then(
+        () => undefined,
+        () => undefined,
+      );
     },
     remove: (name) => {
       names.delete(name);

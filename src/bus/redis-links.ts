@@ -4,7 +4,8 @@ import type { RedisCommands } from "./redis-commands.js";
 export interface SubscriberLink {
   start(): Promise<void>;
   readonly ready: boolean;
-  add(name: string): void;
+  /** Subscribes to `name` now (resolves once Redis confirmed it), or when the connection is next ready (resolves at once). */
+  add(name: string): Promise<void>;
   remove(name: string): void;
   close(): Promise<void>;
 }

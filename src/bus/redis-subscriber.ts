@@ -50,10 +50,14 @@ export class RedisSubscriber {
     return this.client?.isReady === true;
   }
 
-  /** Subscribes to `name` now, or when the connection is next ready. */
-  add(name: string): void {
+  /** Subscribes to `name` now (resolving once Redis confirmed it), or when the connection is next ready. */
+  add(name: string): Promise<void> {
     this.names.add(name);
-    if (this.client?.isReady) this.client.subscribe(name, this.listener).catch(() => undefined);
+    if (!this.client?.isReady) return Promise.resolve();
+    return this.client.subscribe(name, this.listener).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   remove(name: string): void {

@@ -1,8 +1,9 @@
 import type { Capability } from "../ops/capability.js";
 import { configurations } from "./configurations/index.js";
+import { events } from "./events/index.js";
 import { http } from "./http/index.js";
 import { web } from "./web/index.js";
 import { websockets } from "./websockets/index.js";
 
 /** The capabilities every runtime has; a new one is a folder beside these and a line here. */
-export const BUILT_IN_CAPABILITIES: readonly Capability[] = [websockets, http, web, configurations];
+export const BUILT_IN_CAPABILITIES: readonly Capability[] = [websockets, http, web, configurations, events];

@@ -123,6 +123,12 @@ export interface ProjectWatcher {
   last(project: string): void;
 }
 
+/** Told of every session that opens or closes on this node. */
+export interface SessionWatcher {
+  opened(session: Session): void;
+  closed(session: Session): void;
+}
+
 export class SessionRegistry {
   private readonly byId = new Map<string, Session>();
   private readonly byProject = new Map<string, Set<Session>>();
@@ -130,6 +136,7 @@ export class SessionRegistry {
   private readonly counts = new Map<string, EndpointCounts>();
   private readonly ids: PeerIds;
   private readonly projectWatchers = new Set<ProjectWatcher>();
+  private readonly sessionWatchers = new Set<SessionWatcher>();
 
   constructor(
     private readonly maxBufferedBytes: number,
@@ -147,6 +154,7 @@ export class SessionRegistry {
     indexAdd(this.byProject, project, session);
     if (first) for (const w of this.projectWatchers) w.first(project);
     indexAdd(this.byEndpoint, endpoint, session);
+    for (const w of this.sessionWatchers) w.opened(session);
     return session;
   }
 
@@ -158,6 +166,7 @@ export class SessionRegistry {
     if (!this.byProject.has(s.project)) for (const w of this.projectWatchers) w.last(s.project);
     indexRemove(this.byEndpoint, s.endpoint, s);
     if (!this.byEndpoint.has(s.endpoint)) this.counts.delete(s.endpoint);
+    for (const w of this.sessionWatchers) w.closed(s);
   }
 
   /**
@@ -169,6 +178,16 @@ export class SessionRegistry {
     this.projectWatchers.add(watcher);
     for (const project of this.byProject.keys()) watcher.first(project);
     return () => void this.projectWatchers.delete(watcher);
+  }
+
+  /**
+   * Tells `watcher` of every session that opens or closes from now on (and at
+   * once of those open now): what keeps per-node counts (presence) in step.
+   */
+  watchSessions(watcher: SessionWatcher): () => void {
+    this.sessionWatchers.add(watcher);
+    for (const s of this.byId.values()) watcher.opened(s);
+    return () => void this.sessionWatchers.delete(watcher);
   }
 
   /** Messages in and out of an endpoint's sessions so far (zeros when it has none). */

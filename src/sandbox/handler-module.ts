@@ -93,6 +93,8 @@ export class HandlerModule {
   readonly requests = new Requests(MAX_PENDING_REQUESTS);
   /** Moves on whenever the context is replaced: answers for an older one are void. */
   contextGeneration = 0;
+  /** Told once when the serving context is replaced or the module unloaded (see onRelease). */
+  private readonly releaseListeners = new Set<(reason: "reloaded" | "unloaded") => void>();
   lastError: AerostatError | undefined;
   /** Successful loads so far; more than one means it was reloaded. */
   loads = 0;
@@ -260,8 +262,31 @@ export class HandlerModule {
     }
   }
 
+  /**
+   * Calls `listener` once, when the context now serving is replaced (a reload)
+   * or the module is unloaded: what its code started on the host (waiters of
+   * net/v4/events, say) ends with it. Returns the cancel.
+   */
+  onRelease(listener: (reason: "reloaded" | "unloaded") => void): () => void {
+    this.releaseListeners.add(listener);
+    return () => void this.releaseListeners.delete(listener);
+  }
+
+  private release(reason: "reloaded" | "unloaded"): void {
+    const listeners = [...this.releaseListeners];
+    this.releaseListeners.clear();
+    for (const listener of listeners) {
+      try {
+        listener(reason);
+      } catch (error) {
+        this.deps.log.error({ handler: this.key, err: error }, `releasing what ${this.key} held failed`);
+      }
+    }
+  }
+
   dispose(): void {
     this.disposed = true;
+    this.release("unloaded");
     this.failWaiting(503, `${this.key} was unloaded`);
     this.requests.rejectAll("the handler was unloaded");
     this.logBudget.dispose();
@@ -325,6 +350,7 @@ export class HandlerModule {
     this.current = next;
     this.contextGeneration++;
     this.requests.rejectAll("the handler was reloaded");
+    if (previous) this.release("reloaded");
     // Timers belong to the old code; its queued timer events go with it.
     this.timers.clearAll();
     this.queue.dropTimers();

@@ -85,8 +85,10 @@ describe("the redis engine when Redis fails", () => {
     } finally {
       clearInterval(loop);
     }
-    // The gap names the channel that may have lost messages.
-    expect(seenB.gaps[0]).toEqual([{ project: "a", kind: "ws", name: "broadcast" }]);
+    // The gap names the channels that may have lost messages
+    // (its broadcasts, and the channel of sendTo() messages for node n2's sessions of the project)
+    expect(seenB.gaps[0]).toHaveLength(2);
+    expect(seenB.gaps[0]).toEqual(expect.arrayContaining([{ project: "a", kind: "ws", name: "broadcast" }, { project: "a", kind: "node", name: "n2" }]));
     const status = b.runtime.engineStatus();
     expect(status).toMatchObject({ state: "ready", gaps: 1 });
     expect(status.lastGapAt).toBeGreaterThan(Date.now() - 20_000);

@@ -51,6 +51,11 @@ describe("script API documentation", () => {
     expect(membersWithoutExample("src/capabilities/configurations/configurations.d.ts")).toEqual([]);
   });
 
+  it("has an @example on every member of net/v4/events", () => {
+    expect(readFileSync(path.join(REPO, "runtime-api/net/v4/events.d.ts"), "utf8")).toContain("src/capabilities/events/events.d.ts");
+    expect(membersWithoutExample("src/capabilities/events/events.d.ts")).toEqual([]);
+  });
+
   it("has an @example on every member of the web platform globals", () => {
     expect(readFileSync(path.join(REPO, "runtime-api/globals.d.ts"), "utf8")).toContain('/// <reference path="web.d.ts" />');
     expect(membersWithoutExample("runtime-api/web.d.ts")).toEqual([]);

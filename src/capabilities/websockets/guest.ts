@@ -324,6 +324,29 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     kernel.post(WebsocketsOps.broadcast, bytes === undefined ? [endpoint, except, message] : [endpoint, except, encodeBase64(bytes), true]);
   };
 
+  /** A promise awaited without calling anything a script may have put on Promise.prototype: host promises, and those handed to the script. */
+  function awaitable(p: Promise<unknown>): Promise<unknown> {
+    kernel.builtins.defineProperty(p, "constructor", { value: kernel.builtins.PromiseCtor });
+    return p;
+  }
+
+  exports["sendTo"] = function sendTo(sessionId: unknown, message: unknown): Promise<boolean> {
+    const id = isObjectLike(sessionId) ? (sessionId as { id?: unknown }).id : sessionId;
+    if (typeof id !== "string") throw new TypeErrorCtor("sendTo(sessionId, message): sessionId must be a session id (a string) or a connection");
+    const bytes = typeof message === "string" ? undefined : bytesOf(message);
+    if (typeof message !== "string" && bytes === undefined) {
+      throw new TypeErrorCtor("sendTo(sessionId, message): message must be a string, an ArrayBuffer or a typed array / DataView");
+    }
+    // In order with the sends before it: the host sends a local one when it reads this call in the outbox.
+    const p = awaitable(kernel.promise(WebsocketsOps.sendTo, bytes === undefined ? [id, message] : [id, encodeBase64(bytes), true]));
+    return awaitable((async () => (await p) === true)()) as Promise<boolean>;
+  };
+
+  exports["countSessions"] = function countSessions(endpoint?: unknown): Promise<number> {
+    const p = awaitable(kernel.promise(WebsocketsOps.countSessions, [endpoint === undefined || endpoint === null ? "" : StringCtor(endpoint)]));
+    return awaitable((async () => +((await p) as number) || 0)()) as Promise<number>;
+  };
+
   /** The bytes an ArrayBuffer or a view covers, or undefined for anything else (a SharedArrayBuffer included). */
   function bytesOf(value: unknown): Uint8Array | undefined {
     if (isArrayBuffer(value)) return new kernel.builtins.Uint8ArrayCtor(value);

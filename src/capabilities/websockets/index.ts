@@ -1,4 +1,5 @@
 import type { Capability } from "../../ops/capability.js";
+import { countPresence, deliverDirect, nodeChannel } from "./cluster.js";
 import { broadcastChannel, deliverBroadcast, websocketsOps, type BroadcastMessage } from "./ops.js";
 
 /**
@@ -28,17 +29,27 @@ export const websockets: Capability = {
       const sent = deliverBroadcast(services.sessions, message as BroadcastMessage);
       if (sent > 0) services.traffic.countOut(sent);
     };
-    const subscriptions = new Map<string, () => void>();
+    const subscriptions = new Map<string, (() => void)[]>();
     const stop = services.sessions.watchProjects({
-      first: (project) => subscriptions.set(project, services.bus.subscribe(broadcastChannel(project), deliver)),
+      first: (project) => {
+        const list = [services.bus.subscribe(broadcastChannel(project), deliver)];
+        // sendTo() from another node: a node with a name hears the messages for its sessions of the project.
+        if (services.bus.node !== "") {
+          list.push(services.bus.subscribe(nodeChannel(project, services.bus.node), (m) => void deliverDirect(services.sessions, services.traffic, project, m)));
+        }
+        subscriptions.set(project, list);
+      },
       last: (project) => {
-        subscriptions.get(project)?.();
+        for (const unsubscribe of subscriptions.get(project) ?? []) unsubscribe();
         subscriptions.delete(project);
       },
     });
+    // countSessions(): this node's share of the cluster-wide count.
+    const stopCounting = countPresence(services.sessions, services.bus);
     return () => {
       stop();
-      for (const unsubscribe of subscriptions.values()) unsubscribe();
+      stopCounting();
+      for (const list of subscriptions.values()) for (const unsubscribe of list) unsubscribe();
       subscriptions.clear();
     };
   },

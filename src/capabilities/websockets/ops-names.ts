@@ -20,4 +20,8 @@ export const WebsocketsOps = {
   dataSet: "websockets.data.set",
   /** posted: [endpoint|"", exceptIds, text] → sends text to every session of the endpoint (or project) */
   broadcast: "websockets.broadcast",
+  /** deferred: [id, text] or [id, base64, true] → true when sent here or handed to the node that holds the id; false otherwise */
+  sendTo: "websockets.sendTo",
+  /** deferred: [endpoint|""] → sessions of the project (of one endpoint) on every live node */
+  countSessions: "websockets.countSessions",
 } as const;

@@ -4,6 +4,7 @@ import { OutgoingClient } from "../../peers/clients.js";
 import { MAX_PEER_DATA_BYTES, sharedTextFrame, type SharedTextFrame } from "../../peers/peer.js";
 import { peerOf } from "../../ops/apply-outbox.js";
 import { Session } from "../../peers/sessions.js";
+import { countSessionsOp, sendToOp } from "./cluster.js";
 import { WebsocketsOps } from "./ops-names.js";
 
 const str = (v: Primitive | undefined): string => (typeof v === "string" ? v : "");
@@ -94,6 +95,8 @@ export const websocketsOps = [
   immediate(WebsocketsOps.dataGet, ({ module, services }, [id]) => peerOf(services, module.project, str(id))?.data ?? null),
   dataSet,
   broadcast,
+  sendToOp,
+  countSessionsOp,
 ];
 
 /**

@@ -304,19 +304,50 @@ declare module "net/v4/websockets" {
   export function isOnClose(): boolean;
 
   /**
-   * Open sessions of this project's endpoints, or of one endpoint.
+   * Open sessions of this project's endpoints, or of one endpoint, on this
+   * node only (with several nodes, use countSessions() for the cluster-wide
+   * count and sendTo() to reach a session elsewhere).
    * @example
    * const here = websockets.getSessions("chat").length;
    */
   export function getSessions(endpoint?: string): SessionInfo[];
 
   /**
-   * A session of this project by id, or null.
+   * A session of this project on this node by id, or null (a session of
+   * another node is null here: reach it with sendTo()).
    * @example
    * const s = websockets.getSession("s3");
    * if (s) s.send("a private word");
    */
   export function getSession(id: string): Connection | null;
+
+  /**
+   * Sends `message` to one session of this project by id (or connection),
+   * whichever node holds it: its id names the node ("n2.s5"). Resolves true
+   * when the message went out to a session of this node, or when the engine
+   * took it for the node the id names (whether that node still has the
+   * session is not known then: delivery across nodes is at-most-once);
+   * false for an unknown or closed id of this node, an id of another
+   * project, or an id of a node when the engine has one node. Never throws
+   * for an id; a message that is not a string or bytes is a TypeError.
+   * Sent in order with the hook's other sends.
+   * @example
+   * const ok = await websockets.sendTo(data.ownerId, "your job is done");
+   * if (!ok) console.log("the owner has gone");
+   * await websockets.sendTo(connection, new Uint8Array([1, 2, 3])); // one binary frame
+   */
+  export function sendTo(sessionId: string | Connection, message: Outgoing): Promise<boolean>;
+
+  /**
+   * Open sessions of this project (or of one of its endpoints) on every live
+   * node, from the counts each node keeps; a node that stopped counts no
+   * more once its heartbeat expires. On one node: the same as
+   * getSessions(endpoint).length.
+   * @example
+   * const online = await websockets.countSessions("chat");
+   * connection.send(online + " people in the chat");
+   */
+  export function countSessions(endpoint?: string): Promise<number>;
 
   /**
    * Sends `message` to every open session of `endpoint` (default: every

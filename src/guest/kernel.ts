@@ -4,7 +4,7 @@ import { call, type Primitive } from "./calls.js";
 import { current, type GuestEvent } from "./current.js";
 import { callHook, hookOf, topLevelRunner } from "./handler.js";
 import { host } from "./host.js";
-import { emit, emitBinary, emitEntry } from "./outbox.js";
+import { dispatchNumber, emit, emitBinary, emitEntry } from "./outbox.js";
 import { hostPromise } from "./promises.js";
 import { describeError, errorJson, stackOf } from "./text.js";
 
@@ -49,6 +49,8 @@ export interface Kernel {
   runHook(hook: string, method: string | null, args: unknown[], ev: GuestEvent, peer: unknown, message?: unknown, error?: unknown): unknown;
   /** What runs after every hook returns or throws (websockets keeps the connections' data changed in it). */
   afterHook: (() => void) | undefined;
+  /** Which dispatch is running (see outbox.ts dispatchNumber): host values read in an earlier one may be stale. */
+  dispatch(): number;
   /** What runs after a hook threw and the fault was reported (websockets runs onError). */
   onFault: ((hook: string, ev: GuestEvent, peer: unknown, errorText: string) => void) | undefined;
   /** Reports a fault of `hook` (for throws the capability catches itself). */
@@ -120,6 +122,7 @@ export function makeKernel(capability: GuestCapability): Kernel {
     definePeers: (peerKind, factory) => peerFactories.set(peerKind, factory),
     peer: peerFor,
     afterHook: undefined,
+    dispatch: dispatchNumber,
     onFault: undefined,
     fault: (hook, ev, peer, error) => fault(kernel, hook, ev, peer, error),
     runHook(hook, method, args, ev, peer, message, error) {

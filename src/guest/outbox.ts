@@ -130,10 +130,21 @@ function flushLate(): void {
 
 /** A dispatch (or a module's top-level run) begins: its events collect into the outbox. */
 export function beginDispatch(): void {
+  dispatches++;
   inEvent = true;
   lateEntries = 0;
   lateChars = 0;
   lateReports = 0;
+}
+
+let dispatches = 0;
+
+/**
+ * Which dispatch is running: the host applies each dispatch's outbox before
+ * the next, so what a context read from the host in an earlier one may be stale.
+ */
+export function dispatchNumber(): number {
+  return dispatches;
 }
 
 /** The next event of the dispatch begins: fresh caps. */

@@ -35,8 +35,17 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   }
 
   // ---- data kept on the host per connection (connection.data) ----------------
-  /** Per peer id: its data as this context knows it, and the JSON text the host last got. */
-  const dataOf = safeMap<string, { value: unknown; saved: string }>();
+  /**
+   * Per peer id: its data as this context knows it, the JSON text the host
+   * last got, and the dispatch it was read in. An entry from an earlier
+   * dispatch is read again: another module may have changed the value since
+   * (a client's handler and the module that opened it share the client's data).
+   */
+  const dataOf = safeMap<string, { value: unknown; saved: string; at: number }>();
+  function heldData(id: string) {
+    const entry = dataOf.get(id);
+    return entry && (entry.at === kernel.dispatch() || isTouched.has(id)) ? entry : undefined;
+  }
   /** Peers whose data was read or set since the last hook ended: it may have been changed in place. */
   let touched: string[] = [];
   let isTouched = safeMap<string, true>();
@@ -70,11 +79,11 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   }
 
   function readData(id: string): unknown {
-    let entry = dataOf.get(id);
+    let entry = heldData(id);
     if (!entry) {
       const text = kernel.call(WebsocketsOps.dataGet, [id]);
       const saved = typeof text === "string" ? text : "null";
-      dataOf.set(id, (entry = { value: kernel.builtins.parse(saved), saved }));
+      dataOf.set(id, (entry = { value: kernel.builtins.parse(saved), saved, at: kernel.dispatch() }));
     }
     touch(id);
     return entry.value;
@@ -82,17 +91,12 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
 
   function writeData(id: string, value: unknown): void {
     const json = dataJson(value);
-    dataOf.set(id, { value, saved: json });
+    dataOf.set(id, { value, saved: json, at: kernel.dispatch() });
     kernel.post(WebsocketsOps.dataSet, [id, json]);
     touch(id);
   }
 
-  /**
-   * After each hook: data changed in place (connection.data.room = "x") goes
-   * to the host too, and this context forgets what it read, so the next hook
-   * reads the host's value (another module may have changed it meanwhile: a
-   * client's handler and the module that opened it share the client's data).
-   */
+  /** After each hook: data changed in place (connection.data.room = "x") goes to the host too. */
   kernel.afterHook = () => {
     if (touched.length === 0) return;
     const ids = touched;
@@ -101,7 +105,6 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     for (let i = 0; i < ids.length; i++) {
       const entry = dataOf.get(ids[i]!);
       if (!entry) continue;
-      dataOf.delete(ids[i]!);
       let json: string;
       try {
         json = dataJson(entry.value);
@@ -238,7 +241,7 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
 
   /** The data in a metadata answer: what this context holds for the peer, else what the host sent. */
   function metaData(meta: Record<string, unknown>): unknown {
-    const held = dataOf.get(StringCtor(meta["id"]));
+    const held = heldData(StringCtor(meta["id"]));
     if (held) return held.value;
     return typeof meta["data"] === "string" ? kernel.builtins.parse(meta["data"]) : null;
   }

@@ -1,13 +1,33 @@
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.js";
-import { copyOfSampleProject, killAll, ServedProject } from "../helpers/cli-process.js";
+import { copyOfSampleProject, killAll, REPO, ServedProject } from "../helpers/cli-process.js";
 import { RedisServer } from "../helpers/redis-server.js";
 import { waitUntil } from "../helpers/runtime.js";
 
 // The README's "Running several nodes" example: two nodes of sample-project on
 // one Redis, a page on each, a chat line typed on A shows up on B.
+
+/**
+ * The README example's `npm run aerostat -- serve sample-project …` commands, as
+ * flags for ServedProject: the same flags, but port 0 and this test's Redis.
+ */
+function readmeNodes(redisUrl: string): { name: string; flags: string[] }[] {
+  const section = readFileSync(path.join(REPO, "README.md"), "utf8").split("\n## Running several nodes\n")[1]!.split("\n## ")[0]!;
+  return [...section.matchAll(/^npm run aerostat -- serve sample-project (.+)$/gm)].map(([, rest]) => {
+    const words = rest!.trim().split(/\s+/);
+    const flags: string[] = [];
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i]!;
+      if (word === "--port" || word === "--redis-url") i++; // skip the value
+      if (word === "--redis-url") flags.push(word, redisUrl);
+      else if (word !== "--port") flags.push(word);
+    }
+    return { name: flags[flags.indexOf("--node-name") + 1]!, flags };
+  });
+}
 
 let browser: Browser;
 let root: string;
@@ -34,9 +54,11 @@ async function openChat(url: string): Promise<Page> {
 
 describe("two nodes of the sample project on one Redis, a page on each", () => {
   it("shows a chat line typed on node A on node B's page, and B's on A's", async () => {
-    const node = (name: string) => ServedProject.start(root, 0, ["--no-watch", "--engine", "redis", "--redis-url", redis.url, "--node-name", name]);
-    const a = await node("a");
-    const b = await node("b");
+    const nodes = readmeNodes(redis.url);
+    expect(nodes.map((n) => n.name)).toEqual(["a", "b"]);
+    for (const n of nodes) expect(n.flags).toEqual(["--engine", "redis", "--redis-url", redis.url, "--node-name", n.name]);
+    const a = await ServedProject.start(root, 0, ["--no-watch", ...nodes[0]!.flags]);
+    const b = await ServedProject.start(root, 0, ["--no-watch", ...nodes[1]!.flags]);
     const onA = await openChat(a.url);
     const onB = await openChat(b.url);
     // Both nodes listen on the chat project's broadcast channel once they serve its sessions.

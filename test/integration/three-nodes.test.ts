@@ -120,8 +120,7 @@ describe("three aerostat nodes, each its own process, on one Redis", () => {
     // n3 dies without a word: the others stop counting its sessions within the heartbeat TTL (5 s, refreshed every 1.5 s).
     await n3!.kill();
     const killed = Date.now();
-    await waitUntil(async () => (await c1a.count()) === 3 || undefined, 10_000, "n1 to count 3 sessions");
-    await waitUntil(async () => (await c2.count()) === 3 || undefined, 10_000, "n2 to count 3 sessions");
+    await Promise.all([c1a, c2].map((c) => waitUntil(async () => (await c.count()) === 3 || undefined, 10_000, `${c.node} to count 3 sessions`)));
     expect(Date.now() - killed).toBeLessThan(5000 + 1500 + 1000);
   }, 30_000);
 });

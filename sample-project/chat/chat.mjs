@@ -1,8 +1,10 @@
-// Chat: every message goes to everyone else on the endpoint.
-import { broadcast, getSessions } from "net/v4/websockets";
+// Chat: every message goes to everyone else on the endpoint, on every node.
+import { broadcast, countSessions } from "net/v4/websockets";
 
-export function onOpen(connection) {
-  broadcast(`* ${connection.id} joined (${getSessions("chat").length} here)`, { endpoint: "chat", except: [connection] });
+export async function onOpen(connection) {
+  // countSessions counts the sessions of every node sharing the engine (this one alone by default).
+  const here = await countSessions("chat");
+  broadcast(`* ${connection.id} joined (${here} here)`, { endpoint: "chat", except: [connection] });
 }
 
 export function onMessage(message, connection) {

@@ -13,7 +13,8 @@ describe("one folder's endpoints and handlers are its own", () => {
     const { runtime, project, url, logs } = await startProject(bank);
     const session = await TestClient.connect(url("pay"));
     expect(await session.ask("1")).toBe("bank:1");
-    const claimed = nextReload(runtime, (e) => e.file === "0evil/pay.websocket");
+    // A new folder is watched once the watcher has seen it: on a loaded machine that takes a while.
+    const claimed = nextReload(runtime, (e) => e.file === "0evil/pay.websocket", 15_000);
     await project.write("0evil/evil.js", "exports.onMessage = (m) => 'stolen:' + m;");
     await project.write("0evil/pay.websocket", descriptor("pay", "0evil/evil"));
     await claimed;

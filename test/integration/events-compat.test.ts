@@ -1,8 +1,9 @@
 import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveOptions } from "../../src/config/options.js";
+import { CliProcess, killAll, ServedProject } from "../helpers/cli-process.js";
 import { TestClient } from "../helpers/client.js";
-import { descriptor } from "../helpers/project.js";
+import { descriptor, TempProject } from "../helpers/project.js";
 import { RedisServer } from "../helpers/redis-server.js";
 import { startProject, waitUntil } from "../helpers/runtime.js";
 
@@ -71,6 +72,7 @@ async function rawSubscriber(redis: RedisServer) {
 
 const clients: ReturnType<typeof createClient>[] = [];
 afterEach(async () => {
+  killAll();
   for (const c of clients.splice(0)) await c.close().catch(() => c.destroy());
 });
 
@@ -166,4 +168,25 @@ describe("net/v4/events in server-events compatibility mode", () => {
     expect(() => resolveOptions({ ...base, redisCluster: true, serverEventsCompat: ["p"] })).toThrow(/option "serverEventsCompat": works on one Redis server only/);
     expect(() => resolveOptions({ ...base, serverEventsCompat: ["p/q"] })).toThrow(/option "serverEventsCompat.0": must name a top-level project folder/);
   });
+
+  it("is the --server-events-compat flag of aerostat serve, refused without --engine redis", async () => {
+    const project = await TempProject.create(files);
+    try {
+      const refused = new CliProcess(["serve", project.root, "--port", "0", "--server-events-compat", "p"]);
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toMatch(/option "serverEventsCompat": is used by the redis engine only/);
+
+      const redis = await RedisServer.start();
+      const served = await ServedProject.start(project.root, 0, ["--engine", "redis", "--redis-url", redis.url, "--server-events-compat", "p"]);
+      const p = await Script.connect(`${served.url.replace("http:", "ws:")}/websockets/v4/service/pev`);
+      await p.send({ op: "on", name: "cli", id: 1, ms: 5000, tag: "w" }, "armed");
+      await waitUntil(async () => (await numsub(redis, "cli:1")) === 1, 5000, "SUBSCRIBE cli:1");
+      await redis.cli("publish", "cli:1", '["cli",1,"from a worker"]');
+      expect((await p.next("w", "args")).args).toEqual(["from a worker"]);
+      p.client.close();
+    } finally {
+      killAll();
+      await project.dispose();
+    }
+  }, 30_000);
 });

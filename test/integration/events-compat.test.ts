@@ -70,7 +70,8 @@ async function rawSubscriber(redis: RedisServer) {
   return heard;
 }
 
-const clients: ReturnType<typeof createClient>[] = [];
+/** The raw clients of a test, closed after it. */
+const clients: { close(): Promise<unknown>; destroy(): void }[] = [];
 afterEach(async () => {
   killAll();
   for (const c of clients.splice(0)) await c.close().catch(() => c.destroy());

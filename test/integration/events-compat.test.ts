@@ -85,6 +85,7 @@ describe("net/v4/events in server-events compatibility mode", () => {
   it("resolves a script's on() with a worker's raw frame and unsubscribes once it settles or times out", async () => {
     const redis = await RedisServer.start();
     const a = await start(redis, "n1");
+    expect(a.logs.messages()).toContain('events: project "p" speaks the server-events wire format (channels "<name>:<id>", --server-events-compat)');
     const p = await Script.connect(a.url("pev"));
     await p.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "w" }, "armed");
     await waitUntil(async () => (await numsub(redis, "job:7")) === 1, 5000, "SUBSCRIBE job:7");

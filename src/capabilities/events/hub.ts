@@ -67,6 +67,9 @@ export class EventHub {
     private readonly log: Logger,
     private readonly compat: ReadonlySet<string> = new Set(),
   ) {
+    for (const project of compat) {
+      log.info({ project }, `events: project "${project || "(root)"}" speaks the server-events wire format (channels "<name>:<id>", --server-events-compat)`);
+    }
     this.stopWatch = bus.watch({
       ready: () => {
         this.readyCount++;

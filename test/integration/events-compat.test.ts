@@ -146,6 +146,23 @@ describe("net/v4/events in server-events compatibility mode", () => {
     expect(heard.filter((h) => h.channel.startsWith("aerostat:{q}"))).toEqual([]);
   }, 30_000);
 
+  it("shares one SUBSCRIBE between projects in compatibility mode, held until the last waiter goes", async () => {
+    const redis = await RedisServer.start();
+    const a = await startProject(files, { engine: "redis", redisUrl: redis.url, nodeName: "n1", serverEventsCompat: ["p", "q"] });
+    const p = await Script.connect(a.url("pev"));
+    const q = await Script.connect(a.url("qev"));
+    await p.send({ op: "on", name: "job", id: 7, ms: 300, tag: "short" }, "armed");
+    await q.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "long" }, "armed");
+    await waitUntil(() => a.runtime.eventStats().channels === 2, 5000, "both projects on job:7");
+    expect(await numsub(redis, "job:7")).toBe(1);
+    expect((await p.next("short", "error")).error).toBe("TimeoutError");
+    expect(a.runtime.eventStats()).toMatchObject({ waiters: 1, channels: 1 });
+    expect(await numsub(redis, "job:7")).toBe(1);
+    await redis.cli("publish", "job:7", '["job",7,"both"]');
+    expect((await q.next("long", "args")).args).toEqual(["both"]);
+    await waitUntil(async () => (await numsub(redis, "job:7")) === 0, 5000, "UNSUBSCRIBE job:7");
+  }, 30_000);
+
   it("leaves projects not in compatibility mode on aerostat's channel", async () => {
     const redis = await RedisServer.start();
     const heard = await rawSubscriber(redis);

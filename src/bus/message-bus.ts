@@ -69,6 +69,21 @@ export interface MessageBus {
    * (the memory engine).
    */
   subscribed?(channel: BusChannel): Promise<void>;
+  /**
+   * Publishes `text` as it is on the wire channel `name`, with no envelope:
+   * for programs that are not aerostat nodes (net/v4/events' server-events
+   * compatibility mode). This node's raw subscribers hear it back through the
+   * engine like everyone else. Names starting with "aerostat:" are refused
+   * (they are aerostat's own). Optional: the redis engine on one server has it.
+   */
+  publishRaw?(name: string, text: string): Promise<void>;
+  /**
+   * Calls `handler` with every text published on the wire channel `name` (by
+   * anything), refcounted: the engine subscribes with the first handler and
+   * unsubscribes when the last one is removed. `confirmed` resolves once the
+   * engine confirmed the subscription. Names starting with "aerostat:" are refused.
+   */
+  subscribeRaw?(name: string, handler: (text: string) => void): RawSubscription;
   /** Calls `listener` on ready, error and gap; returns the stop. */
   watch(listener: BusListener): () => void;
   /** Keeps `value` under (channel, key) for `ttlMs`, readable from every node. */
@@ -81,6 +96,17 @@ export interface MessageBus {
   countPresence(project: string, key: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** A subscription to a raw wire channel (MessageBus.subscribeRaw). */
+export interface RawSubscription {
+  /** Resolves once the engine confirmed the subscription (at once when it is down: it subscribes when back). */
+  readonly confirmed: Promise<void>;
+  /** Removes the handler; the last one to go unsubscribes the channel. */
+  unsubscribe(): void;
+}
+
+/** The prefix of aerostat's own channel and key names: raw channels may not use it. */
+export const OWN_PREFIX = "aerostat:";
 
 /** A channel's name on the wire: the `{…}` hash tag keeps a project's channels on one Redis Cluster slot. */
 export function channelName(channel: BusChannel): string {

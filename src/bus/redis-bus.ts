@@ -1,6 +1,6 @@
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
-import { channelName, type BusChannel, type BusHandler, type BusListener, type EngineState, type EngineStatus, type MessageBus } from "./message-bus.js";
+import { channelName, OWN_PREFIX, type RawSubscription, type BusChannel, type BusHandler, type BusListener, type EngineState, type EngineStatus, type MessageBus } from "./message-bus.js";
 import type { LinkEvents, PublisherLink, SubscriberLink } from "./redis-links.js";
 import { RedisKeys } from "./redis-keys.js";
 import { RedisPresence, type HeartbeatTimings } from "./redis-presence.js";
@@ -43,6 +43,8 @@ export class RedisBus implements MessageBus {
   readonly node: string;
   /** Channels held, by wire name: their handlers, and when Redis confirmed the subscription. */
   private readonly channels = new Map<string, { channel: BusChannel; handlers: Set<BusHandler>; confirmed: Promise<void> }>();
+  /** Raw wire channels held (subscribeRaw): their handlers, and when Redis confirmed the subscription. */
+  private readonly raw = new Map<string, { handlers: Set<(text: string) => void>; confirmed: Promise<void> }>();
   private readonly listeners = new Set<BusListener>();
   private readonly publisher: PublisherLink;
   private readonly subscriber: SubscriberLink;
@@ -149,6 +151,37 @@ export class RedisBus implements MessageBus {
     return this.channels.get(channelName(channel))?.confirmed ?? Promise.resolve();
   }
 
+  /** PUBLISH of `text` as it is; rejects at once while the publisher is down, or for a name of aerostat's own. */
+  publishRaw(name: string, text: string): Promise<void> {
+    if (name.startsWith(OWN_PREFIX)) return Promise.reject(new Error(`engine redis: the raw channel "${name}" starts with "${OWN_PREFIX}", which only aerostat's own channels use`));
+    if (!this.publisher.ready) return Promise.reject(new Error(`engine redis: not connected to ${this.shownUrl}`));
+    return this.publisher.commands.publish(name, text).then(() => undefined);
+  }
+
+  /** SUBSCRIBE of `name` with the first handler, UNSUBSCRIBE with the last one gone; messages are handed over as they are. */
+  subscribeRaw(name: string, handler: (text: string) => void): RawSubscription {
+    if (name.startsWith(OWN_PREFIX)) throw new Error(`engine redis: the raw channel "${name}" starts with "${OWN_PREFIX}", which only aerostat's own channels use`);
+    let entry = this.raw.get(name);
+    if (!entry) this.raw.set(name, (entry = { handlers: new Set(), confirmed: this.subscriber.add(name) }));
+    const held = entry;
+    // A handler given twice still counts once per subscription.
+    const own = (text: string) => handler(text);
+    held.handlers.add(own);
+    let done = false;
+    return {
+      confirmed: held.confirmed,
+      unsubscribe: () => {
+        if (done) return;
+        done = true;
+        held.handlers.delete(own);
+        if (held.handlers.size === 0 && this.raw.get(name) === held) {
+          this.raw.delete(name);
+          this.subscriber.remove(name);
+        }
+      },
+    };
+  }
+
   watch(listener: BusListener): () => void {
     this.listeners.add(listener);
     if (this.state() === "ready") listener.ready?.();
@@ -181,6 +214,7 @@ export class RedisBus implements MessageBus {
     await this.presenceKeeper.close().catch(() => undefined);
     await Promise.allSettled([this.subscriber.close(), this.publisher.close()]);
     this.channels.clear();
+    this.raw.clear();
     this.listeners.clear();
   }
 
@@ -196,6 +230,8 @@ export class RedisBus implements MessageBus {
 
   /** A message from Redis: dropped when this node sent it (already delivered here) or when it is not an envelope. */
   private received(name: string, text: string): void {
+    const raw = this.raw.get(name);
+    if (raw) return this.deliverRaw(name, raw.handlers, text);
     let envelope: unknown;
     try {
       envelope = JSON.parse(text);
@@ -208,6 +244,16 @@ export class RedisBus implements MessageBus {
     }
     if (envelope[0] === this.node) return;
     this.deliver(name, envelope[1]);
+  }
+
+  private deliverRaw(name: string, handlers: ReadonlySet<(text: string) => void>, text: string): void {
+    for (const handler of [...handlers]) {
+      try {
+        handler(text);
+      } catch (error) {
+        this.options.log.error({ channel: name, err: error }, `engine redis: handling a message on the raw channel ${name} failed`);
+      }
+    }
   }
 
   private deliver(name: string, message: unknown): void {

@@ -63,6 +63,12 @@ program
   .option("--redis-url <url>", 'the Redis of --engine redis (default redis://127.0.0.1:6379); "env:VAR" reads it from the environment variable VAR')
   .option("--node-name <name>", 'this node\'s name among the nodes on one Redis: letters, digits, "-" and "_" (default <hostname>-<pid>)')
   .option("--redis-cluster", "the Redis of --engine redis is a Redis Cluster: use sharded pub/sub")
+  .option(
+    "--server-events-compat <project>",
+    'this project folder\'s net/v4/events also speak the server-events wire format (channel "<name>:<id>"), for plain Node workers using that package; "(root)" for the root; repeat for more (--engine redis, one server)',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
   .addOption(new Option("--log-format <format>", "log lines for people or for machines").choices(["pretty", "json"]).default("pretty"))
   .action(serve);
 

@@ -22,6 +22,8 @@ export interface ServeFlags {
   redisUrl?: string;
   nodeName?: string;
   redisCluster?: boolean;
+  /** --server-events-compat entries. */
+  serverEventsCompat: string[];
 }
 
 /** `aerostat serve <projectRoot>`: start, print the endpoint URLs, stop cleanly on SIGINT/SIGTERM. */
@@ -52,6 +54,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       ...(flags.redisUrl !== undefined ? { redisUrl: flags.redisUrl } : {}),
       ...(flags.nodeName !== undefined ? { nodeName: flags.nodeName } : {}),
       ...(flags.redisCluster ? { redisCluster: true } : {}),
+      ...(flags.serverEventsCompat.length > 0 ? { serverEventsCompat: flags.serverEventsCompat } : {}),
     });
     await runtime.listen();
   } catch (error) {

@@ -97,6 +97,14 @@ export interface RuntimeOptions {
   nodeName?: string;
   /** The Redis is a Redis Cluster: sharded pub/sub (SSUBSCRIBE/SPUBLISH). Default false. */
   redisCluster?: boolean;
+  /**
+   * Project folders whose net/v4/events also speak the wire format of the
+   * `server-events` package, so plain Node workers using it and the project's
+   * scripts hear each other: emit PUBLISHes `JSON [name, id, ...args]` on
+   * channel "<name>:<id>", on() SUBSCRIBEs it. Top-level folder names; "" or
+   * "(root)" for the root. The redis engine on one server only. Default: none.
+   */
+  serverEventsCompat?: string[];
 }
 
 /** A node name: what `--node-name` and the nodeName option take. */
@@ -156,14 +164,25 @@ const schema = z.object({
     .optional(),
   nodeName: z.string().regex(NODE_NAME, 'must be 1 to 64 letters, digits, "-" or "_"').optional(),
   redisCluster: z.boolean().default(false),
+  serverEventsCompat: z
+    .array(
+      z
+        .string()
+        .refine((name) => name === "" || name === "(root)" || (name !== "." && name !== ".." && !/[/\\]/.test(name)), {
+          message: 'must name a top-level project folder (no "/"), or be "" or "(root)" for the root',
+        }),
+    )
+    .optional(),
 }).strict();
 
-export type ResolvedOptions = Omit<z.output<typeof schema>, "redisUrl" | "nodeName"> & {
+export type ResolvedOptions = Omit<z.output<typeof schema>, "redisUrl" | "nodeName" | "serverEventsCompat"> & {
   projectRoot: string;
   /** The Redis URL with "env:VAR" resolved ("" for the memory engine). */
   redisUrl: string;
   /** This node's name ("" for the memory engine). */
   nodeName: string;
+  /** Projects in server-events compatibility mode ("" for the root). */
+  serverEventsCompat: string[];
 };
 
 /** Validates options; an error names the option and the allowed range. */
@@ -193,13 +212,17 @@ export function resolveOptions(input: RuntimeOptions): ResolvedOptions {
 }
 
 /** The engine's URL (env: resolved) and node name; options that only the redis engine takes are refused with the memory engine. */
-function engineOptions(data: z.output<typeof schema>): { redisUrl: string; nodeName: string } {
+function engineOptions(data: z.output<typeof schema>): { redisUrl: string; nodeName: string; serverEventsCompat: string[] } {
   const invalid = (field: string, message: string) => new AerostatError(UserErrorCodes.OPTION_INVALID, `option "${field}": ${message}`, { file: "(options)", field });
   if (data.engine === "memory") {
-    for (const field of ["redisUrl", "nodeName", "redisCluster"] as const) {
+    for (const field of ["redisUrl", "nodeName", "redisCluster", "serverEventsCompat"] as const) {
       if (data[field] !== undefined && data[field] !== false) throw invalid(field, 'is used by the redis engine only; set engine to "redis" (--engine redis), or leave it out');
     }
-    return { redisUrl: "", nodeName: "" };
+    return { redisUrl: "", nodeName: "", serverEventsCompat: [] };
+  }
+  const serverEventsCompat = [...new Set((data.serverEventsCompat ?? []).map((name) => (name === "(root)" ? "" : name)))];
+  if (serverEventsCompat.length > 0 && data.redisCluster) {
+    throw invalid("serverEventsCompat", "works on one Redis server only, not with redisCluster (--redis-cluster): server-events workers use classic PUBLISH/SUBSCRIBE");
   }
   let redisUrl = data.redisUrl ?? "redis://127.0.0.1:6379";
   if (redisUrl.startsWith("env:")) {
@@ -210,7 +233,7 @@ function engineOptions(data: z.output<typeof schema>): { redisUrl: string; nodeN
     if (problem) throw invalid("redisUrl", `the environment variable ${variable} ${problem}`);
     redisUrl = found;
   }
-  return { redisUrl, nodeName: data.nodeName ?? defaultNodeName() };
+  return { redisUrl, nodeName: data.nodeName ?? defaultNodeName(), serverEventsCompat };
 }
 
 /** "<hostname>-<pid>", with what a node name may not hold replaced by "-". */

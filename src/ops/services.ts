@@ -37,6 +37,8 @@ export interface Services {
   /** Requests to script services waiting for their answer. */
   readonly exchanges: HttpExchanges;
   readonly bus: MessageBus;
+  /** Projects whose net/v4/events speak the server-events wire format (--server-events-compat; "" is the root). */
+  readonly serverEventsCompat?: ReadonlySet<string>;
   /** Counts the frames handlers send. */
   readonly traffic: TrafficMeter;
   readonly log: Logger;

@@ -137,6 +137,7 @@ export function assemble(
     clients,
     exchanges,
     bus,
+    serverEventsCompat: new Set(options.serverEventsCompat),
     traffic,
     log,
     configuration: new Map(Object.entries(options.configurations)),

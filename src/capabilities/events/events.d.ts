@@ -8,6 +8,12 @@
  * Delivery is at-most-once (as Redis pub/sub is): an event emitted before
  * anyone waits is lost unless it was emitted with `{ retainMs }`.
  *
+ * In a project the operator runs with `--server-events-compat <project>`,
+ * emit and on speak the `server-events` package's wire format instead, so
+ * plain Node workers using that package on the same Redis and these scripts
+ * hear each other: an event (name, id) is the Redis channel "<name>:<id>"
+ * carrying JSON `[name, id, ...args]`.
+ *
  * @example
  * const events = require("net/v4/events");
  * exports.onMessage = async (message, connection) => {
@@ -27,8 +33,14 @@ declare module "net/v4/events" {
    * is `retainMs` is the options, not an arg: the args are then also kept for
    * that many ms (at most a day), and an `on()` that starts later resolves
    * with them.
+   *
+   * With `--server-events-compat` for this project it PUBLISHes JSON
+   * `[name, id, ...args]` on the channel "<name>:<id>", the id as given (a
+   * number stays a number), as a server-events worker does; a name whose
+   * channel starts with "aerostat:" is refused with a TypeError.
    * @example
    * await events.emit("pi event", 314, "arg1", 1, { type: "object" });
+   * await events.emit("job", 7, "y"); // compatibility mode: PUBLISH job:7 '["job",7,"y"]'
    * await events.emit("job done", jobId, result, { retainMs: 60000 }); // kept for a late on()
    */
   export function emit(name: string, id: string | number, ...args: Json[]): Promise<void>;
@@ -38,7 +50,13 @@ declare module "net/v4/events" {
    * TimeoutError after `timeoutMs` (default: getTimeout()); a RangeError when
    * the module already waits for 10,000 events; Error("aerostat: module
    * reloaded") for waiters of code that was replaced.
+   *
+   * With `--server-events-compat` for this project it SUBSCRIBEs the channel
+   * "<name>:<id>" (once per node, however many wait; UNSUBSCRIBEd when the
+   * last waiter settles) and resolves with the args of the first frame
+   * `[name, id, ...args]` published there, by a server-events worker or a script.
    * @example
+   * const [status, detail] = await events.on("job", 7); // a worker's emit("job", 7, "done", { rows: 3 })
    * const [a, b, c] = await events.on("pi event", 314); // ["arg1", 1, { type: "object" }]
    * events.on("ev", 101, 5000).catch((e) => { if (e instanceof events.TimeoutError) console.log("no answer"); });
    */

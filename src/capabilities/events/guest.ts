@@ -93,7 +93,8 @@ export default function events(exports: Record<string, unknown>, kernel: Kernel)
       if (json.length > EventsLimits.maxArgsChars) {
         throw new RangeErrorCtor("events.emit: the args are " + json.length + " characters of JSON (limit " + EventsLimits.maxArgsChars + "); send less, or a key to look the data up by");
       }
-      const p = awaitable(kernel.promise(EventsOps.emit, [n, i, json, retainMs]));
+      // Whether the id was a number: server-events' frame (compatibility mode) carries it as one.
+      const p = awaitable(kernel.promise(EventsOps.emit, [n, i, json, retainMs, typeof id === "number"]));
       return awaitable(
         (async () => {
           try {

@@ -1,8 +1,9 @@
-import type { MessageBus } from "../../bus/message-bus.js";
+import { OWN_PREFIX, type MessageBus, type RawSubscription } from "../../bus/message-bus.js";
 import type { Logger } from "../../log/logger.js";
 import type { OpContext } from "../../ops/capability.js";
 import { eventKey, eventsChannel, readEventMessage } from "./channel.js";
 import { EventsKinds, EventsLimits, RELOADED_MESSAGE, TIMEOUT_MESSAGE } from "./ops-names.js";
+import { readWireFrame, wireChannel, wireFrame, wireId } from "./wire.js";
 
 type Module = OpContext["module"];
 
@@ -11,6 +12,8 @@ interface Waiter {
   readonly module: Module;
   readonly project: string;
   readonly key: string;
+  /** The server-events channel "<name>:<id>" it listens on, in a project in compatibility mode. */
+  readonly wire: string | undefined;
   readonly resolve: (args: string) => void;
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -21,9 +24,15 @@ interface Waiter {
 export interface EventHubStats {
   /** Pending on() calls of every module. */
   readonly waiters: number;
-  /** Projects whose events channel this node subscribes to (those with waiters here). */
+  /** Channels this node subscribes to for events: projects' events channels and server-events channels. */
   readonly channels: number;
+  /** Frames on server-events channels that were not events and were dropped (present once there is one). */
+  readonly malformed?: number;
 }
+
+/** Dropped frames logged one by one before the log slows to one line per MALFORMED_LOG_MS. */
+const MALFORMED_LOGGED = 10;
+const MALFORMED_LOG_MS = 10_000;
 
 /**
  * The host side of net/v4/events for one runtime. Waiters live in a map
@@ -31,11 +40,20 @@ export interface EventHubStats {
  * while it has waiters on this node. Each waiter has its own host timer, so a
  * timeout rejects that waiter only, and every way out (emit, timeout, reload)
  * removes it from the maps: nothing is left behind.
+ *
+ * A project in server-events compatibility mode (`compat`) uses no engine
+ * channel: each (name, id) waited for is the server-events channel
+ * "<name>:<id>", subscribed while it has waiters here (refcounted by the
+ * engine), and emits PUBLISH server-events' frame there (wire.ts).
  */
 export class EventHub {
   private readonly byProject = new Map<string, Map<string, Set<Waiter>>>();
   private readonly byModule = new Map<Module, Set<Waiter>>();
   private readonly subscriptions = new Map<string, () => void>();
+  /** Server-events channels held, by project and channel: the subscription and the waiters on it. */
+  private readonly wires = new Map<string, { readonly sub: RawSubscription; count: number }>();
+  private malformed = 0;
+  private lastMalformedLog = 0;
   /** Modules told of ready and error (they called onready/onerror). */
   private readonly watchers = new Set<Module>();
   /** The release listener of each module the hub holds something of. */
@@ -47,7 +65,11 @@ export class EventHub {
   constructor(
     private readonly bus: MessageBus,
     private readonly log: Logger,
+    private readonly compat: ReadonlySet<string> = new Set(),
   ) {
+    for (const project of compat) {
+      log.info({ project }, `events: project "${project || "(root)"}" speaks the server-events wire format (channels "<name>:<id>", --server-events-compat)`);
+    }
     this.stopWatch = bus.watch({
       ready: () => {
         this.readyCount++;
@@ -63,7 +85,7 @@ export class EventHub {
   stats(): EventHubStats {
     let waiters = 0;
     for (const set of this.byModule.values()) waiters += set.size;
-    return { waiters, channels: this.subscriptions.size };
+    return { waiters, channels: this.subscriptions.size + this.wires.size, ...(this.malformed > 0 ? { malformed: this.malformed } : {}) };
   }
 
   /** The module hears ready (at once when the engine is ready now) and errors, until it reloads. */
@@ -73,11 +95,21 @@ export class EventHub {
     if (this.readyCount > 0 && this.bus.status().state === "ready") module.enqueue(EventsKinds.ready, "", "", "", "", this.readyCount);
   }
 
-  /** Publishes an event of the module's project; with `retainMs`, its args are also kept that long. */
-  async emit(module: Module, name: string, id: string, args: string, retainMs: number | null): Promise<void> {
-    const channel = eventsChannel(module.project);
+  /**
+   * Publishes an event of the module's project; with `retainMs`, its args are
+   * also kept that long. In compatibility mode it is server-events' frame on
+   * "<name>:<id>" only (so aerostat waiters hear it once, through Redis);
+   * `numeric` says the script's id was a number, as the frame then carries it.
+   */
+  async emit(module: Module, name: string, id: string, args: string, retainMs: number | null, numeric = false): Promise<void> {
+    const project = module.project;
+    const wire = this.compat.has(project) ? this.wireOf("events.emit", name, id) : undefined;
+    const channel = eventsChannel(project);
     if (retainMs !== null) await this.bus.retain(channel, eventKey(name, id), args, retainMs);
-    await this.bus.publish(channel, { name, id, args });
+    if (wire === undefined) return this.bus.publish(channel, { name, id, args });
+    // A waiter of this node armed just before: its SUBSCRIBE is confirmed before the PUBLISH goes out on the other connection.
+    await this.wires.get(wireKey(project, wire))?.sub.confirmed;
+    await this.bus.publishRaw!(wire, wireFrame(name, wireId(id, numeric), args));
   }
 
   /**
@@ -95,14 +127,15 @@ export class EventHub {
     }
     const project = module.project;
     const key = eventKey(name, id);
+    const wire = this.compat.has(project) ? this.wireOf("events.on", name, id) : undefined;
     return new Promise<string>((resolve, reject) => {
-      const waiter: Waiter = { module, project, key, resolve, reject, timer: undefined, done: false };
-      this.add(waiter);
+      const waiter: Waiter = { module, project, key, wire, resolve, reject, timer: undefined, done: false };
+      const armed = this.add(waiter);
       waiter.timer = setTimeout(() => this.settle(waiter, Object.assign(new Error(TIMEOUT_MESSAGE), { name: "TimeoutError" })), timeoutMs);
       waiter.timer.unref();
       // After the engine confirmed the channel's subscription: a retained event emitted meanwhile is found then.
       const channel = eventsChannel(project);
-      (this.bus.subscribed ? this.bus.subscribed(channel) : Promise.resolve()).then(() => (waiter.done ? undefined : this.bus.retained(channel, key))).then(
+      armed.then(() => (waiter.done ? undefined : this.bus.retained(channel, key))).then(
         (kept) => {
           if (kept !== undefined) this.settle(waiter, undefined, kept);
         },
@@ -117,6 +150,8 @@ export class EventHub {
     for (const set of [...this.byModule.values()]) for (const w of [...set]) this.settle(w, new Error("aerostat: the server is closing"));
     for (const unsubscribe of this.subscriptions.values()) unsubscribe();
     this.subscriptions.clear();
+    for (const held of this.wires.values()) held.sub.unsubscribe();
+    this.wires.clear();
     for (const cancel of this.releases.values()) cancel();
     this.releases.clear();
     this.watchers.clear();
@@ -134,6 +169,38 @@ export class EventHub {
     for (const w of [...waiters]) this.settle(w, undefined, ev.args);
   }
 
+  /** A frame on a server-events channel of a project in compatibility mode: the waiters of its (name, id) get its args. */
+  private deliverWire(project: string, wire: string, text: string): void {
+    const ev = readWireFrame(wire, text);
+    if ("problem" in ev) {
+      this.malformed++;
+      const now = Date.now();
+      if (this.malformed <= MALFORMED_LOGGED || now - this.lastMalformedLog >= MALFORMED_LOG_MS) {
+        this.lastMalformedLog = now;
+        this.log.warn(
+          { project, channel: wire, dropped: this.malformed },
+          `events: dropped a message on the server-events channel "${wire.slice(0, 120)}" of "${project}": ${ev.problem} (server-events sends JSON [name, id, ...args])`,
+        );
+      }
+      return;
+    }
+    const waiters = this.byProject.get(project)?.get(eventKey(ev.name, ev.id));
+    if (!waiters) return;
+    for (const w of [...waiters]) this.settle(w, undefined, ev.args);
+  }
+
+  /** The server-events channel of (name, id); a TypeError when it is a name of aerostat's own or the engine cannot carry it. */
+  private wireOf(api: string, name: string, id: string): string {
+    const wire = wireChannel(name, id);
+    if (wire.startsWith(OWN_PREFIX)) {
+      throw new TypeError(`${api}: the server-events channel "${wire.slice(0, 120)}" starts with "${OWN_PREFIX}", which aerostat keeps for its own channels; use another event name`);
+    }
+    if (!this.bus.publishRaw || !this.bus.subscribeRaw) {
+      throw new TypeError(`${api}: the ${this.bus.engine} engine cannot speak the server-events wire format (--server-events-compat needs --engine redis)`);
+    }
+    return wire;
+  }
+
   private settle(waiter: Waiter, error: Error | undefined, args?: string): void {
     if (waiter.done) return;
     waiter.done = true;
@@ -143,13 +210,14 @@ export class EventHub {
     else waiter.resolve(args ?? "[]");
   }
 
-  private add(w: Waiter): void {
+  /** Puts the waiter in the maps and holds its channel; resolves once the engine confirmed that channel's subscription. */
+  private add(w: Waiter): Promise<void> {
     this.track(w.module);
-    let keys = this.byProject.get(w.project);
+    const project = w.project;
+    let keys = this.byProject.get(project);
     if (!keys) {
-      this.byProject.set(w.project, (keys = new Map()));
-      const project = w.project;
-      this.subscriptions.set(project, this.bus.subscribe(eventsChannel(project), (m) => this.deliver(project, m)));
+      this.byProject.set(project, (keys = new Map()));
+      if (w.wire === undefined) this.subscriptions.set(project, this.bus.subscribe(eventsChannel(project), (m) => this.deliver(project, m)));
     }
     let set = keys.get(w.key);
     if (!set) keys.set(w.key, (set = new Set()));
@@ -157,6 +225,12 @@ export class EventHub {
     let own = this.byModule.get(w.module);
     if (!own) this.byModule.set(w.module, (own = new Set()));
     own.add(w);
+    if (w.wire === undefined) return this.bus.subscribed ? this.bus.subscribed(eventsChannel(project)) : Promise.resolve();
+    const wire = w.wire;
+    let held = this.wires.get(wireKey(project, wire));
+    if (!held) this.wires.set(wireKey(project, wire), (held = { sub: this.bus.subscribeRaw!(wire, (text) => this.deliverWire(project, wire, text)), count: 0 }));
+    held.count++;
+    return held.sub.confirmed;
   }
 
   private remove(w: Waiter): void {
@@ -170,6 +244,11 @@ export class EventHub {
         this.subscriptions.get(w.project)?.();
         this.subscriptions.delete(w.project);
       }
+    }
+    const held = w.wire === undefined ? undefined : this.wires.get(wireKey(w.project, w.wire));
+    if (held && --held.count === 0) {
+      this.wires.delete(wireKey(w.project, w.wire!));
+      held.sub.unsubscribe();
     }
     const own = this.byModule.get(w.module);
     if (own) {
@@ -199,6 +278,11 @@ export class EventHub {
   }
 }
 
+/** The key of a project's server-events channel in the hub's map. */
+function wireKey(project: string, wire: string): string {
+  return `${project}\u0000${wire}`;
+}
+
 const hubs = new WeakMap<MessageBus, EventHub>();
 
 /** The hub of the runtime that owns `bus` (made by the capability's setup). */
@@ -208,9 +292,9 @@ export function hubOf(bus: MessageBus): EventHub {
   return hub;
 }
 
-/** Makes the runtime's hub; returns its teardown. */
-export function startHub(bus: MessageBus, log: Logger): () => void {
-  const hub = new EventHub(bus, log);
+/** Makes the runtime's hub (`compat`: projects in server-events compatibility mode); returns its teardown. */
+export function startHub(bus: MessageBus, log: Logger, compat: ReadonlySet<string> = new Set()): () => void {
+  const hub = new EventHub(bus, log, compat);
   hubs.set(bus, hub);
   return () => {
     hub.close();

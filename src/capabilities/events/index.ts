@@ -19,5 +19,5 @@ export const events: Capability = {
     [EventsKinds.error]: { hook: "onerror callback", method: "onerror" },
   },
   ops: eventsOps,
-  setup: (services) => startHub(services.bus, services.log),
+  setup: (services) => startHub(services.bus, services.log, services.serverEventsCompat ?? new Set()),
 };

@@ -1,6 +1,6 @@
 /** The operations and event kinds of net/v4/events, by name (shared by its guest module and its host ops). */
 export const EventsOps = {
-  /** deferred: [name, id, argsJson, retainMs|null] → null once the engine took the event */
+  /** deferred: [name, id, argsJson, retainMs|null, idWasNumber] → null once the engine took the event */
   emit: "events.emit",
   /** deferred: [name, id, timeoutMs] → the emitted args as JSON text, or a TimeoutError */
   on: "events.on",

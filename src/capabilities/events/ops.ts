@@ -27,7 +27,7 @@ const emit: DeferredOp = {
   mode: "deferred",
   name: EventsOps.emit,
   async run({ module, services }, args) {
-    const [rawName, rawId, json, retain] = list(args);
+    const [rawName, rawId, json, retain, numeric] = list(args);
     const { name, id } = nameAndId("events.emit", rawName, rawId);
     if (typeof json !== "string" || json.length > EventsLimits.maxArgsChars) {
       throw new RangeError(`events.emit: the args are over ${EventsLimits.maxArgsChars} characters of JSON; send less, or a key to look the data up by`);
@@ -40,9 +40,12 @@ const emit: DeferredOp = {
     }
     if (!Array.isArray(parsed)) throw new TypeError("events.emit: the args could not be read");
     const retainMs = retain === null || retain === undefined ? null : duration("events.emit", "retainMs", retain);
+    if (numeric === true && Number.isNaN(Number(id))) throw new TypeError("events.emit: the id is said to be a number but is not one");
     try {
-      await hubOf(services.bus).emit(module, name, id, json, retainMs);
+      await hubOf(services.bus).emit(module, name, id, json, retainMs, numeric === true);
     } catch (error) {
+      // The script's own mistake (a server-events channel it may not use): said as it is.
+      if (error instanceof TypeError) throw error;
       throw new Error(`events.emit: the ${services.bus.engine} engine did not take the event: ${String((error as Error)?.message ?? error)}`);
     }
     return null;

@@ -108,9 +108,18 @@ export interface RawSubscription {
 /** The prefix of aerostat's own channel and key names: raw channels may not use it. */
 export const OWN_PREFIX = "aerostat:";
 
+/**
+ * A project's hash tag: its name percent-encoded, so no folder name can close
+ * the braces or add a ":" part and land on another project's names; "/" for
+ * the root (which an encoded name never is), since Redis ignores an empty `{}`.
+ */
+export function projectTag(project: string): string {
+  return `{${encodeURIComponent(project) || "/"}}`;
+}
+
 /** A channel's name on the wire: the `{…}` hash tag keeps a project's channels on one Redis Cluster slot. */
 export function channelName(channel: BusChannel): string {
-  return `aerostat:{${channel.project}}:${channel.kind}:${channel.name}`;
+  return `aerostat:${projectTag(channel.project)}:${channel.kind}:${channel.name}`;
 }
 
 /** The key that identifies a channel in maps. */

@@ -108,7 +108,7 @@ export class RedisBus implements MessageBus {
     this.up.publisher = this.publisher.ready;
     this.up.subscriber = this.subscriber.ready;
     this.wasReady = this.up.publisher && this.up.subscriber;
-    if (this.wasReady) for (const l of this.listeners) l.ready?.();
+    if (this.wasReady) for (const l of [...this.listeners]) this.tell(() => l.ready?.());
   }
 
   status(): EngineStatus {
@@ -184,7 +184,7 @@ export class RedisBus implements MessageBus {
 
   watch(listener: BusListener): () => void {
     this.listeners.add(listener);
-    if (this.state() === "ready") listener.ready?.();
+    if (this.state() === "ready") this.tell(() => listener.ready?.());
     return () => this.listeners.delete(listener);
   }
 
@@ -268,6 +268,15 @@ export class RedisBus implements MessageBus {
     }
   }
 
+  /** Calls a watcher: one that throws is logged, never thrown into the Redis client's event handlers. */
+  private tell(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.options.log.error({ err: error }, "engine redis: a watcher of the engine threw");
+    }
+  }
+
   private connectionReady(connection: "publisher" | "subscriber", again: boolean): void {
     if (!this.started || this.closed) return;
     this.up[connection] = true;
@@ -276,7 +285,7 @@ export class RedisBus implements MessageBus {
     if (ready && !this.wasReady) {
       this.wasReady = true;
       this.options.log.info({ node: this.node }, `engine redis: connected again to ${this.shownUrl}`);
-      for (const l of [...this.listeners]) l.ready?.();
+      for (const l of [...this.listeners]) this.tell(() => l.ready?.());
     }
     if (connection === "subscriber" && again) this.raiseGap();
   }
@@ -287,7 +296,7 @@ export class RedisBus implements MessageBus {
     this.gaps++;
     this.lastGapAt = Date.now();
     this.options.log.warn({ channels: held.length }, `engine redis: resubscribed ${held.length} channel(s); messages published while the subscriber was away are lost (gap)`);
-    for (const l of [...this.listeners]) l.gap?.(held);
+    for (const l of [...this.listeners]) this.tell(() => l.gap?.(held));
   }
 
   private connectionDown(connection: "publisher" | "subscriber", error: Error): void {
@@ -300,6 +309,6 @@ export class RedisBus implements MessageBus {
     // Reported once per outage, not once per reconnect attempt.
     this.wasReady = false;
     this.options.log.warn({ node: this.node, connection, err: error.message }, `engine redis: the ${connection} connection to ${this.shownUrl} failed; reconnecting`);
-    for (const l of [...this.listeners]) l.error?.(connection, error);
+    for (const l of [...this.listeners]) this.tell(() => l.error?.(connection, error));
   }
 }

@@ -1,4 +1,4 @@
-import { channelName, type BusChannel } from "./message-bus.js";
+import { channelName, projectTag, type BusChannel } from "./message-bus.js";
 
 /**
  * Key names of the redis engine. A project's keys carry its `{project}` hash
@@ -11,7 +11,7 @@ export const RedisKeys = {
   /** The names of the nodes that ever started on this Redis; dead ones are pruned. */
   members: "aerostat:{nodes}:members",
   /** Per-node counts under (project, key): one hash, field = node name. */
-  presence: (project: string, key: string) => `aerostat:{${project}}:presence:${key}`,
+  presence: (project: string, key: string) => `aerostat:${projectTag(project)}:presence:${key}`,
   /** A retained value under (channel, key). */
   retained: (channel: BusChannel, key: string) => `${channelName(channel)}:kept:${key}`,
 } as const;

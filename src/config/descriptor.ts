@@ -3,6 +3,7 @@ import { z } from "zod";
 import { unknownNameHint } from "./suggest.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { lineColumnAt } from "./text-position.js";
+import { ENDPOINT_PATTERN } from "../protocol/names.js";
 
 /** A valid `.websocket` descriptor. */
 export interface Descriptor {
@@ -56,7 +57,7 @@ export const DEFAULT_LIMITS: EndpointLimits = {
   heartbeatMs: 30_000,
 };
 
-export const ENDPOINT_PATTERN = /^[A-Za-z0-9._-]+$/;
+export { ENDPOINT_PATTERN } from "../protocol/names.js";
 
 /** Fields Dirigible writes into descriptors that aerostat has no use for: accepted, and ignored. */
 export const DIRIGIBLE_FIELDS: readonly string[] = ["location", "createdBy", "createdAt", "updatedBy", "updatedAt"];

@@ -7,6 +7,7 @@ import { redisUrlProblem } from "../bus/redis-url.js";
 import { DEFAULT_OUTBOUND_HOSTS, outboundEntryProblem } from "../outbound/outbound-policy.js";
 import type { Logger } from "../log/logger.js";
 import { unknownNameHint } from "./suggest.js";
+import { NODE_NAME } from "../protocol/names.js";
 
 /** Who may see the dashboard: only this machine, anyone who can reach the server, or nobody. */
 export type DashboardAccess = "loopback" | "anywhere" | "off";
@@ -108,7 +109,7 @@ export interface RuntimeOptions {
 }
 
 /** A node name: what `--node-name` and the nodeName option take. */
-export const NODE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export { NODE_NAME } from "../protocol/names.js";
 
 /** A configuration name: what `--config NAME=VALUE` and configurations.get() take. */
 export const CONFIG_NAME = /^[A-Za-z0-9_.-]{1,200}$/;

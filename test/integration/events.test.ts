@@ -164,6 +164,28 @@ describe("net/v4/events on one node", () => {
     expect(runtime.eventStats()).toEqual({ waiters: 0, channels: 0 });
   }, 60_000);
 
+  it("bounds what one project keeps with retainMs: past 10,000 retained events the next emit rejects with a RangeError", async () => {
+    const FLOOD = `
+      const events = require("net/v4/events");
+      exports.onMessage = async () => {
+        let kept = 0;
+        try {
+          for (let round = 0; round < 11; round++) {
+            await Promise.all(Array.from({ length: 1000 }, (_, i) => events.emit("flood", round * 1000 + i, "x", { retainMs: 60000 })));
+            kept += 1000;
+          }
+          return "kept all " + kept;
+        } catch (e) {
+          return e.name + " after " + kept + ": " + e.message;
+        }
+      };`;
+    const { url } = await startProject({ "p/flood.js": FLOOD, "p/flood.websocket": descriptor("flood", "p/flood") });
+    const c = await TestClient.connect(url("flood"));
+    expect(String(await c.ask("go", 30_000))).toMatch(
+      /^RangeError after 10000: events\.emit: project "p" already keeps 10000 retained events \(\d+ bytes\) from this server; at most 10000 events/,
+    );
+  }, 40_000);
+
   it("keeps an event emitted with { retainMs } for an on() that comes later; without it the event is gone", async () => {
     const { url } = await startProject(files);
     const a = await Events.connect(url("ev"));

@@ -36,6 +36,15 @@ const files = {
 const ask = async (c: TestClient, cmd: Record<string, unknown>) => String(await c.ask(JSON.stringify(cmd)));
 
 describe("sendTo and countSessions on one node", () => {
+  it("treats ids and endpoint names that no node or endpoint can have as no session at all", async () => {
+    const { url } = await startProject(files);
+    const c = await TestClient.connect(url("a"));
+    expect(await ask(c, { op: "send", to: "z}:node:n1.s1", text: "x" })).toBe('{"sent":false}');
+    expect(await ask(c, { op: "send", to: "n".repeat(300) + ".s1", text: "x" })).toBe('{"sent":false}');
+    expect(await ask(c, { op: "count", endpoint: "x}:presence:sessions" })).toBe('{"count":0}');
+    expect(await ask(c, { op: "count", endpoint: "a" })).toBe('{"count":1}');
+  });
+
   it("sends to one session by id, text or bytes; false for an unknown, closed or other project's id", async () => {
     const { url } = await startProject(files);
     const alice = await TestClient.connect(url("a"));

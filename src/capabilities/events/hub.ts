@@ -4,6 +4,7 @@ import type { OpContext } from "../../ops/capability.js";
 import { eventKey, eventsChannel, readEventMessage } from "./channel.js";
 import { EventsKinds, EventsLimits, RELOADED_MESSAGE, TIMEOUT_MESSAGE } from "./ops-names.js";
 import { readWireFrame, wireChannel, wireFrame, wireId } from "./wire.js";
+import { RetainQuota } from "./retain-quota.js";
 
 type Module = OpContext["module"];
 
@@ -49,6 +50,7 @@ const MALFORMED_LOG_MS = 10_000;
 export class EventHub {
   private readonly byProject = new Map<string, Map<string, Set<Waiter>>>();
   private readonly byModule = new Map<Module, Set<Waiter>>();
+  private readonly retainQuota = new RetainQuota();
   private readonly subscriptions = new Map<string, () => void>();
   /** Server-events channels held, by project and channel: the subscription and the waiters on it. */
   private readonly wires = new Map<string, { readonly sub: RawSubscription; count: number }>();
@@ -105,7 +107,10 @@ export class EventHub {
     const project = module.project;
     const wire = this.compat.has(project) ? this.wireOf("events.emit", name, id) : undefined;
     const channel = eventsChannel(project);
-    if (retainMs !== null) await this.bus.retain(channel, eventKey(name, id), args, retainMs);
+    if (retainMs !== null) {
+      this.retainQuota.take(project, eventKey(name, id), args.length * 2, retainMs);
+      await this.bus.retain(channel, eventKey(name, id), args, retainMs);
+    }
     if (wire === undefined) return this.bus.publish(channel, { name, id, args });
     // A waiter of this node armed just before: its SUBSCRIBE is confirmed before the PUBLISH goes out on the other connection.
     await this.wires.get(wireKey(project, wire))?.sub.confirmed;

@@ -44,8 +44,8 @@ const emit: DeferredOp = {
     try {
       await hubOf(services.bus).emit(module, name, id, json, retainMs, numeric === true);
     } catch (error) {
-      // The script's own mistake (a server-events channel it may not use): said as it is.
-      if (error instanceof TypeError) throw error;
+      // The script's own mistakes (a server-events channel it may not use, too much retained): said as they are.
+      if (error instanceof TypeError || error instanceof RangeError) throw error;
       throw new Error(`events.emit: the ${services.bus.engine} engine did not take the event: ${String((error as Error)?.message ?? error)}`);
     }
     return null;

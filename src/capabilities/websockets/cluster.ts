@@ -3,6 +3,7 @@ import type { DeferredOp } from "../../ops/capability.js";
 import { nodeOf } from "../../peers/peer.js";
 import type { Session, SessionRegistry } from "../../peers/sessions.js";
 import type { TrafficMeter } from "../../peers/traffic.js";
+import { ENDPOINT_PATTERN, MAX_ID_CHARS, NODE_NAME } from "../../protocol/names.js";
 import { WebsocketsOps } from "./ops-names.js";
 
 /**
@@ -74,7 +75,10 @@ export const sendToOp: DeferredOp = {
   async run({ module, services }, args) {
     if (!Array.isArray(args) || typeof args[0] !== "string" || typeof args[1] !== "string" || (args[2] !== undefined && args[2] !== true)) return false;
     const [to, text, binary] = args as [string, string, true | undefined];
+    if (to.length > MAX_ID_CHARS) return false;
     const node = nodeOf(to);
+    // Only a node name can route: anything else in front of the "." is no session of any node.
+    if (node !== "" && !NODE_NAME.test(node)) return false;
     const { bus } = services;
     // Sent here and now, in order with the sends before it.
     if (node === bus.node) return deliverDirect(services.sessions, services.traffic, module.project, { to, text, binary });
@@ -97,6 +101,8 @@ export const countSessionsOp: DeferredOp = {
   name: WebsocketsOps.countSessions,
   run({ module, services }, args) {
     const endpoint = Array.isArray(args) && typeof args[0] === "string" ? args[0] : "";
+    // Endpoint names are letters, digits, ".", "_" and "-": any other name counts no sessions.
+    if (endpoint !== "" && !ENDPOINT_PATTERN.test(endpoint)) return Promise.resolve(0);
     return services.bus.countPresence(module.project, sessionsKey(endpoint));
   },
 };

@@ -47,6 +47,16 @@ async function dashboardSnapshot(runtime: Runtime, ok: (s: DashboardSnapshot) =>
 }
 
 describe("the redis engine: several nodes on one Redis", () => {
+  it("logs a watcher that throws, and goes on telling the others", async () => {
+    const redis = await RedisServer.start();
+    const { runtime, logs } = await startProject({}, { engine: "redis", redisUrl: redis.url, nodeName: "w1" });
+    let told = 0;
+    expect(() => runtime.watchEngine({ ready: () => { throw new Error("watcher bug"); } })).not.toThrow();
+    runtime.watchEngine({ ready: () => void told++ });
+    expect(told).toBe(1);
+    await logs.waitFor((l) => l.msg === "engine redis: a watcher of the engine threw");
+  });
+
   it("carries a broadcast from node A to sessions on node B, once to A's own sessions, and keeps projects apart", async () => {
     const redis = await RedisServer.start();
     const a = await startProject(files, { engine: "redis", redisUrl: redis.url, nodeName: "n1" });

@@ -5,7 +5,7 @@ import type { Express } from "express";
 import type { BusListener, EngineStatus } from "./bus/message-bus.js";
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from "./config/options.js";
 import { eventHubStats, type EventHubStats } from "./capabilities/events/hub.js";
-import { AerostatError, SystemErrorCodes } from "./errors/codes.js";
+import { AerostatError, SystemErrorCodes, UserErrorCodes } from "./errors/codes.js";
 import type { Logger } from "./log/logger.js";
 import type { Capability } from "./ops/capability.js";
 import type { ClientInfo } from "./peers/clients.js";
@@ -55,7 +55,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Connects the engine (Redis, with --engine redis), loads the project and starts watching it. Idempotent. */
   start(): Promise<void> {
-    this.started ??= this.startEngine().then(() => this.parts.sync.start(this.options.watch, this.options.reloadDebounceMs));
+    this.started ??= this.startEngine()
+      .then(() => this.parts.sync.start(this.options.watch, this.options.reloadDebounceMs))
+      .then(() => this.checkSharedKey());
     return this.started;
   }
 
@@ -67,6 +69,18 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Calls `listener` when the engine is ready (again), fails, or reports a gap (see BusListener); returns the stop. */
   watchEngine(listener: BusListener): () => void {
     return this.parts.bus.watch(listener);
+  }
+
+  /** Socketcluster endpoints on several nodes need one sign-in key: without it, the start fails naming the descriptor. */
+  private checkSharedKey(): void {
+    if (this.options.engine === "memory" || this.options.authKey !== undefined) return;
+    const first = this.parts.sync.descriptors.all().find((d) => d.protocol === "socketcluster");
+    if (!first) return;
+    throw new AerostatError(
+      UserErrorCodes.AUTH_KEY_MISSING,
+      `endpoint "${first.endpoint}" speaks socketcluster, and on the redis engine every node must sign tokens with the same key: start each node with --auth-key-file <file> (make one with: openssl rand -base64 48 > auth.key)`,
+      { file: first.file, field: "protocol" },
+    );
   }
 
   /** Connects the engine; a Redis that cannot be reached fails the start with one sentence naming its URL. */

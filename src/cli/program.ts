@@ -63,6 +63,7 @@ program
   .option("--redis-url <url>", 'the Redis of --engine redis (default redis://127.0.0.1:6379); "env:VAR" reads it from the environment variable VAR')
   .option("--node-name <name>", 'this node\'s name among the nodes on one Redis: letters, digits, "-" and "_" (default <hostname>-<pid>)')
   .option("--redis-cluster", "the Redis of --engine redis is a Redis Cluster: use sharded pub/sub")
+  .option("--auth-key-file <path>", "the key socketcluster endpoints sign sign-in tokens with (at least 32 bytes; the same file on every node; needed with --engine redis)")
   .option(
     "--server-events-compat <project>",
     'this project folder\'s net/v4/events also speak the server-events wire format (channel "<name>:<id>"), for plain Node workers using that package; "(root)" for the root; repeat for more (--engine redis, one server)',

@@ -22,6 +22,7 @@ export interface ServeFlags {
   redisUrl?: string;
   nodeName?: string;
   redisCluster?: boolean;
+  authKeyFile?: string;
   /** --server-events-compat entries. */
   serverEventsCompat: string[];
 }
@@ -54,6 +55,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       ...(flags.redisUrl !== undefined ? { redisUrl: flags.redisUrl } : {}),
       ...(flags.nodeName !== undefined ? { nodeName: flags.nodeName } : {}),
       ...(flags.redisCluster ? { redisCluster: true } : {}),
+      ...(flags.authKeyFile !== undefined ? { authKeyFile: flags.authKeyFile } : {}),
       ...(flags.serverEventsCompat.length > 0 ? { serverEventsCompat: flags.serverEventsCompat } : {}),
     });
     await runtime.listen();

@@ -4,6 +4,7 @@ import { unknownNameHint } from "./suggest.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { lineColumnAt } from "./text-position.js";
 import { ENDPOINT_PATTERN } from "../protocol/names.js";
+import { socketClusterOptions, socketClusterSchema, type SocketClusterOptions } from "./socketcluster-options.js";
 
 /** A valid `.websocket` descriptor. */
 export interface Descriptor {
@@ -26,10 +27,20 @@ export interface Descriptor {
    * neither delays nor restarts it.
    */
   readonly isolate: IsolateMode;
+  /**
+   * What clients speak: "raw" (default) hands every frame to onMessage;
+   * "socketcluster" speaks SocketCluster's protocol (v2), so the stock
+   * socketcluster-client connects: handshake, pings, channels, RPC and sign-in
+   * are kept by the host, and the handler answers hooks.
+   */
+  readonly protocol: EndpointProtocol;
+  /** The socketcluster options, defaults filled in (present when protocol is "socketcluster"). */
+  readonly socketcluster?: SocketClusterOptions;
   readonly limits: EndpointLimits;
 }
 
 export type IsolateMode = "shared" | "own";
+export type EndpointProtocol = "raw" | "socketcluster";
 
 /** Per-endpoint protections against clients; each has a safe default. */
 export interface EndpointLimits {
@@ -81,6 +92,12 @@ const descriptorSchema = z.object({
       error: 'must be "shared" (the handler runs in its project folder\'s isolate, the default) or "own" (an isolate of its own)',
     })
     .optional(),
+  protocol: z
+    .enum(["raw", "socketcluster"], {
+      error: 'must be "raw" (frames go to onMessage, the default) or "socketcluster" (SocketCluster\'s protocol, for socketcluster-client)',
+    })
+    .optional(),
+  socketcluster: socketClusterSchema.optional(),
   maxPayload: z
     .number({ error: "must be a number of bytes" })
     .int({ error: "must be a whole number of bytes" })
@@ -158,6 +175,15 @@ export function parseDescriptor(file: string, text: string): Descriptor {
     throw new AerostatError(UserErrorCodes.DESCRIPTOR_FIELD, message, { file, field, ...at });
   }
   const d = result.data;
+  if (d.socketcluster !== undefined && d.protocol !== "socketcluster") {
+    const node = findNodeAtLocation(tree, ["socketcluster"])?.parent;
+    throw new AerostatError(
+      UserErrorCodes.DESCRIPTOR_FIELD,
+      'field "socketcluster" applies only to socketcluster endpoints; add "protocol": "socketcluster" or remove it',
+      { file, field: "socketcluster", ...lineColumnAt(text, node?.offset ?? tree.offset) },
+    );
+  }
+  const protocol = d.protocol ?? "raw";
   return {
     file,
     endpoint: d.endpoint,
@@ -165,6 +191,8 @@ export function parseDescriptor(file: string, text: string): Descriptor {
     description: d.description ?? "",
     engine: d.engine ?? "javascript",
     isolate: d.isolate ?? "shared",
+    protocol,
+    ...(protocol === "socketcluster" ? { socketcluster: socketClusterOptions(d.socketcluster) } : {}),
     limits: {
       maxPayload: d.maxPayload ?? DEFAULT_LIMITS.maxPayload,
       maxSessions: d.maxSessions ?? DEFAULT_LIMITS.maxSessions,

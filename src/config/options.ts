@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -106,6 +107,15 @@ export interface RuntimeOptions {
    * "(root)" for the root. The redis engine on one server only. Default: none.
    */
   serverEventsCompat?: string[];
+  /**
+   * The key socketcluster endpoints sign sign-in tokens (JWT, HS256) with: at
+   * least 32 bytes, the same on every node. Without it (and without
+   * authKeyFile) the memory engine makes a random key per process (tokens die
+   * with a restart); the redis engine refuses to serve socketcluster endpoints.
+   */
+  authKey?: string | Uint8Array;
+  /** A file holding the key (what `--auth-key-file` gives); its bytes, less a trailing newline, are the key. */
+  authKeyFile?: string;
 }
 
 /** A node name: what `--node-name` and the nodeName option take. */
@@ -165,6 +175,8 @@ const schema = z.object({
     .optional(),
   nodeName: z.string().regex(NODE_NAME, 'must be 1 to 64 letters, digits, "-" or "_"').optional(),
   redisCluster: z.boolean().default(false),
+  authKey: z.union([z.string(), z.instanceof(Uint8Array)]).optional(),
+  authKeyFile: z.string().min(1).optional(),
   serverEventsCompat: z
     .array(
       z
@@ -176,7 +188,9 @@ const schema = z.object({
     .optional(),
 }).strict();
 
-export type ResolvedOptions = Omit<z.output<typeof schema>, "redisUrl" | "nodeName" | "serverEventsCompat"> & {
+export type ResolvedOptions = Omit<z.output<typeof schema>, "redisUrl" | "nodeName" | "serverEventsCompat" | "authKey" | "authKeyFile"> & {
+  /** The shared sign-in key (authKey, or authKeyFile's bytes); undefined when neither was given. */
+  authKey: Uint8Array | undefined;
   projectRoot: string;
   /** The Redis URL with "env:VAR" resolved ("" for the memory engine). */
   redisUrl: string;
@@ -204,8 +218,10 @@ export function resolveOptions(input: RuntimeOptions): ResolvedOptions {
       field,
     });
   }
+  const { authKey: _key, authKeyFile: _file, ...rest } = result.data;
   return {
-    ...result.data,
+    ...rest,
+    authKey: readAuthKey(result.data.authKey, result.data.authKeyFile),
     configurations: fromEnvironment(result.data.configurations),
     projectRoot: path.resolve(result.data.projectRoot),
     ...engineOptions(result.data),
@@ -235,6 +251,33 @@ function engineOptions(data: z.output<typeof schema>): { redisUrl: string; nodeN
     redisUrl = found;
   }
   return { redisUrl, nodeName: data.nodeName ?? defaultNodeName(), serverEventsCompat };
+}
+
+/** Bytes a sign-in key must have at least (HS256 wants a key as long as its hash). */
+export const MIN_AUTH_KEY_BYTES = 32;
+
+/** The sign-in key from the option or the file; an error names the option and says what to do. */
+function readAuthKey(key: string | Uint8Array | undefined, file: string | undefined): Uint8Array | undefined {
+  const invalid = (field: string, message: string) => new AerostatError(UserErrorCodes.OPTION_INVALID, `option "${field}": ${message}`, { file: file ?? "(options)", field });
+  if (key !== undefined && file !== undefined) throw invalid("authKeyFile", "give authKey or authKeyFile (--auth-key-file), not both");
+  let bytes: Uint8Array | undefined;
+  if (typeof key === "string") bytes = new TextEncoder().encode(key);
+  else if (key !== undefined) bytes = key;
+  else if (file !== undefined) {
+    let text: Buffer;
+    try {
+      text = readFileSync(file);
+    } catch (error) {
+      throw invalid("authKeyFile", `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); make a key with: openssl rand -base64 48 > ${path.basename(file)}`);
+    }
+    let end = text.length;
+    while (end > 0 && (text[end - 1] === 0x0a || text[end - 1] === 0x0d)) end--;
+    bytes = new Uint8Array(text.subarray(0, end));
+  }
+  if (bytes !== undefined && bytes.length < MIN_AUTH_KEY_BYTES) {
+    throw invalid(file !== undefined ? "authKeyFile" : "authKey", `the key has ${bytes.length} bytes and needs at least ${MIN_AUTH_KEY_BYTES}; make one with: openssl rand -base64 48`);
+  }
+  return bytes;
 }
 
 /** "<hostname>-<pid>", with what a node name may not hold replaced by "-". */

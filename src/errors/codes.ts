@@ -27,6 +27,8 @@ export const UserErrorCodes = {
   OPTION_INVALID: "AEROSTAT_OPTION_INVALID",
   /** The message engine (Redis) could not be reached when the server started. */
   ENGINE_UNREACHABLE: "AEROSTAT_ENGINE_UNREACHABLE",
+  /** Socketcluster endpoints on the redis engine need the sign-in key every node shares (--auth-key-file). */
+  AUTH_KEY_MISSING: "AEROSTAT_AUTH_KEY_MISSING",
 } as const;
 
 export const SystemErrorCodes = {

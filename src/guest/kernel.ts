@@ -14,6 +14,8 @@ export type { GuestEvent };
 export type EventRunner = (ev: GuestEvent) => void;
 /** Makes the script-visible object for a peer ("session" or "client"). */
 export type PeerFactory = (id: string, where: string) => unknown;
+/** Adds members to a peer object's fields before it is frozen. */
+export type PeerExtension = (fields: Record<string, unknown>, id: string, where: string) => void;
 
 /**
  * What capability modules running inside the sandbox get: the captured
@@ -39,6 +41,10 @@ export interface Kernel {
   onEvent(kind: string, runner: EventRunner): void;
   /** Registers the factory of a peer kind's script objects. */
   definePeers(peerKind: string, factory: PeerFactory): void;
+  /** Adds members to every script object of a peer kind, made from now on (another capability's methods on a connection). */
+  extendPeers(peerKind: string, extension: PeerExtension): void;
+  /** Runs the extensions of `peerKind` on the fields of a new peer object, before it is frozen. */
+  extendPeer(peerKind: string, fields: Record<string, unknown>, id: string, where: string): void;
   peer(ev: GuestEvent): unknown;
   /**
    * Runs the handler's `hook` for `ev`: sets what getMessage()/getMethod()
@@ -59,6 +65,7 @@ export interface Kernel {
 
 const runners = builtins.safeMap<string, EventRunner>();
 const peerFactories = builtins.safeMap<string, PeerFactory>();
+const peerExtensions = builtins.safeMap<string, PeerExtension[]>();
 let wentAsync = false;
 
 export function runnerOf(kind: string): EventRunner | undefined {
@@ -120,6 +127,15 @@ export function makeKernel(capability: GuestCapability): Kernel {
     promise: hostPromise,
     onEvent: (kind, runner) => runners.set(kind, runner),
     definePeers: (peerKind, factory) => peerFactories.set(peerKind, factory),
+    extendPeers: (peerKind, extension) => {
+      const list = peerExtensions.get(peerKind);
+      if (list) builtins.push(list, extension);
+      else peerExtensions.set(peerKind, [extension]);
+    },
+    extendPeer: (peerKind, fields, id, where) => {
+      const list = peerExtensions.get(peerKind);
+      if (list) for (let i = 0; i < list.length; i++) list[i]!(fields, id, where);
+    },
     peer: peerFor,
     afterHook: undefined,
     dispatch: dispatchNumber,
@@ -181,15 +197,21 @@ export function coreFault(kernels: Kernel[], hook: string, ev: GuestEvent, error
   else report(hook, ev, error);
 }
 
-/** A `request` event: the host asks hook payload[0] with arguments payload[1]; the answer goes back as a reply. */
+/**
+ * A `request` event: the host asks hook payload[0] with arguments payload[1];
+ * the event's peer goes in at index payload[2] (after the arguments when
+ * absent). The answer goes back as a reply.
+ */
 export function runRequest(ev: GuestEvent): void {
   const id = builtins.StringCtor(ev.code);
   let hook: string;
   let args: unknown[];
+  let peerAt = -1;
   try {
-    const parsed = builtins.parse(builtins.StringCtor(ev.payload)) as [string, unknown[]];
+    const parsed = builtins.parse(builtins.StringCtor(ev.payload)) as [string, unknown[], number?];
     hook = builtins.StringCtor(parsed[0]);
     args = builtins.isArray(parsed[1]) ? parsed[1] : [];
+    if (typeof parsed[2] === "number") peerAt = parsed[2];
   } catch (_) {
     replyError(id, { name: "RequestError", message: "the host sent a malformed request" });
     return;
@@ -202,8 +224,11 @@ export function runRequest(ev: GuestEvent): void {
   }
   const peer = peerFor(ev);
   const callArgs: unknown[] = [];
-  for (let i = 0; i < args.length; i++) builtins.push(callArgs, args[i]);
-  if (peer !== undefined) builtins.push(callArgs, peer);
+  for (let i = 0; i < args.length; i++) {
+    if (i === peerAt && peer !== undefined) builtins.push(callArgs, peer);
+    builtins.push(callArgs, args[i]);
+  }
+  if (peer !== undefined && (peerAt < 0 || peerAt >= args.length)) builtins.push(callArgs, peer);
   const kind = eventOfHook(hook);
   current.method = kind ? kind.method : hook;
   if (kind && kind.kind === host.settings.events.message) current.message = args.length > 0 ? args[0] : null;
@@ -258,10 +283,11 @@ function eventOfHook(hook: string): { kind: string; method: string } | undefined
   return undefined;
 }
 
+/** A hook's answer as JSON text; "" when it returned nothing (undefined), which the host tells apart from null. */
 function replyValue(id: string, value: unknown): void {
   let json: string;
   try {
-    json = builtins.stringify(value === undefined ? null : value) ?? "null";
+    json = value === undefined ? "" : (builtins.stringify(value) ?? "null");
   } catch (e) {
     replyThrown(id, e);
     return;

@@ -46,7 +46,11 @@ export function prelude(hostCall: HostCall, settingsJson: string, bundled: Recor
   installConsole();
   installTimers();
   const hooks: string[] = [];
-  for (const cap of settings.capabilities) for (const kind in cap.events) push(hooks, cap.events[kind]!.hook);
+  for (const cap of settings.capabilities) {
+    for (const kind in cap.events) push(hooks, cap.events[kind]!.hook);
+    const asked = cap.requestHooks ?? [];
+    for (let i = 0; i < asked.length; i++) push(hooks, asked[i]!);
+  }
   push(hooks, RELOAD_HOOK);
   push(hooks, HANDSHAKE_HOOK);
   const kernels: Kernel[] = [];

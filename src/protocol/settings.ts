@@ -23,6 +23,8 @@ export interface GuestCapability {
   readonly namespaces?: readonly NamespaceMember[];
   /** Modules that are one export of this module: { module: "http/v4/request", name: "request" }. */
   readonly memberModules?: readonly NamespaceMember[];
+  /** Hooks the host asks with request events and waits for (onInvoke, onSubscribe, ...), beyond those of `events`. */
+  readonly requestHooks?: readonly string[];
 }
 
 /** A module and a name: a member of a namespace module (`import { websockets } from "sdk/net"`), or a module that is one export of another. */

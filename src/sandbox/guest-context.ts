@@ -159,13 +159,14 @@ export class GuestContext {
         handler: key,
         outbox: OutboxOp,
         events: EventKind,
-        capabilities: capabilities.map(({ name, module, events, aliases, namespaces, memberModules }) => ({
+        capabilities: capabilities.map(({ name, module, events, aliases, namespaces, memberModules, requestHooks }) => ({
           name,
           module,
           events,
           aliases,
           namespaces,
           memberModules,
+          requestHooks,
         })),
         limits: guestLimits(limits),
       };

@@ -579,9 +579,9 @@ export class HandlerModule {
    * Promise's value); rejects with a HookError carrying what it threw (name,
    * message, own fields, never the stack), or a TimeoutError.
    */
-  request(hook: string, args: readonly unknown[], timeoutMs: number, peer?: { kind: string; id: string; where: string }): Promise<unknown> {
+  request(hook: string, args: readonly unknown[], timeoutMs: number, peer?: { kind: string; id: string; where: string; at?: number }): Promise<unknown> {
     if (this.disposed || this.disabled) return Promise.reject(new Error(`aerostat: ${this.key} is not serving; ${hook} was not asked`));
-    const payload = JSON.stringify([hook, args]);
+    const payload = JSON.stringify(peer?.at === undefined ? [hook, args] : [hook, args, peer.at]);
     return this.requests.ask(hook, timeoutMs, (id) =>
       this.enqueue(EventKind.request, peer?.kind ?? PeerKind.none, peer?.id ?? "", peer?.where ?? "", payload, id),
     );

@@ -50,15 +50,15 @@ export class Requests {
     });
   }
 
-  /** A reply from the guest: "1" with the JSON value, or "0" with the JSON error. Unknown ids are ignored. */
+  /** A reply from the guest: "1" with the JSON value ("" when the hook returned undefined), or "0" with the JSON error. Unknown ids are ignored. */
   answer(id: number, ok: boolean, json: string): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
-    let value: unknown = null;
+    let value: unknown = undefined;
     try {
-      value = JSON.parse(json);
+      if (json !== "" || !ok) value = JSON.parse(json);
     } catch {
       ok = false;
       value = { name: "Error", message: `${p.hook} answered with text that is not JSON` };

@@ -38,6 +38,8 @@ export interface UpgradeRouting {
   readonly log: Logger;
   /** Where refusals are remembered for the client's plain GET that asks why. */
   readonly recentRefusals: RecentRefusals;
+  /** Why an endpoint's protocol cannot be served on this node (a socketcluster endpoint with no shared key), if it cannot. */
+  protocolProblem(mount: Mount): string | undefined;
 }
 
 /** Routes handshakes by pathname to mounted endpoints; refuses the rest with a reason. */
@@ -126,6 +128,8 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
       if (!why) return refuse(req, socket, Refusals.stillLoading(endpoint), endpoint);
       return refuse(req, socket, Refusals.cannotServe(endpoint, why.toString()), endpoint);
     }
+    const problem = routing.protocolProblem(mount);
+    if (problem) return refuse(req, socket, Refusals.cannotServe(endpoint, problem), endpoint);
     const info = handshakeRequest(req, parsedUrl);
     const request = JSON.stringify(info);
     const upgrade = (data?: string) =>
@@ -137,7 +141,8 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
           ...(data !== undefined ? { data } : {}),
         }),
       );
-    if (!module.hooks.has("onHandshake")) return upgrade();
+    // A socketcluster endpoint asks onHandshake when the client's #handshake arrives, with its token.
+    if (!module.hooks.has("onHandshake") || mount.descriptor.protocol === "socketcluster") return upgrade();
     // The handler decides: accept (with the connection's first data) or refuse with a status and reason.
     void askHandshakeHook(module, info, routing.firstLoadWaitMs).then((answer) => {
       if (socket.destroyed) return;

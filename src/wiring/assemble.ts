@@ -41,6 +41,8 @@ import { ClientOpener } from "./client-opener.js";
 import { Reporter } from "./reporter.js";
 import { ScriptServices } from "./script-services.js";
 import { StompGateway } from "../stomp/stomp-gateway.js";
+import { ScGateway } from "../protocols/socketcluster/gateway.js";
+import { randomBytes } from "node:crypto";
 import type { RuntimeEvents } from "./runtime-events.js";
 import { Status } from "./status.js";
 
@@ -56,6 +58,8 @@ export interface Parts {
   readonly exchanges: HttpExchanges;
   /** STOMP sessions over SockJS. */
   readonly stomp: StompGateway;
+  /** Connections of socketcluster endpoints. */
+  readonly socketcluster: ScGateway;
   readonly bus: MessageBus;
   readonly sockets: SocketServers;
   readonly registry: HandlerRegistry;
@@ -107,6 +111,17 @@ export function assemble(
     servicePaths: `${SERVICE_PREFIX}<endpoint>`,
     log,
   });
+  const socketcluster = new ScGateway({
+    sessions,
+    bus,
+    traffic,
+    log,
+    // Without a shared key, one made for this process: tokens stop working when it restarts.
+    authKey: options.authKey ?? randomBytes(32),
+    historyRules: (project) =>
+      mounts.list().flatMap((m) => (m.module?.project === project && m.descriptor.socketcluster ? m.descriptor.socketcluster.history : [])),
+  });
+  let warnedKey = options.authKey !== undefined;
   const dashboardToken = options.dashboardToken ?? newDashboardToken();
   // The dashboard's source reads the status, made below.
   const dashboard = new Dashboard(options.dashboard, dashboardToken, {
@@ -137,6 +152,7 @@ export function assemble(
     clients,
     exchanges,
     bus,
+    socketcluster,
     serverEventsCompat: new Set(options.serverEventsCompat),
     traffic,
     log,
@@ -216,13 +232,25 @@ export function assemble(
     firstLoadWaitMs: Math.min(options.handshakeTimeoutMs, MAX_FIRST_LOAD_WAIT_MS),
     log,
     recentRefusals,
-    accept: (ws, mount, start) => liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic, start)),
+    protocolProblem: (mount) =>
+      mount.descriptor.protocol === "socketcluster" && options.engine !== "memory" && options.authKey === undefined
+        ? "socketcluster endpoints on the redis engine need the sign-in key every node shares: start each node with --auth-key-file <file>"
+        : undefined,
+    accept: (ws, mount, start) => {
+      const sc = mount.descriptor.socketcluster;
+      if (!sc) return liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic, start));
+      if (!warnedKey) {
+        warnedKey = true;
+        log.warn({}, "socketcluster: no --auth-key-file; sign-in tokens are signed with a key made for this process and stop working when it restarts");
+      }
+      liveness.track(socketcluster.accept(ws, mount.endpoint, mount.module!, sc, start));
+    },
   });
   server.on("upgrade", (req, socket, head) => {
     if (!dashboard.upgrade(req, socket, head) && !stomp.upgrade(req, socket, head)) upgradeService(req, socket, head);
   });
   return {
-    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, bus, sockets,
+    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, socketcluster, bus, sockets,
     registry, liveness, sync, dashboard, dashboardToken, status, teardowns,
   };
 }

@@ -47,7 +47,7 @@ describe("names that are not what aerostat expects", () => {
     expect(typo).toMatchObject({ code: "AEROSTAT_DESCRIPTOR_FIELD", field: "idleTimeout" });
     expect(typo.msg).toBe('p/typo.websocket:4:3: field "idleTimeout" is not a descriptor field; did you mean "idleTimeoutMs"?');
     const odd = await logs.waitFor((l) => String(l.file).startsWith("p/odd.websocket"));
-    expect(odd.msg).toMatch(/field "colour" is not a descriptor field; known: handler, endpoint, description, engine, isolate, maxPayload/);
+    expect(odd.msg).toMatch(/field "colour" is not a descriptor field; known: handler, endpoint, description, engine, isolate, protocol, socketcluster, maxPayload/);
     expect(await (await TestClient.connect(url("dirigible"))).ask("hi")).toBe("hi");
   });
 

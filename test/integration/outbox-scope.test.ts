@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { ScGateway } from "../../src/protocols/socketcluster/gateway.js";
 import { pino } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import { applyOutbox } from "../../src/ops/apply-outbox.js";
@@ -28,6 +29,11 @@ async function sessionPair(): Promise<{ server: WebSocket; client: TestClient }>
   return { server: await accepted, client };
 }
 
+/** A socketcluster gateway over the same parts (unused by these tests, but part of the services). */
+function scGateway(sessions: SessionRegistry, bus: MemoryBus, traffic: TrafficMeter): ScGateway {
+  return new ScGateway({ sessions, bus, traffic, log: pino({ level: "silent" }), authKey: new Uint8Array(32), historyRules: () => [] });
+}
+
 const field = (t: string) => `${t.length}:${t}`;
 
 describe("outbox scope", () => {
@@ -36,9 +42,11 @@ describe("outbox scope", () => {
     const traffic = new TrafficMeter();
     const { server, client } = await sessionPair();
     const victim = sessions.add("two", "two", "two/h.js", server);
+    const bus = new MemoryBus(() => undefined);
     const services: Services = {
       sessions,
-      bus: new MemoryBus(() => undefined),
+      bus,
+      socketcluster: scGateway(sessions, bus, traffic),
       clients: new ClientRegistry(traffic, 1 << 20),
       exchanges: new HttpExchanges(pino({ level: "silent" })),
       traffic,
@@ -69,9 +77,12 @@ describe("outbox scope", () => {
     const log = pino({ level: "silent" });
     const exchanges = new HttpExchanges(log);
     const traffic = new TrafficMeter();
+    const bus = new MemoryBus(() => undefined);
+    const sessions = new SessionRegistry(1 << 20);
     const services: Services = {
-      sessions: new SessionRegistry(1 << 20),
-      bus: new MemoryBus(() => undefined),
+      sessions,
+      bus,
+      socketcluster: scGateway(sessions, bus, traffic),
       clients: new ClientRegistry(traffic, 1 << 20),
       exchanges,
       traffic,

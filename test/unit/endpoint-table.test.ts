@@ -9,6 +9,7 @@ const d = (file: string, endpoint: string): Descriptor => ({
   description: "",
   engine: "javascript",
   isolate: "shared",
+  protocol: "raw",
   limits: DEFAULT_LIMITS,
 });
 

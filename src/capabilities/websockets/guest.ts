@@ -157,7 +157,12 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
   const sessions = safeMap<string, unknown>();
   function sessionObject(id: string, endpoint: string): unknown {
     let s = sessions.get(id);
-    if (!s) sessions.set(id, (s = peer(withRequest({ id, endpoint }))));
+    if (!s) {
+      const fields = withRequest({ id, endpoint });
+      // Members other capabilities add to connections (net/v4/channels on socketcluster endpoints).
+      kernel.extendPeer("session", fields, id, endpoint);
+      sessions.set(id, (s = peer(fields)));
+    }
     return s;
   }
 

@@ -1,0 +1,187 @@
+import type { DeferredOp, ImmediateOp, OpContext, PostedOp } from "../../ops/capability.js";
+import type { ScSession } from "../../protocols/socketcluster/session.js";
+import { ChannelsLimits, ChannelsOps } from "./ops-names.js";
+
+const list = (args: unknown): unknown[] => (Array.isArray(args) ? args : []);
+
+function name(api: string, what: string, value: unknown): string {
+  if (typeof value !== "string" || value === "" || value.length > ChannelsLimits.maxNameChars) {
+    throw new TypeError(`${api}: ${what} must be a non-empty string of at most ${ChannelsLimits.maxNameChars} characters`);
+  }
+  if (value.startsWith("#")) throw new TypeError(`${api}: ${what} must not start with "#" (such names belong to the protocol)`);
+  return value;
+}
+
+function json(api: string, value: unknown): string {
+  if (typeof value !== "string") throw new TypeError(`${api}: the data could not be read`);
+  if (value.length > ChannelsLimits.maxDataChars) throw new RangeError(`${api}: the data is over ${ChannelsLimits.maxDataChars} characters of JSON; send less`);
+  JSON.parse(value);
+  return value;
+}
+
+/** A socketcluster connection of the calling module's project, or a TypeError saying why there is none. */
+function connection({ module, services }: OpContext, api: string, id: unknown): ScSession {
+  const s = typeof id === "string" ? services.socketcluster.connection(module.project, id) : undefined;
+  if (!s) {
+    const known = typeof id === "string" && services.sessions.get(module.project, id);
+    throw new TypeError(known ? `connection.${api}(): ${id} is a connection of a raw endpoint; this works on endpoints with "protocol": "socketcluster"` : `connection.${api}(): connection ${String(id)} is closed`);
+  }
+  return s;
+}
+
+const publish: DeferredOp = {
+  mode: "deferred",
+  name: ChannelsOps.publish,
+  async run(ctx, args) {
+    const [channel, data, except] = list(args);
+    const ids = Array.isArray(except) ? except.filter((e): e is string => typeof e === "string") : [];
+    const stamp = await ctx.services.socketcluster.publish(ctx.module.project, name("publish", "channel", channel), json("publish", data), ids);
+    return stamp ?? null;
+  },
+};
+
+const subscribers: ImmediateOp = {
+  mode: "immediate",
+  name: ChannelsOps.subscribers,
+  run(ctx, [channel]) {
+    return ctx.services.socketcluster.index.subscriberIds(ctx.module.project, name("subscribers", "channel", channel));
+  },
+};
+
+const presence: DeferredOp = {
+  mode: "deferred",
+  name: ChannelsOps.presence,
+  async run(ctx, args) {
+    const [channel] = list(args);
+    return { count: await ctx.services.socketcluster.presence(ctx.module.project, name("presence", "channel", channel)) };
+  },
+};
+
+const history: DeferredOp = {
+  mode: "deferred",
+  name: ChannelsOps.history,
+  run(ctx, args) {
+    const [channel, epoch, offset, limit] = list(args);
+    const since = typeof epoch === "string" && typeof offset === "number" ? { epoch, offset } : undefined;
+    const most = typeof limit === "number" && limit > 0 ? Math.min(Math.floor(limit), ChannelsLimits.maxHistory) : ChannelsLimits.maxHistory;
+    return ctx.services.socketcluster.historyOf(ctx.module.project, name("history", "channel", channel), since, most);
+  },
+};
+
+const listen: PostedOp = {
+  mode: "posted",
+  name: ChannelsOps.listen,
+  run(ctx, args) {
+    ctx.services.socketcluster.index.listen(ctx.module, name("listen", "channel", list(args)[0]));
+    return 0;
+  },
+};
+
+const unlisten: PostedOp = {
+  mode: "posted",
+  name: ChannelsOps.unlisten,
+  run(ctx, args) {
+    ctx.services.socketcluster.index.unlisten(ctx.module, name("unlisten", "channel", list(args)[0]));
+    return 0;
+  },
+};
+
+const authToken: ImmediateOp = {
+  mode: "immediate",
+  name: ChannelsOps.authToken,
+  run(ctx, [id]) {
+    const s = typeof id === "string" ? ctx.services.socketcluster.connection(ctx.module.project, id) : undefined;
+    return s?.auth?.payload ?? null;
+  },
+};
+
+const subscriptions: ImmediateOp = {
+  mode: "immediate",
+  name: ChannelsOps.subscriptions,
+  run(ctx, [id]) {
+    const s = typeof id === "string" ? ctx.services.socketcluster.connection(ctx.module.project, id) : undefined;
+    return s ? [...s.channels] : [];
+  },
+};
+
+const setAuthToken: DeferredOp = {
+  mode: "deferred",
+  name: ChannelsOps.setAuthToken,
+  async run(ctx, args) {
+    const [id, payloadJson, expiresIn] = list(args);
+    const s = connection(ctx, "setAuthToken", id);
+    const payload = JSON.parse(json("setAuthToken", payloadJson)) as unknown;
+    if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw new TypeError("connection.setAuthToken(payload): payload must be an object such as { user: \"ann\" }");
+    const seconds = typeof expiresIn === "number" && expiresIn > 0 ? Math.ceil(expiresIn) : s.options.authExpirySeconds;
+    const token = await ctx.services.socketcluster.signToken(s.project, payload as Record<string, unknown>, seconds);
+    const check = await ctx.services.socketcluster.verify(s.project, token);
+    if (s.state !== "open") return null;
+    s.signIn({ payload: check ?? (payload as Record<string, unknown>), token, ...expiryOf(token) }, true);
+    return null;
+  },
+};
+
+/** When a token we signed expires (its `exp`), in ms. */
+function expiryOf(token: string): { expiresAt?: number } {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: unknown };
+    return typeof claims.exp === "number" ? { expiresAt: claims.exp * 1000 } : {};
+  } catch {
+    return {};
+  }
+}
+
+const deauthenticate: PostedOp = {
+  mode: "posted",
+  name: ChannelsOps.deauthenticate,
+  run(ctx, args) {
+    connection(ctx, "deauthenticate", list(args)[0]).signOut("signed out by the server");
+    return 0;
+  },
+};
+
+const invoke: DeferredOp = {
+  mode: "deferred",
+  name: ChannelsOps.invoke,
+  run(ctx, args) {
+    const [id, procedure, data, timeout] = list(args);
+    const s = connection(ctx, "invoke", id);
+    const ms = typeof timeout === "number" && timeout > 0 ? Math.min(Math.ceil(timeout), 600_000) : s.options.ackTimeoutMs;
+    return s.invoke(name("invoke", "procedure", procedure), JSON.parse(json("invoke", data)), ms);
+  },
+};
+
+const transmit: PostedOp = {
+  mode: "posted",
+  name: ChannelsOps.transmit,
+  run(ctx, args) {
+    const [id, receiver, data] = list(args);
+    return connection(ctx, "transmit", id).transmit(name("transmit", "receiver", receiver), JSON.parse(json("transmit", data))) ? 1 : 0;
+  },
+};
+
+const subscribe: PostedOp = {
+  mode: "posted",
+  name: ChannelsOps.subscribe,
+  run(ctx, args) {
+    const [id, channel] = list(args);
+    const s = connection(ctx, "subscribe", id);
+    const c = name("subscribe", "channel", channel);
+    if (!s.channels.has(c) && s.channels.size >= s.options.channelLimit) throw new RangeError(`connection.subscribe(): ${s.id} holds ${s.options.channelLimit} channels, the endpoint's channelLimit`);
+    s.subscribe(c, false);
+    return 0;
+  },
+};
+
+const kickOut: PostedOp = {
+  mode: "posted",
+  name: ChannelsOps.kickOut,
+  run(ctx, args) {
+    const [id, channel, message] = list(args);
+    connection(ctx, "kickOut", id).kickOut(name("kickOut", "channel", channel), JSON.parse(json("kickOut", message)));
+    return 0;
+  },
+};
+
+/** The host operations of net/v4/channels. */
+export const channelsOps = [publish, subscribers, presence, history, listen, unlisten, authToken, subscriptions, setAuthToken, deauthenticate, invoke, transmit, subscribe, kickOut] as const;

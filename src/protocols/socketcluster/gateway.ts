@@ -1,0 +1,129 @@
+import type { WebSocket } from "ws";
+import type { MessageBus } from "../../bus/message-bus.js";
+import { historyRuleFor, type HistoryRule, type SocketClusterOptions } from "../../config/socketcluster-options.js";
+import type { Logger } from "../../log/logger.js";
+import type { SessionStart } from "../../peers/accept-session.js";
+import type { Session, SessionRegistry } from "../../peers/sessions.js";
+import type { TrafficMeter } from "../../peers/traffic.js";
+import type { HandlerModule } from "../../sandbox/handler-module.js";
+import { TokenKeys } from "./auth.js";
+import { busChannel, ChannelIndex, presenceKey, type ChannelMessage } from "./channel-index.js";
+import { ChannelHistory } from "./history.js";
+import { RpcCounts } from "./rpc-counts.js";
+import { ScSession, type ScContext } from "./session.js";
+
+export interface ScGatewayDeps {
+  readonly sessions: SessionRegistry;
+  readonly bus: MessageBus;
+  readonly traffic: TrafficMeter;
+  readonly log: Logger;
+  /** The key tokens are signed with; the same on every node. */
+  readonly authKey: Uint8Array;
+  /** The history rules of a project's socketcluster endpoints. */
+  readonly historyRules: (project: string) => readonly HistoryRule[];
+}
+
+/**
+ * This node's socketcluster connections: accepts them, keeps their protocol
+ * state (ScSession), and offers what net/v4/channels does to scripts:
+ * publish through the engine, subscribers, presence, history, and the
+ * connection's sign-in, RPC and channel operations.
+ */
+export class ScGateway {
+  readonly index: ChannelIndex;
+  private readonly byId = new Map<string, ScSession>();
+  private readonly keys: TokenKeys;
+  private readonly history: ChannelHistory;
+  readonly rpc = new RpcCounts();
+  private readonly ctx: ScContext;
+
+  constructor(private readonly deps: ScGatewayDeps) {
+    this.index = new ChannelIndex(deps.bus, deps.traffic, deps.log);
+    this.keys = new TokenKeys(deps.authKey);
+    this.history = new ChannelHistory(deps.bus);
+    this.ctx = {
+      keys: this.keys,
+      index: this.index,
+      log: deps.log,
+      publish: (project, channel, dataJson, except) => this.publish(project, channel, dataJson, except).then(() => undefined),
+      recover: (project, data) => this.history.recover(project, data, (channel) => this.ruleFor(project, channel)),
+      countCall: (endpoint, errorName) => this.rpc.count(endpoint, errorName),
+    };
+  }
+
+  /** Registers an accepted socket of a socketcluster endpoint; its events go through the protocol. */
+  accept(socket: WebSocket, endpoint: string, module: HandlerModule, options: SocketClusterOptions, start: SessionStart): Session {
+    const sessions = this.deps.sessions;
+    const session = sessions.add(endpoint, module.project, module.key, socket);
+    session.request = start.request;
+    session.origin = start.origin ?? "";
+    session.remoteAddress = start.remoteAddress ?? "";
+    if (start.data !== undefined) session.data = start.data;
+    socket.on("message", (data) => session.received(Buffer.isBuffer(data) ? data.length : 0));
+    const sc = new ScSession(session, module, options, this.ctx, start.request);
+    this.byId.set(session.id, sc);
+    socket.on("close", () => {
+      this.byId.delete(session.id);
+      sessions.remove(session.id);
+    });
+    return session;
+  }
+
+  /** A socketcluster connection of `project` on this node. */
+  connection(project: string, id: string): ScSession | undefined {
+    const s = this.byId.get(id);
+    return s && s.project === project ? s : undefined;
+  }
+
+  /** Connections signed in, per endpoint, for the dashboard. */
+  signedIn(endpoint: string): number {
+    let n = 0;
+    for (const s of this.byId.values()) if (s.endpoint === endpoint && s.auth) n++;
+    return n;
+  }
+
+  /** The payload of a token this node signed, as a client presenting it would be signed in with. */
+  async verify(project: string, token: string): Promise<Record<string, unknown> | undefined> {
+    const check = await this.keys.check(project, token);
+    return check.kind === "valid" ? check.payload : undefined;
+  }
+
+  signToken(project: string, payload: Record<string, unknown>, expiresInSeconds: number): Promise<string> {
+    return this.keys.sign(project, payload, expiresInSeconds);
+  }
+
+  private ruleFor(project: string, channel: string): HistoryRule | undefined {
+    return historyRuleFor(this.deps.historyRules(project), channel);
+  }
+
+  /**
+   * Publishes data (JSON text) on a channel of `project` through the engine:
+   * every subscriber on every node but those in `except` gets it once. A
+   * history channel keeps it and stamps it with its offset and epoch.
+   */
+  async publish(project: string, channel: string, dataJson: string, except: readonly string[]): Promise<{ offset: number; epoch: string } | undefined> {
+    const message: ChannelMessage = except.length > 0 ? { d: dataJson, x: except } : { d: dataJson };
+    const rule = this.ruleFor(project, channel);
+    if (rule) return this.history.publish(busChannel(project, channel), message, rule);
+    await this.deps.bus.publish(busChannel(project, channel), message);
+    return undefined;
+  }
+
+  /** Subscribers of a channel on every node (the engine's presence counts). */
+  presence(project: string, channel: string): Promise<number> {
+    return this.deps.bus.countPresence(project, presenceKey(channel));
+  }
+
+  historyOf(project: string, channel: string, since: { epoch: string; offset: number } | undefined, limit: number) {
+    return this.history.read(busChannel(project, channel), since, limit, this.ruleFor(project, channel));
+  }
+
+  /** What the dashboard shows: channels with subscribers, signed-in sessions, RPC counts. */
+  stats() {
+    return { channels: this.index.counts(), rpc: this.rpc.snapshot() };
+  }
+
+  close(): void {
+    for (const s of this.byId.values()) s.close(1001, "server stopping");
+  }
+}

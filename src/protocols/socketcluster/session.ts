@@ -1,0 +1,296 @@
+import type { WebSocket } from "ws";
+import type { SocketClusterOptions } from "../../config/socketcluster-options.js";
+import type { Logger } from "../../log/logger.js";
+import { toPayload } from "../../peers/feed.js";
+import type { Session } from "../../peers/sessions.js";
+import type { SharedTextFrame } from "../../peers/peer.js";
+import { EventKind, PeerKind } from "../../protocol/events.js";
+import type { HandlerModule } from "../../sandbox/handler-module.js";
+import { expired, type TokenKeys } from "./auth.js";
+import { ScCloseCodes } from "./close-codes.js";
+import { ScErrors, wireError } from "./errors.js";
+import { answerFrame, callId, errorFrame, eventFrame, PING, readFrame, type Packet, type WireError } from "./frames.js";
+import { handlePacket } from "./packets.js";
+import type { ChannelIndex } from "./channel-index.js";
+import { handshake } from "./handshake.js";
+
+/** Hook calls one connection may have waiting; past it, its reads pause until some answer. */
+const MAX_IN_FLIGHT = 64;
+
+/** What every socketcluster session shares: the node's keys, channels and engine. */
+export interface ScContext {
+  readonly keys: TokenKeys;
+  readonly index: ChannelIndex;
+  readonly log: Logger;
+  /** Publishes on a channel of `project` through the engine (every node's subscribers get it). */
+  publish(project: string, channel: string, dataJson: string, except: readonly string[]): Promise<void>;
+  /** What `aerostat.recover` answers (history since a position). */
+  recover(project: string, data: unknown): Promise<unknown>;
+  /** Counts RPC calls and their errors by name, for the dashboard. */
+  countCall(endpoint: string, errorName?: string): void;
+}
+
+/** The sign-in state of a connection: the verified token payload, and when it expires. */
+export interface SignedIn {
+  readonly payload: Record<string, unknown>;
+  readonly token: string;
+  readonly expiresAt?: number;
+}
+
+interface PendingInvoke {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * One connection speaking SocketCluster's protocol. Everything the protocol
+ * keeps (handshake, pings, subscriptions, sign-in, call ids) lives here on the
+ * host, so a handler reload or a sandbox restart changes none of it; the
+ * handler answers hooks. States: connecting (until `#handshake`), open, closed.
+ */
+export class ScSession {
+  state: "connecting" | "open" | "closed" = "connecting";
+  auth: SignedIn | undefined;
+  /** Channels subscribed, and those whose onSubscribe asked for sign-in to stay. */
+  readonly channels = new Set<string>();
+  readonly requireAuth = new Set<string>();
+  private readonly invokes = new Map<number, PendingInvoke>();
+  private nextCid = 1;
+  private inFlight = 0;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private pongTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly session: Session,
+    readonly module: HandlerModule,
+    readonly options: SocketClusterOptions,
+    readonly ctx: ScContext,
+    /** The handshake request (url, query, headers, remoteAddress) as JSON text. */
+    readonly request: string,
+  ) {
+    const socket = session.socket;
+    this.handshakeTimer = setTimeout(() => this.close(ScCloseCodes.handshakeTimeout, "no #handshake in time"), options.handshakeTimeoutMs);
+    socket.on("message", (data, isBinary) => this.received(data, isBinary));
+    socket.on("error", (error) => this.event(EventKind.error, `Error: ${error.message}`));
+    socket.on("close", (code, reason) => this.onClosed(code, reason.toString("utf8")));
+  }
+
+  /** Whether the connection has closed (checked after every await: the client may have gone meanwhile). */
+  get ended(): boolean {
+    return this.state === "closed";
+  }
+
+  get id(): string {
+    return this.session.id;
+  }
+
+  get project(): string {
+    return this.module.project;
+  }
+
+  get endpoint(): string {
+    return this.session.endpoint;
+  }
+
+  get socket(): WebSocket {
+    return this.session.socket;
+  }
+
+  /** Sends a text frame (or a shared one); false when it did not go out. */
+  send(frame: string | SharedTextFrame): boolean {
+    return this.session.send(frame);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) this.socket.close(code, reason);
+  }
+
+  /** Queues a core event (open, message, error, close) for the handler. */
+  event(kind: string, payload: unknown, code = 0): void {
+    if (kind !== EventKind.close && this.state === "closed") return;
+    this.module.enqueue(kind, PeerKind.session, this.id, this.endpoint, payload, code);
+  }
+
+  answer(rid: number | undefined, data?: unknown): void {
+    if (rid !== undefined) this.send(answerFrame(rid, data));
+  }
+
+  fail(rid: number | undefined, error: WireError): void {
+    if (rid !== undefined) this.send(errorFrame(rid, error));
+  }
+
+  /** Runs `work` (a hook call) counted against the connection's in-flight bound. */
+  async busy<T>(work: () => Promise<T>): Promise<T> {
+    if (++this.inFlight >= MAX_IN_FLIGHT && !this.socket.isPaused) this.socket.pause();
+    try {
+      return await work();
+    } finally {
+      if (--this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
+    }
+  }
+
+  private received(data: unknown, isBinary: boolean): void {
+    this.pongTimer?.refresh();
+    if (isBinary) {
+      // Not part of the protocol: the handler's onMessage gets it, as socketcluster-server's "raw".
+      if (this.state === "open") this.event(EventKind.message, toPayload(data, true));
+      else this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
+      return;
+    }
+    const frame = readFrame(toPayload(data, false) as string);
+    if (frame.kind === "pong") {
+      this.checkExpiry();
+      return;
+    }
+    if (frame.kind === "raw") {
+      if (this.state === "open") this.event(EventKind.message, frame.text);
+      else this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
+      return;
+    }
+    for (const packet of frame.packets) {
+      if (this.state === "closed") return;
+      if (this.state === "connecting") {
+        this.first(packet);
+        continue;
+      }
+      this.checkExpiry();
+      if (packet.rid !== undefined && packet.event === undefined) this.answered(packet);
+      else void handlePacket(this, packet);
+    }
+  }
+
+  /** The first packet must be the handshake. */
+  private first(packet: Packet): void {
+    if (packet.event !== "#handshake") {
+      this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
+      return;
+    }
+    const cid = callId(packet);
+    if (cid === undefined) {
+      this.close(ScCloseCodes.handshakeRejected, "#handshake must have a cid");
+      return;
+    }
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    void handshake(this, packet, cid);
+  }
+
+  /** The handshake was accepted: pings start and the handler's onOpen runs. */
+  opened(): void {
+    this.state = "open";
+    this.pingTimer = setInterval(() => this.send(PING), this.options.pingIntervalMs);
+    this.pongTimer = setTimeout(() => this.close(ScCloseCodes.pongTimeout, "no pong in time"), this.options.pingTimeoutMs);
+    this.event(EventKind.open, "");
+  }
+
+  /** Signs the connection in with a verified token (and tells the client when `tell`). */
+  signIn(auth: SignedIn, tell: boolean): void {
+    this.auth = auth;
+    if (tell) this.send(eventFrame("#setAuthToken", { token: auth.token }));
+  }
+
+  /**
+   * Signs the connection out: the client forgets its token, and channels whose
+   * onSubscribe asked for sign-in are kicked out.
+   */
+  signOut(why: string): void {
+    if (!this.auth) return;
+    this.auth = undefined;
+    this.send(eventFrame("#removeAuthToken"));
+    for (const channel of [...this.requireAuth]) this.kickOut(channel, why);
+  }
+
+  /** A token that expired is taken away on the next packet or pong, as socketcluster-server does. */
+  private checkExpiry(): void {
+    if (this.auth && expired(this.auth.expiresAt)) this.signOut("the auth token expired");
+  }
+
+  subscribe(channel: string, requireAuth: boolean): void {
+    if (requireAuth) this.requireAuth.add(channel);
+    else this.requireAuth.delete(channel);
+    if (this.channels.has(channel)) return;
+    this.channels.add(channel);
+    this.ctx.index.add(this.project, channel, this);
+  }
+
+  unsubscribe(channel: string): void {
+    this.requireAuth.delete(channel);
+    if (!this.channels.delete(channel)) return;
+    this.ctx.index.remove(this.project, channel, this);
+  }
+
+  kickOut(channel: string, message: unknown): void {
+    if (!this.channels.has(channel)) return;
+    this.unsubscribe(channel);
+    this.send(eventFrame("#kickOut", { channel, message: message ?? null }));
+  }
+
+  /** The server asks a client procedure; resolves with its `request.end()` value. */
+  invoke(procedure: string, data: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.state !== "open") return Promise.reject(namedError(ScErrors.badConnection, `connection ${this.id} is not open`));
+    const cid = this.nextCid++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.invokes.delete(cid);
+        reject(namedError(ScErrors.timeout, `the client did not answer "${procedure}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.invokes.set(cid, { resolve, reject, timer });
+      if (!this.send(eventFrame(procedure, data ?? null, cid))) {
+        clearTimeout(timer);
+        this.invokes.delete(cid);
+        reject(namedError(ScErrors.badConnection, `connection ${this.id} could not be sent "${procedure}"`));
+      }
+    });
+  }
+
+  transmit(receiver: string, data: unknown): boolean {
+    return this.state === "open" && this.send(eventFrame(receiver, data ?? null));
+  }
+
+  private answered(packet: Packet): void {
+    const rid = typeof packet.rid === "number" ? packet.rid : NaN;
+    const pending = this.invokes.get(rid);
+    if (!pending) return;
+    this.invokes.delete(rid);
+    clearTimeout(pending.timer);
+    if (packet.error !== undefined && packet.error !== null) pending.reject(clientError(packet.error));
+    else pending.resolve(packet.data ?? null);
+  }
+
+  private onClosed(code: number, reason: string): void {
+    if (this.state === "closed") return;
+    const wasOpen = this.state === "open";
+    this.state = "closed";
+    clearTimeout(this.handshakeTimer);
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    for (const channel of [...this.channels]) this.unsubscribe(channel);
+    for (const [, p] of this.invokes) {
+      clearTimeout(p.timer);
+      p.reject(namedError(ScErrors.badConnection, `connection ${this.id} closed (${code}) before it answered`));
+    }
+    this.invokes.clear();
+    // The handler heard onOpen only after the handshake; onClose pairs with it.
+    if (wasOpen) this.event(EventKind.close, reason, code);
+  }
+}
+
+function namedError(name: string, message: string, fields?: Record<string, unknown>): Error {
+  const error = new Error(message);
+  error.name = name;
+  if (fields) for (const [k, v] of Object.entries(fields)) if (k !== "name" && k !== "message" && k !== "stack") (error as unknown as Record<string, unknown>)[k] = v;
+  return error;
+}
+
+/** What a client's request.error() sent, as an Error with its name and JSON-safe fields. */
+function clientError(raw: unknown): Error {
+  if (!raw || typeof raw !== "object") return namedError("Error", String(raw));
+  const r = raw as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (v === null || typeof v !== "object") fields[k] = v;
+  return namedError(typeof r["name"] === "string" ? r["name"] : "Error", typeof r["message"] === "string" ? r["message"] : "the client answered with an error", fields);
+}
+
+export { wireError };

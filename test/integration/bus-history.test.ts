@@ -1,42 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
-import { MemoryBus } from "../../src/bus/memory-bus.js";
-import type { BusChannel, HistoryKeep, KeptMessage, MessageBus } from "../../src/bus/message-bus.js";
-import { RedisBus } from "../../src/bus/redis-bus.js";
-import { LogCapture, waitUntil } from "../helpers/runtime.js";
-
-/** The shared Redis the engine tests may use with names of their own. */
-const SHARED_REDIS = process.env.AEROSTAT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-const opened: MessageBus[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((b) => b.close()));
-});
-
-async function redisBus(node = `h-${randomUUID().slice(0, 8)}`, url = SHARED_REDIS, cluster = false): Promise<RedisBus> {
-  const bus = new RedisBus({ url, node, cluster, log: new LogCapture().logger, onError: () => undefined, heartbeat: { everyMs: 200, ttlMs: 1000 } });
-  opened.push(bus);
-  await bus.start();
-  return bus;
-}
-
-function memoryBus(): Promise<MemoryBus> {
-  const bus = new MemoryBus(() => undefined);
-  opened.push(bus);
-  return Promise.resolve(bus);
-}
-
-/** A channel of a project no other test uses (the shared Redis outlives the test). */
-function freshChannel(): BusChannel {
-  return { project: `hist-${randomUUID()}`, kind: "ch", name: "room/1" };
-}
-
-/** What a subscriber was handed, as offsets and data. */
-function collect(bus: MessageBus, channel: BusChannel): KeptMessage[] {
-  const seen: KeptMessage[] = [];
-  bus.subscribe(channel, (m) => seen.push(m as KeptMessage));
-  return seen;
-}
+import { describe, expect, it } from "vitest";
+import type { HistoryKeep } from "../../src/bus/message-bus.js";
+import { collect, freshChannel, memoryBus, redisBus } from "../helpers/bus.js";
+import { waitUntil } from "../helpers/runtime.js";
 
 const keep: HistoryKeep = { size: 100, ttlMs: 60_000 };
 

@@ -6,7 +6,7 @@ export type { Capability, ImmediateOp, PostedOp, DeferredOp, OpContext } from ".
 export { HookError } from "./sandbox/requests.js";
 export type { IsolateStats } from "./sandbox/project-isolate.js";
 export type { RuntimeOptions } from "./config/options.js";
-export type { BusChannel, BusListener, EngineState, EngineStatus } from "./bus/message-bus.js";
+export type { BusChannel, BusListener, EngineState, EngineStatus, HistoryKeep, HistoryPage, HistoryStamp, KeptMessage } from "./bus/message-bus.js";
 export type { Descriptor, IsolateMode } from "./config/descriptor.js";
 export { AerostatError, UserErrorCodes, SystemErrorCodes } from "./errors/codes.js";
 export type { ErrorCode } from "./errors/codes.js";

@@ -1,10 +1,24 @@
-import { channelKey, type BusChannel, type BusHandler, type BusListener, type EngineStatus, type MessageBus } from "./message-bus.js";
+import { checkHistoryArgs, checkKeep } from "./history-page.js";
+import { MemoryHistory } from "./memory-history.js";
+import {
+  channelKey,
+  type BusChannel,
+  type BusHandler,
+  type BusListener,
+  type EngineStatus,
+  type HistoryKeep,
+  type HistoryPage,
+  type HistoryStamp,
+  type KeptMessage,
+  type MessageBus,
+} from "./message-bus.js";
 
 /**
  * The in-process engine: a publish is delivered to the subscribers at once,
  * in order, before publish() returns. A subscriber that throws is reported to
  * `onError` and the others still get the message. Retained values and
- * presence counts live in this process.
+ * presence counts live in this process, and so do channel histories
+ * (memory-history.ts).
  */
 export class MemoryBus implements MessageBus {
   readonly engine = "memory";
@@ -12,6 +26,7 @@ export class MemoryBus implements MessageBus {
   private readonly channels = new Map<string, Set<BusHandler>>();
   private readonly kept = new Map<string, { value: string; until: number }>();
   private readonly counts = new Map<string, number>();
+  private readonly histories = new MemoryHistory();
   private closed = false;
 
   constructor(private readonly onError: (channel: BusChannel, error: unknown) => void) {}
@@ -33,6 +48,28 @@ export class MemoryBus implements MessageBus {
       }
     }
     return Promise.resolve();
+  }
+
+  /** Appends to the channel's history, then delivers `{ offset, epoch, data }` at once. */
+  publishKept(channel: BusChannel, message: unknown, keep: HistoryKeep): Promise<HistoryStamp> {
+    try {
+      checkKeep(keep);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const stamp = this.histories.append(channel, message, keep);
+    const kept: KeptMessage = { offset: stamp.offset, epoch: stamp.epoch, data: message };
+    void this.publish(channel, kept);
+    return Promise.resolve(stamp);
+  }
+
+  history(channel: BusChannel, since: HistoryStamp | undefined, limit: number, keep?: HistoryKeep): Promise<HistoryPage> {
+    try {
+      checkHistoryArgs(since, limit, keep);
+      return Promise.resolve(this.histories.page(channel, since, limit, keep));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   subscribe(channel: BusChannel, handler: BusHandler): () => void {
@@ -79,6 +116,7 @@ export class MemoryBus implements MessageBus {
     this.channels.clear();
     this.kept.clear();
     this.counts.clear();
+    this.histories.clear();
     return Promise.resolve();
   }
 

@@ -30,6 +30,36 @@ export interface BusListener {
   gap?(channels: readonly BusChannel[]): void;
 }
 
+/** How much history a channel keeps. */
+export interface HistoryKeep {
+  /** The latest `size` publications (an integer, 1 or more). */
+  readonly size: number;
+  /** Publications older than this are dropped, and the whole history (its epoch too) when nothing was published for this long. */
+  readonly ttlMs: number;
+}
+
+/** A position in a channel's history: the offset of a publication and the epoch of the stream it is in. */
+export interface HistoryStamp {
+  readonly offset: number;
+  readonly epoch: string;
+}
+
+/** What a subscriber of a channel published with publishKept() is handed. */
+export interface KeptMessage extends HistoryStamp {
+  readonly data: unknown;
+}
+
+/** An answer of MessageBus.history(). */
+export interface HistoryPage {
+  /** The stream's epoch now, and the offset of its latest publication (0 when none). */
+  readonly epoch: string;
+  readonly offset: number;
+  /** True when `publications` is everything published after `since` (same epoch, nothing trimmed or expired in between, all fit in `limit`). Always true when `since` was not given. */
+  readonly recovered: boolean;
+  /** Oldest first. */
+  readonly publications: readonly { readonly offset: number; readonly data: unknown }[];
+}
+
 export type EngineState = "ready" | "connecting" | "reconnecting" | "closed";
 
 /** What the dashboard and the startup line show of the engine. */
@@ -84,6 +114,24 @@ export interface MessageBus {
    * engine confirmed the subscription. Names starting with "aerostat:" are refused.
    */
   subscribeRaw?(name: string, handler: (text: string) => void): RawSubscription;
+  /**
+   * Publishes `message` on `channel` and appends it to the channel's history in one
+   * atomic step, so offsets follow publish order across nodes. Subscribers (this node
+   * and others) receive `{ offset, epoch, data: message }` (a KeptMessage) instead of
+   * the bare message; this node's subscribers once the engine gave the offset, before
+   * the promise resolves. Rejects, delivering nothing, when the engine cannot take it.
+   */
+  publishKept(channel: BusChannel, message: unknown, keep: HistoryKeep): Promise<HistoryStamp>;
+  /**
+   * The publications after `since`, oldest first, at most `limit` (the first
+   * `limit` after `since`, so a reader can page on from the last one), or the
+   * latest `limit` when no `since`. A `since` of another epoch gets the first
+   * `limit` the stream keeps. `limit` 0 asks only for the position.
+   * When the channel has no history yet and `keep` is given, its epoch is made
+   * now (and kept for `keep.ttlMs`), so a position read before the first
+   * publication recovers; without `keep` such a channel answers epoch "".
+   */
+  history(channel: BusChannel, since: HistoryStamp | undefined, limit: number, keep?: HistoryKeep): Promise<HistoryPage>;
   /** Calls `listener` on ready, error and gap; returns the stop. */
   watch(listener: BusListener): () => void;
   /** Keeps `value` under (channel, key) for `ttlMs`, readable from every node. */

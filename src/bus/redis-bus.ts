@@ -1,6 +1,22 @@
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
-import { channelName, OWN_PREFIX, type RawSubscription, type BusChannel, type BusHandler, type BusListener, type EngineState, type EngineStatus, type MessageBus } from "./message-bus.js";
+import { checkHistoryArgs, checkKeep } from "./history-page.js";
+import {
+  channelName,
+  OWN_PREFIX,
+  type RawSubscription,
+  type BusChannel,
+  type BusHandler,
+  type BusListener,
+  type EngineState,
+  type EngineStatus,
+  type HistoryKeep,
+  type HistoryPage,
+  type HistoryStamp,
+  type KeptMessage,
+  type MessageBus,
+} from "./message-bus.js";
+import { appendKept, readHistory } from "./redis-history.js";
 import type { LinkEvents, PublisherLink, SubscriberLink } from "./redis-links.js";
 import { RedisKeys } from "./redis-keys.js";
 import { RedisPresence, type HeartbeatTimings } from "./redis-presence.js";
@@ -129,6 +145,26 @@ export class RedisBus implements MessageBus {
       return Promise.reject(new Error(`engine redis: not connected to ${this.shownUrl}; the message reached this node's sessions only`));
     }
     return this.publisher.commands.publish(channelName(channel), JSON.stringify([this.node, message])).then(() => undefined);
+  }
+
+  /**
+   * One Lua script appends to the channel's history and publishes (redis-history.ts);
+   * this node's subscribers get `{ offset, epoch, data }` once it answered. While
+   * the publisher is down it rejects at once and nobody gets the message (it has no offset).
+   */
+  async publishKept(channel: BusChannel, message: unknown, keep: HistoryKeep): Promise<HistoryStamp> {
+    checkKeep(keep);
+    this.assertConnected();
+    const stamp = await appendKept(this.publisher.commands, { sharded: this.options.cluster === true, node: this.node }, channel, message, keep);
+    const kept: KeptMessage = { offset: stamp.offset, epoch: stamp.epoch, data: message };
+    this.deliver(channelName(channel), kept);
+    return stamp;
+  }
+
+  async history(channel: BusChannel, since: HistoryStamp | undefined, limit: number, keep?: HistoryKeep): Promise<HistoryPage> {
+    checkHistoryArgs(since, limit, keep);
+    this.assertConnected();
+    return readHistory(this.publisher.commands, channel, since, limit, keep);
   }
 
   subscribe(channel: BusChannel, handler: BusHandler): () => void {

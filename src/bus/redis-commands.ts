@@ -1,4 +1,15 @@
+import { createHash } from "node:crypto";
 import type { createClient, createCluster } from "redis";
+
+/** A Lua script and its SHA1, for EVALSHA. */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+export function luaScript(source: string): LuaScript {
+  return { source, sha1: createHash("sha1").update(source).digest("hex") };
+}
 
 /** The Redis commands the engine uses besides pub/sub: the same on one server and on a cluster. */
 export interface RedisCommands {
@@ -17,6 +28,8 @@ export interface RedisCommands {
   sAdd(key: string, member: string): Promise<unknown>;
   sRem(key: string, members: readonly string[]): Promise<unknown>;
   sMembers(key: string): Promise<string[]>;
+  /** EVALSHA of `script`, or EVAL when the server does not hold it yet (NOSCRIPT); on a cluster it runs on the shard of the first key. */
+  run(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown>;
 }
 
 /** The commands on a node-redis client or cluster client (either); `sharded` publishes with SPUBLISH. */
@@ -40,5 +53,14 @@ export function redisCommands(client: object, sharded: boolean): RedisCommands {
     sAdd: (key, member) => c.sAdd(key, member),
     sRem: (key, members) => c.sRem(key, [...members]),
     sMembers: (key) => c.sMembers(key),
+    run: async (script, keys, args) => {
+      const options = { keys: [...keys], arguments: [...args] };
+      try {
+        return await c.evalSha(script.sha1, options);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+        return c.eval(script.source, options);
+      }
+    },
   };
 }

@@ -14,4 +14,9 @@ export const RedisKeys = {
   presence: (project: string, key: string) => `aerostat:${projectTag(project)}:presence:${key}`,
   /** A retained value under (channel, key). */
   retained: (channel: BusChannel, key: string) => `${channelName(channel)}:kept:${key}`,
+  /** A channel's history: its epoch (a string), its offset counter and its stream of publications. */
+  history: (channel: BusChannel) => {
+    const key = (part: string) => `aerostat:${projectTag(channel.project)}:h:${part}:${channel.kind}:${channel.name}`;
+    return { epoch: key("e"), offset: key("o"), stream: key("s") };
+  },
 } as const;

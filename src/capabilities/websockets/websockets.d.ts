@@ -79,6 +79,68 @@ declare module "net/v4/websockets" {
      * console.log("from: " + connection); // "from: s1"
      */
     toString(): string;
+    /**
+     * Socketcluster endpoints: the payload of the token the connection signed
+     * in with (checked: this project's, signed with the server's key, not
+     * expired), or null. Raw endpoints: always null.
+     * @example
+     * if (connection.authToken?.role !== "admin") throw new ChannelError("ForbiddenError", "admins only");
+     */
+    readonly authToken: { readonly [claim: string]: any } | null;
+    /**
+     * Socketcluster endpoints: signs `payload` into a token (JWT, valid for
+     * `expiresIn` seconds, default the endpoint's authExpirySeconds, or until
+     * the payload's `exp`) and sends it; the client stores it, presents it on
+     * every reconnect, and emits "authenticate". Resolves once it was sent.
+     * @example
+     * await connection.setAuthToken({ user: "ann", role: "admin" }, { expiresIn: 3600 });
+     */
+    setAuthToken(payload: { [claim: string]: any }, options?: { expiresIn?: number }): Promise<void>;
+    /**
+     * Socketcluster endpoints: signs the connection out; the client forgets
+     * its token, and channels whose onSubscribe answered `{ requireAuth: true }`
+     * are kicked out.
+     * @example
+     * connection.deauthenticate();
+     */
+    deauthenticate(): void;
+    /**
+     * Socketcluster endpoints: calls the client's procedure (a
+     * `socket.procedure(name)` consumer) and resolves with what its
+     * `request.end(value)` sent; rejects with the error of `request.error()`
+     * (by name), or a TimeoutError after `ackTimeoutMs` (default the
+     * endpoint's ackTimeoutMs, 10000).
+     * @example
+     * const answer = await connection.invoke("whoAreYou", null, { ackTimeoutMs: 2000 });
+     */
+    invoke(procedure: string, data?: any, options?: { ackTimeoutMs?: number }): Promise<any>;
+    /**
+     * Socketcluster endpoints: sends an event to the client's
+     * `socket.receiver(name)` (no answer).
+     * @example
+     * connection.transmit("notice", { text: "maintenance at 6pm" });
+     */
+    transmit(receiver: string, data?: any): void;
+    /**
+     * Socketcluster endpoints: subscribes the connection to a channel from the
+     * server side (no onSubscribe is asked).
+     * @example
+     * connection.subscribe("user/" + connection.authToken.user);
+     */
+    subscribe(channel: string): void;
+    /**
+     * Socketcluster endpoints: removes the connection from a channel; the
+     * client emits "kickOut" with `message` and drops the channel.
+     * @example
+     * connection.kickOut("room/1", "you were removed by a moderator");
+     */
+    kickOut(channel: string, message?: any): void;
+    /**
+     * Socketcluster endpoints: the channels the connection is subscribed to.
+     * @example
+     * console.log(connection.subscriptions); // ["room/1", "news"]
+     */
+    readonly subscriptions: readonly string[];
   }
 
   /**

@@ -1,14 +1,11 @@
-import type { BusChannel, MessageBus } from "../../bus/message-bus.js";
+import type { BusChannel, HistoryStamp, MessageBus } from "../../bus/message-bus.js";
 import type { HistoryRule } from "../../config/socketcluster-options.js";
 import { ScErrors } from "./errors.js";
 
 /** Publications one history read returns at most. */
 export const MAX_HISTORY_READ = 1000;
 
-export interface Stamp {
-  readonly offset: number;
-  readonly epoch: string;
-}
+export type Stamp = HistoryStamp;
 
 export interface HistoryAnswer {
   readonly recovered: boolean;
@@ -16,12 +13,6 @@ export interface HistoryAnswer {
   readonly offset: number;
   readonly publications: readonly { readonly offset: number; readonly data: unknown }[];
 }
-
-/** The engine's history, as the bus offers it (publishKept/history). */
-type HistoryBus = MessageBus & {
-  publishKept?(channel: BusChannel, message: unknown, keep: { size: number; ttlMs: number }): Promise<Stamp>;
-  history?(channel: BusChannel, since: Stamp | undefined, limit: number): Promise<{ epoch: string; offset: number; recovered: boolean; publications: readonly { offset: number; data: unknown }[] }>;
-};
 
 function named(name: string, message: string): Error {
   const e = new Error(message);
@@ -36,20 +27,16 @@ function named(name: string, message: string): Error {
  * scripts (`channels.history`). The data comes back as published.
  */
 export class ChannelHistory {
-  constructor(private readonly bus: HistoryBus) {}
+  constructor(private readonly bus: MessageBus) {}
 
-  async publish(channel: BusChannel, message: unknown, rule: HistoryRule): Promise<Stamp | undefined> {
-    if (!this.bus.publishKept) {
-      await this.bus.publish(channel, message);
-      return undefined;
-    }
+  publish(channel: BusChannel, message: unknown, rule: HistoryRule): Promise<Stamp> {
     return this.bus.publishKept(channel, message, { size: rule.size, ttlMs: rule.ttlMs });
   }
 
   async read(channel: BusChannel, since: Stamp | undefined, limit: number, rule: HistoryRule | undefined): Promise<HistoryAnswer> {
     if (!rule) throw named(ScErrors.invalidAction, `channel "${channel.name}" keeps no history; list it in the descriptor's "socketcluster": {"history": [...]}`);
-    if (!this.bus.history) return { recovered: false, epoch: "", offset: 0, publications: [] };
-    const page = await this.bus.history(channel, since, Math.min(limit, MAX_HISTORY_READ));
+    // With the rule, a channel nothing was published on yet gets its epoch now: a position read before the first publication recovers too.
+    const page = await this.bus.history(channel, since, Math.min(limit, MAX_HISTORY_READ), { size: rule.size, ttlMs: rule.ttlMs });
     return {
       recovered: page.recovered,
       epoch: page.epoch,

@@ -160,16 +160,16 @@ const transmit: PostedOp = {
   },
 };
 
-const subscribe: PostedOp = {
-  mode: "posted",
+/** Immediate, so `connection.subscriptions` right after it lists the channel. */
+const subscribe: ImmediateOp = {
+  mode: "immediate",
   name: ChannelsOps.subscribe,
-  run(ctx, args) {
-    const [id, channel] = list(args);
+  run(ctx, [id, channel]) {
     const s = connection(ctx, "subscribe", id);
     const c = name("subscribe", "channel", channel);
     if (!s.channels.has(c) && s.channels.size >= s.options.channelLimit) throw new RangeError(`connection.subscribe(): ${s.id} holds ${s.options.channelLimit} channels, the endpoint's channelLimit`);
     s.subscribe(c, false);
-    return 0;
+    return null;
   },
 };
 

@@ -122,8 +122,4 @@ export class ScGateway {
   stats() {
     return { channels: this.index.counts(), rpc: this.rpc.snapshot() };
   }
-
-  close(): void {
-    for (const s of this.byId.values()) s.close(1001, "server stopping");
-  }
 }

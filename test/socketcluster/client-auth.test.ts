@@ -1,5 +1,6 @@
 import { jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
+import { waitUntil } from "../helpers/runtime.js";
 import { HOOKS } from "./handlers.js";
 import { AUTH_KEY, MapAuthEngine, nowSeconds, scDescriptor, signToken, startSc } from "./sc-client.js";
 
@@ -8,6 +9,8 @@ const files = () => ({
   "p/h.websocket": scDescriptor("auth-p", "p/h"),
   "q/h.js": HOOKS,
   "q/h.websocket": scDescriptor("auth-q", "q/h"),
+  // Pings too rare to matter: only the client's own packets can notice an expired token.
+  "p/quiet.websocket": scDescriptor("quiet", "p/h", { pingIntervalMs: 20_000, pingTimeoutMs: 60_000 }),
 });
 
 const SIGN_IN = ["authStateChange", "authenticate"];
@@ -140,5 +143,43 @@ describe("stock socketcluster-client: sign-in", () => {
     expect(socket.authState).toBe("unauthenticated");
     expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
     expect(await socket.invoke("subs", null)).toEqual(["room"]);
+  });
+
+  it("expiry is noticed on the next inbound packet too (no pong needed)", async () => {
+    const sc = await startSc(files());
+    const client = sc.client("quiet", { authEngine: new MapAuthEngine() });
+    const { socket } = client;
+    await client.next("connect");
+    await socket.invoke("login", { user: "ann", expiresIn: 1 });
+    await client.next("authenticate");
+    const exp = socket.authToken!["exp"] as number;
+    socket.subscribe("secure/ann");
+    await client.next("subscribe", 0, (d) => d.channel === "secure/ann");
+    await waitUntil(() => Date.now() >= exp * 1000 + 50, 3000, "the token's expiry");
+    const mark = client.mark;
+    expect(await socket.invoke("whoami", null)).toBeNull();
+    expect(client.events(mark)).toEqual(expect.arrayContaining(["kickOut", "deauthenticate"]));
+  });
+
+  it("signing out (server or client) kicks requireAuth channels out", async () => {
+    const sc = await startSc(files());
+    const client = sc.client("auth-p", { authEngine: new MapAuthEngine() });
+    const { socket } = client;
+    await client.next("connect");
+    await socket.invoke("login", { user: "ann" });
+    await client.next("authenticate");
+    socket.subscribe("secure/a");
+    await client.next("subscribe", 0, (d) => d.channel === "secure/a");
+    let mark = client.mark;
+    await socket.invoke("logout", null);
+    expect(await client.next("kickOut", mark)).toMatchObject({ channel: "secure/a" });
+
+    await socket.invoke("login", { user: "ann" });
+    socket.subscribe("secure/b");
+    await client.next("subscribe", 0, (d) => d.channel === "secure/b");
+    mark = client.mark;
+    await socket.deauthenticate();
+    expect(await client.next("kickOut", mark)).toMatchObject({ channel: "secure/b" });
+    expect(await socket.invoke("subs", null)).toEqual([]);
   });
 });

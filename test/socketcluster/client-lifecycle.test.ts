@@ -9,7 +9,7 @@ const quickReconnect = { autoReconnect: true, autoReconnectOptions: { initialDel
 
 const files = () => ({
   "p/h.js": HOOKS,
-  "p/h.websocket": scDescriptor("life", "p/h"),
+  "p/h.websocket": scDescriptor("life", "p/h", { pingIntervalMs: 200, pingTimeoutMs: 600 }),
   "p/refuse.js": refusingHandshakes(2),
   "p/refuse.websocket": scDescriptor("refuse", "p/refuse"),
   "p/forever.js": handshakeAnswer("{ permanent: true }"),

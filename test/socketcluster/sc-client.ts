@@ -115,7 +115,11 @@ export async function startSc(files: Record<string, string>): Promise<ScRuntime>
   };
 }
 
-/** A descriptor of a socketcluster endpoint with small timeouts. */
+/**
+ * A descriptor of a socketcluster endpoint with small timeouts: pings every
+ * 200 ms, and a window wide enough (1500 ms) that a busy test machine does not
+ * drop connections unless the test asks for a narrower one.
+ */
 export function scDescriptor(endpoint: string, handler: string, options: Record<string, unknown> = {}): string {
-  return JSON.stringify({ handler, endpoint, description: `test ${endpoint}`, protocol: "socketcluster", socketcluster: { pingIntervalMs: 200, pingTimeoutMs: 600, ...options } });
+  return JSON.stringify({ handler, endpoint, description: `test ${endpoint}`, protocol: "socketcluster", socketcluster: { pingIntervalMs: 200, pingTimeoutMs: 1500, ...options } });
 }

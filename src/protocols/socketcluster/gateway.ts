@@ -82,6 +82,13 @@ export class ScGateway {
     return n;
   }
 
+  /** Connections signed in, for every endpoint that has any: one pass over the connections. */
+  signedInByEndpoint(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const s of this.byId.values()) if (s.auth) counts.set(s.endpoint, (counts.get(s.endpoint) ?? 0) + 1);
+    return counts;
+  }
+
   /** The payload of a token this node signed, as a client presenting it would be signed in with. */
   async verify(project: string, token: string): Promise<Record<string, unknown> | undefined> {
     const check = await this.keys.check(project, token);

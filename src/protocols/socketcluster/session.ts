@@ -58,6 +58,12 @@ export class ScSession {
   private readonly invokes = new Map<number, PendingInvoke>();
   private nextCid = 1;
   private inFlight = 0;
+  /**
+   * While the handshake is being answered (token check, onHandshake): what
+   * came after `#handshake`, handled in order once it is accepted. Reads pause
+   * meanwhile, so this holds at most what one read brought.
+   */
+  private early: (() => void)[] | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
@@ -135,7 +141,9 @@ export class ScSession {
     this.pongTimer?.refresh();
     if (isBinary) {
       // Not part of the protocol: the handler's onMessage gets it, as socketcluster-server's "raw".
-      if (this.state === "open") this.event(EventKind.message, toPayload(data, true));
+      const payload = toPayload(data, true);
+      if (this.state === "open") this.event(EventKind.message, payload);
+      else if (this.early) this.early.push(() => this.event(EventKind.message, payload));
       else this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
       return;
     }
@@ -145,20 +153,25 @@ export class ScSession {
       return;
     }
     if (frame.kind === "raw") {
-      if (this.state === "open") this.event(EventKind.message, frame.text);
+      const text = frame.text;
+      if (this.state === "open") this.event(EventKind.message, text);
+      else if (this.early) this.early.push(() => this.event(EventKind.message, text));
       else this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
       return;
     }
     for (const packet of frame.packets) {
       if (this.state === "closed") return;
-      if (this.state === "connecting") {
-        this.first(packet);
-        continue;
-      }
-      this.checkExpiry();
-      if (packet.rid !== undefined && packet.event === undefined) this.answered(packet);
-      else void handlePacket(this, packet);
+      if (this.state === "open") this.packet(packet);
+      else if (this.early) this.early.push(() => this.packet(packet));
+      else this.first(packet);
     }
+  }
+
+  /** A packet of an open connection. */
+  private packet(packet: Packet): void {
+    this.checkExpiry();
+    if (packet.rid !== undefined && packet.event === undefined) this.answered(packet);
+    else void handlePacket(this, packet);
   }
 
   /** The first packet must be the handshake. */
@@ -174,6 +187,9 @@ export class ScSession {
     }
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
+    // A client may send more right behind #handshake (socketcluster-server reads on only once it is answered).
+    this.early = [];
+    this.socket.pause();
     void handshake(this, packet, cid);
   }
 
@@ -183,6 +199,13 @@ export class ScSession {
     this.pingTimer = setInterval(() => this.send(PING), this.options.pingIntervalMs);
     this.pongTimer = setTimeout(() => this.close(ScCloseCodes.pongTimeout, "no pong in time"), this.options.pingTimeoutMs);
     this.event(EventKind.open, "");
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const run of early) {
+      if (this.state !== "open") break;
+      run();
+    }
+    if (this.socket.isPaused && this.inFlight < MAX_IN_FLIGHT && this.socket.readyState === this.socket.OPEN) this.socket.resume();
   }
 
   /** Signs the connection in with a verified token (and tells the client when `tell`). */
@@ -263,6 +286,7 @@ export class ScSession {
     if (this.state === "closed") return;
     const wasOpen = this.state === "open";
     this.state = "closed";
+    this.early = undefined;
     clearTimeout(this.handshakeTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);

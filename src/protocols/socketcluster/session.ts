@@ -14,7 +14,7 @@ import { handlePacket } from "./packets.js";
 import type { ChannelIndex } from "./channel-index.js";
 import { handshake } from "./handshake.js";
 
-/** Hook calls one connection may have waiting; past it, its reads pause until some answer. */
+/** Hook calls one connection may have waiting; past it, what it sends waits (and its reads pause) until some answer. */
 const MAX_IN_FLIGHT = 64;
 
 /** What every socketcluster session shares: the node's keys, channels and engine. */
@@ -58,12 +58,15 @@ export class ScSession {
   private readonly invokes = new Map<number, PendingInvoke>();
   private nextCid = 1;
   private inFlight = 0;
+  /** `#handshake` came and is being answered (token check, onHandshake). */
+  private handshaking = false;
   /**
-   * While the handshake is being answered (token check, onHandshake): what
-   * came after `#handshake`, handled in order once it is accepted. Reads pause
-   * meanwhile, so this holds at most what one read brought.
+   * What came while the connection could not take it yet: behind `#handshake`
+   * until it is accepted, or past MAX_IN_FLIGHT hook calls. Handled in order
+   * as soon as it can be; reads pause meanwhile, so this holds at most what
+   * the reads before the pause brought.
    */
-  private early: (() => void)[] | undefined;
+  private readonly held: (() => void)[] = [];
   private handshakeTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
@@ -133,8 +136,25 @@ export class ScSession {
     try {
       return await work();
     } finally {
-      if (--this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
+      this.inFlight--;
+      this.release();
     }
+  }
+
+  /** Whether what arrives now must wait behind the handshake, the in-flight bound or what waits already. */
+  private get mustHold(): boolean {
+    return this.handshaking || (this.state === "open" && (this.held.length > 0 || this.inFlight >= MAX_IN_FLIGHT));
+  }
+
+  private hold(run: () => void): void {
+    this.held.push(run);
+    if (!this.socket.isPaused) this.socket.pause();
+  }
+
+  /** Runs what was held while the connection can take it; reads resume once nothing waits. */
+  private release(): void {
+    while (this.held.length > 0 && this.state === "open" && this.inFlight < MAX_IN_FLIGHT) this.held.shift()!();
+    if (this.held.length === 0 && this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
   }
 
   private received(data: unknown, isBinary: boolean): void {
@@ -142,8 +162,8 @@ export class ScSession {
     if (isBinary) {
       // Not part of the protocol: the handler's onMessage gets it, as socketcluster-server's "raw".
       const payload = toPayload(data, true);
-      if (this.state === "open") this.event(EventKind.message, payload);
-      else if (this.early) this.early.push(() => this.event(EventKind.message, payload));
+      if (this.mustHold) this.hold(() => this.event(EventKind.message, payload));
+      else if (this.state === "open") this.event(EventKind.message, payload);
       else this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
       return;
     }
@@ -154,15 +174,15 @@ export class ScSession {
     }
     if (frame.kind === "raw") {
       const text = frame.text;
-      if (this.state === "open") this.event(EventKind.message, text);
-      else if (this.early) this.early.push(() => this.event(EventKind.message, text));
+      if (this.mustHold) this.hold(() => this.event(EventKind.message, text));
+      else if (this.state === "open") this.event(EventKind.message, text);
       else this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
       return;
     }
     for (const packet of frame.packets) {
       if (this.state === "closed") return;
-      if (this.state === "open") this.packet(packet);
-      else if (this.early) this.early.push(() => this.packet(packet));
+      if (this.mustHold) this.hold(() => this.packet(packet));
+      else if (this.state === "open") this.packet(packet);
       else this.first(packet);
     }
   }
@@ -187,9 +207,8 @@ export class ScSession {
     }
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
-    // A client may send more right behind #handshake (socketcluster-server reads on only once it is answered).
-    this.early = [];
-    this.socket.pause();
+    // A client may send more right behind #handshake: it waits for the answer (as socketcluster-server reads on only then).
+    this.handshaking = true;
     void handshake(this, packet, cid);
   }
 
@@ -199,13 +218,8 @@ export class ScSession {
     this.pingTimer = setInterval(() => this.send(PING), this.options.pingIntervalMs);
     this.pongTimer = setTimeout(() => this.close(ScCloseCodes.pongTimeout, "no pong in time"), this.options.pingTimeoutMs);
     this.event(EventKind.open, "");
-    const early = this.early ?? [];
-    this.early = undefined;
-    for (const run of early) {
-      if (this.state !== "open") break;
-      run();
-    }
-    if (this.socket.isPaused && this.inFlight < MAX_IN_FLIGHT && this.socket.readyState === this.socket.OPEN) this.socket.resume();
+    this.handshaking = false;
+    this.release();
   }
 
   /** Signs the connection in with a verified token (and tells the client when `tell`). */
@@ -286,7 +300,8 @@ export class ScSession {
     if (this.state === "closed") return;
     const wasOpen = this.state === "open";
     this.state = "closed";
-    this.early = undefined;
+    this.handshaking = false;
+    this.held.length = 0;
     clearTimeout(this.handshakeTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);

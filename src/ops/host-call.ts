@@ -28,7 +28,9 @@ export function createHostCall(
     }
     if (op === CoreHostCall.flush) {
       const list = Array.isArray(binaries) ? binaries.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : [];
-      applyOutbox(services, ops, module, args, list, isCurrent());
+      const current = isCurrent();
+      // In the order it was produced: after the output of the batch running now, if one is.
+      module.applyLate(() => applyOutbox(services, ops, module, args, list, current));
       return "null";
     }
     const fn = ops.immediate(op);

@@ -371,6 +371,32 @@ export class HandlerModule {
     void this.drain().catch((error: unknown) => this.deps.log.error({ handler: this.key, err: error }, "dispatch loop failed"));
   };
 
+  /** Output of code after an await that came while a batch ran: applied after the batch's own output. */
+  private heldOutput: (() => void)[] = [];
+
+  /**
+   * Applies output of code after an await (a flush): at once between batches;
+   * while a batch runs, after that batch's own output, which was produced
+   * first (the flush reaches the host before the dispatch's answer does).
+   */
+  applyLate(apply: () => void): void {
+    if (this.inFlight) this.heldOutput.push(apply);
+    else apply();
+  }
+
+  private applyHeldOutput(): void {
+    if (this.heldOutput.length === 0) return;
+    const held = this.heldOutput;
+    this.heldOutput = [];
+    for (const apply of held) {
+      try {
+        apply();
+      } catch (error) {
+        this.deps.log.error({ handler: this.key, err: error }, "applying the handler's outgoing operations failed");
+      }
+    }
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0 && this.current && !this.disposed) {
@@ -384,6 +410,7 @@ export class HandlerModule {
         } finally {
           this.inFlight = undefined;
           this.runningEvents = 0;
+          this.applyHeldOutput();
         }
         if (ctx !== this.current) ctx.dispose();
         this.releaseHeldBack();

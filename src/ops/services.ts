@@ -1,6 +1,6 @@
 import type { LookupFunction } from "node:net";
 import type { MessageBus } from "../bus/message-bus.js";
-import type { ScGateway } from "../protocols/socketcluster/gateway.js";
+import type { ChannelService } from "./channel-service.js";
 import type { ClientInfo, ClientRegistry } from "../peers/clients.js";
 import type { HttpExchanges } from "../peers/exchanges.js";
 import type { SessionRegistry } from "../peers/sessions.js";
@@ -39,7 +39,7 @@ export interface Services {
   readonly exchanges: HttpExchanges;
   readonly bus: MessageBus;
   /** This node's socketcluster connections and channels (net/v4/channels). */
-  readonly socketcluster: ScGateway;
+  readonly socketcluster: ChannelService;
   /** Projects whose net/v4/events speak the server-events wire format (--server-events-compat; "" is the root). */
   readonly serverEventsCompat?: ReadonlySet<string>;
   /** Counts the frames handlers send. */

@@ -56,6 +56,11 @@ describe("script API documentation", () => {
     expect(membersWithoutExample("src/capabilities/events/events.d.ts")).toEqual([]);
   });
 
+  it("has an @example on every member of net/v4/channels", () => {
+    expect(readFileSync(path.join(REPO, "runtime-api/net/v4/channels.d.ts"), "utf8")).toContain("src/capabilities/channels/channels.d.ts");
+    expect(membersWithoutExample("src/capabilities/channels/channels.d.ts")).toEqual([]);
+  });
+
   it("has an @example on every member of the web platform globals", () => {
     expect(readFileSync(path.join(REPO, "runtime-api/globals.d.ts"), "utf8")).toContain('/// <reference path="web.d.ts" />');
     expect(membersWithoutExample("runtime-api/web.d.ts")).toEqual([]);

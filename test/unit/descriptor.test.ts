@@ -25,6 +25,7 @@ describe("parseDescriptor", () => {
       description: "My Websocket",
       engine: "javascript",
       isolate: "shared",
+      protocol: "raw",
       limits: { maxPayload: 1048576, maxSessions: 1000, allowedOrigins: [], idleTimeoutMs: 0, heartbeatMs: 30000 },
     });
   });

@@ -41,15 +41,34 @@ declare module "net/v4/channels" {
 
   /** A position in a channel's history: the offset of a publication and the epoch of the stream it is in. */
   export interface HistoryPosition {
+    /**
+     * The publication's number in its channel: 1, 2, 3, ... within one epoch.
+     * @example
+     * const at = await publish("news/sport", "goal"); // at.offset === 42
+     */
     readonly offset: number;
+    /**
+     * The stream's identity: it changes when the engine lost the channel's history (then offsets start again at 1).
+     * @example
+     * if (page.epoch !== saved.epoch) reloadFromDatabase();
+     */
     readonly epoch: string;
   }
 
   /** What history() answers. */
   export interface HistoryAnswer extends HistoryPosition {
-    /** True when `publications` is everything published after the position asked for; false when some were trimmed, expired, or the engine lost the stream (then resync from your database). */
+    /**
+     * True when `publications` is everything published after the position asked for; false when some were trimmed, expired, or the engine lost the stream (then resync from your database).
+     * @example
+     * const page = await history("news/sport", saved);
+     * if (!page.recovered) reloadFromDatabase();
+     */
     readonly recovered: boolean;
-    /** Oldest first. */
+    /**
+     * The publications, oldest first, with their offsets.
+     * @example
+     * for (const p of page.publications) show(p.data);
+     */
     readonly publications: readonly { readonly offset: number; readonly data: Json }[];
   }
 

@@ -164,7 +164,7 @@ export default function channels(exports: Record<string, unknown>, kernel: Kerne
       kernel.post(ChannelsOps.transmit, [id, checkName("connection.transmit(receiver, data)", "receiver", receiver), dataJson("connection.transmit(receiver, data)", data)]);
     });
     member("subscribe", function subscribe(channel: unknown) {
-      kernel.post(ChannelsOps.subscribe, [id, checkName("connection.subscribe(channel)", "channel", channel)]);
+      kernel.call(ChannelsOps.subscribe, [id, checkName("connection.subscribe(channel)", "channel", channel)]);
     });
     member("kickOut", function kickOut(channel: unknown, message?: unknown) {
       kernel.post(ChannelsOps.kickOut, [id, checkName("connection.kickOut(channel, message)", "channel", channel), dataJson("connection.kickOut(channel, message)", message)]);

@@ -1,5 +1,5 @@
 import type { Capability } from "../../ops/capability.js";
-import { CHANNEL_REQUEST_HOOKS } from "../../protocols/socketcluster/hooks.js";
+import { CHANNEL_REQUEST_HOOKS } from "../../protocol/socketcluster-hooks.js";
 import { channelsOps } from "./ops.js";
 import { ChannelsKinds } from "./ops-names.js";
 

@@ -24,7 +24,7 @@ export const ChannelsOps = {
   invoke: "channels.invoke",
   /** posted: [sessionId, receiver, dataJson] */
   transmit: "channels.transmit",
-  /** posted: [sessionId, channel] */
+  /** immediate: [sessionId, channel] → null */
   subscribe: "channels.subscribe",
   /** posted: [sessionId, channel, messageJson] */
   kickOut: "channels.kickOut",

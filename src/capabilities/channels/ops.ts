@@ -1,5 +1,5 @@
 import type { DeferredOp, ImmediateOp, OpContext, PostedOp } from "../../ops/capability.js";
-import type { ScSession } from "../../protocols/socketcluster/session.js";
+import type { ChannelConnection } from "../../ops/channel-service.js";
 import { ChannelsLimits, ChannelsOps } from "./ops-names.js";
 
 const list = (args: unknown): unknown[] => (Array.isArray(args) ? args : []);
@@ -20,7 +20,7 @@ function json(api: string, value: unknown): string {
 }
 
 /** A socketcluster connection of the calling module's project, or a TypeError saying why there is none. */
-function connection({ module, services }: OpContext, api: string, id: unknown): ScSession {
+function connection({ module, services }: OpContext, api: string, id: unknown): ChannelConnection {
   const s = typeof id === "string" ? services.socketcluster.connection(module.project, id) : undefined;
   if (!s) {
     const known = typeof id === "string" && services.sessions.get(module.project, id);
@@ -44,7 +44,7 @@ const subscribers: ImmediateOp = {
   mode: "immediate",
   name: ChannelsOps.subscribers,
   run(ctx, [channel]) {
-    return ctx.services.socketcluster.index.subscriberIds(ctx.module.project, name("subscribers", "channel", channel));
+    return ctx.services.socketcluster.subscriberIds(ctx.module.project, name("subscribers", "channel", channel));
   },
 };
 
@@ -72,7 +72,7 @@ const listen: PostedOp = {
   mode: "posted",
   name: ChannelsOps.listen,
   run(ctx, args) {
-    ctx.services.socketcluster.index.listen(ctx.module, name("listen", "channel", list(args)[0]));
+    ctx.services.socketcluster.listen(ctx.module, name("listen", "channel", list(args)[0]));
     return 0;
   },
 };
@@ -81,7 +81,7 @@ const unlisten: PostedOp = {
   mode: "posted",
   name: ChannelsOps.unlisten,
   run(ctx, args) {
-    ctx.services.socketcluster.index.unlisten(ctx.module, name("unlisten", "channel", list(args)[0]));
+    ctx.services.socketcluster.unlisten(ctx.module, name("unlisten", "channel", list(args)[0]));
     return 0;
   },
 };
@@ -91,7 +91,7 @@ const authToken: ImmediateOp = {
   name: ChannelsOps.authToken,
   run(ctx, [id]) {
     const s = typeof id === "string" ? ctx.services.socketcluster.connection(ctx.module.project, id) : undefined;
-    return s?.auth?.payload ?? null;
+    return s?.authPayload ?? null;
   },
 };
 
@@ -111,25 +111,11 @@ const setAuthToken: DeferredOp = {
     const [id, payloadJson, expiresIn] = list(args);
     const s = connection(ctx, "setAuthToken", id);
     const payload = JSON.parse(json("setAuthToken", payloadJson)) as unknown;
-    if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw new TypeError("connection.setAuthToken(payload): payload must be an object such as { user: \"ann\" }");
-    const seconds = typeof expiresIn === "number" && expiresIn > 0 ? Math.ceil(expiresIn) : s.options.authExpirySeconds;
-    const token = await ctx.services.socketcluster.signToken(s.project, payload as Record<string, unknown>, seconds);
-    const check = await ctx.services.socketcluster.verify(s.project, token);
-    if (s.state !== "open") return null;
-    s.signIn({ payload: check ?? (payload as Record<string, unknown>), token, ...expiryOf(token) }, true);
+    if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw new TypeError('connection.setAuthToken(payload): payload must be an object such as { user: "ann" }');
+    await ctx.services.socketcluster.setAuthToken(s, payload as Record<string, unknown>, typeof expiresIn === "number" && expiresIn > 0 ? Math.ceil(expiresIn) : undefined);
     return null;
   },
 };
-
-/** When a token we signed expires (its `exp`), in ms. */
-function expiryOf(token: string): { expiresAt?: number } {
-  try {
-    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: unknown };
-    return typeof claims.exp === "number" ? { expiresAt: claims.exp * 1000 } : {};
-  } catch {
-    return {};
-  }
-}
 
 const deauthenticate: PostedOp = {
   mode: "posted",
@@ -146,7 +132,7 @@ const invoke: DeferredOp = {
   run(ctx, args) {
     const [id, procedure, data, timeout] = list(args);
     const s = connection(ctx, "invoke", id);
-    const ms = typeof timeout === "number" && timeout > 0 ? Math.min(Math.ceil(timeout), 600_000) : s.options.ackTimeoutMs;
+    const ms = typeof timeout === "number" && timeout > 0 ? Math.min(Math.ceil(timeout), 600_000) : s.ackTimeoutMs;
     return s.invoke(name("invoke", "procedure", procedure), JSON.parse(json("invoke", data)), ms);
   },
 };
@@ -160,16 +146,16 @@ const transmit: PostedOp = {
   },
 };
 
-const subscribe: PostedOp = {
-  mode: "posted",
+/** Immediate, so `connection.subscriptions` right after it lists the channel. */
+const subscribe: ImmediateOp = {
+  mode: "immediate",
   name: ChannelsOps.subscribe,
-  run(ctx, args) {
-    const [id, channel] = list(args);
+  run(ctx, [id, channel]) {
     const s = connection(ctx, "subscribe", id);
     const c = name("subscribe", "channel", channel);
-    if (!s.channels.has(c) && s.channels.size >= s.options.channelLimit) throw new RangeError(`connection.subscribe(): ${s.id} holds ${s.options.channelLimit} channels, the endpoint's channelLimit`);
+    if (!s.channels.has(c) && s.channels.size >= s.channelLimit) throw new RangeError(`connection.subscribe(): ${s.id} holds ${s.channelLimit} channels, the endpoint's channelLimit`);
     s.subscribe(c, false);
-    return 0;
+    return null;
   },
 };
 

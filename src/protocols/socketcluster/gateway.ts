@@ -11,6 +11,9 @@ import { busChannel, ChannelIndex, presenceKey, type ChannelMessage } from "./ch
 import { ChannelHistory } from "./history.js";
 import { RpcCounts } from "./rpc-counts.js";
 import { ScSession, type ScContext } from "./session.js";
+import { handshake } from "./handshake.js";
+import { handlePacket } from "./packets.js";
+import type { ChannelConnection, ChannelService } from "../../ops/channel-service.js";
 
 export interface ScGatewayDeps {
   readonly sessions: SessionRegistry;
@@ -29,7 +32,7 @@ export interface ScGatewayDeps {
  * publish through the engine, subscribers, presence, history, and the
  * connection's sign-in, RPC and channel operations.
  */
-export class ScGateway {
+export class ScGateway implements ChannelService {
   readonly index: ChannelIndex;
   private readonly byId = new Map<string, ScSession>();
   private readonly keys: TokenKeys;
@@ -48,6 +51,8 @@ export class ScGateway {
       publish: (project, channel, dataJson, except) => this.publish(project, channel, dataJson, except).then(() => undefined),
       recover: (project, data) => this.history.recover(project, data, (channel) => this.ruleFor(project, channel)),
       countCall: (endpoint, errorName) => this.rpc.count(endpoint, errorName),
+      handshake,
+      packet: handlePacket,
     };
   }
 
@@ -82,14 +87,27 @@ export class ScGateway {
     return n;
   }
 
-  /** The payload of a token this node signed, as a client presenting it would be signed in with. */
-  async verify(project: string, token: string): Promise<Record<string, unknown> | undefined> {
-    const check = await this.keys.check(project, token);
-    return check.kind === "valid" ? check.payload : undefined;
+  /** Signs a token for the connection (expiry: the call's, else the endpoint's authExpirySeconds) and signs it in. */
+  async setAuthToken(connection: ChannelConnection, payload: Record<string, unknown>, expiresInSeconds: number | undefined): Promise<void> {
+    const s = this.byId.get(connection.id);
+    if (!s) return;
+    const token = await this.keys.sign(s.project, payload, expiresInSeconds ?? s.options.authExpirySeconds);
+    // Signed in with the payload as a client presenting the token would be (iat, exp and aud included).
+    const check = await this.keys.check(s.project, token);
+    if (check.kind !== "valid" || s.ended) return;
+    s.signIn({ payload: check.payload, token, ...(check.expiresAt !== undefined ? { expiresAt: check.expiresAt } : {}) }, true);
   }
 
-  signToken(project: string, payload: Record<string, unknown>, expiresInSeconds: number): Promise<string> {
-    return this.keys.sign(project, payload, expiresInSeconds);
+  subscriberIds(project: string, channel: string): string[] {
+    return this.index.subscriberIds(project, channel);
+  }
+
+  listen(module: HandlerModule, channel: string): void {
+    this.index.listen(module, channel);
+  }
+
+  unlisten(module: HandlerModule, channel: string): void {
+    this.index.unlisten(module, channel);
   }
 
   private ruleFor(project: string, channel: string): HistoryRule | undefined {
@@ -121,9 +139,5 @@ export class ScGateway {
   /** What the dashboard shows: channels with subscribers, signed-in sessions, RPC counts. */
   stats() {
     return { channels: this.index.counts(), rpc: this.rpc.snapshot() };
-  }
-
-  close(): void {
-    for (const s of this.byId.values()) s.close(1001, "server stopping");
   }
 }

@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import type { SocketClusterOptions } from "../../config/socketcluster-options.js";
 import type { Logger } from "../../log/logger.js";
+import type { ChannelConnection } from "../../ops/channel-service.js";
 import { toPayload } from "../../peers/feed.js";
 import type { Session } from "../../peers/sessions.js";
 import type { SharedTextFrame } from "../../peers/peer.js";
@@ -10,9 +11,7 @@ import { expired, type TokenKeys } from "./auth.js";
 import { ScCloseCodes } from "./close-codes.js";
 import { ScErrors, wireError } from "./errors.js";
 import { answerFrame, callId, errorFrame, eventFrame, PING, readFrame, type Packet, type WireError } from "./frames.js";
-import { handlePacket } from "./packets.js";
 import type { ChannelIndex } from "./channel-index.js";
-import { handshake } from "./handshake.js";
 
 /** Hook calls one connection may have waiting; past it, its reads pause until some answer. */
 const MAX_IN_FLIGHT = 64;
@@ -28,6 +27,10 @@ export interface ScContext {
   recover(project: string, data: unknown): Promise<unknown>;
   /** Counts RPC calls and their errors by name, for the dashboard. */
   countCall(endpoint: string, errorName?: string): void;
+  /** Answers the first packet, `#handshake` (handshake.ts). */
+  handshake(s: ScSession, packet: Packet, cid: number): Promise<void>;
+  /** Handles a packet of an open connection (packets.ts). */
+  packet(s: ScSession, packet: Packet): Promise<void>;
 }
 
 /** The sign-in state of a connection: the verified token payload, and when it expires. */
@@ -49,7 +52,7 @@ interface PendingInvoke {
  * host, so a handler reload or a sandbox restart changes none of it; the
  * handler answers hooks. States: connecting (until `#handshake`), open, closed.
  */
-export class ScSession {
+export class ScSession implements ChannelConnection {
   state: "connecting" | "open" | "closed" = "connecting";
   auth: SignedIn | undefined;
   /** Channels subscribed, and those whose onSubscribe asked for sign-in to stay. */
@@ -80,6 +83,22 @@ export class ScSession {
   /** Whether the connection has closed (checked after every await: the client may have gone meanwhile). */
   get ended(): boolean {
     return this.state === "closed";
+  }
+
+  get open(): boolean {
+    return this.state === "open";
+  }
+
+  get authPayload(): Record<string, unknown> | undefined {
+    return this.auth?.payload;
+  }
+
+  get channelLimit(): number {
+    return this.options.channelLimit;
+  }
+
+  get ackTimeoutMs(): number {
+    return this.options.ackTimeoutMs;
   }
 
   get id(): string {
@@ -157,7 +176,7 @@ export class ScSession {
       }
       this.checkExpiry();
       if (packet.rid !== undefined && packet.event === undefined) this.answered(packet);
-      else void handlePacket(this, packet);
+      else void this.ctx.packet(this, packet);
     }
   }
 
@@ -174,7 +193,7 @@ export class ScSession {
     }
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
-    void handshake(this, packet, cid);
+    void this.ctx.handshake(this, packet, cid);
   }
 
   /** The handshake was accepted: pings start and the handler's onOpen runs. */
@@ -292,5 +311,3 @@ function clientError(raw: unknown): Error {
   for (const [k, v] of Object.entries(r)) if (v === null || typeof v !== "object") fields[k] = v;
   return namedError(typeof r["name"] === "string" ? r["name"] : "Error", typeof r["message"] === "string" ? r["message"] : "the client answered with an error", fields);
 }
-
-export { wireError };

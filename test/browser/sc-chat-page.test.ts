@@ -75,6 +75,13 @@ describe("the sc-chat sample in Chromium", () => {
     const cy = await open();
     await join(cy, "red");
     expect(await cy.locator("#log li").allTextContents()).toEqual(["Ada: hello bob", "Ada: said while bob was away", "Ada: after", "* joined red"]);
+    // The token is kept by the client: a reload is signed in again. Signing in as Ada elsewhere tells her private channel.
+    await ada.reload();
+    await ada.locator("#auth", { hasText: /^signed in as Ada$/ }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => ada.evaluate('socket.isSubscribed("private/Ada")'), { timeout: 10_000 }).toBe(true);
+    await signIn(cy, "Ada", "aerostat-sample");
+    await cy.locator("#auth", { hasText: /^signed in as Ada$/ }).waitFor({ timeout: 10_000 });
+    await sees(ada, /^\* Ada signed in again on another page$/);
     await ada.getByRole("button", { name: "Sign out" }).click();
     await ada.locator("#auth", { hasText: /^signed out$/ }).waitFor();
     await Promise.all([ada.close(), bob.close(), cy.close()]);

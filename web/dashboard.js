@@ -132,6 +132,46 @@ function drawIsolates(isolates) {
   fill($("isolates").tBodies[0], rows, 6, "No isolates yet: they start with the first handler.");
 }
 
+/** Error names with their counts, the most frequent first, as the server sorted them. */
+function errorNames(e) {
+  const names = Object.entries(e.errors);
+  if (names.length === 0) return el("span", "–", "muted");
+  const box = el("div", undefined, "error-names");
+  for (const [name, n] of names) {
+    const item = el("span");
+    item.dataset.error = name;
+    item.append(el("code", name), " ", el("span", `× ${n}`, "mono"));
+    box.append(item);
+  }
+  if (e.errorNames > names.length) box.append(el("span", `${e.errorNames - names.length} more names`, "muted"));
+  return box;
+}
+
+/** The Channels panel: socketcluster endpoints (sign-ins, RPC calls, errors by name) and this node's channels. */
+function drawChannels(panel) {
+  if (!panel) return;
+  const { channels, endpoints, totals } = panel;
+  const shown = totals.channels > channels.length ? `, first ${channels.length} shown` : "";
+  $("channel-count").textContent = `${totals.channels} on this node, ${totals.subscriptions} subscriptions${shown}`;
+  const endpointRows = endpoints.map((e) => {
+    const tr = row([el("strong", e.endpoint), el("span", e.signedIn, "pill signed-in"), e.calls, e.rates.calls, e.rates.errors, errorNames(e)]);
+    for (const n of [1, 2, 3, 4]) tr.children[n].className = "num";
+    tr.children[2].classList.add("calls");
+    tr.dataset.scEndpoint = e.endpoint;
+    return tr;
+  });
+  fill($("sc-endpoints").tBodies[0], endpointRows, 6, 'No socketcluster endpoints: a descriptor with "protocol": "socketcluster" adds one.');
+  const channelRows = channels.map((c) => {
+    const tr = row([el("code", c.channel), el("code", c.project || "(root)"), el("span", c.subscribers, "pill subscribers"), c.listeners]);
+    tr.children[2].className = "num";
+    tr.children[3].className = "num listeners";
+    tr.dataset.channel = c.channel;
+    tr.dataset.project = c.project;
+    return tr;
+  });
+  fill($("channels").tBodies[0], channelRows, 4, "No channels with subscribers on this node.");
+}
+
 /** The engine panel: memory (this process) or redis (the node, its state, the peers it sees, gaps). */
 function drawEngine(engine) {
   if (!engine) return;
@@ -211,6 +251,7 @@ function draw(snapshot) {
   drawClients(snapshot.clients, snapshot.totals?.clients);
   drawIsolates(snapshot.isolates ?? []);
   drawEngine(snapshot.engine);
+  drawChannels(snapshot.channels);
   drawErrors(snapshot.errors);
   drawLog(snapshot.log ?? []);
 }

@@ -4,7 +4,7 @@ import { unknownNameHint } from "./suggest.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { lineColumnAt } from "./text-position.js";
 import { ENDPOINT_PATTERN } from "../protocol/names.js";
-import { socketClusterOptions, socketClusterSchema, type SocketClusterOptions } from "./socketcluster-options.js";
+import { knownFieldsAt, socketClusterOptions, socketClusterSchema, type SocketClusterOptions } from "./socketcluster-options.js";
 
 /** A valid `.websocket` descriptor. */
 export interface Descriptor {
@@ -165,6 +165,15 @@ export function parseDescriptor(file: string, text: string): Descriptor {
   const result = descriptorSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    const known = issue.code === "unrecognized_keys" ? knownFieldsAt(issue.path) : undefined;
+    if (issue.code === "unrecognized_keys" && known) {
+      // A field inside an object of the descriptor ("socketcluster": {...}) that the object does not take.
+      const key = String(issue.keys[0]);
+      const path = [...issue.path, key] as (string | number)[];
+      const field = path.map(String).join(".");
+      const at = lineColumnAt(text, findNodeAtLocation(tree, path)?.parent?.offset ?? tree.offset);
+      throw new AerostatError(UserErrorCodes.DESCRIPTOR_FIELD, `field "${field}" is not ${known.what}; ${unknownNameHint(key, known.known)}`, { file, field, ...at });
+    }
     const field = issue.path.map(String).join(".") || "(root)";
     const node: Node | undefined = findNodeAtLocation(tree, issue.path as (string | number)[]);
     const at = lineColumnAt(text, node?.offset ?? tree.offset);

@@ -82,10 +82,26 @@ export const socketClusterSchema = z
     { error: 'must be an object such as {"pingIntervalMs": 8000, "clientPublish": false}' },
   )
   .strict()
-  .refine((o) => (o.pingTimeoutMs ?? SOCKETCLUSTER_DEFAULTS.pingTimeoutMs) >= 2 * (o.pingIntervalMs ?? SOCKETCLUSTER_DEFAULTS.pingIntervalMs), {
-    error: "pingTimeoutMs must be at least twice pingIntervalMs, or clients time out between two pings",
+  .refine((o) => (o.pingTimeoutMs ?? SOCKETCLUSTER_DEFAULTS.pingTimeoutMs) >= leastPingTimeout(o), {
+    error: (issue) => `must be at least twice pingIntervalMs (${leastPingTimeout(issue.input as { pingIntervalMs?: number })} or more here), or clients time out between two pings`,
     path: ["pingTimeoutMs"],
   });
+
+/** The least pingTimeoutMs the options allow: twice their ping interval. */
+function leastPingTimeout(o: { pingIntervalMs?: number | undefined }): number {
+  return 2 * (o.pingIntervalMs ?? SOCKETCLUSTER_DEFAULTS.pingIntervalMs);
+}
+
+/**
+ * For a field the schema does not know, at `path` inside the descriptor
+ * (["socketcluster"] or ["socketcluster", "history", 0]): what the object is
+ * called and the fields it takes, so the error can suggest the right name.
+ */
+export function knownFieldsAt(path: readonly PropertyKey[]): { readonly what: string; readonly known: readonly string[] } | undefined {
+  if (path.length === 1 && path[0] === "socketcluster") return { what: "a socketcluster option", known: Object.keys(socketClusterSchema.shape) };
+  if (path.length === 3 && path[0] === "socketcluster" && path[1] === "history") return { what: "a field of a history rule", known: Object.keys(historyRule.shape) };
+  return undefined;
+}
 
 export type SocketClusterInput = z.infer<typeof socketClusterSchema>;
 

@@ -3,6 +3,7 @@ import type { ClientInfo } from "../peers/clients.js";
 import type { IsolateStats } from "../sandbox/project-isolate.js";
 import { truncateText } from "../log/truncate.js";
 import type { TailLine } from "../log/log-tail.js";
+import { channelsShown, type ChannelRow, type DashboardChannels, type ScEndpointRow } from "./channels.js";
 import type { EndpointRates, MessageCounts, MessageRates } from "./rates.js";
 import { MESSAGE_KEPT, NAME_KEPT, type RecentError } from "./recent-errors.js";
 import type { EndpointDetails } from "./session-details.js";
@@ -19,6 +20,8 @@ export interface DashboardSnapshot {
   readonly isolates: readonly IsolateStats[];
   /** The engine that carries broadcasts: its name, this node, its state, the peers seen, gaps and the last error. */
   readonly engine: EngineStatus;
+  /** Socketcluster channels on this node, and per socketcluster endpoint its sign-ins and RPC calls. */
+  readonly channels: DashboardChannels;
   /** How many endpoints and clients there are, when more than ROWS_SHOWN. */
   readonly totals: { readonly endpoints: number; readonly clients: number };
   /** Whether this viewer may close sessions (it is on this machine). */
@@ -67,6 +70,16 @@ export interface DashboardSource {
   traffic(): DashboardSnapshot["traffic"];
   isolates(): readonly IsolateStats[];
   engine(): EngineStatus;
+  /** Channels with subscribers or listeners on this node, per project. */
+  channels(): readonly ChannelRow[];
+  /** The socketcluster endpoints, with their signed-in sessions and RPC counts. */
+  scEndpoints(): readonly ScEndpointRow[];
+}
+
+/** How buildSnapshot turns counters into rates: messages per endpoint, RPC calls per socketcluster endpoint. */
+export interface SnapshotRates {
+  readonly messages: EndpointRates;
+  readonly calls: EndpointRates;
 }
 
 /** The engine's status with at most ROWS_SHOWN peers and its last error cut to size. */
@@ -82,7 +95,7 @@ function engineShown(status: EngineStatus): EngineStatus {
  * The snapshot, bounded: at most ROWS_SHOWN rows of each kind, and every
  * string that a script or a file can make long cut to size.
  */
-export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[], rates: EndpointRates): DashboardSnapshot {
+export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[], { messages: rates, calls }: SnapshotRates): DashboardSnapshot {
   const endpoints = source.endpoints();
   const clients = source.clientList();
   const cut = (text: string, max = PATH_SHOWN) => truncateText(text, max);
@@ -107,6 +120,7 @@ export function buildSnapshot(source: DashboardSource, errors: readonly RecentEr
       .slice(0, ROWS_SHOWN)
       .map((i) => ({ ...i, name: cut(i.name), handlers: i.handlers.slice(0, SESSION_IDS_SHOWN).map((h) => cut(h)) })),
     engine: engineShown(source.engine()),
+    channels: channelsShown(source.channels(), source.scEndpoints(), calls),
     totals: { endpoints: endpoints.length, clients: clients.length },
   };
   rates.end();

@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Express, type Request, type Response } from "express";
-import { CLIENT_PATH, SCRIPT_SERVICE_PREFIXES, SERVICE_PREFIX, VENDOR_SOCKJS_PATH, VENDOR_STOMP_PATH } from "./routes.js";
+import {
+  CLIENT_PATH,
+  SCRIPT_SERVICE_PREFIXES,
+  SERVICE_PREFIX,
+  SOCKETCLUSTER_CLIENT_PATH,
+  VENDOR_SOCKJS_PATH,
+  VENDOR_STOMP_PATH,
+} from "./routes.js";
 import type { RecentRefusals } from "./recent-refusals.js";
 import { answerServiceGet } from "./refusal-answer.js";
 import { staticFiles } from "./static-files.js";
@@ -8,7 +15,7 @@ import { WebAssets } from "./web-assets.js";
 
 /**
  * The plain-HTTP side: the project's static files at "/", the reconnecting
- * client, the SockJS and STOMP browser libraries, SockJS's HTTP transports,
+ * client, the SockJS, STOMP and socketcluster browser libraries, SockJS's HTTP transports,
  * script services, and a clear answer for anyone who opens a service
  * URL without a WebSocket handshake (the reason its handshake was refused,
  * when it was).
@@ -35,6 +42,9 @@ export function createHttpApp(staticDir: string | undefined, routes: HttpRoutes)
   });
   app.get(VENDOR_STOMP_PATH, (_req, res) => {
     res.set("Access-Control-Allow-Origin", "*").type("text/javascript").send(WebAssets.stompClient());
+  });
+  app.get(SOCKETCLUSTER_CLIENT_PATH, (_req, res) => {
+    res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(WebAssets.socketclusterClient);
   });
   for (const prefix of SCRIPT_SERVICE_PREFIXES) {
     app.all(`${prefix}*path`, (req, res, next) => {

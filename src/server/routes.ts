@@ -13,6 +13,8 @@ export const DASHBOARD_CLOSE_SESSION_PATH = "/websockets/v4/dashboard/close-sess
 /** Browser libraries for SockJS + STOMP pages: the SockJS client, and a STOMP client with the global `Stomp` of stomp.js. */
 export const VENDOR_SOCKJS_PATH = "/websockets/v4/vendor/sockjs.min.js";
 export const VENDOR_STOMP_PATH = "/websockets/v4/vendor/stomp.min.js";
+/** socketcluster-client's own browser bundle (an ES module exporting `create`), for pages without a bundler. */
+export const SOCKETCLUSTER_CLIENT_PATH = "/websockets/v4/socketcluster-client.min.js";
 
 /** Script services: Dirigible 4–6's URL shape, and Dirigible 7's. */
 export const SCRIPT_SERVICE_PREFIXES = ["/services/v4/js/", "/services/js/"] as const;

@@ -15,6 +15,8 @@ export const WebAssets = {
   dashboardScript: path.join(WEB_DIR, "dashboard.js"),
   /** The SockJS client (sockjs-client). */
   sockjsClient: require.resolve("sockjs-client/dist/sockjs.min.js"),
+  /** socketcluster-client's browser bundle, as the package ships it. */
+  socketclusterClient: require.resolve("socketcluster-client/socketcluster-client.min.js"),
   /** @stomp/stompjs's browser bundle, which defines StompJs, plus the global `Stomp` pages written for stomp.js use. */
   stompClient(): string {
     stomp ??=

@@ -144,6 +144,13 @@ export function assemble(
     traffic: () => traffic.series(),
     isolates: () => registry.isolateStats(),
     engine: () => bus.status(),
+    channels: () => socketcluster.index.counts(),
+    scEndpoints: () => {
+      const signedIn = socketcluster.signedInByEndpoint();
+      return mounts.list().flatMap((m) =>
+        m.descriptor.protocol === "socketcluster" ? [{ ...socketcluster.rpc.of(m.endpoint), signedIn: signedIn.get(m.endpoint) ?? 0 }] : [],
+      );
+    },
   }, log);
   dashboard.mount(app);
   const report = new Reporter(log, dashboard, events);

@@ -1,7 +1,8 @@
-import { statSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
+import { create } from "socketcluster-client";
 import { describe, expect, it } from "vitest";
 import { sampleInChromium } from "../helpers/browser.js";
 import { TestClient } from "../helpers/client.js";
@@ -10,6 +11,15 @@ import { TestClient } from "../helpers/client.js";
 const SCREENSHOT = process.env.AEROSTAT_SCREENSHOT ?? path.join(tmpdir(), "aerostat-dashboard.png");
 
 const sample = sampleInChromium();
+
+/** A socketcluster endpoint's handler: a sign-in and a procedure that fails by name. */
+const SC_HANDLER = `
+  const { ChannelError } = require("net/v4/channels");
+  exports.onInvoke = async (procedure, data, connection) => {
+    if (procedure === "login") { await connection.setAuthToken({ user: "ann" }); return "ok"; }
+    if (procedure === "fail") throw new ChannelError("BadThing", "nope");
+  };
+`;
 
 async function samplePage(): Promise<Page> {
   const page = await sample.browser.newPage();
@@ -126,6 +136,30 @@ describe("the dashboard in Chromium", () => {
 
     // The isolates: the greeter folder's, with its handler, its CPU time and its heap against the limit.
     await dashboard.locator("#isolates tr", { hasText: /greeter\/greeter\.ts.*\d+\.\d\d s\d+\.\d MiB of \d+\.\d MiB0running/ }).waitFor();
+
+    // The Channels panel: a socketcluster endpoint added while serving, a stock client on it.
+    await dashboard.locator("#sc-endpoints td.empty").waitFor();
+    const folder = path.join(sample.server.root, "live");
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, "live.js"), SC_HANDLER);
+    const live = { handler: "live/live", endpoint: "live", protocol: "socketcluster" };
+    writeFileSync(path.join(folder, "live.websocket"), JSON.stringify(live));
+    const scRow = dashboard.locator('tr[data-sc-endpoint="live"]');
+    await scRow.waitFor();
+    const port = Number(new URL(sample.server.url).port);
+    const sc = create({ hostname: "127.0.0.1", port, path: "/websockets/v4/service/live", autoReconnect: false });
+    try {
+      await sc.listener("connect").once(5000);
+      await sc.subscribe("room").listener("subscribe").once(5000);
+      await sc.invoke("login", null);
+      await sc.invoke("fail", null).catch(() => undefined);
+      await dashboard.locator('#channels tr[data-channel="room"] .subscribers', { hasText: /^1$/ }).waitFor();
+      await scRow.locator(".signed-in", { hasText: /^1$/ }).waitFor();
+      await scRow.locator(".calls", { hasText: /^2$/ }).waitFor();
+      await expect(scRow.locator('[data-error="BadThing"]').textContent()).resolves.toBe("BadThing × 1");
+    } finally {
+      sc.disconnect();
+    }
 
     // A phone: the page does not scroll sideways; wide tables scroll in their box.
     await dashboard.setViewportSize({ width: 420, height: 900 });

@@ -4,6 +4,8 @@ export const ScCloseCodes = {
   pingTimeout: 4000,
   /** The client sent nothing (no pong) within pingTimeoutMs. */
   pongTimeout: 4001,
+  /** The server could not answer the handshake. */
+  handshakeFailed: 4003,
   /** No #handshake within handshakeTimeoutMs. */
   handshakeTimeout: 4005,
   /** onHandshake refused the connection; the client tries again. */

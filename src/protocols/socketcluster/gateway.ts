@@ -80,11 +80,11 @@ export class ScGateway implements ChannelService {
     return s && s.project === project ? s : undefined;
   }
 
-  /** Connections signed in, per endpoint, for the dashboard. */
-  signedIn(endpoint: string): number {
-    let n = 0;
-    for (const s of this.byId.values()) if (s.endpoint === endpoint && s.auth) n++;
-    return n;
+  /** Connections signed in, for every endpoint that has any: one pass over the connections. */
+  signedInByEndpoint(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const s of this.byId.values()) if (s.auth) counts.set(s.endpoint, (counts.get(s.endpoint) ?? 0) + 1);
+    return counts;
   }
 
   /** Signs a token for the connection (expiry: the call's, else the endpoint's authExpirySeconds) and signs it in. */
@@ -134,10 +134,5 @@ export class ScGateway implements ChannelService {
 
   historyOf(project: string, channel: string, since: { epoch: string; offset: number } | undefined, limit: number) {
     return this.history.read(busChannel(project, channel), since, limit, this.ruleFor(project, channel));
-  }
-
-  /** What the dashboard shows: channels with subscribers, signed-in sessions, RPC counts. */
-  stats() {
-    return { channels: this.index.counts(), rpc: this.rpc.snapshot() };
   }
 }

@@ -13,7 +13,7 @@ import { ScErrors, wireError } from "./errors.js";
 import { answerFrame, callId, errorFrame, eventFrame, PING, readFrame, type Packet, type WireError } from "./frames.js";
 import type { ChannelIndex } from "./channel-index.js";
 
-/** Hook calls one connection may have waiting; past it, its reads pause until some answer. */
+/** Hook calls one connection may have waiting; past it, what it sends waits (and its reads pause) until some answer. */
 const MAX_IN_FLIGHT = 64;
 
 /** What every socketcluster session shares: the node's keys, channels and engine. */
@@ -61,6 +61,15 @@ export class ScSession implements ChannelConnection {
   private readonly invokes = new Map<number, PendingInvoke>();
   private nextCid = 1;
   private inFlight = 0;
+  /** `#handshake` came and is being answered (token check, onHandshake). */
+  private handshaking = false;
+  /**
+   * What came while the connection could not take it yet: behind `#handshake`
+   * until it is accepted, or past MAX_IN_FLIGHT hook calls. Handled in order
+   * as soon as it can be; reads pause meanwhile, so this holds at most what
+   * the reads before the pause brought.
+   */
+  private readonly held: (() => void)[] = [];
   private handshakeTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
@@ -146,15 +155,34 @@ export class ScSession implements ChannelConnection {
     try {
       return await work();
     } finally {
-      if (--this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
+      this.inFlight--;
+      this.release();
     }
+  }
+
+  /** Whether what arrives now must wait behind the handshake, the in-flight bound or what waits already. */
+  private get mustHold(): boolean {
+    return this.handshaking || (this.state === "open" && (this.held.length > 0 || this.inFlight >= MAX_IN_FLIGHT));
+  }
+
+  private hold(run: () => void): void {
+    this.held.push(run);
+    if (!this.socket.isPaused) this.socket.pause();
+  }
+
+  /** Runs what was held while the connection can take it; reads resume once nothing waits. */
+  private release(): void {
+    while (this.held.length > 0 && this.state === "open" && this.inFlight < MAX_IN_FLIGHT) this.held.shift()!();
+    if (this.held.length === 0 && this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
   }
 
   private received(data: unknown, isBinary: boolean): void {
     this.pongTimer?.refresh();
     if (isBinary) {
       // Not part of the protocol: the handler's onMessage gets it, as socketcluster-server's "raw".
-      if (this.state === "open") this.event(EventKind.message, toPayload(data, true));
+      const payload = toPayload(data, true);
+      if (this.mustHold) this.hold(() => this.event(EventKind.message, payload));
+      else if (this.state === "open") this.event(EventKind.message, payload);
       else this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
       return;
     }
@@ -164,20 +192,25 @@ export class ScSession implements ChannelConnection {
       return;
     }
     if (frame.kind === "raw") {
-      if (this.state === "open") this.event(EventKind.message, frame.text);
+      const text = frame.text;
+      if (this.mustHold) this.hold(() => this.event(EventKind.message, text));
+      else if (this.state === "open") this.event(EventKind.message, text);
       else this.close(ScCloseCodes.messageBeforeHandshake, "a frame came before #handshake");
       return;
     }
     for (const packet of frame.packets) {
       if (this.state === "closed") return;
-      if (this.state === "connecting") {
-        this.first(packet);
-        continue;
-      }
-      this.checkExpiry();
-      if (packet.rid !== undefined && packet.event === undefined) this.answered(packet);
-      else void this.ctx.packet(this, packet);
+      if (this.mustHold) this.hold(() => this.packet(packet));
+      else if (this.state === "open") this.packet(packet);
+      else this.first(packet);
     }
+  }
+
+  /** A packet of an open connection. */
+  private packet(packet: Packet): void {
+    this.checkExpiry();
+    if (packet.rid !== undefined && packet.event === undefined) this.answered(packet);
+    else void this.ctx.packet(this, packet);
   }
 
   /** The first packet must be the handshake. */
@@ -193,7 +226,12 @@ export class ScSession implements ChannelConnection {
     }
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
-    void this.ctx.handshake(this, packet, cid);
+    // A client may send more right behind #handshake: it waits for the answer (as socketcluster-server reads on only then).
+    this.handshaking = true;
+    this.ctx.handshake(this, packet, cid).catch((error: unknown) => {
+      this.ctx.log.error({ endpoint: this.endpoint, session: this.id, err: error }, "answering a #handshake failed");
+      this.close(ScCloseCodes.handshakeFailed, "the handshake could not be answered");
+    });
   }
 
   /** The handshake was accepted: pings start and the handler's onOpen runs. */
@@ -202,6 +240,8 @@ export class ScSession implements ChannelConnection {
     this.pingTimer = setInterval(() => this.send(PING), this.options.pingIntervalMs);
     this.pongTimer = setTimeout(() => this.close(ScCloseCodes.pongTimeout, "no pong in time"), this.options.pingTimeoutMs);
     this.event(EventKind.open, "");
+    this.handshaking = false;
+    this.release();
   }
 
   /** Signs the connection in with a verified token (and tells the client when `tell`). */
@@ -282,6 +322,8 @@ export class ScSession implements ChannelConnection {
     if (this.state === "closed") return;
     const wasOpen = this.state === "open";
     this.state = "closed";
+    this.handshaking = false;
+    this.held.length = 0;
     clearTimeout(this.handshakeTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);

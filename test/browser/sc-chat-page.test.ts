@@ -11,7 +11,6 @@ async function open(): Promise<Page> {
   const page = await sample.browser.newPage();
   const failures: string[] = [];
   page.on("pageerror", (e) => failures.push(String(e)));
-  await page.route("**/websockets/v4/socketcluster-client.min.js", (r) => r.fulfill({ path: "node_modules/socketcluster-client/socketcluster-client.min.js", contentType: "text/javascript" })); // TEMP: until the server serves the bundle at this path
   await page.goto(`${sample.server.url}/sc-chat.html`);
   await page.locator("#state", { hasText: /^connected$/ }).waitFor({ timeout: 10_000 });
   expect(failures).toEqual([]);

@@ -84,7 +84,6 @@ describe("two nodes of the sample project on one Redis, a page on each", () => {
     const b = await ServedProject.start(root, 0, ["--no-watch", ...nb!.flags]);
     const scChat = async (url: string, room: string) => {
       const page = await browser.newPage();
-      await page.route("**/websockets/v4/socketcluster-client.min.js", (r) => r.fulfill({ path: "node_modules/socketcluster-client/socketcluster-client.min.js", contentType: "text/javascript" })); // TEMP: until the server serves the bundle at this path
       await page.goto(`${url}/sc-chat.html`);
       await page.locator("#room").fill(room);
       await page.getByRole("button", { name: "Join" }).click();

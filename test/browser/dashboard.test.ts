@@ -137,8 +137,8 @@ describe("the dashboard in Chromium", () => {
     // The isolates: the greeter folder's, with its handler, its CPU time and its heap against the limit.
     await dashboard.locator("#isolates tr", { hasText: /greeter\/greeter\.ts.*\d+\.\d\d s\d+\.\d MiB of \d+\.\d MiB0running/ }).waitFor();
 
-    // The Channels panel: a socketcluster endpoint added while serving, a stock client on it.
-    await dashboard.locator("#sc-endpoints td.empty").waitFor();
+    // The Channels panel: the sample's sc-chat, then a socketcluster endpoint added while serving, a stock client on it.
+    await dashboard.locator('tr[data-sc-endpoint="sc-chat"]').waitFor();
     const folder = path.join(sample.server.root, "live");
     mkdirSync(folder);
     writeFileSync(path.join(folder, "live.js"), SC_HANDLER);

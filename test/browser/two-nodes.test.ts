@@ -12,9 +12,10 @@ import { waitUntil } from "../helpers/runtime.js";
 
 /**
  * The README example's `npm run aerostat -- serve sample-project …` commands, as
- * flags for ServedProject: the same flags, but port 0 and this test's Redis.
+ * flags for ServedProject: the same flags, but port 0, this test's Redis, and
+ * files of sample-project/ read from the copy at `root`.
  */
-function readmeNodes(redisUrl: string): { name: string; flags: string[] }[] {
+function readmeNodes(redisUrl: string, root: string): { name: string; flags: string[] }[] {
   const section = readFileSync(path.join(REPO, "README.md"), "utf8").split("\n## Running several nodes\n")[1]!.split("\n## ")[0]!;
   return [...section.matchAll(/^npm run aerostat -- serve sample-project (.+)$/gm)].map(([, rest]) => {
     const words = rest!.trim().split(/\s+/);
@@ -23,6 +24,7 @@ function readmeNodes(redisUrl: string): { name: string; flags: string[] }[] {
       const word = words[i]!;
       if (word === "--port" || word === "--redis-url") i++; // skip the value
       if (word === "--redis-url") flags.push(word, redisUrl);
+      else if (word.startsWith("sample-project/")) flags.push(path.join(root, word.slice("sample-project/".length)));
       else if (word !== "--port") flags.push(word);
     }
     return { name: flags[flags.indexOf("--node-name") + 1]!, flags };
@@ -54,9 +56,9 @@ async function openChat(url: string): Promise<Page> {
 
 describe("two nodes of the sample project on one Redis, a page on each", () => {
   it("shows a chat line typed on node A on node B's page, and B's on A's", async () => {
-    const nodes = readmeNodes(redis.url);
+    const nodes = readmeNodes(redis.url, root);
     expect(nodes.map((n) => n.name)).toEqual(["a", "b"]);
-    for (const n of nodes) expect(n.flags).toEqual(["--engine", "redis", "--redis-url", redis.url, "--node-name", n.name]);
+    for (const n of nodes) expect(n.flags).toEqual(["--engine", "redis", "--redis-url", redis.url, "--node-name", n.name, "--auth-key-file", path.join(root, "sample-auth.key")]);
     const a = await ServedProject.start(root, 0, ["--no-watch", ...nodes[0]!.flags]);
     const b = await ServedProject.start(root, 0, ["--no-watch", ...nodes[1]!.flags]);
     const onA = await openChat(a.url);
@@ -74,5 +76,30 @@ describe("two nodes of the sample project on one Redis, a page on each", () => {
     // Once each, and the sender does not hear its own line back: its node drops the echo from Redis.
     expect(await chat(onB).locator("li", { hasText: /^a\.s\d+: hello from node A$/ }).count()).toBe(1);
     expect(await chat(onA).locator("li", { hasText: /^a\.s\d+: hello from node A$/ }).count()).toBe(0);
+  });
+
+  it("carries an sc-chat room across the nodes: signed in on A, heard on B", async () => {
+    const [na, nb] = readmeNodes(redis.url, root);
+    const a = await ServedProject.start(root, 0, ["--no-watch", ...na!.flags]);
+    const b = await ServedProject.start(root, 0, ["--no-watch", ...nb!.flags]);
+    const scChat = async (url: string, room: string) => {
+      const page = await browser.newPage();
+      await page.goto(`${url}/sc-chat.html`);
+      await page.locator("#room").fill(room);
+      await page.getByRole("button", { name: "Join" }).click();
+      await page.locator("#log li", { hasText: `* joined ${room}` }).waitFor({ timeout: 10_000 });
+      return page;
+    };
+    const onA = await scChat(a.url, "blue");
+    const onB = await scChat(b.url, "blue");
+    await onA.locator("#user").fill("Ada");
+    await onA.locator("#password").fill("aerostat-sample");
+    await onA.getByRole("button", { name: "Sign in" }).click();
+    await onA.locator("#auth", { hasText: /^signed in as Ada$/ }).waitFor({ timeout: 10_000 });
+    await onA.locator("#text").fill("from node A");
+    await onA.getByRole("button", { name: "Send" }).click();
+    await onB.locator("#log li", { hasText: /^Ada: from node A$/ }).waitFor({ timeout: 10_000 });
+    await onB.locator("#who").click();
+    await onB.locator("#log li", { hasText: /^\* 2 here in blue$/ }).waitFor({ timeout: 10_000 });
   });
 });

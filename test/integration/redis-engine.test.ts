@@ -248,7 +248,7 @@ describe("the redis engine: several nodes on one Redis", () => {
 
   it("aerostat serve --engine redis: logs the node and the peers it sees; a node killed with SIGKILL drops out of the peers within the heartbeat TTL", async () => {
     const redis = await RedisServer.start();
-    const serve = (node: string) => new CliProcess(["serve", "sample-project", "--port", "0", "--no-watch", "--engine", "redis", "--redis-url", redis.url, "--node-name", node]);
+    const serve = (node: string) => new CliProcess(["serve", "sample-project", "--port", "0", "--no-watch", "--engine", "redis", "--redis-url", redis.url, "--node-name", node, "--auth-key-file", "sample-project/sample-auth.key"]);
     const one = serve("n1");
     await one.waitFor(/engine redis: node n1, 1 peer seen/);
     const two = serve("n2");

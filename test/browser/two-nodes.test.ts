@@ -1,4 +1,5 @@
-import { readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +16,13 @@ import { waitUntil } from "../helpers/runtime.js";
  * flags for ServedProject: the same flags, but port 0, this test's Redis, and
  * files of sample-project/ read from the copy at `root`.
  */
+/** The sign-in key the README's first command makes, made here beside the project copy. */
+function keyFile(root: string): string {
+  const file = path.join(root, "..", `${path.basename(root)}-auth.key`);
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString("base64"));
+  return file;
+}
+
 function readmeNodes(redisUrl: string, root: string): { name: string; flags: string[] }[] {
   const section = readFileSync(path.join(REPO, "README.md"), "utf8").split("\n## Running several nodes\n")[1]!.split("\n## ")[0]!;
   return [...section.matchAll(/^npm run aerostat -- serve sample-project (.+)$/gm)].map(([, rest]) => {
@@ -24,6 +32,7 @@ function readmeNodes(redisUrl: string, root: string): { name: string; flags: str
       const word = words[i]!;
       if (word === "--port" || word === "--redis-url") i++; // skip the value
       if (word === "--redis-url") flags.push(word, redisUrl);
+      else if (words[i - 1] === "--auth-key-file") flags.push(keyFile(root));
       else if (word.startsWith("sample-project/")) flags.push(path.join(root, word.slice("sample-project/".length)));
       else if (word !== "--port") flags.push(word);
     }
@@ -41,7 +50,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
+  if (root) {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(keyFile(root), { force: true });
+  }
 });
 afterEach(() => killAll());
 
@@ -58,7 +70,7 @@ describe("two nodes of the sample project on one Redis, a page on each", () => {
   it("shows a chat line typed on node A on node B's page, and B's on A's", async () => {
     const nodes = readmeNodes(redis.url, root);
     expect(nodes.map((n) => n.name)).toEqual(["a", "b"]);
-    for (const n of nodes) expect(n.flags).toEqual(["--engine", "redis", "--redis-url", redis.url, "--node-name", n.name, "--auth-key-file", path.join(root, "sample-auth.key")]);
+    for (const n of nodes) expect(n.flags).toEqual(["--engine", "redis", "--redis-url", redis.url, "--node-name", n.name, "--auth-key-file", keyFile(root)]);
     const a = await ServedProject.start(root, 0, ["--no-watch", ...nodes[0]!.flags]);
     const b = await ServedProject.start(root, 0, ["--no-watch", ...nodes[1]!.flags]);
     const onA = await openChat(a.url);

@@ -1,3 +1,7 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -248,7 +252,10 @@ describe("the redis engine: several nodes on one Redis", () => {
 
   it("aerostat serve --engine redis: logs the node and the peers it sees; a node killed with SIGKILL drops out of the peers within the heartbeat TTL", async () => {
     const redis = await RedisServer.start();
-    const serve = (node: string) => new CliProcess(["serve", "sample-project", "--port", "0", "--no-watch", "--engine", "redis", "--redis-url", redis.url, "--node-name", node, "--auth-key-file", "sample-project/sample-auth.key"]);
+    // The sample has a socketcluster endpoint: on the redis engine every node needs the same sign-in key.
+    const key = path.join(mkdtempSync(path.join(tmpdir(), "aerostat-key-")), "auth.key");
+    writeFileSync(key, randomBytes(48).toString("base64"));
+    const serve = (node: string) => new CliProcess(["serve", "sample-project", "--port", "0", "--no-watch", "--engine", "redis", "--redis-url", redis.url, "--node-name", node, "--auth-key-file", key]);
     const one = serve("n1");
     await one.waitFor(/engine redis: node n1, 1 peer seen/);
     const two = serve("n2");

@@ -2,7 +2,7 @@
 // driven by the stock socketcluster-client, alternated round by round under
 // the same load.
 //
-//   npm run bench -- --socketcluster            3 rounds (about 2 minutes), writes bench-results/socketcluster.json
+//   npm run bench -- --socketcluster            3 rounds (about 2.5 minutes), writes bench-results/socketcluster.json
 //   npm run bench -- --socketcluster --smoke    proves it runs (10 callers, 100 subscribers, half a second each)
 //   npm run bench -- --socketcluster --rounds 5 --clients 100 --receivers 1000 --seconds 5 --window 4
 //

@@ -5,6 +5,7 @@
 //   npm run bench -- --smoke       a short run that only proves the bench works
 //   npm run bench -- --rounds 3
 //   npm run bench -- --cross-node  only the cross-node fan-out against socket.io (cross-node.ts; needs redis-server)
+//   npm run bench -- --socketcluster  only the socketcluster endpoint against socketcluster-server (socketcluster.ts)
 //
 // Servers are pinned to core 0 and this load generator to core 1. Every ratio
 // is aerostat ÷ ws within one round; the table shows the median over rounds.
@@ -20,6 +21,10 @@ import { TARGETS, type BenchReport, type Figure } from "./targets.ts";
 
 if (booleanFlag("cross-node")) {
   await import("./cross-node.ts");
+  process.exit(0);
+}
+if (booleanFlag("socketcluster")) {
+  await import("./socketcluster.ts");
   process.exit(0);
 }
 

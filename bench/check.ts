@@ -1,13 +1,14 @@
 // npm run bench:check — compares bench-results/bench.json (and cross-node.json,
-// from `npm run bench -- --cross-node`) with the targets. Exits 1 when a target
+// from `npm run bench -- --cross-node`, and socketcluster.json, from
+// `npm run bench -- --socketcluster`) with the targets. Exits 1 when a target
 // is missed or its results are missing or from a smoke run.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { REPO } from "./lib/server-process.ts";
 import { TARGETS, type Figure } from "./targets.ts";
 
-const files = { bench: "bench-results/bench.json", "cross-node": "bench-results/cross-node.json" } as const;
-const how = { bench: "npm run bench", "cross-node": "npm run bench -- --cross-node" } as const;
+const files = { bench: "bench-results/bench.json", "cross-node": "bench-results/cross-node.json", socketcluster: "bench-results/socketcluster.json" } as const;
+const how = { bench: "npm run bench", "cross-node": "npm run bench -- --cross-node", socketcluster: "npm run bench -- --socketcluster" } as const;
 type Source = keyof typeof files;
 const reports = new Map<Source, { smoke: boolean; figures: Record<string, Figure> } | undefined>();
 for (const source of Object.keys(files) as Source[]) {

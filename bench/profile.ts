@@ -1,15 +1,19 @@
 // Profiles the aerostat server under pipelined echo load with --cpu-prof and
 // prints the functions with the most self time.
 //
-//   npm run profile [-- --seconds 5 --top 25 --ws --pingpong]
+//   npm run profile [-- --seconds 5 --top 25 --ws --pingpong --socketcluster]
 //
 // --ws profiles the plain ws echo server instead, for comparison; --pingpong
 // profiles one connection's round trips instead of pipelined load.
+// --socketcluster profiles a socketcluster endpoint (onInvoke echoing its data)
+// under 100 socketcluster-client sockets invoking in a loop; with --ws, the
+// socketcluster-server peer (bench/socketcluster-peer.ts) under the same load.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { booleanFlag, numberFlag } from "./lib/args.ts";
 import { closeAll, connectMany, pingPong, pipelined } from "./lib/load.ts";
+import { invokeLoop, scCloseAll, scConnectMany } from "./lib/sc-load.ts";
 import { startProcess } from "./lib/server-process.ts";
 
 const seconds = numberFlag("seconds", 5);
@@ -19,19 +23,31 @@ const profDir = mkdtempSync(path.join(tmpdir(), "aerostat-cpuprof-"));
 mkdirSync(path.join(root, "echo"));
 writeFileSync(path.join(root, "echo/echo.js"), "exports.onMessage = (m) => m;\n");
 writeFileSync(path.join(root, "echo/echo.websocket"), JSON.stringify({ handler: "echo/echo", endpoint: "echo" }));
+const sc = booleanFlag("socketcluster");
+const SC_PATH = "/websockets/v4/service/sc";
+mkdirSync(path.join(root, "sc"));
+writeFileSync(path.join(root, "sc/sc.js"), "exports.onInvoke = (procedure, data) => data;\n");
+writeFileSync(path.join(root, "sc/sc.websocket"), JSON.stringify({ handler: "sc/sc", endpoint: "sc", protocol: "socketcluster" }));
 
 const target = booleanFlag("ws")
-  ? ["bench/ws-echo-server.ts"]
+  ? sc
+    ? ["bench/socketcluster-peer.ts", SC_PATH]
+    : ["bench/ws-echo-server.ts"]
   : ["dist/cli/main.js", "serve", root, "--port", "0", "--log-format", "json"];
 const server = await startProcess(`--cpu-prof`, [`--cpu-prof-dir=${profDir}`, ...target], /at http:\/\/127\.0\.0\.1:(\d+)\//, {
   env: { AEROSTAT_LOG_LEVEL: "warn" },
 });
 const single = booleanFlag("pingpong");
-const conns = await connectMany(`ws://127.0.0.1:${server.port}/websockets/v4/service/echo`, single ? 1 : 32);
-const echoed = single
-  ? (await pingPong(conns, "x".repeat(64), seconds * 1000)).length
-  : await pipelined(conns, 32, "x".repeat(64), seconds * 1000);
-await closeAll(conns);
+let echoed: number;
+if (sc) {
+  const sockets = await scConnectMany({ port: server.port, path: SC_PATH }, single ? 1 : 100);
+  echoed = (await invokeLoop(sockets, "echo", "x".repeat(64), seconds * 1000)).length;
+  scCloseAll(sockets);
+} else {
+  const conns = await connectMany(`ws://127.0.0.1:${server.port}/websockets/v4/service/echo`, single ? 1 : 32);
+  echoed = single ? (await pingPong(conns, "x".repeat(64), seconds * 1000)).length : await pipelined(conns, 32, "x".repeat(64), seconds * 1000);
+  await closeAll(conns);
+}
 server.child.kill("SIGINT");
 await server.exited;
 

@@ -5,7 +5,9 @@ export interface Figure {
   readonly ws?: number;
   /** The cross-node peer: socket.io 4 with @socket.io/redis-adapter. */
   readonly socketio?: number;
-  /** aerostat ÷ the peer (ws, or socket.io), the median of per-round ratios. */
+  /** The socketcluster peer: socketcluster-server 20. */
+  readonly socketcluster?: number;
+  /** aerostat ÷ the peer (ws, socket.io or socketcluster-server), the median of per-round ratios. */
   readonly ratio?: number;
 }
 
@@ -34,9 +36,26 @@ export interface CrossNodeReport {
   readonly figures: Record<string, Figure>;
 }
 
+/** bench-results/socketcluster.json, from `npm run bench -- --socketcluster`. */
+export interface SocketClusterReport {
+  readonly when: string;
+  readonly smoke: boolean;
+  readonly rounds: number;
+  readonly pinned: boolean;
+  readonly node: string;
+  /** Sockets invoking "echo", one call in flight each. */
+  readonly clients: number;
+  /** Sockets subscribed to the fan-out channel. */
+  readonly receivers: number;
+  /** How long each measured load runs, and how many publications are in flight at once. */
+  readonly seconds: number;
+  readonly window: number;
+  readonly figures: Record<string, Figure>;
+}
+
 export interface Target {
-  /** Which results file holds the figure: bench.json (the default) or cross-node.json. */
-  readonly report?: "cross-node";
+  /** Which results file holds the figure: bench.json (the default), cross-node.json or socketcluster.json. */
+  readonly report?: "cross-node" | "socketcluster";
   readonly figure: string;
   readonly text: string;
   readonly met: (f: Figure) => boolean;
@@ -54,4 +73,8 @@ export const TARGETS: readonly Target[] = [
   { figure: "lateSendRatio", text: "≤ 1.5×", met: (f) => f.aerostat <= 1.5 },
   { report: "cross-node", figure: "crossNode.deliveriesPerSec", text: "≥ socket.io's", met: (f) => (f.ratio ?? 0) >= 1 },
   { report: "cross-node", figure: "crossNode.p99ms", text: "≤ socket.io's", met: (f) => (f.ratio ?? Infinity) <= 1 },
+  { report: "socketcluster", figure: "sc.callsPerSec", text: "≥ socketcluster-server's", met: (f) => (f.ratio ?? 0) >= 1 },
+  { report: "socketcluster", figure: "sc.invokeP99ms", text: "≤ socketcluster-server's", met: (f) => (f.ratio ?? Infinity) <= 1 },
+  { report: "socketcluster", figure: "sc.deliveriesPerSec", text: "≥ socketcluster-server's", met: (f) => (f.ratio ?? 0) >= 1 },
+  { report: "socketcluster", figure: "sc.fanoutP99ms", text: "≤ socketcluster-server's", met: (f) => (f.ratio ?? Infinity) <= 1 },
 ];

@@ -460,7 +460,7 @@ export class HandlerModule {
     let result: GuestOutput;
     try {
       result = isolate.runInline(() => ctx.dispatchInline(batch));
-      this.inline.record(true, Number(isolate.cpuTime() - cpuBefore) / 1e6);
+      this.inline.record(true, Number(isolate.cpuTime() - cpuBefore) / 1e6, batch.length / EVENT_STRIDE);
     } catch (error) {
       const failure = this.failureOf(batch, error, true);
       if (failure === "lost") return;
@@ -484,7 +484,7 @@ export class HandlerModule {
     let result: GuestOutput;
     try {
       result = await isolate.track(() => ctx.dispatch(batch));
-      this.inline.record(false, Number(isolate.cpuTime() - cpuBefore) / 1e6);
+      this.inline.record(false, Number(isolate.cpuTime() - cpuBefore) / 1e6, batch.length / EVENT_STRIDE);
     } catch (error) {
       const failure = this.failureOf(batch, error, false);
       if (failure === "lost") return;
@@ -606,12 +606,20 @@ export class HandlerModule {
    * Promise's value); rejects with a HookError carrying what it threw (name,
    * message, own fields, never the stack), or a TimeoutError.
    */
-  request(hook: string, args: readonly unknown[], timeoutMs: number, peer?: { kind: string; id: string; where: string; at?: number }): Promise<unknown> {
+  request(hook: string, args: readonly unknown[], timeoutMs: number, peer?: { kind: string; id: string; where: string; at?: number }, raw = false): Promise<unknown> {
     if (this.disposed || this.disabled) return Promise.reject(new Error(`aerostat: ${this.key} is not serving; ${hook} was not asked`));
     const payload = JSON.stringify(peer?.at === undefined ? [hook, args] : [hook, args, peer.at]);
-    return this.requests.ask(hook, timeoutMs, (id) =>
-      this.enqueue(EventKind.request, peer?.kind ?? PeerKind.none, peer?.id ?? "", peer?.where ?? "", payload, id),
+    return this.requests.ask(
+      hook,
+      timeoutMs,
+      (id) => this.enqueue(EventKind.request, peer?.kind ?? PeerKind.none, peer?.id ?? "", peer?.where ?? "", payload, id),
+      raw,
     );
+  }
+
+  /** request(), answered with the hook's return value as JSON text (undefined when it returned nothing). */
+  requestJson(hook: string, args: readonly unknown[], timeoutMs: number, peer?: { kind: string; id: string; where: string; at?: number }): Promise<string | undefined> {
+    return this.request(hook, args, timeoutMs, peer, true) as Promise<string | undefined>;
   }
 
   /**

@@ -5,8 +5,12 @@
  * Inline saves the two thread hand-overs of an async call (40–60 µs a round
  * trip on a 2-core machine), but the host's event loop waits while the guest
  * runs. So it is earned and lost, by the isolate's CPU time per batch:
- * - only a lone event runs inline (a batch of one: nothing else arrived in the
- *   same turn of the event loop); under load, batches form and go to the worker;
+ * - a lone event runs inline (a batch of one: nothing else arrived in the same
+ *   turn of the event loop), and so does a small batch whose expected CPU time
+ *   (its events times the CPU time per event of the module's last quick batch)
+ *   is under half of QUICK_MS: many quick answers (RPC calls, say) cross in one
+ *   inline call instead of two thread hand-overs; larger or slower batches go
+ *   to the worker;
  * - a module earns it with a warm-up of quick batches in a row on the worker
  *   (each under QUICK_MS of CPU): WARMUP at first, four times as many after
  *   each loss;
@@ -29,6 +33,8 @@ export const LOSS_MS = 10;
 export const WARMUP = 16;
 export const MAX_LOSSES = 3;
 export const MAX_PROJECT_STRIKES = 5;
+/** The most events a batch that runs inline may have. */
+export const MAX_INLINE_EVENTS = 64;
 export const MAX_RUNTIME_STRIKES = 20;
 
 /** Losses counted over a scope (a project folder, the runtime) that ends inline dispatch there once spent. */
@@ -55,6 +61,8 @@ export interface InlineLoss {
 
 export class InlinePolicy {
   private fastInARow = 0;
+  /** CPU time per event of the last quick batch, ms. */
+  private perEventMs = QUICK_MS;
   private losses = 0;
   private barred = false;
 
@@ -76,17 +84,20 @@ export class InlinePolicy {
 
   /** A batch of `events` may run inline now. */
   allows(events: number): boolean {
-    return this.enabled && !this.barred && events === 1 && this.fastInARow >= this.warmup && !this.spent;
+    const small = events === 1 || (events <= MAX_INLINE_EVENTS && events * this.perEventMs < QUICK_MS / 2);
+    return this.enabled && !this.barred && small && this.fastInARow >= this.warmup && !this.spent;
   }
 
-  /** Records a batch's CPU time in ms; a batch stopped at the CPU limit passes Infinity. */
-  record(inline: boolean, ms: number): void {
+  /** Records a batch's CPU time in ms (of `events` events); a batch stopped at the CPU limit passes Infinity. */
+  record(inline: boolean, ms: number, events = 1): void {
     if (!this.enabled || this.barred) return;
     if (ms < QUICK_MS) {
+      this.perEventMs = ms / Math.max(1, events);
       if (!inline) this.fastInARow = Math.min(this.fastInARow + 1, this.warmup);
       return;
     }
     this.fastInARow = 0;
+    this.perEventMs = QUICK_MS;
     const stopped = ms === Number.POSITIVE_INFINITY;
     if (!inline) {
       // Known to run long: it never earns inline dispatch with this code.

@@ -17,6 +17,8 @@ export class HookError extends Error {
 
 interface Pending {
   readonly hook: string;
+  /** Resolve with the answer's JSON text (undefined for none) instead of the parsed value. */
+  readonly raw: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
@@ -33,7 +35,7 @@ export class Requests {
   constructor(private readonly max: number) {}
 
   /** Registers a question; `send` queues its request event with the id. */
-  ask(hook: string, timeoutMs: number, send: (id: number) => void): Promise<unknown> {
+  ask(hook: string, timeoutMs: number, send: (id: number) => void, raw = false): Promise<unknown> {
     if (this.pending.size >= this.max) {
       return Promise.reject(new RangeError(`too many questions waiting for the handler's hooks (limit ${this.max})`));
     }
@@ -45,7 +47,7 @@ export class Requests {
         error.name = "TimeoutError";
         reject(error);
       }, timeoutMs);
-      this.pending.set(id, { hook, resolve, reject, timer });
+      this.pending.set(id, { hook, raw, resolve, reject, timer });
       send(id);
     });
   }
@@ -56,6 +58,11 @@ export class Requests {
     if (!p) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
+    // Passed on as text (a socketcluster answer goes into its frame as it is); the guest made it with JSON.stringify.
+    if (ok && p.raw) {
+      p.resolve(json === "" ? undefined : json);
+      return;
+    }
     let value: unknown = undefined;
     try {
       if (json !== "" || !ok) value = JSON.parse(json);

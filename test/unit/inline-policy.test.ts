@@ -1,20 +1,31 @@
 import { describe, expect, it } from "vitest";
-import { InlinePolicy, InlineStrikes, LOSS_MS, MAX_LOSSES, QUICK_MS, WARMUP, type InlineLoss } from "../../src/sandbox/inline-policy.js";
+import { InlinePolicy, InlineStrikes, LOSS_MS, MAX_INLINE_EVENTS, MAX_LOSSES, QUICK_MS, WARMUP, type InlineLoss } from "../../src/sandbox/inline-policy.js";
 
 function quick(policy: InlinePolicy, batches: number): void {
   for (let i = 0; i < batches; i++) policy.record(false, 0.1);
 }
 
 describe("inline dispatch policy", () => {
-  it("is earned by quick batches in a row on the worker, and only serves lone events", () => {
+  it("is earned by quick batches in a row on the worker, and serves lone events and batches expected to stay under half of QUICK_MS", () => {
     const policy = new InlinePolicy(true, () => {});
     quick(policy, WARMUP - 1);
     expect(policy.allows(1)).toBe(false);
     expect(policy.mode).toBe("worker");
     quick(policy, 1);
     expect(policy.allows(1)).toBe(true);
-    expect(policy.allows(2)).toBe(false);
+    // 0.1 ms per event: 4 events are expected to take 0.4 ms, 5 take half of QUICK_MS.
+    expect(policy.allows(4)).toBe(true);
+    expect(policy.allows(5)).toBe(false);
     expect(policy.mode).toBe("inline");
+    // A batch of 20 events in 0.1 ms: 0.005 ms each, so up to MAX_INLINE_EVENTS may go inline.
+    policy.record(false, 0.1, 20);
+    expect(policy.allows(MAX_INLINE_EVENTS)).toBe(true);
+    expect(policy.allows(MAX_INLINE_EVENTS + 1)).toBe(false);
+    // A slow batch forgets the estimate: only lone events once earned again.
+    policy.record(false, QUICK_MS);
+    quick(policy, WARMUP);
+    expect(policy.allows(2)).toBe(true);
+    expect(policy.allows(5)).toBe(false);
   });
 
   it("starts the warm-up again after a slow batch on the worker", () => {

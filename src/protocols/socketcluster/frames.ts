@@ -64,6 +64,11 @@ export function answerFrame(rid: number, data?: unknown): string {
   return data === undefined ? JSON.stringify({ rid }) : JSON.stringify({ rid, data });
 }
 
+/** An answer whose data is JSON text already (a hook's return value as the guest encoded it). */
+export function answerJsonFrame(rid: number, dataJson: string): string {
+  return `{"rid":${rid},"data":${dataJson}}`;
+}
+
 export function errorFrame(rid: number, error: WireError): string {
   return JSON.stringify({ rid, error });
 }

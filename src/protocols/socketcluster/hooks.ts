@@ -10,3 +10,8 @@ import type { HandlerModule } from "../../sandbox/handler-module.js";
 export function askHook(module: HandlerModule, hook: string, args: readonly unknown[], timeoutMs: number, session?: { id: string; endpoint: string; at: number }): Promise<unknown> {
   return module.request(hook, args, timeoutMs, session && { kind: PeerKind.session, id: session.id, where: session.endpoint, at: session.at });
 }
+
+/** askHook(), answered with the hook's return value as JSON text (undefined when it returned nothing). */
+export function askHookJson(module: HandlerModule, hook: string, args: readonly unknown[], timeoutMs: number, session: { id: string; endpoint: string; at: number }): Promise<string | undefined> {
+  return module.requestJson(hook, args, timeoutMs, { kind: PeerKind.session, id: session.id, where: session.endpoint, at: session.at });
+}

@@ -1,8 +1,8 @@
 import { HookError } from "../../sandbox/requests.js";
 import { hookFailure, ScErrors, wireError } from "./errors.js";
-import { callId, type Packet } from "./frames.js";
+import { answerJsonFrame, callId, type Packet } from "./frames.js";
 import { checkToken, signedIn } from "./handshake.js";
-import { askHook, ScHooks } from "./hooks.js";
+import { askHook, askHookJson, ScHooks } from "./hooks.js";
 import type { ScSession } from "./session.js";
 
 /** Characters of a channel, procedure or receiver name. */
@@ -128,9 +128,9 @@ async function invoke(s: ScSession, procedure: string, data: unknown, rid: numbe
     s.ctx.countCall(s.endpoint, ScErrors.invalidAction);
     return s.fail(rid, wireError(ScErrors.invalidAction, `No procedure "${procedure.slice(0, 80)}": the handler has no onInvoke`));
   }
-  let answer: unknown;
+  let answer: string | undefined;
   try {
-    answer = await s.busy(() => askHook(s.module, ScHooks.invoke, [procedure, data ?? null], s.options.hookTimeoutMs, { id: s.id, endpoint: s.endpoint, at: 2 }));
+    answer = await s.busy(() => askHookJson(s.module, ScHooks.invoke, [procedure, data ?? null], s.options.hookTimeoutMs, { id: s.id, endpoint: s.endpoint, at: 2 }));
   } catch (error) {
     const failure = hookFailure(ScHooks.invoke, error);
     s.ctx.countCall(s.endpoint, failure.name);
@@ -142,7 +142,8 @@ async function invoke(s: ScSession, procedure: string, data: unknown, rid: numbe
     return s.fail(rid, wireError(ScErrors.invalidAction, `No procedure "${procedure.slice(0, 80)}"`));
   }
   s.ctx.countCall(s.endpoint);
-  s.answer(rid, answer);
+  // The answer's JSON text goes into the frame as it is: no parsing and encoding again.
+  s.send(answerJsonFrame(rid, answer));
 }
 
 async function transmit(s: ScSession, receiver: string, data: unknown): Promise<void> {

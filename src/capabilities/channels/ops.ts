@@ -68,23 +68,20 @@ const history: DeferredOp = {
   },
 };
 
-const listen: PostedOp = {
-  mode: "posted",
-  name: ChannelsOps.listen,
-  run(ctx, args) {
-    ctx.services.socketcluster.listen(ctx.module, name("listen", "channel", list(args)[0]));
-    return 0;
-  },
-};
+/** listen(channel) or unlisten(channel): the module's onPublication hears a channel, or stops. */
+function listening(opName: string, api: "listen" | "unlisten"): PostedOp {
+  return {
+    mode: "posted",
+    name: opName,
+    run(ctx, args) {
+      ctx.services.socketcluster[api](ctx.module, name(api, "channel", list(args)[0]));
+      return 0;
+    },
+  };
+}
 
-const unlisten: PostedOp = {
-  mode: "posted",
-  name: ChannelsOps.unlisten,
-  run(ctx, args) {
-    ctx.services.socketcluster.unlisten(ctx.module, name("unlisten", "channel", list(args)[0]));
-    return 0;
-  },
-};
+const listen = listening(ChannelsOps.listen, "listen");
+const unlisten = listening(ChannelsOps.unlisten, "unlisten");
 
 const authToken: ImmediateOp = {
   mode: "immediate",

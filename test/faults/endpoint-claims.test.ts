@@ -33,8 +33,9 @@ describe("one folder's endpoints and handlers are its own", () => {
       "zzz/pay.websocket": descriptor("pay", "zzz/h"),
       "zzz/h.js": "exports.onMessage = (m) => 'zzz:' + m;",
     });
+    // As above: a new folder is watched once the watcher has seen it, which takes a while on a loaded machine.
+    const claimed = nextReload(runtime, (e) => e.file === "0next/pay.websocket", 15_000);
     await project.write("0next/h.js", "exports.onMessage = (m) => 'next:' + m;");
-    const claimed = nextReload(runtime, (e) => e.file === "0next/pay.websocket");
     await project.write("0next/pay.websocket", descriptor("pay", "0next/h"));
     await claimed;
     expect(await (await TestClient.connect(url("pay"))).ask("1")).toBe("bank:1");

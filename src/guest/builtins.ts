@@ -73,6 +73,16 @@ export function push<T>(list: T[], value: T): void {
 }
 
 /**
+ * A host promise made safe to await: its own `constructor` is the real
+ * Promise, so `await` takes it as it is and never calls a `then` or a species
+ * a script put on Promise.prototype.
+ */
+export function awaitable<T>(p: Promise<T>): Promise<T> {
+  defineProperty(p, "constructor", { value: PromiseCtor });
+  return p;
+}
+
+/**
  * Calls `fn` in a later microtask of the same checkpoint. The promise gets an
  * own `constructor` of undefined, so `then` uses the built-in Promise and not
  * a species a script put on Promise.prototype.

@@ -5,8 +5,6 @@ import type { HandlerModule } from "../sandbox/handler-module.js";
 export interface ChannelConnection {
   readonly id: string;
   readonly project: string;
-  /** Handshake done and not closed. */
-  readonly open: boolean;
   /** The verified payload of the token it signed in with, if it did. */
   readonly authPayload: Record<string, unknown> | undefined;
   readonly channels: ReadonlySet<string>;

@@ -23,6 +23,21 @@ function payloadBytes(data: unknown): number {
   return data instanceof ArrayBuffer ? data.byteLength : 0;
 }
 
+/**
+ * Adds an accepted connection to the session registry with what its handshake
+ * gave it, counting what it receives; whatever protocol it speaks, it is a
+ * session of the endpoint from here on.
+ */
+export function registerSession(socket: WebSocket, endpoint: string, module: HandlerModule, sessions: SessionRegistry, start: SessionStart): Session {
+  const session = sessions.add(endpoint, module.project, module.key, socket);
+  session.request = start.request;
+  session.origin = start.origin ?? "";
+  session.remoteAddress = start.remoteAddress ?? "";
+  if (start.data !== undefined) session.data = start.data;
+  socket.on("message", (data) => session.received(payloadBytes(data)));
+  return session;
+}
+
 /** Registers an accepted connection and routes its events to the handler module. */
 export function acceptSession(
   socket: WebSocket,
@@ -33,12 +48,7 @@ export function acceptSession(
   /** What the handler may read of the handshake, and the data onHandshake gave it, as JSON text. */
   start: SessionStart,
 ): Session {
-  const session = sessions.add(endpoint, module.project, module.key, socket);
-  session.request = start.request;
-  session.origin = start.origin ?? "";
-  session.remoteAddress = start.remoteAddress ?? "";
-  if (start.data !== undefined) session.data = start.data;
-  socket.on("message", (data) => session.received(payloadBytes(data)));
+  const session = registerSession(socket, endpoint, module, sessions, start);
   const event = feedSocket(socket, module, PeerKind.session, session.id, endpoint, () => {
     sessions.remove(session.id);
   }, traffic);

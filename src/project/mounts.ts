@@ -1,4 +1,5 @@
 import type { Descriptor } from "../config/descriptor.js";
+import type { HistoryRule } from "../config/socketcluster-options.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
 import type { EndpointTable } from "./endpoint-table.js";
@@ -30,6 +31,8 @@ export class MountTable {
   private readonly troubled = new Set<string>();
   /** Endpoints whose descriptor names a handler that did not load: it takes over once it loads. */
   private readonly pending = new Map<string, { before: Mount; next: Mount }>();
+  /** The socketcluster history rules of each project's mounted endpoints, made on first use after the mounts changed. */
+  private historyByProject: Map<string, readonly HistoryRule[]> | undefined;
 
   constructor(
     private readonly root: string,
@@ -45,6 +48,30 @@ export class MountTable {
 
   list(): Mount[] {
     return [...this.mounts.values()];
+  }
+
+  /** The history rules of `project`'s mounted socketcluster endpoints (asked on every publish: kept until the mounts change). */
+  historyRules(project: string): readonly HistoryRule[] {
+    if (!this.historyByProject) {
+      this.historyByProject = new Map();
+      for (const m of this.mounts.values()) {
+        const rules = m.descriptor.socketcluster?.history;
+        if (!rules || rules.length === 0) continue;
+        const p = projectOf(m.descriptor.file);
+        this.historyByProject.set(p, [...(this.historyByProject.get(p) ?? []), ...rules]);
+      }
+    }
+    return this.historyByProject.get(project) ?? [];
+  }
+
+  private setMount(endpoint: string, mount: Mount): void {
+    this.mounts.set(endpoint, mount);
+    this.historyByProject = undefined;
+  }
+
+  private deleteMount(endpoint: string): void {
+    this.mounts.delete(endpoint);
+    this.historyByProject = undefined;
   }
 
   /** The smallest heartbeat or idle timeout among the mounted endpoints (4 s when none is set), for the liveness timer. */
@@ -73,7 +100,7 @@ export class MountTable {
       if (sameDescriptor && before?.module?.ready && next.problem) {
         if (next.problem.message !== before.problem?.message) this.onProblem(keptServing(next.problem, before));
         this.troubled.add(endpoint);
-        this.mounts.set(endpoint, { ...before, problem: next.problem });
+        this.setMount(endpoint, { ...before, problem: next.problem });
         continue;
       }
       if (sameDescriptor && before?.module?.ready && next.module && next.module !== before.module) {
@@ -94,12 +121,12 @@ export class MountTable {
           `${descriptor.file}: engine "${descriptor.engine}" is served by aerostat's one JavaScript engine, as Dirigible ignores this field`,
         );
       }
-      this.mounts.set(endpoint, next);
+      this.setMount(endpoint, next);
       if (next.module?.ready) this.recovered(endpoint, next.module);
     }
     for (const endpoint of [...this.mounts.keys()]) {
       if (table.endpoints.has(endpoint)) continue;
-      this.mounts.delete(endpoint);
+      this.deleteMount(endpoint);
       this.troubled.delete(endpoint);
       this.pending.delete(endpoint);
       this.closeSessions(endpoint, CloseCodes.goingAway, "endpoint removed");
@@ -128,7 +155,7 @@ export class MountTable {
 
   /** `next` takes over from `before`: their sessions are asked to reconnect to the new handler. */
   private switchTo(endpoint: string, before: Mount, next: Mount): void {
-    this.mounts.set(endpoint, next);
+    this.setMount(endpoint, next);
     this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
     this.logRepointed(endpoint, before.module!, next.module!, next.descriptor);
     this.recovered(endpoint, next.module!);

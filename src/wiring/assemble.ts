@@ -118,8 +118,7 @@ export function assemble(
     log,
     // Without a shared key, one made for this process: tokens stop working when it restarts.
     authKey: options.authKey ?? randomBytes(32),
-    historyRules: (project) =>
-      mounts.list().flatMap((m) => (m.module?.project === project && m.descriptor.socketcluster ? m.descriptor.socketcluster.history : [])),
+    historyRules: (project) => mounts.historyRules(project),
   });
   let warnedKey = options.authKey !== undefined;
   const dashboardToken = options.dashboardToken ?? newDashboardToken();

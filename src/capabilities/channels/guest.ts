@@ -8,14 +8,8 @@ import type { Kernel } from "../../guest/kernel.js";
 import { ChannelsKinds, ChannelsLimits, ChannelsOps } from "./ops-names.js";
 
 export default function channels(exports: Record<string, unknown>, kernel: Kernel): void {
-  const { freeze, StringCtor, TypeErrorCtor, RangeErrorCtor, ErrorCtor, PromiseCtor, isObjectLike, isArray, keys, parse, stringify, defineProperty, push, setPrototypeOf } =
+  const { freeze, StringCtor, TypeErrorCtor, RangeErrorCtor, ErrorCtor, PromiseCtor, isObjectLike, isArray, keys, parse, stringify, defineProperty, push, setPrototypeOf, awaitable } =
     kernel.builtins;
-
-  /** A promise awaited without calling anything a script may have put on Promise.prototype. */
-  function awaitable<T>(p: Promise<T>): Promise<T> {
-    defineProperty(p, "constructor", { value: PromiseCtor });
-    return p;
-  }
 
   function checkName(api: string, what: string, value: unknown): string {
     if (typeof value !== "string" || value === "" || value.length > ChannelsLimits.maxNameChars) {

@@ -12,11 +12,17 @@ function name(api: string, what: string, value: unknown): string {
   return value;
 }
 
-function json(api: string, value: unknown): string {
+/** The data the guest sent as JSON text, parsed: a TypeError when it cannot be read, a RangeError when too long. */
+function data(api: string, value: unknown): unknown {
   if (typeof value !== "string") throw new TypeError(`${api}: the data could not be read`);
   if (value.length > ChannelsLimits.maxDataChars) throw new RangeError(`${api}: the data is over ${ChannelsLimits.maxDataChars} characters of JSON; send less`);
-  JSON.parse(value);
-  return value;
+  return JSON.parse(value);
+}
+
+/** The same, kept as the text: checked to be JSON, since it goes into frames as it is. */
+function json(api: string, value: unknown): string {
+  data(api, value);
+  return value as string;
 }
 
 /** A socketcluster connection of the calling module's project, or a TypeError saying why there is none. */
@@ -33,9 +39,9 @@ const publish: DeferredOp = {
   mode: "deferred",
   name: ChannelsOps.publish,
   async run(ctx, args) {
-    const [channel, data, except] = list(args);
+    const [channel, payload, except] = list(args);
     const ids = Array.isArray(except) ? except.filter((e): e is string => typeof e === "string") : [];
-    const stamp = await ctx.services.socketcluster.publish(ctx.module.project, name("publish", "channel", channel), json("publish", data), ids);
+    const stamp = await ctx.services.socketcluster.publish(ctx.module.project, name("publish", "channel", channel), json("publish", payload), ids);
     return stamp ?? null;
   },
 };
@@ -107,7 +113,7 @@ const setAuthToken: DeferredOp = {
   async run(ctx, args) {
     const [id, payloadJson, expiresIn] = list(args);
     const s = connection(ctx, "setAuthToken", id);
-    const payload = JSON.parse(json("setAuthToken", payloadJson)) as unknown;
+    const payload = data("setAuthToken", payloadJson);
     if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw new TypeError('connection.setAuthToken(payload): payload must be an object such as { user: "ann" }');
     await ctx.services.socketcluster.setAuthToken(s, payload as Record<string, unknown>, typeof expiresIn === "number" && expiresIn > 0 ? Math.ceil(expiresIn) : undefined);
     return null;
@@ -127,10 +133,10 @@ const invoke: DeferredOp = {
   mode: "deferred",
   name: ChannelsOps.invoke,
   run(ctx, args) {
-    const [id, procedure, data, timeout] = list(args);
+    const [id, procedure, payload, timeout] = list(args);
     const s = connection(ctx, "invoke", id);
     const ms = typeof timeout === "number" && timeout > 0 ? Math.min(Math.ceil(timeout), 600_000) : s.ackTimeoutMs;
-    return s.invoke(name("invoke", "procedure", procedure), JSON.parse(json("invoke", data)), ms);
+    return s.invoke(name("invoke", "procedure", procedure), data("invoke", payload), ms);
   },
 };
 
@@ -138,8 +144,8 @@ const transmit: PostedOp = {
   mode: "posted",
   name: ChannelsOps.transmit,
   run(ctx, args) {
-    const [id, receiver, data] = list(args);
-    return connection(ctx, "transmit", id).transmit(name("transmit", "receiver", receiver), JSON.parse(json("transmit", data))) ? 1 : 0;
+    const [id, receiver, payload] = list(args);
+    return connection(ctx, "transmit", id).transmit(name("transmit", "receiver", receiver), data("transmit", payload)) ? 1 : 0;
   },
 };
 
@@ -161,7 +167,7 @@ const kickOut: PostedOp = {
   name: ChannelsOps.kickOut,
   run(ctx, args) {
     const [id, channel, message] = list(args);
-    connection(ctx, "kickOut", id).kickOut(name("kickOut", "channel", channel), JSON.parse(json("kickOut", message)));
+    connection(ctx, "kickOut", id).kickOut(name("kickOut", "channel", channel), data("kickOut", message));
     return 0;
   },
 };

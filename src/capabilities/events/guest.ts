@@ -25,15 +25,8 @@ export default function events(exports: Record<string, unknown>, kernel: Kernel)
   /** on() calls of this context not settled yet. */
   let waiting = 0;
 
-  /**
-   * A promise awaited without calling anything a script may have put on
-   * Promise.prototype (its own `constructor` is the real Promise): the host
-   * promises awaited here, and the ones handed to the script.
-   */
-  function awaitable(p: Promise<unknown>): Promise<unknown> {
-    defineProperty(p, "constructor", { value: PromiseCtor });
-    return p;
-  }
+  // The host promises awaited here, and the ones handed to the script, are made safe to await.
+  const awaitable = kernel.builtins.awaitable;
 
   /** The host's error as the script sees it: TimeoutError, TypeError, RangeError or Error. */
   function scriptError(error: unknown): Error {

@@ -332,11 +332,7 @@ export default function websockets(exports: Record<string, unknown>, kernel: Ker
     kernel.post(WebsocketsOps.broadcast, bytes === undefined ? [endpoint, except, message] : [endpoint, except, encodeBase64(bytes), true]);
   };
 
-  /** A promise awaited without calling anything a script may have put on Promise.prototype: host promises, and those handed to the script. */
-  function awaitable(p: Promise<unknown>): Promise<unknown> {
-    kernel.builtins.defineProperty(p, "constructor", { value: kernel.builtins.PromiseCtor });
-    return p;
-  }
+  const awaitable = kernel.builtins.awaitable;
 
   exports["sendTo"] = function sendTo(sessionId: unknown, message: unknown): Promise<boolean> {
     const id = isObjectLike(sessionId) ? (sessionId as { id?: unknown }).id : sessionId;

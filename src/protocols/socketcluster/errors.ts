@@ -13,8 +13,8 @@ export const ScErrors = {
   unavailable: "HandlerUnavailableError",
   /** onHandshake refused the connection. */
   handshakeRejected: "HandshakeRejectedError",
-  /** The connection may not hold more channels. */
-  channelLimit: "BrokerError",
+  /** The connection may not hold more channels, or the engine did not take a publication. */
+  broker: "BrokerError",
   /** Malformed arguments from the client. */
   invalidArguments: "InvalidArgumentsError",
   authExpired: "AuthTokenExpiredError",
@@ -24,6 +24,14 @@ export const ScErrors = {
   /** The client dropped before it answered the server's invoke. */
   badConnection: "BadConnectionError",
 } as const;
+
+/** An Error with this name (and JSON-safe fields): what a host operation rejects with, seen by name on the other side. */
+export function namedError(name: string, message: string, fields?: Record<string, unknown>): Error {
+  const error = new Error(message);
+  error.name = name;
+  if (fields) for (const [k, v] of Object.entries(fields)) if (k !== "name" && k !== "message" && k !== "stack") (error as unknown as Record<string, unknown>)[k] = v;
+  return error;
+}
 
 export function wireError(name: string, message: string, fields?: Record<string, unknown>): WireError {
   return { ...fields, name, message };

@@ -2,7 +2,7 @@ import type { WebSocket } from "ws";
 import type { MessageBus } from "../../bus/message-bus.js";
 import { historyRuleFor, type HistoryRule, type SocketClusterOptions } from "../../config/socketcluster-options.js";
 import type { Logger } from "../../log/logger.js";
-import type { SessionStart } from "../../peers/accept-session.js";
+import { registerSession, type SessionStart } from "../../peers/accept-session.js";
 import type { Session, SessionRegistry } from "../../peers/sessions.js";
 import type { TrafficMeter } from "../../peers/traffic.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
@@ -59,12 +59,7 @@ export class ScGateway implements ChannelService {
   /** Registers an accepted socket of a socketcluster endpoint; its events go through the protocol. */
   accept(socket: WebSocket, endpoint: string, module: HandlerModule, options: SocketClusterOptions, start: SessionStart): Session {
     const sessions = this.deps.sessions;
-    const session = sessions.add(endpoint, module.project, module.key, socket);
-    session.request = start.request;
-    session.origin = start.origin ?? "";
-    session.remoteAddress = start.remoteAddress ?? "";
-    if (start.data !== undefined) session.data = start.data;
-    socket.on("message", (data) => session.received(Buffer.isBuffer(data) ? data.length : 0));
+    const session = registerSession(socket, endpoint, module, sessions, start);
     const sc = new ScSession(session, module, options, this.ctx, start.request);
     this.byId.set(session.id, sc);
     socket.on("close", () => {

@@ -2,7 +2,7 @@ import { HookError } from "../../sandbox/requests.js";
 import { ScCloseCodes } from "./close-codes.js";
 import { hookFailure, ScErrors, wireError } from "./errors.js";
 import { eventFrame, type Packet, type WireError } from "./frames.js";
-import { askHook, ScHooks } from "./hooks.js";
+import { ScHooks } from "../../protocol/socketcluster-hooks.js";
 import type { ScSession, SignedIn } from "./session.js";
 import type { TokenCheck } from "./auth.js";
 
@@ -14,7 +14,7 @@ export async function checkToken(s: ScSession, token: unknown): Promise<TokenChe
   const check = await s.ctx.keys.check(s.project, token);
   if (check.kind !== "valid" || !s.module.hooks.has(ScHooks.authenticate)) return check;
   try {
-    const ok = await askHook(s.module, ScHooks.authenticate, [check.payload], s.options.hookTimeoutMs, { id: s.id, endpoint: s.endpoint, at: 1 });
+    const ok = await s.ask(ScHooks.authenticate, [check.payload], 1);
     if (ok === false) return { kind: "invalid", error: wireError(ScErrors.authInvalid, "onAuthenticate refused the auth token") };
   } catch (error) {
     return { kind: "invalid", error: hookFailure(ScHooks.authenticate, error) };
@@ -40,7 +40,7 @@ export async function handshake(s: ScSession, packet: Packet, cid: number): Prom
     const request = { ...(JSON.parse(s.request) as Record<string, unknown>), authToken: check.kind === "valid" ? check.payload : null };
     let refusal: { error: WireError; code: number } | undefined;
     try {
-      const answer = await askHook(s.module, ScHooks.handshake, [request], s.options.hookTimeoutMs);
+      const answer = await s.ask(ScHooks.handshake, [request]);
       if (answer === false) refusal = { error: rejected("onHandshake refused the connection", ScCloseCodes.handshakeRejected), code: ScCloseCodes.handshakeRejected };
       else if (isPermanent(answer)) {
         refusal = { error: rejected("onHandshake refused the connection for good", ScCloseCodes.handshakeRejectedPermanently), code: ScCloseCodes.handshakeRejectedPermanently };

@@ -1,6 +1,6 @@
 import type { BusChannel, HistoryStamp, MessageBus } from "../../bus/message-bus.js";
 import type { HistoryRule } from "../../config/socketcluster-options.js";
-import { ScErrors } from "./errors.js";
+import { namedError, ScErrors } from "./errors.js";
 
 /** Publications one history read returns at most. */
 export const MAX_HISTORY_READ = 1000;
@@ -12,12 +12,6 @@ export interface HistoryAnswer {
   readonly epoch: string;
   readonly offset: number;
   readonly publications: readonly { readonly offset: number; readonly data: unknown }[];
-}
-
-function named(name: string, message: string): Error {
-  const e = new Error(message);
-  e.name = name;
-  return e;
 }
 
 /**
@@ -34,7 +28,7 @@ export class ChannelHistory {
   }
 
   async read(channel: BusChannel, since: Stamp | undefined, limit: number, rule: HistoryRule | undefined): Promise<HistoryAnswer> {
-    if (!rule) throw named(ScErrors.invalidAction, `channel "${channel.name}" keeps no history; list it in the descriptor's "socketcluster": {"history": [...]}`);
+    if (!rule) throw namedError(ScErrors.invalidAction, `channel "${channel.name}" keeps no history; list it in the descriptor's "socketcluster": {"history": [...]}`);
     // With the rule, a channel nothing was published on yet gets its epoch now: a position read before the first publication recovers too.
     const page = await this.bus.history(channel, since, Math.min(limit, MAX_HISTORY_READ), { size: rule.size, ttlMs: rule.ttlMs });
     return {
@@ -49,7 +43,7 @@ export class ChannelHistory {
   recover(project: string, data: unknown, ruleFor: (channel: string) => HistoryRule | undefined): Promise<HistoryAnswer> {
     const d = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
     const channel = d["channel"];
-    if (typeof channel !== "string" || channel === "") return Promise.reject(named(ScErrors.invalidArguments, "aerostat.recover needs {channel, epoch, offset}"));
+    if (typeof channel !== "string" || channel === "") return Promise.reject(namedError(ScErrors.invalidArguments, "aerostat.recover needs {channel, epoch, offset}"));
     const since = typeof d["epoch"] === "string" && typeof d["offset"] === "number" ? { epoch: d["epoch"], offset: d["offset"] } : undefined;
     const limit = typeof d["limit"] === "number" && d["limit"] > 0 ? Math.floor(d["limit"]) : MAX_HISTORY_READ;
     return this.read({ project, kind: "ch", name: channel }, since, limit, ruleFor(channel));

@@ -2,7 +2,7 @@ import { HookError } from "../../sandbox/requests.js";
 import { hookFailure, ScErrors, wireError } from "./errors.js";
 import { answerJsonFrame, callId, type Packet } from "./frames.js";
 import { checkToken, signedIn } from "./handshake.js";
-import { askHook, askHookJson, ScHooks } from "./hooks.js";
+import { ScHooks } from "../../protocol/socketcluster-hooks.js";
 import type { ScSession } from "./session.js";
 
 /** Characters of a channel, procedure or receiver name. */
@@ -32,8 +32,7 @@ export async function handlePacket(s: ScSession, packet: Packet): Promise<void> 
       case "#authenticate":
         return await authenticate(s, packet.data, rid);
       case "#removeAuthToken":
-        s.auth = undefined;
-        for (const channel of [...s.requireAuth]) s.kickOut(channel, "signed out");
+        s.signOut("signed out", false);
         return s.answer(rid);
       default:
         if (event.startsWith("#")) return s.fail(rid, wireError(ScErrors.invalidAction, `"${event.slice(0, 80)}" is not an event of the protocol`));
@@ -51,16 +50,14 @@ async function subscribe(s: ScSession, data: unknown, rid: number | undefined): 
   const channel = d.channel;
   if (!validName(channel)) return s.fail(rid, wireError(ScErrors.invalidArguments, `#subscribe needs a channel name of 1 to ${MAX_NAME_CHARS} characters`));
   if (s.channels.has(channel)) return s.answer(rid);
-  if (s.channels.size >= s.options.channelLimit) {
-    return s.fail(rid, wireError(ScErrors.channelLimit, `a connection may be subscribed to ${s.options.channelLimit} channels (the endpoint's channelLimit)`));
-  }
+  if (s.channels.size >= s.options.channelLimit) return s.fail(rid, channelLimitError(s));
   const waitForAuth = d.waitForAuth === true;
   if (waitForAuth && !s.auth) return s.fail(rid, wireError(ScErrors.invalidAction, `"${channel}" waits for sign-in and this connection is not signed in`));
   let requireAuth = false;
   if (s.module.hooks.has(ScHooks.subscribe)) {
     let answer: unknown;
     try {
-      answer = await s.busy(() => askHook(s.module, ScHooks.subscribe, [channel, { data: d.data ?? null, waitForAuth }], s.options.hookTimeoutMs, { id: s.id, endpoint: s.endpoint, at: 1 }));
+      answer = await s.ask(ScHooks.subscribe, [channel, { data: d.data ?? null, waitForAuth }], 1);
     } catch (error) {
       return s.fail(rid, hookFailure(ScHooks.subscribe, error));
     }
@@ -69,9 +66,8 @@ async function subscribe(s: ScSession, data: unknown, rid: number | undefined): 
     if (requireAuth && !s.auth) return s.fail(rid, wireError(ScErrors.authError, `"${channel}" needs a signed-in connection`));
   }
   if (s.ended) return;
-  if (s.channels.size >= s.options.channelLimit && !s.channels.has(channel)) {
-    return s.fail(rid, wireError(ScErrors.channelLimit, `a connection may be subscribed to ${s.options.channelLimit} channels (the endpoint's channelLimit)`));
-  }
+  // Other subscriptions may have filled the connection while the hook ran.
+  if (s.channels.size >= s.options.channelLimit && !s.channels.has(channel)) return s.fail(rid, channelLimitError(s));
   s.subscribe(channel, requireAuth);
   // Answered once the engine hears the channel: a publish the client makes next reaches it.
   await s.ctx.index.confirmed(s.project, channel);
@@ -86,7 +82,7 @@ async function publish(s: ScSession, data: unknown, rid: number | undefined): Pr
   if (s.module.hooks.has(ScHooks.publishIn)) {
     let answer: unknown;
     try {
-      answer = await s.busy(() => askHook(s.module, ScHooks.publishIn, [channel, value], s.options.hookTimeoutMs, { id: s.id, endpoint: s.endpoint, at: 2 }));
+      answer = await s.ask(ScHooks.publishIn, [channel, value], 2);
     } catch (error) {
       return s.fail(rid, hookFailure(ScHooks.publishIn, error));
     }
@@ -98,7 +94,7 @@ async function publish(s: ScSession, data: unknown, rid: number | undefined): Pr
   try {
     await s.ctx.publish(s.project, channel, JSON.stringify(value), []);
   } catch (error) {
-    return s.fail(rid, wireError("BrokerError", `the engine did not take the publication: ${String((error as Error)?.message ?? error)}`));
+    return s.fail(rid, wireError(ScErrors.broker, `the engine did not take the publication: ${String((error as Error)?.message ?? error)}`));
   }
   s.answer(rid);
 }
@@ -107,9 +103,7 @@ async function authenticate(s: ScSession, token: unknown, rid: number | undefine
   const check = await checkToken(s, token);
   if (s.ended) return;
   if (check.kind !== "valid") {
-    const had = s.auth !== undefined;
-    s.auth = undefined;
-    if (had) for (const channel of [...s.requireAuth]) s.kickOut(channel, "signed out");
+    s.signOut("signed out", false);
     return s.fail(rid, check.kind === "invalid" ? check.error : wireError(ScErrors.authInvalid, "the auth token belongs to another project"));
   }
   s.signIn(signedIn(check), false);
@@ -130,7 +124,7 @@ async function invoke(s: ScSession, procedure: string, data: unknown, rid: numbe
   }
   let answer: string | undefined;
   try {
-    answer = await s.busy(() => askHookJson(s.module, ScHooks.invoke, [procedure, data ?? null], s.options.hookTimeoutMs, { id: s.id, endpoint: s.endpoint, at: 2 }));
+    answer = await s.askJson(ScHooks.invoke, [procedure, data ?? null], 2);
   } catch (error) {
     const failure = hookFailure(ScHooks.invoke, error);
     s.ctx.countCall(s.endpoint, failure.name);
@@ -149,11 +143,15 @@ async function invoke(s: ScSession, procedure: string, data: unknown, rid: numbe
 async function transmit(s: ScSession, receiver: string, data: unknown): Promise<void> {
   if (!s.module.hooks.has(ScHooks.transmit)) return;
   try {
-    await s.busy(() => askHook(s.module, ScHooks.transmit, [receiver, data ?? null], s.options.hookTimeoutMs, { id: s.id, endpoint: s.endpoint, at: 2 }));
+    await s.ask(ScHooks.transmit, [receiver, data ?? null], 2);
   } catch (error) {
     // Nobody waits for a transmit's answer: what the hook threw was reported as a fault already.
     if (!(error instanceof HookError)) s.ctx.log.warn({ endpoint: s.endpoint, session: s.id, receiver: receiver.slice(0, 80) }, `onTransmit did not run: ${String((error as Error)?.message ?? error)}`);
   }
+}
+
+function channelLimitError(s: ScSession) {
+  return wireError(ScErrors.broker, `a connection may be subscribed to ${s.options.channelLimit} channels (the endpoint's channelLimit)`);
 }
 
 function errorOf(error: unknown): ReturnType<typeof wireError> {

@@ -9,7 +9,7 @@ import { EventKind, PeerKind } from "../../protocol/events.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { expired, type TokenKeys } from "./auth.js";
 import { ScCloseCodes } from "./close-codes.js";
-import { ScErrors, wireError } from "./errors.js";
+import { namedError, ScErrors } from "./errors.js";
 import { answerFrame, callId, errorFrame, eventFrame, PING, readFrame, type Packet, type WireError } from "./frames.js";
 import type { ChannelIndex } from "./channel-index.js";
 
@@ -94,10 +94,6 @@ export class ScSession implements ChannelConnection {
     return this.state === "closed";
   }
 
-  get open(): boolean {
-    return this.state === "open";
-  }
-
   get authPayload(): Record<string, unknown> | undefined {
     return this.auth?.payload;
   }
@@ -149,8 +145,27 @@ export class ScSession implements ChannelConnection {
     if (rid !== undefined) this.send(errorFrame(rid, error));
   }
 
+  /**
+   * Asks the handler's `hook` about this connection (which goes in at index
+   * `at` among the arguments; none when undefined), within hookTimeoutMs and
+   * counted against the connection's in-flight bound. Resolves with what the
+   * hook returned (undefined when it returned nothing).
+   */
+  ask(hook: string, args: readonly unknown[], at?: number): Promise<unknown> {
+    return this.busy(() => this.module.request(hook, args, this.options.hookTimeoutMs, this.asPeer(at)));
+  }
+
+  /** ask(), answered with the hook's return value as the JSON text the guest made (undefined when it returned nothing). */
+  askJson(hook: string, args: readonly unknown[], at: number): Promise<string | undefined> {
+    return this.busy(() => this.module.requestJson(hook, args, this.options.hookTimeoutMs, this.asPeer(at)));
+  }
+
+  private asPeer(at: number | undefined) {
+    return at === undefined ? undefined : { kind: PeerKind.session, id: this.id, where: this.endpoint, at };
+  }
+
   /** Runs `work` (a hook call) counted against the connection's in-flight bound. */
-  async busy<T>(work: () => Promise<T>): Promise<T> {
+  private async busy<T>(work: () => Promise<T>): Promise<T> {
     if (++this.inFlight >= MAX_IN_FLIGHT && !this.socket.isPaused) this.socket.pause();
     try {
       return await work();
@@ -260,13 +275,14 @@ export class ScSession implements ChannelConnection {
   }
 
   /**
-   * Signs the connection out: the client forgets its token, and channels whose
-   * onSubscribe asked for sign-in are kicked out.
+   * Signs the connection out: channels whose onSubscribe asked for sign-in are
+   * kicked out, and (unless the client itself signed out) the client is told
+   * to forget its token.
    */
-  signOut(why: string): void {
+  signOut(why: string, tell = true): void {
     if (!this.auth) return;
     this.auth = undefined;
-    this.send(eventFrame("#removeAuthToken"));
+    if (tell) this.send(eventFrame("#removeAuthToken"));
     for (const channel of [...this.requireAuth]) this.kickOut(channel, why);
   }
 
@@ -345,13 +361,6 @@ export class ScSession implements ChannelConnection {
     // The handler heard onOpen only after the handshake; onClose pairs with it.
     if (wasOpen) this.event(EventKind.close, reason, code);
   }
-}
-
-function namedError(name: string, message: string, fields?: Record<string, unknown>): Error {
-  const error = new Error(message);
-  error.name = name;
-  if (fields) for (const [k, v] of Object.entries(fields)) if (k !== "name" && k !== "message" && k !== "stack") (error as unknown as Record<string, unknown>)[k] = v;
-  return error;
 }
 
 /** What a client's request.error() sent, as an Error with its name and JSON-safe fields. */

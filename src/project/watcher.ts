@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { Logger } from "../log/logger.js";
@@ -14,6 +14,14 @@ export interface ChangeBatch {
 const RECHECK_MS = 120;
 
 /**
+ * When a new folder is read again for files chokidar did not report: it reads
+ * a new folder before it watches it, and a file made in between is never
+ * reported (chokidar #1112, #1471): a project folder copied or checked out
+ * in one go could lose a descriptor.
+ */
+const NEW_FOLDER_LOOKS_MS = [RECHECK_MS, 1000];
+
+/**
  * Watches the project and reports bursts of file events (save-all, git
  * checkout) as one batch, once the burst has been quiet for `debounceMs`.
  * Files in a batch are looked at again shortly after, so a save that follows
@@ -25,6 +33,7 @@ export class ProjectWatcher {
   private removed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
+  private readonly folderLooks = new Set<NodeJS.Timeout>();
   private closed = false;
   readonly ready: Promise<void>;
 
@@ -49,6 +58,32 @@ export class ProjectWatcher {
     this.watcher.on("add", (p) => this.note(p, false));
     this.watcher.on("change", (p) => this.note(p, false));
     this.watcher.on("unlink", (p) => this.note(p, true));
+    this.watcher.on("addDir", (dir) => this.lookAgain(dir));
+  }
+
+  /** A new folder: read again shortly after, for files made while chokidar was starting to watch it. */
+  private lookAgain(dir: string): void {
+    for (const ms of NEW_FOLDER_LOOKS_MS) {
+      const timer = setTimeout(() => {
+        this.folderLooks.delete(timer);
+        void this.noteMissed(dir);
+      }, ms);
+      this.folderLooks.add(timer);
+    }
+  }
+
+  /** Notes the files of `dir` that chokidar does not know (it reports each file it watches in getWatched()). */
+  private async noteMissed(dir: string): Promise<void> {
+    if (this.closed) return;
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // gone again, or unreadable: chokidar reports that
+    }
+    if (this.closed) return;
+    const known = new Set(this.watcher.getWatched()[dir] ?? []);
+    for (const e of entries) if (e.isFile() && !known.has(e.name)) this.note(path.join(dir, e.name), false);
   }
 
   /** A folder that cannot be read, say: logged once with its path; watching goes on. */
@@ -97,6 +132,8 @@ export class ProjectWatcher {
     this.closed = true;
     clearTimeout(this.timer);
     clearTimeout(this.recheckTimer);
+    for (const timer of this.folderLooks) clearTimeout(timer);
+    this.folderLooks.clear();
     await this.watcher.close();
   }
 }

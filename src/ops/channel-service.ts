@@ -34,6 +34,8 @@ export interface ChannelService {
   historyOf(project: string, channel: string, since: HistoryStamp | undefined, limit: number): Promise<unknown>;
   listen(module: HandlerModule, channel: string): void;
   unlisten(module: HandlerModule, channel: string): void;
+  /** How many channels `module` listens to. */
+  listenCount(module: HandlerModule): number;
   /** Signs `payload` for the connection's project, signs the connection in with it and sends it to the client. */
   setAuthToken(connection: ChannelConnection, payload: Record<string, unknown>, expiresInSeconds: number | undefined): Promise<void>;
 }

@@ -11,6 +11,7 @@ const HANDLER = `
   const heard = [];
   channels.listen("orders");
   exports.onPublication = (channel, data, meta) => { heard.push({ channel, data, meta }); };
+  exports.onTransmit = (receiver) => { throw new channels.ChannelError("NobodyListens", "no receiver " + receiver); };
   exports.onInvoke = async (procedure, data, connection) => {
     switch (procedure) {
       case "exports": return Object.keys(channels).sort();
@@ -20,11 +21,17 @@ const HANDLER = `
       case "history": return channels.history(data.channel, data.since, data.limit);
       case "heard": return heard;
       case "unlisten": channels.unlisten("orders"); return null;
+      case "listenMany": {
+        for (let i = 1; i < 1000; i++) channels.listen("many/" + i);
+        try { channels.listen("one-too-many"); } catch (e) { return e.name + ": " + e.message; }
+        return "no limit";
+      }
       case "subscribeMe": connection.subscribe(data); return connection.subscriptions;
       case "kickMe": connection.kickOut(data, "bye now"); return null;
       case "transmitMe": connection.transmit("notice", data); return null;
       case "fail": throw new channels.ChannelError("ForbiddenError", "not you", { retryAfter: 5, nested: { a: 1 } });
       case "badName": try { channels.publish("#x", 1); } catch (e) { return e.name + ": " + e.message; }
+      case "bug": return noSuchThing.x;
       case "notJson": try { channels.publish("c", { f() {} , big: 1n }); } catch (e) { return e.name; }
     }
   };`;
@@ -100,6 +107,13 @@ describe("net/v4/channels from a handler script", () => {
     expect(await a.invoke("heard", null)).toHaveLength(1);
   });
 
+  it("bounds the channels a module listens to: the 1,001st listen() throws a RangeError", async () => {
+    const node = await startProject(files);
+    const a = await connect(node);
+    // "orders" is the first; 999 more fill the module's 1,000.
+    expect(await a.invoke("listenMany", null)).toBe("RangeError: listen(channel): this module listens to 1000 channels already; unlisten() some first");
+  });
+
   it("subscribes, kicks out and transmits to a connection from the server side, and throws errors with their name and fields", async () => {
     const node = await startProject(files);
     const a = await connect(node);
@@ -119,6 +133,20 @@ describe("net/v4/channels from a handler script", () => {
     expect(Object.keys(error)).not.toContain("stack");
     expect(await a.invoke("badName", null)).toBe('TypeError: publish(channel, data): channel must not start with "#" (such names belong to the protocol)');
     expect(await a.invoke("notJson", null)).toBe("TypeError");
+  });
+
+  it("logs a hook that has a bug, and a transmit whose hook threw (nobody else hears it); an error meant for the client is not logged", async () => {
+    const node = await startProject(files);
+    const a = await connect(node);
+    expect(await a.invoke("bug", null).catch((e: Error) => e.name)).toBe("ReferenceError");
+    const bug = await node.logs.waitFor((l) => l.hook === "onInvoke");
+    expect(bug.msg).toBe(`onInvoke failed for ${a.id}: ReferenceError: noSuchThing is not defined`);
+    expect(bug).toMatchObject({ handler: "p/h.js", endpoint: "sc", session: a.id });
+    a.transmit("nowhere", 1);
+    const thrown = await node.logs.waitFor((l) => l.hook === "onTransmit");
+    expect(thrown.msg).toBe(`onTransmit failed for ${a.id}: NobodyListens: no receiver nowhere`);
+    expect(await a.invoke("fail", null).catch((e: Error) => e.name)).toBe("ForbiddenError");
+    expect(node.logs.lines.filter((l) => l.hook === "onInvoke")).toHaveLength(1);
   });
 
   it("tells a raw endpoint's script that sign-in works on socketcluster endpoints", async () => {

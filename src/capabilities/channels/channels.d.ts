@@ -114,7 +114,8 @@ declare module "net/v4/channels" {
   /**
    * Has this module's `onPublication(channel, data, meta)` run for every
    * publication on `channel`, from any node, until unlisten() or a reload
-   * (listen again at the top level).
+   * (listen again at the top level). A module listens to 1,000 channels at
+   * most; the next listen() throws a RangeError.
    * @example
    * listen("orders");
    * exports.onPublication = (channel, data, meta) => console.log(channel, data, meta.offset);

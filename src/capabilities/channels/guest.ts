@@ -98,12 +98,24 @@ export default function channels(exports: Record<string, unknown>, kernel: Kerne
     return awaitable(kernel.promise(ChannelsOps.history, [c, epoch, offset, limit === undefined ? null : limit]));
   };
 
+  /** Channels this module listens to (the host drops them all when the module reloads, as this context goes). */
+  const listening = kernel.builtins.safeMap<string, true>();
+
   exports["listen"] = function listen(channel: unknown) {
-    kernel.post(ChannelsOps.listen, [checkName("listen(channel)", "channel", channel)]);
+    const c = checkName("listen(channel)", "channel", channel);
+    if (listening.has(c)) return;
+    if (listening.size() >= ChannelsLimits.maxListens) {
+      throw new RangeErrorCtor("listen(channel): this module listens to " + ChannelsLimits.maxListens + " channels already; unlisten() some first");
+    }
+    kernel.post(ChannelsOps.listen, [c]);
+    listening.set(c, true);
   };
 
   exports["unlisten"] = function unlisten(channel: unknown) {
-    kernel.post(ChannelsOps.unlisten, [checkName("unlisten(channel)", "channel", channel)]);
+    const c = checkName("unlisten(channel)", "channel", channel);
+    if (!listening.has(c)) return;
+    kernel.post(ChannelsOps.unlisten, [c]);
+    listening.delete(c);
   };
 
   /** Marks a promise as handled (with the built-in then), so dropping it is not an unhandled rejection. */

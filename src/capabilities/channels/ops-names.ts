@@ -42,4 +42,6 @@ export const ChannelsLimits = {
   maxDataChars: 1024 * 1024,
   /** Publications one history() call returns at most. */
   maxHistory: 1000,
+  /** Channels one module may listen() to at once; the next listen() throws a RangeError. */
+  maxListens: 1000,
 } as const;

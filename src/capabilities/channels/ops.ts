@@ -80,7 +80,12 @@ function listening(opName: string, api: "listen" | "unlisten"): PostedOp {
     mode: "posted",
     name: opName,
     run(ctx, args) {
-      ctx.services.socketcluster[api](ctx.module, name(api, "channel", list(args)[0]));
+      const channel = name(api, "channel", list(args)[0]);
+      // The guest refuses more at the call; this holds for a guest that does not.
+      if (api === "listen" && ctx.services.socketcluster.listenCount(ctx.module) >= ChannelsLimits.maxListens) {
+        throw new RangeError(`listen(): ${ctx.module.key} listens to ${ChannelsLimits.maxListens} channels already; unlisten() some first`);
+      }
+      ctx.services.socketcluster[api](ctx.module, channel);
       return 0;
     },
   };

@@ -47,8 +47,8 @@ export function presenceKey(channel: string): string {
  */
 export class ChannelIndex {
   private readonly entries = new Map<string, Map<string, Entry>>();
-  /** Modules that listen, and the stop of their release watch (a reload drops what they listened to). */
-  private readonly releases = new Map<HandlerModule, () => void>();
+  /** Modules that listen: the channels each listens to, and the stop of its release watch (a reload drops what it listened to). */
+  private readonly listening = new Map<HandlerModule, { channels: Set<string>; stopWatch: () => void }>();
 
   constructor(
     private readonly bus: MessageBus,
@@ -95,29 +95,43 @@ export class ChannelIndex {
   }
 
   listen(module: HandlerModule, channel: string): void {
-    this.entry(module.project, channel).listeners.add(module);
-    if (!this.releases.has(module)) {
-      this.releases.set(
-        module,
-        module.onRelease(() => {
-          this.releases.delete(module);
-          this.unlistenAll(module);
-        }),
-      );
+    let own = this.listening.get(module);
+    if (!own) {
+      const stopWatch = module.onRelease(() => this.unlistenAll(module));
+      this.listening.set(module, (own = { channels: new Set(), stopWatch }));
     }
+    own.channels.add(channel);
+    this.entry(module.project, channel).listeners.add(module);
   }
 
   unlisten(module: HandlerModule, channel: string): void {
-    const e = this.entries.get(module.project)?.get(channel);
-    if (!e || !e.listeners.delete(module)) return;
-    this.release(module.project, channel, e);
+    const own = this.listening.get(module);
+    if (!own?.channels.delete(channel)) return;
+    if (own.channels.size === 0) this.stopListening(module);
+    this.dropListener(module, channel);
   }
 
   /** Every channel `module` listens to is dropped (it reloaded or went away). */
   unlistenAll(module: HandlerModule): void {
-    for (const [channel, e] of [...(this.entries.get(module.project) ?? [])]) {
-      if (e.listeners.delete(module)) this.release(module.project, channel, e);
-    }
+    const own = this.listening.get(module);
+    if (!own) return;
+    this.stopListening(module);
+    for (const channel of own.channels) this.dropListener(module, channel);
+  }
+
+  /** How many channels `module` listens to. */
+  listenCount(module: HandlerModule): number {
+    return this.listening.get(module)?.channels.size ?? 0;
+  }
+
+  private stopListening(module: HandlerModule): void {
+    this.listening.get(module)?.stopWatch();
+    this.listening.delete(module);
+  }
+
+  private dropListener(module: HandlerModule, channel: string): void {
+    const e = this.entries.get(module.project)?.get(channel);
+    if (e?.listeners.delete(module)) this.release(module.project, channel, e);
   }
 
   /** Ids of this node's subscribers of a channel. */

@@ -37,6 +37,19 @@ export function wireError(name: string, message: string, fields?: Record<string,
   return { ...fields, name, message };
 }
 
+/** Names of JavaScript's own error classes: a hook that throws one has a bug, not an answer for the client. */
+const BUG_NAMES = new Set(["TypeError", "ReferenceError", "RangeError", "SyntaxError", "EvalError", "URIError", "InternalError"]);
+
+/**
+ * Whether a hook's failure is worth telling the operator: it did not answer
+ * (too slow, or the handler went away), or it threw one of JavaScript's own
+ * errors. Errors with a name of the script's choosing (ChannelError) are
+ * answers for the client.
+ */
+export function isHookFault(error: unknown): boolean {
+  return !(error instanceof HookError) || BUG_NAMES.has(error.name);
+}
+
 /**
  * What a hook's failure looks like to the client: what the script threw (name,
  * message, own JSON-safe fields) as it is; a hook that took too long as a

@@ -105,6 +105,10 @@ export class ScGateway implements ChannelService {
     this.index.unlisten(module, channel);
   }
 
+  listenCount(module: HandlerModule): number {
+    return this.index.listenCount(module);
+  }
+
   private ruleFor(project: string, channel: string): HistoryRule | undefined {
     return historyRuleFor(this.deps.historyRules(project), channel);
   }

@@ -1,5 +1,4 @@
-import { HookError } from "../../sandbox/requests.js";
-import { hookFailure, ScErrors, wireError } from "./errors.js";
+import { hookFailure, isHookFault, ScErrors, wireError } from "./errors.js";
 import { answerJsonFrame, callId, type Packet } from "./frames.js";
 import { checkToken, signedIn } from "./handshake.js";
 import { ScHooks } from "../../protocol/socketcluster-hooks.js";
@@ -145,8 +144,8 @@ async function transmit(s: ScSession, receiver: string, data: unknown): Promise<
   try {
     await s.ask(ScHooks.transmit, [receiver, data ?? null], 2);
   } catch (error) {
-    // Nobody waits for a transmit's answer: what the hook threw was reported as a fault already.
-    if (!(error instanceof HookError)) s.ctx.log.warn({ endpoint: s.endpoint, session: s.id, receiver: receiver.slice(0, 80) }, `onTransmit did not run: ${String((error as Error)?.message ?? error)}`);
+    // Nobody waits for a transmit's answer: what the hook threw is logged (faults were, by ask()).
+    if (!isHookFault(error)) s.logHookFailure(ScHooks.transmit, error);
   }
 }
 

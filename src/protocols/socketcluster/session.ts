@@ -9,7 +9,7 @@ import { EventKind, PeerKind } from "../../protocol/events.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { expired, type TokenKeys } from "./auth.js";
 import { ScCloseCodes } from "./close-codes.js";
-import { namedError, ScErrors } from "./errors.js";
+import { isHookFault, namedError, ScErrors } from "./errors.js";
 import { answerFrame, callId, errorFrame, eventFrame, PING, readFrame, type Packet, type WireError } from "./frames.js";
 import type { ChannelIndex } from "./channel-index.js";
 
@@ -152,23 +152,36 @@ export class ScSession implements ChannelConnection {
    * hook returned (undefined when it returned nothing).
    */
   ask(hook: string, args: readonly unknown[], at?: number): Promise<unknown> {
-    return this.busy(() => this.module.request(hook, args, this.options.hookTimeoutMs, this.asPeer(at)));
+    return this.busy(hook, () => this.module.request(hook, args, this.options.hookTimeoutMs, this.asPeer(at)));
   }
 
   /** ask(), answered with the hook's return value as the JSON text the guest made (undefined when it returned nothing). */
   askJson(hook: string, args: readonly unknown[], at: number): Promise<string | undefined> {
-    return this.busy(() => this.module.requestJson(hook, args, this.options.hookTimeoutMs, this.asPeer(at)));
+    return this.busy(hook, () => this.module.requestJson(hook, args, this.options.hookTimeoutMs, this.asPeer(at)));
+  }
+
+  /** Logs a hook's failure (within the module's log budget): the client hears it by name, the operator here. */
+  logHookFailure(hook: string, error: unknown): void {
+    if (!this.module.logBudget.take()) return;
+    const e = error as Error;
+    this.ctx.log.warn(
+      { handler: this.module.key, endpoint: this.endpoint, session: this.id, hook, error: String(e?.name ?? "Error") },
+      `${hook} failed for ${this.id}: ${String(e?.name ?? "Error")}: ${String(e?.message ?? error)}`,
+    );
   }
 
   private asPeer(at: number | undefined) {
     return at === undefined ? undefined : { kind: PeerKind.session, id: this.id, where: this.endpoint, at };
   }
 
-  /** Runs `work` (a hook call) counted against the connection's in-flight bound. */
-  private async busy<T>(work: () => Promise<T>): Promise<T> {
+  /** Runs `work` (a call of `hook`) counted against the connection's in-flight bound; a failure that is a fault is logged. */
+  private async busy<T>(hook: string, work: () => Promise<T>): Promise<T> {
     if (++this.inFlight >= MAX_IN_FLIGHT && !this.socket.isPaused) this.socket.pause();
     try {
       return await work();
+    } catch (error) {
+      if (isHookFault(error)) this.logHookFailure(hook, error);
+      throw error;
     } finally {
       this.inFlight--;
       this.release();

@@ -2,9 +2,9 @@ import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveOptions } from "../../src/config/options.js";
 import { CliProcess, killAll, ServedProject } from "../helpers/cli-process.js";
-import { TestClient } from "../helpers/client.js";
 import { descriptor, TempProject } from "../helpers/project.js";
 import { RedisServer } from "../helpers/redis-server.js";
+import { TaggedClient } from "../helpers/tagged-client.js";
 import { startProject, waitUntil } from "../helpers/runtime.js";
 
 /**
@@ -34,25 +34,6 @@ const files = {
   "q/ev.js": HANDLER,
   "q/ev.websocket": descriptor("qev", "q/ev"),
 };
-
-class Script {
-  private seen = 0;
-  private constructor(readonly client: TestClient) {}
-  static async connect(url: string): Promise<Script> {
-    return new Script(await TestClient.connect(url));
-  }
-  answers(tag: string): Record<string, unknown>[] {
-    return this.client.messages.filter((m) => typeof m === "string" && m.startsWith("{")).map((m) => JSON.parse(String(m))).filter((a) => a.tag === tag);
-  }
-  async send(cmd: Record<string, unknown>, field: string): Promise<Record<string, unknown>> {
-    const tag = String(cmd.tag ?? `t${++this.seen}`);
-    this.client.send(JSON.stringify({ ...cmd, tag }));
-    return this.next(tag, field);
-  }
-  next(tag: string, field: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
-    return waitUntil(() => this.answers(tag).find((a) => field in a), timeoutMs, `"${field}" for ${tag}`);
-  }
-}
 
 /** Subscribers on the server's channels: their SUBSCRIBE count. */
 async function numsub(redis: RedisServer, channel: string): Promise<number> {
@@ -86,7 +67,7 @@ describe("net/v4/events in server-events compatibility mode", () => {
     const redis = await RedisServer.start();
     const a = await start(redis, "n1");
     expect(a.logs.messages()).toContain('events: project "p" speaks the server-events wire format (channels "<name>:<id>", --server-events-compat)');
-    const p = await Script.connect(a.url("pev"));
+    const p = await TaggedClient.connect(a.url("pev"));
     await p.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "w" }, "armed");
     await waitUntil(async () => (await numsub(redis, "job:7")) === 1, 5000, "SUBSCRIBE job:7");
     expect(await numsub(redis, "aerostat:{p}:ev:events")).toBe(0);
@@ -116,8 +97,8 @@ describe("net/v4/events in server-events compatibility mode", () => {
     const heard = await rawSubscriber(redis);
     const a = await start(redis, "n1");
     const b = await start(redis, "n2");
-    const onA = await Script.connect(a.url("pev"));
-    const onB = await Script.connect(b.url("pev"));
+    const onA = await TaggedClient.connect(a.url("pev"));
+    const onB = await TaggedClient.connect(b.url("pev"));
     await onA.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "a" }, "armed");
     await waitUntil(async () => (await numsub(redis, "job:7")) === 1, 5000, "A's SUBSCRIBE");
     expect((await onB.send({ op: "emit", name: "job", id: 7, args: ["y"] }, "emitted")).emitted).toBe(true);
@@ -149,8 +130,8 @@ describe("net/v4/events in server-events compatibility mode", () => {
   it("shares one SUBSCRIBE between projects in compatibility mode, held until the last waiter goes", async () => {
     const redis = await RedisServer.start();
     const a = await startProject(files, { engine: "redis", redisUrl: redis.url, nodeName: "n1", serverEventsCompat: ["p", "q"] });
-    const p = await Script.connect(a.url("pev"));
-    const q = await Script.connect(a.url("qev"));
+    const p = await TaggedClient.connect(a.url("pev"));
+    const q = await TaggedClient.connect(a.url("qev"));
     await p.send({ op: "on", name: "job", id: 7, ms: 300, tag: "short" }, "armed");
     await q.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "long" }, "armed");
     await waitUntil(() => a.runtime.eventStats().channels === 2, 5000, "both projects on job:7");
@@ -167,7 +148,7 @@ describe("net/v4/events in server-events compatibility mode", () => {
     const redis = await RedisServer.start();
     const heard = await rawSubscriber(redis);
     const a = await start(redis, "n1");
-    const q = await Script.connect(a.url("qev"));
+    const q = await TaggedClient.connect(a.url("qev"));
     await q.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "w" }, "armed");
     await waitUntil(async () => (await numsub(redis, "aerostat:{q}:ev:events")) === 1, 5000, "q's events channel");
     expect(await numsub(redis, "job:7")).toBe(0);
@@ -197,7 +178,7 @@ describe("net/v4/events in server-events compatibility mode", () => {
 
       const redis = await RedisServer.start();
       const served = await ServedProject.start(project.root, 0, ["--engine", "redis", "--redis-url", redis.url, "--server-events-compat", "p"]);
-      const p = await Script.connect(`${served.url.replace("http:", "ws:")}/websockets/v4/service/pev`);
+      const p = await TaggedClient.connect(`${served.url.replace("http:", "ws:")}/websockets/v4/service/pev`);
       await p.send({ op: "on", name: "cli", id: 1, ms: 5000, tag: "w" }, "armed");
       await waitUntil(async () => (await numsub(redis, "cli:1")) === 1, 5000, "SUBSCRIBE cli:1");
       await redis.cli("publish", "cli:1", '["cli",1,"from a worker"]');

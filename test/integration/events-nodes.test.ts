@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { TestClient } from "../helpers/client.js";
 import { descriptor } from "../helpers/project.js";
 import { RedisServer } from "../helpers/redis-server.js";
+import { TaggedClient } from "../helpers/tagged-client.js";
 import { startProject, waitUntil } from "../helpers/runtime.js";
 
 /** net/v4/events and the cluster-wide websockets calls, driven by JSON commands; answers are JSON tagged by the command. */
@@ -31,25 +31,6 @@ const HANDLER = `
 
 const files = { "p/ev.js": HANDLER, "p/ev.websocket": descriptor("ev", "p/ev"), "p/other.websocket": descriptor("other", "p/ev") };
 
-class Node {
-  private seen = 0;
-  private constructor(readonly client: TestClient) {}
-  static async connect(url: string): Promise<Node> {
-    return new Node(await TestClient.connect(url));
-  }
-  answers(tag: string): Record<string, unknown>[] {
-    return this.client.messages.filter((m) => typeof m === "string" && m.startsWith("{")).map((m) => JSON.parse(String(m))).filter((a) => a.tag === tag);
-  }
-  async send(cmd: Record<string, unknown>, field: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
-    const tag = String(cmd.tag ?? `t${++this.seen}`);
-    this.client.send(JSON.stringify({ ...cmd, tag }));
-    return this.next(tag, field, timeoutMs);
-  }
-  next(tag: string, field: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
-    return waitUntil(() => this.answers(tag).find((a) => field in a), timeoutMs, `"${field}" for ${tag}`);
-  }
-}
-
 async function twoNodes(redis: RedisServer) {
   const a = await startProject(files, { engine: "redis", redisUrl: redis.url, nodeName: "n1" });
   const b = await startProject(files, { engine: "redis", redisUrl: redis.url, nodeName: "n2" });
@@ -61,9 +42,9 @@ describe("net/v4/events, sendTo and countSessions across two nodes on one Redis"
   it("resolves a waiter on node A with an emit on node B, every waiter once, and a retained event later", async () => {
     const redis = await RedisServer.start();
     const { a, b } = await twoNodes(redis);
-    const onA = await Node.connect(a.url("ev"));
-    const onA2 = await Node.connect(a.url("ev"));
-    const onB = await Node.connect(b.url("ev"));
+    const onA = await TaggedClient.connect(a.url("ev"));
+    const onA2 = await TaggedClient.connect(a.url("ev"));
+    const onB = await TaggedClient.connect(b.url("ev"));
     await onA.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "a" }, "armed");
     await onA2.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "a2" }, "armed");
     await onB.send({ op: "on", name: "job", id: 7, ms: 5000, tag: "b" }, "armed");
@@ -84,9 +65,9 @@ describe("net/v4/events, sendTo and countSessions across two nodes on one Redis"
   it("sends to a session of the other node, counts the sessions of both", async () => {
     const redis = await RedisServer.start();
     const { a, b } = await twoNodes(redis);
-    const onA = await Node.connect(a.url("ev"));
-    const onB = await Node.connect(b.url("ev"));
-    await Node.connect(a.url("other"));
+    const onA = await TaggedClient.connect(a.url("ev"));
+    const onB = await TaggedClient.connect(b.url("ev"));
+    await TaggedClient.connect(a.url("other"));
     const bId = String((await onB.send({ op: "id" }, "id")).id);
     expect(bId).toBe("n2.s1");
     expect((await onA.send({ op: "send", to: bId, text: "hello from A" }, "sent")).sent).toBe(true);
@@ -105,7 +86,7 @@ describe("net/v4/events, sendTo and countSessions across two nodes on one Redis"
   it("tells scripts of a lost Redis (onerror) and runs onready again when it is back", async () => {
     const redis = await RedisServer.start();
     const { a } = await twoNodes(redis);
-    const onA = await Node.connect(a.url("ev"));
+    const onA = await TaggedClient.connect(a.url("ev"));
     await waitUntil(async () => ((await onA.send({ op: "state" }, "readyRuns")).readyRuns === 1 ? true : undefined), 5000, "onready");
     await redis.kill();
     await waitUntil(async () => (((await onA.send({ op: "state" }, "errors")).errors as string[]).length > 0 ? true : undefined), 10_000, "onerror");

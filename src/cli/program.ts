@@ -20,6 +20,12 @@ function configEntry(value: string, previous: Record<string, string>): Record<st
   return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
+function connectionEntry(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.indexOf("=");
+  if (at < 1) throw new InvalidArgumentError("--connection takes NAME=URL, e.g. --connection rabbit=amqp://guest:guest@127.0.0.1:5672 or --connection db=env:DATABASE_URL.");
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 const program = new Command("aerostat").description("Serve WebSocket endpoints from sandboxed handler scripts.").version(version);
 
@@ -45,6 +51,12 @@ program
     "--config <name=value>",
     'a value scripts read with core/v4/configurations get(name); "env:VAR" reads the environment variable VAR; repeat for more',
     configEntry,
+    {} as Record<string, string>,
+  )
+  .option(
+    "--connection <name=url>",
+    'a broker or database that .listener descriptors and MonoRail mq resources name: amqp://, postgres://, redis://, nats://; "env:VAR" reads the URL from the environment variable VAR; repeat for more',
+    connectionEntry,
     {} as Record<string, string>,
   )
   .option("--no-watch", "do not reload when files change")

@@ -18,6 +18,8 @@ export interface ServeFlags {
   allowedHosts?: string[];
   /** --config NAME=VALUE entries. */
   config: Record<string, string>;
+  /** --connection NAME=URL entries. */
+  connection: Record<string, string>;
   engine: "memory" | "redis";
   redisUrl?: string;
   nodeName?: string;
@@ -51,6 +53,7 @@ export async function serve(projectRoot: string, flags: ServeFlags): Promise<voi
       ...(flags.allowOutbound ? { outboundHosts: flags.allowOutbound } : {}),
       ...(flags.allowedHosts ? { allowedHosts: flags.allowedHosts } : {}),
       configurations: flags.config,
+      connections: flags.connection,
       engine: flags.engine,
       ...(flags.redisUrl !== undefined ? { redisUrl: flags.redisUrl } : {}),
       ...(flags.nodeName !== undefined ? { nodeName: flags.nodeName } : {}),

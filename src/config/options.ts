@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
+import { resolveConnections, type Connection } from "./connections.js";
 import { redisUrlProblem } from "../bus/redis-url.js";
 import { DEFAULT_OUTBOUND_HOSTS, outboundEntryProblem } from "../outbound/outbound-policy.js";
 import type { Logger } from "../log/logger.js";
@@ -89,6 +90,13 @@ export interface RuntimeOptions {
    */
   configurations?: Record<string, string>;
   /**
+   * Named connections to brokers and databases that `.listener` descriptors
+   * and MonoRail `mq` resources name: NAME → URL (amqp://, postgres://,
+   * redis://, nats://, ws://; "env:VAR" reads the environment variable VAR).
+   * Project files name a connection, never a URL or a password.
+   */
+  connections?: Record<string, string>;
+  /**
    * What carries broadcasts between sessions: "memory" (this process only, the
    * default) or "redis" (every node on the same Redis; see redisUrl).
    */
@@ -164,6 +172,7 @@ const schema = z.object({
       z.string({ error: 'must be a string (or "env:VAR" to read the environment variable VAR)' }).max(64 * 1024, "must be at most 65536 characters"),
     )
     .default({}),
+  connections: z.record(z.string(), z.string({ error: 'must be a URL string (or "env:VAR" to read the environment variable VAR)' })).default({}),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
   engine: z.enum(["memory", "redis"]).default("memory"),
   redisUrl: z
@@ -188,7 +197,9 @@ const schema = z.object({
     .optional(),
 }).strict();
 
-export type ResolvedOptions = Omit<z.output<typeof schema>, "redisUrl" | "nodeName" | "serverEventsCompat" | "authKey" | "authKeyFile"> & {
+export type ResolvedOptions = Omit<z.output<typeof schema>, "redisUrl" | "nodeName" | "serverEventsCompat" | "authKey" | "authKeyFile" | "connections"> & {
+  /** The operator's named connections, env: resolved. */
+  connections: ReadonlyMap<string, Connection>;
   /** The shared sign-in key (authKey, or authKeyFile's bytes); undefined when neither was given. */
   authKey: Uint8Array | undefined;
   projectRoot: string;
@@ -218,9 +229,10 @@ export function resolveOptions(input: RuntimeOptions): ResolvedOptions {
       field,
     });
   }
-  const { authKey: _key, authKeyFile: _file, ...rest } = result.data;
+  const { authKey: _key, authKeyFile: _file, connections, ...rest } = result.data;
   return {
     ...rest,
+    connections: resolveConnections(connections),
     authKey: readAuthKey(result.data.authKey, result.data.authKeyFile),
     configurations: fromEnvironment(result.data.configurations),
     projectRoot: path.resolve(result.data.projectRoot),

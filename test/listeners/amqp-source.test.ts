@@ -7,7 +7,7 @@ import { amqpConnectionName, amqpSource } from "../../src/listeners/sources/amqp
 import { waitUntil } from "../helpers/runtime.js";
 import { describeWith, SERVICES } from "../helpers/services.js";
 import { closeConnection, connectionPids, queueCounts } from "./rabbitmqctl.js";
-import { capturingLogger, deferred, RecordingHooks } from "./recording-hooks.js";
+import { capturingLogger, closedPort, deferred, RecordingHooks } from "./recording-hooks.js";
 
 const connection = { name: "main", kind: "amqp" as const, url: SERVICES.rabbitmq.url };
 
@@ -154,5 +154,28 @@ await describeWith(["rabbitmq"], "amqp listener source", () => {
     await source.close();
     expect(source.state).toBe("closed");
     await waitUntil(async () => (await connectionPids(amqpConnectionName(spec.name))).length === 0, 20_000, "the connection to go");
+  });
+
+  it("reports a broker it cannot reach once, hiding the password, keeps trying, and closes at once", async () => {
+    const id = randomUUID().slice(0, 8);
+    const url = `amqp://guest:guest@127.0.0.1:${await closedPort()}`;
+    const spec: AmqpListenerSpec = {
+      source: "amqp", file: "x.listener", name: `amqp-down-${id}`, connection: "main", handler: "app/x", description: "",
+      exchange: `aerostat-test-${id}`, exchangeType: "topic", routingKeys: ["#"], prefetch: 10,
+    };
+    const hooks = new RecordingHooks();
+    const { logger, lines } = capturingLogger();
+    const source = amqpSource(spec, { name: "main", kind: "amqp", url }, hooks, logger);
+    source.start();
+    await waitUntil(() => hooks.losses.length === 1, 5000, "the loss");
+    expect(source.state).toBe("down");
+    expect(hooks.losses[0]).toContain("ECONNREFUSED");
+    expect(hooks.losses[0]).toContain("guest:***@");
+    const started = Date.now();
+    await source.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(source.state).toBe("closed");
+    expect(hooks.connects).toEqual([]);
+    expect(JSON.stringify(lines)).not.toContain("guest:guest");
   });
 });

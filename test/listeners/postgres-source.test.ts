@@ -6,7 +6,7 @@ import type { ListenerSource } from "../../src/listeners/source.js";
 import { postgresApplicationName, postgresSource, type PostgresSourceOptions } from "../../src/listeners/sources/postgres.js";
 import { waitUntil } from "../helpers/runtime.js";
 import { describeWith, SERVICES } from "../helpers/services.js";
-import { capturingLogger, RecordingHooks } from "./recording-hooks.js";
+import { capturingLogger, closedPort, RecordingHooks } from "./recording-hooks.js";
 import { TcpProxy } from "./tcp-proxy.js";
 
 await describeWith(["postgres"], "postgres listener source", () => {
@@ -111,5 +111,25 @@ await describeWith(["postgres"], "postgres listener source", () => {
     expect(source.state).toBe("closed");
     await waitUntil(async () => (await backends(applicationName)).length === 0, 5000, "the backend to go");
     expect(hooks.losses).toEqual([]);
+  });
+
+  it("reports a database it cannot reach once, hiding the password, keeps trying, and closes at once", async () => {
+    const url = `postgres://postgres:s3cret@127.0.0.1:${await closedPort()}/test`;
+    const spec: PostgresListenerSpec = { source: "postgres", file: "x.listener", name: "pg-down", connection: "db", handler: "app/x", description: "", channels: ["x"] };
+    const hooks = new RecordingHooks();
+    const { logger, lines } = capturingLogger();
+    const source = postgresSource(spec, { name: "db", kind: "postgres", url }, hooks, logger, { backoff: { firstMs: 20, maxMs: 50 } });
+    source.start();
+    await waitUntil(() => hooks.losses.length === 1, 5000, "the loss");
+    expect(source.state).toBe("down");
+    expect(hooks.losses[0]).toContain("ECONNREFUSED");
+    expect(hooks.losses[0]).toContain("postgres:***@");
+    // It keeps trying (each attempt logged at debug), and tells the listener only once.
+    await waitUntil(() => lines.filter((l) => l.level === 20 && l.msg.includes("ECONNREFUSED")).length >= 3, 5000, "more attempts");
+    expect(hooks.losses).toHaveLength(1);
+    await source.close();
+    expect(source.state).toBe("closed");
+    expect(hooks.connects).toEqual([]);
+    expect(JSON.stringify(lines)).not.toContain("s3cret");
   });
 });

@@ -98,6 +98,12 @@ export const amqpSource: SourceFactory<AmqpListenerSpec> = (spec, connection, ho
       state = "closed";
       const [c, r] = [consumer, rabbit];
       if (!c || !r) return;
+      if (!r.ready) {
+        // Not connected: no message to hand back, and closing the connection first ends the consumer's pending set-up.
+        await settles(r.close(), CLOSE_WAIT_MS);
+        await settles(c.close(), CLOSE_WAIT_MS);
+        return;
+      }
       if (!(await settles(c.close(), CLOSE_WAIT_MS)) || !(await settles(r.close(), CLOSE_WAIT_MS))) r.unsafeDestroy();
     },
   };

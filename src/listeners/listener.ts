@@ -136,7 +136,22 @@ export class Listener {
     if (this.closed) return Promise.resolve("retry");
     this.received++;
     const info: ListenerInfo = Object.freeze({ ...this.base(), ...whereFrom(message) });
-    return this.push(message.text, info);
+    const outcome = this.push(message.text, info);
+    if (!message.redelivered) return outcome;
+    // amqp requeues a message once; lost with the handler a second time, the source drops it: counted here.
+    return outcome.then((o) => {
+      if (o === "retry" && !this.closed) this.countDropped("a message redelivered once was lost with its handler again and dropped");
+      return o;
+    });
+  }
+
+  private countDropped(why: string): void {
+    this.dropped++;
+    this.deps.warn.warn(
+      "dropped",
+      { listener: this.spec.name, handler: this.module.key, dropped: this.dropped },
+      `listener ${this.spec.name}: ${why} (${this.dropped} dropped so far)`,
+    );
   }
 
   private push(text: string, info: ListenerInfo): Promise<DeliveryOutcome> {
@@ -151,12 +166,7 @@ export class Listener {
   private bound(): void {
     while (this.waiting.length > 0 && this.waiting.length + this.inFlight > this.deps.maxWaiting) {
       this.waiting.shift()!.done("done");
-      this.dropped++;
-      this.deps.warn.warn(
-        "dropped",
-        { listener: this.spec.name, handler: this.module.key, dropped: this.dropped },
-        `listener ${this.spec.name}: ${this.module.key} is behind by ${this.deps.maxWaiting} messages; the oldest waiting message was dropped (${this.dropped} so far)`,
-      );
+      this.countDropped(`${this.module.key} is behind by ${this.deps.maxWaiting} messages; the oldest waiting message was dropped`);
     }
   }
 

@@ -12,6 +12,7 @@ import type { ClientInfo } from "./peers/clients.js";
 import { closeSessionsLogged } from "./peers/close-sessions.js";
 import type { TrafficMeter } from "./peers/traffic.js";
 import type { IsolateStats } from "./sandbox/project-isolate.js";
+import type { ListenerStatus } from "./listeners/listener.js";
 import { CloseCodes } from "./protocol/close-codes.js";
 import { assertNodeFlags } from "./sandbox/node-flags.js";
 import { DASHBOARD_PATH, serviceUrl } from "./server/routes.js";
@@ -19,6 +20,7 @@ import { assemble, wsBase, type Parts } from "./wiring/assemble.js";
 import type { EndpointInfo, HandlerStats, RuntimeEvents } from "./wiring/runtime-events.js";
 
 export type { EndpointInfo, HandlerStats, ReloadEvent, RuntimeEvents } from "./wiring/runtime-events.js";
+export type { ListenerInfo, ListenerStatus } from "./listeners/listener.js";
 
 /** createRuntime()'s options: RuntimeOptions, and capabilities beyond the built-in ones (for embedding and tests). */
 export interface RuntimeInit extends RuntimeOptions {
@@ -146,6 +148,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return eventHubStats(this.parts.bus) ?? { waiters: 0, channels: 0 };
   }
 
+  /** The project's listeners: state of their connections, messages received, delivered and dropped, gaps, the last error. */
+  listenerStats(): ListenerStatus[] {
+    return this.parts.listeners.list();
+  }
+
   /** Stops accepting, closes sessions with 1001 and lets their onClose run (up to `graceMs`), then disposes the isolates. */
   async close(graceMs = 2000): Promise<void> {
     if (this.closed) return;
@@ -154,6 +161,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const { sync, liveness, dashboard, sessions, registry, clients, exchanges, stomp, teardowns, bus, sockets } = this.parts;
     await this.started?.catch(() => undefined);
     await sync.stop();
+    await this.parts.listeners.closeAll();
     liveness.stop();
     dashboard.close();
     stomp.closeAll();

@@ -172,6 +172,26 @@ function drawChannels(panel) {
   fill($("channels").tBodies[0], channelRows, 4, "No channels with subscribers on this node.");
 }
 
+/** The Listeners panel: each .listener with its connection (password hidden), state, rates, gaps and dropped messages. */
+function drawListeners(panel) {
+  if (!panel) return;
+  const { listeners, totals } = panel;
+  const shown = totals.listeners > listeners.length ? `, first ${listeners.length} shown` : "";
+  $("listener-count").textContent = `${totals.listeners} listeners, ${totals.gaps} gaps, ${totals.dropped} dropped${shown}`;
+  const rows = listeners.map((l) => {
+    const connection = el("span");
+    connection.append(el("strong", l.connection.name), " ", el("code", l.connection.url, "muted"));
+    const state = el("span", l.state, l.state === "up" ? "pill up" : l.state === "connecting" ? "pill" : "pill bad");
+    const problem = l.problem ?? l.lastError;
+    const tr = row([el("strong", l.name), l.source, connection, state, l.rates.in, l.rates.out, l.received, l.gaps, l.dropped, l.failed, problem ? el("code", problem) : el("span", "–", "muted")]);
+    for (const n of [4, 5, 6, 7, 8, 9]) tr.children[n].className = "num";
+    tr.children[8].classList.add("dropped");
+    tr.dataset.listener = l.name;
+    return tr;
+  });
+  fill($("listeners").tBodies[0], rows, 11, "No listeners: a .listener file adds one.");
+}
+
 /** The engine panel: memory (this process) or redis (the node, its state, the peers it sees, gaps). */
 function drawEngine(engine) {
   if (!engine) return;
@@ -252,6 +272,7 @@ function draw(snapshot) {
   drawIsolates(snapshot.isolates ?? []);
   drawEngine(snapshot.engine);
   drawChannels(snapshot.channels);
+  drawListeners(snapshot.listeners);
   drawErrors(snapshot.errors);
   drawLog(snapshot.log ?? []);
 }

@@ -7,6 +7,8 @@ import { channelsShown, type ChannelRow, type DashboardChannels, type ScEndpoint
 import type { EndpointRates, MessageCounts, MessageRates } from "./rates.js";
 import { MESSAGE_KEPT, NAME_KEPT, type RecentError } from "./recent-errors.js";
 import type { EndpointDetails } from "./session-details.js";
+import type { ListenerStatus } from "../listeners/listener.js";
+import { listenersShown, type DashboardListeners } from "./listeners.js";
 
 /** What the dashboard page shows; sent as JSON over its live socket. */
 export interface DashboardSnapshot {
@@ -22,6 +24,8 @@ export interface DashboardSnapshot {
   readonly engine: EngineStatus;
   /** Socketcluster channels on this node, and per socketcluster endpoint its sign-ins and RPC calls. */
   readonly channels: DashboardChannels;
+  /** The project's listeners: connection state, message rates, gaps, dropped messages, the last error. */
+  readonly listeners: DashboardListeners;
   /** How many endpoints and clients there are, when more than ROWS_SHOWN. */
   readonly totals: { readonly endpoints: number; readonly clients: number };
   /** Whether this viewer may close sessions (it is on this machine). */
@@ -74,12 +78,16 @@ export interface DashboardSource {
   channels(): readonly ChannelRow[];
   /** The socketcluster endpoints, with their signed-in sessions and RPC counts. */
   scEndpoints(): readonly ScEndpointRow[];
+  /** The project's listeners. */
+  listeners(): readonly ListenerStatus[];
 }
 
 /** How buildSnapshot turns counters into rates: messages per endpoint, RPC calls per socketcluster endpoint. */
 export interface SnapshotRates {
   readonly messages: EndpointRates;
   readonly calls: EndpointRates;
+  /** Messages received and handled per listener. */
+  readonly listeners: EndpointRates;
 }
 
 /** The engine's status with at most ROWS_SHOWN peers and its last error cut to size. */
@@ -95,7 +103,7 @@ function engineShown(status: EngineStatus): EngineStatus {
  * The snapshot, bounded: at most ROWS_SHOWN rows of each kind, and every
  * string that a script or a file can make long cut to size.
  */
-export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[], { messages: rates, calls }: SnapshotRates): DashboardSnapshot {
+export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[], { messages: rates, calls, listeners }: SnapshotRates): DashboardSnapshot {
   const endpoints = source.endpoints();
   const clients = source.clientList();
   const cut = (text: string, max = PATH_SHOWN) => truncateText(text, max);
@@ -121,6 +129,7 @@ export function buildSnapshot(source: DashboardSource, errors: readonly RecentEr
       .map((i) => ({ ...i, name: cut(i.name), handlers: i.handlers.slice(0, SESSION_IDS_SHOWN).map((h) => cut(h)) })),
     engine: engineShown(source.engine()),
     channels: channelsShown(source.channels(), source.scEndpoints(), calls),
+    listeners: listenersShown(source.listeners(), listeners),
     totals: { endpoints: endpoints.length, clients: clients.length },
   };
   rates.end();

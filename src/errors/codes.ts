@@ -29,6 +29,10 @@ export const UserErrorCodes = {
   ENGINE_UNREACHABLE: "AEROSTAT_ENGINE_UNREACHABLE",
   /** Socketcluster endpoints on the redis engine need the sign-in key every node shares (--auth-key-file). */
   AUTH_KEY_MISSING: "AEROSTAT_AUTH_KEY_MISSING",
+  /** A .listener names a connection the operator did not give (--connection NAME=URL), or one of another kind. */
+  LISTENER_CONNECTION: "AEROSTAT_LISTENER_CONNECTION",
+  /** Two .listener files of a project have the same name. */
+  LISTENER_CONFLICT: "AEROSTAT_LISTENER_CONFLICT",
 } as const;
 
 export const SystemErrorCodes = {

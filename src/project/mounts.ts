@@ -256,7 +256,7 @@ export class MountTable {
 }
 
 /** A descriptor names only handlers in its own top-level folder (at the root: only root-level handlers). */
-function assertSameFolder(descriptor: Descriptor, handler: ResolvedHandler): void {
+export function assertSameFolder(descriptor: { readonly file: string; readonly handler: string }, handler: ResolvedHandler): void {
   const folder = projectOf(descriptor.file);
   if (handler.project === folder) return;
   const name = (f: string) => (f ? `folder "${f}"` : "the project root");

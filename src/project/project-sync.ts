@@ -7,6 +7,9 @@ import type { HandlerModule } from "../sandbox/handler-module.js";
 import { DescriptorSet } from "./descriptor-set.js";
 import { buildEndpointTable, type EndpointTable } from "./endpoint-table.js";
 import { DESCRIPTOR_EXTENSION, findDescriptors } from "./scanner.js";
+import { LISTENER_EXTENSION } from "../config/listener-descriptor.js";
+import type { Connection } from "../config/connections.js";
+import { ListenerSet, type ListenerChoice } from "./listener-set.js";
 import { ProjectWatcher, type ChangeBatch } from "./watcher.js";
 
 export interface SyncEvents {
@@ -18,6 +21,16 @@ export interface SyncEvents {
   filesChanged(): void;
 }
 
+/** What runs the project's listeners (src/listeners/listener-table.ts): told the listeners to run after every change. */
+export interface ListenerRunner {
+  /** Starts, restarts and stops listeners to match `choice`; resolves once new handlers' first loads are over. */
+  apply(choice: ListenerChoice): Promise<void>;
+  /** Name → the file of the listener running under it. */
+  serving(): ReadonlyMap<string, string>;
+  /** Whether some listener waits for a handler file that did not exist. */
+  readonly waiting: boolean;
+}
+
 /**
  * Keeps the served endpoints and loaded handlers in step with the project
  * folder: one full load at start, then each batch of file changes, applied one
@@ -25,6 +38,7 @@ export interface SyncEvents {
  */
 export class ProjectSync {
   readonly descriptors: DescriptorSet;
+  readonly listenerFiles: ListenerSet;
   private watcher: ProjectWatcher | undefined;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -37,8 +51,11 @@ export class ProjectSync {
     private readonly events: SyncEvents,
     /** The folder served as static files, if any: it cannot hold descriptors. */
     staticDir?: string,
+    /** The `.listener` files' runner and the operator's connections they may name. */
+    private readonly listeners?: { readonly runner: ListenerRunner; readonly connections: ReadonlyMap<string, Connection> },
   ) {
     this.descriptors = new DescriptorSet(root, staticDir);
+    this.listenerFiles = new ListenerSet(root, listeners?.connections ?? new Map());
   }
 
   /** Loads every descriptor and mounts the endpoints; then watches, if asked. */
@@ -54,10 +71,11 @@ export class ProjectSync {
     const unreadable = (dir: string, error: NodeJS.ErrnoException) =>
       this.log.error({ path: dir, code: error.code }, `cannot read folder ${dir} (${error.code}); its descriptors are not served`);
     for (const file of await findDescriptors(this.root, unreadable)) {
-      const result = await this.descriptors.load(file);
+      const result = file.endsWith(LISTENER_EXTENSION) ? await this.listenerFiles.load(file) : await this.descriptors.load(file);
       if (!result.ok) this.events.problem(result.error);
     }
     await this.mounts.apply(this.endpointTable());
+    await this.applyListeners();
     if (!watch) return;
     this.watcher = new ProjectWatcher(this.root, debounceMs, (batch) => {
       this.chain = this.chain.then(() => this.apply(batch)).catch((error: unknown) => {
@@ -72,6 +90,12 @@ export class ProjectSync {
     return buildEndpointTable(this.descriptors.all(), this.mounts.servingDescriptors());
   }
 
+  /** Runs the listeners the good `.listener` files say (the one running under a name keeps it). */
+  private async applyListeners(): Promise<void> {
+    if (!this.listeners) return;
+    await this.listeners.runner.apply(this.listenerFiles.choose(this.listeners.runner.serving()));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.watcher?.close();
@@ -81,11 +105,16 @@ export class ProjectSync {
     if (this.stopped) return;
     this.events.filesChanged();
     let descriptorsChanged = false;
+    let listenersChanged = false;
     let filesAppeared = false;
     /** Modules to load again: each once, however many of its files changed. */
     const toReload = new Set<HandlerModule>();
     for (const file of batch.removed) {
-      if (file.endsWith(DESCRIPTOR_EXTENSION)) {
+      if (file.endsWith(LISTENER_EXTENSION)) {
+        this.listenerFiles.remove(file);
+        listenersChanged = true;
+        this.events.descriptorReloaded(this.descriptors.relative(file));
+      } else if (file.endsWith(DESCRIPTOR_EXTENSION)) {
         this.descriptors.remove(file);
         descriptorsChanged = true;
         this.events.descriptorReloaded(this.descriptors.relative(file));
@@ -102,6 +131,14 @@ export class ProjectSync {
       }
     }
     for (const file of batch.changed) {
+      if (file.endsWith(LISTENER_EXTENSION)) {
+        const started = performance.now();
+        const result = await this.listenerFiles.load(file);
+        listenersChanged = true;
+        if (result.ok) this.events.descriptorReloaded(this.descriptors.relative(file), performance.now() - started);
+        else this.events.problem(result.error, "descriptor");
+        continue;
+      }
       if (file.endsWith(DESCRIPTOR_EXTENSION)) {
         const started = performance.now();
         const result = await this.descriptors.load(file);
@@ -119,6 +156,7 @@ export class ProjectSync {
     if (descriptorsChanged || (filesAppeared && waiting)) {
       reloads.push(this.mounts.apply(this.endpointTable()));
     }
+    if (listenersChanged || (filesAppeared && this.listeners?.runner.waiting)) reloads.push(this.applyListeners());
     await Promise.all(reloads);
   }
 }

@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { LISTENER_EXTENSION } from "../config/listener-descriptor.js";
 
 /** Folders never looked into. */
 export function isIgnoredDir(name: string): boolean {
@@ -8,9 +9,12 @@ export function isIgnoredDir(name: string): boolean {
 
 export const DESCRIPTOR_EXTENSION = ".websocket";
 
+/** Extensions of the files the project sync reads as descriptors: endpoints and listeners. */
+export const DESCRIPTOR_EXTENSIONS: readonly string[] = [DESCRIPTOR_EXTENSION, LISTENER_EXTENSION];
+
 /**
- * Every `*.websocket` entry below `root` that is not a folder, as absolute
- * paths, sorted. Links to folders are not followed; links, FIFOs and the like
+ * Every `*.websocket` and `*.listener` entry below `root` that is not a
+ * folder, as absolute paths, sorted. Links to folders are not followed; links, FIFOs and the like
  * named `*.websocket` are listed, for the safe reader to refuse or accept.
  * A folder that cannot be read is reported to `unreadable`.
  */
@@ -28,7 +32,7 @@ export async function findDescriptors(
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (!isIgnoredDir(e.name)) await walk(full);
-      } else if (e.name.endsWith(DESCRIPTOR_EXTENSION)) {
+      } else if (DESCRIPTOR_EXTENSIONS.some((x) => e.name.endsWith(x))) {
         found.push(full);
       }
     }

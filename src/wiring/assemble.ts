@@ -45,6 +45,7 @@ import { ScGateway } from "../protocols/socketcluster/gateway.js";
 import { randomBytes } from "node:crypto";
 import type { RuntimeEvents } from "./runtime-events.js";
 import { Status } from "./status.js";
+import { ListenerTable } from "../listeners/listener-table.js";
 
 /** Everything a runtime is made of, wired together. */
 export interface Parts {
@@ -68,6 +69,8 @@ export interface Parts {
   readonly dashboard: Dashboard;
   readonly dashboardToken: string;
   readonly status: Status;
+  /** The project's `.listener`s: running listeners and their connections. */
+  readonly listeners: ListenerTable;
   /** Undo what capabilities set up. */
   readonly teardowns: (() => void)[];
 }
@@ -150,6 +153,7 @@ export function assemble(
         m.descriptor.protocol === "socketcluster" ? [{ ...socketcluster.rpc.of(m.endpoint), signedIn: signedIn.get(m.endpoint) ?? 0 }] : [],
       );
     },
+    listeners: () => listeners.list(),
   }, log);
   dashboard.mount(app);
   const report = new Reporter(log, dashboard, events);
@@ -197,11 +201,22 @@ export function assemble(
   });
   const opener = new ClientOpener(options.projectRoot, options.maxClientsPerProject, outbound, clients, registry);
   const mounts = new MountTable(options.projectRoot, registry, sessions, log, (e) => report.problem(e));
+  const listeners = new ListenerTable({
+    root: options.projectRoot,
+    registry,
+    connections: options.connections,
+    log,
+    maxWaiting: options.maxQueuedEvents,
+    answerTimeoutMs: Math.max(30_000, options.cpuLimitMs * 2),
+    onProblem: (e) => report.problem(e),
+    fault: (m, listener, hook, error) =>
+      report.fault({ project: m.project, handler: m.key, peerKind: PeerKind.none, peerId: "", where: `listener ${listener}`, method: hook, error, at: m.key }),
+  });
   const sync = new ProjectSync(options.projectRoot, mounts, registry, log, {
     descriptorReloaded: (file, ms) => report.descriptorReloaded(file, ms),
     problem: (error, kind) => report.problem(error, kind),
     filesChanged: () => opener.forget(),
-  }, staticDir);
+  }, staticDir, { runner: listeners, connections: options.connections });
   const scripts = new ScriptServices({
     root: options.projectRoot,
     staticDir,
@@ -257,7 +272,7 @@ export function assemble(
   });
   return {
     log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, socketcluster, bus, sockets,
-    registry, liveness, sync, dashboard, dashboardToken, status, teardowns,
+    registry, liveness, sync, dashboard, dashboardToken, status, listeners, teardowns,
   };
 }
 

@@ -69,7 +69,7 @@ await describeWith(["postgres"], "postgres listener source", () => {
   });
 
   it("after pg_terminate_backend: lost, back within a second, and hears what comes after", async () => {
-    const { spec, hooks, lines, applicationName } = await start((id) => [`jobs_${id}`]);
+    const { spec, hooks, applicationName } = await start((id) => [`jobs_${id}`]);
     const [pid] = await backends(applicationName);
     expect(pid).toBeDefined();
     await admin.query("SELECT pg_terminate_backend($1)", [pid]);
@@ -79,12 +79,11 @@ await describeWith(["postgres"], "postgres listener source", () => {
     expect(Date.now() - lostAt).toBeLessThan(1500);
     expect(hooks.events.map((e) => e.kind)).toEqual(["connected", "lost", "connected"]);
     expect(hooks.connects).toEqual([false, true]);
-    expect(hooks.losses[0]).toMatch(/^PostgreSQL postgres:\/\/postgres@127\.0\.0\.1:5432\/test \(connection "db"\) lost: terminating connection/);
+    expect(hooks.losses[0]).toMatch(/^PostgreSQL connection "db" \(postgres:\/\/postgres@127\.0\.0\.1:5432\/test\): terminating connection/);
     expect(await backends(applicationName)).toHaveLength(1);
     await notify(spec.channels[0]!, "after");
     await waitUntil(() => hooks.messages.length === 1, 5000, "the notification after the reconnect");
     expect(hooks.messages[0]).toEqual({ text: "after", channel: spec.channels[0] });
-    expect(lines.some((l) => l.level === 40 && l.msg.includes(spec.name) && l.msg.includes("reconnecting"))).toBe(true);
   });
 
   it("finds a connection gone silent by its keepalive, and listens again on a new one", async () => {
@@ -95,7 +94,7 @@ await describeWith(["postgres"], "postgres listener source", () => {
     expect(proxy.blackhole()).toBe(1);
     await notify(spec.channels[0]!, "into the void");
     await waitUntil(() => hooks.losses.length === 1, 5000, "the keepalive to notice");
-    expect(hooks.losses[0]).toContain("did not answer the keepalive SELECT 1 within 300 ms");
+    expect(hooks.losses[0]).toContain("no answer to the keepalive SELECT 1 within 300 ms");
     await waitUntil(() => hooks.connects.length === 2, 5000, "the listener back");
     await notify(spec.channels[0]!, "heard");
     await waitUntil(() => hooks.messages.length === 1, 5000, "the notification on the new connection");

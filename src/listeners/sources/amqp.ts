@@ -2,7 +2,7 @@ import { Connection as Rabbit, ConsumerStatus, type AsyncMessage, type Consumer 
 import type { AmqpListenerSpec } from "../../config/listener-spec.js";
 import { redactUrl } from "../../config/connections.js";
 import type { DeliveryOutcome, SourceFactory, SourceMessage, SourceState } from "../source.js";
-import { bytesAsText, type BodyText } from "./body.js";
+import { bodyText, reasonOf } from "../body-text.js";
 
 /** The connection name RabbitMQ shows for a listener's connection (management UI, `rabbitmqctl list_connections`). */
 export function amqpConnectionName(listener: string): string {
@@ -22,21 +22,20 @@ const CLOSE_WAIT_MS = 3000;
  * handler's isolate died with it) puts it back in the queue once.
  */
 export const amqpSource: SourceFactory<AmqpListenerSpec> = (spec, connection, hooks, log) => {
-  const where = `RabbitMQ ${redactUrl(connection.url)} (connection "${connection.name}")`;
+  const where = `RabbitMQ connection "${connection.name}" (${redactUrl(connection.url)})`;
   let state: SourceState = "connecting";
   let everUp = false;
   let rabbit: Rabbit | undefined;
   let consumer: Consumer | undefined;
 
-  /** The connection or the consumer stopped; tells the listener once per drop. */
+  /** The connection or the consumer stopped: the listener hears it (and logs it) once per drop. */
   const drop = (reason: string) => {
     if (state === "closed") return;
     if (state === "down") {
-      log.debug({ listener: spec.name, reason }, `listener "${spec.name}": ${reason}`);
+      log.debug({ listener: spec.name }, `listener ${spec.name}: ${reason}`);
       return;
     }
     state = "down";
-    log.warn({ listener: spec.name, connection: connection.name }, `listener "${spec.name}": ${reason}; reconnecting`);
     hooks.lost(reason);
   };
 
@@ -46,7 +45,7 @@ export const amqpSource: SourceFactory<AmqpListenerSpec> = (spec, connection, ho
     try {
       outcome = await hooks.deliver(amqpMessage(msg));
     } catch (err) {
-      log.error({ listener: spec.name, err }, `listener "${spec.name}": delivering a message failed; it goes back to the queue`);
+      log.error({ listener: spec.name, err }, `listener ${spec.name}: delivering a message failed; it goes back to the queue`);
       outcome = "retry";
     }
     if (outcome === "done") return ConsumerStatus.ACK;
@@ -57,7 +56,7 @@ export const amqpSource: SourceFactory<AmqpListenerSpec> = (spec, connection, ho
     if (msg.redelivered) {
       log.warn(
         { listener: spec.name, routingKey: msg.routingKey, exchange: msg.exchange },
-        `listener "${spec.name}": dropped a message (routing key "${msg.routingKey}") that failed its handler twice`,
+        `listener ${spec.name}: dropped a message (routing key "${msg.routingKey}") that failed its handler twice`,
       );
       return ConsumerStatus.DROP;
     }
@@ -77,18 +76,17 @@ export const amqpSource: SourceFactory<AmqpListenerSpec> = (spec, connection, ho
         retryHigh: 5000,
         heartbeat: 20,
       });
-      rabbit.on("error", (err: unknown) => drop(`${where} lost: ${errorText(err)}`));
+      rabbit.on("error", (err: unknown) => drop(`${where}: ${reasonOf(err)}`));
       consumer = rabbit.createConsumer(consumerProps(spec), handle);
       consumer.on("error", (err: unknown) => {
-        const text = errorText(err);
+        const text = reasonOf(err);
         // A failed ack (the channel died with the message) needs no action: RabbitMQ requeues it.
-        if (text.startsWith("failed to ack/nack")) log.debug({ listener: spec.name }, `listener "${spec.name}": ${text}`);
+        if (text.startsWith("failed to ack/nack")) log.debug({ listener: spec.name }, `listener ${spec.name}: ${text}`);
         else drop(`${where}: consumer for exchange "${spec.exchange}" stopped: ${text}`);
       });
       consumer.on("ready", () => {
         if (state === "closed" || state === "up") return;
         state = "up";
-        if (everUp) log.info({ listener: spec.name }, `listener "${spec.name}": ${where} consuming again`);
         hooks.connected(everUp);
         everUp = true;
       });
@@ -136,14 +134,10 @@ export function amqpMessage(msg: AsyncMessage): SourceMessage {
  * type text/plain) or the parsed value (application/json), which goes back to
  * JSON text (integers past 2^53 lose precision on the way: JSON.parse ran first).
  */
-export function amqpBodyText(body: unknown, contentType: string | undefined): BodyText {
-  if (body instanceof Uint8Array) return bytesAsText(body);
+export function amqpBodyText(body: unknown, contentType: string | undefined): { text: string; encoding?: "base64" } {
+  if (body instanceof Uint8Array) return bodyText(body);
   if (typeof body === "string" && contentType !== "application/json") return { text: body };
   return { text: JSON.stringify(body) ?? "" };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Whether `promise` settled within `ms` (a rejection counts as settled). */

@@ -3,6 +3,7 @@ import type { PostgresListenerSpec } from "../../config/listener-spec.js";
 import { redactUrl, type Connection } from "../../config/connections.js";
 import type { Logger } from "../../log/logger.js";
 import type { ListenerSource, SourceHooks, SourceState } from "../source.js";
+import { reasonOf } from "../body-text.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 
 /** Timings of a postgres source; the defaults suit production, tests shorten them. */
@@ -65,7 +66,7 @@ class PostgresSource implements ListenerSource {
     private readonly log: Logger,
     private readonly options: PostgresSourceOptions,
   ) {
-    this.where = `PostgreSQL ${redactUrl(connection.url)} (connection "${connection.name}")`;
+    this.where = `PostgreSQL connection "${connection.name}" (${redactUrl(connection.url)})`;
   }
 
   start(): void {
@@ -95,19 +96,19 @@ class PostgresSource implements ListenerSource {
     });
     this.client = client;
     // Handlers stay for the client's whole life, so a late 'error' from a client already given up is never unhandled.
-    client.on("error", (err) => this.fail(client, `${this.where} lost: ${err.message}`));
-    client.on("end", () => this.fail(client, `${this.where} closed the connection`));
+    client.on("error", (err) => this.fail(client, `${this.where}: ${reasonOf(err)}`));
+    client.on("end", () => this.fail(client, `${this.where}: the connection ended`));
     client.on("notification", (n) => {
       if (this.client !== client) return;
       this.hooks.deliver({ text: n.payload ?? "", channel: n.channel }).catch((err: unknown) => {
-        this.log.error({ listener: this.spec.name, err }, `listener "${this.spec.name}": delivering a notification failed`);
+        this.log.error({ listener: this.spec.name, err }, `listener ${this.spec.name}: delivering a notification failed`);
       });
     });
     try {
       await client.connect();
       for (const channel of this.spec.channels) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
     } catch (err) {
-      this.fail(client, `${this.where}: could not connect and listen: ${(err as Error).message}`);
+      this.fail(client, `${this.where}: could not connect and listen: ${reasonOf(err)}`);
       return;
     }
     if (this.client !== client) return;
@@ -115,7 +116,6 @@ class PostgresSource implements ListenerSource {
     this.attempt = 0;
     this.pinging = false;
     this.keepaliveTimer = setInterval(() => this.ping(client), this.options.keepaliveMs ?? 10_000);
-    if (this.everUp) this.log.info({ listener: this.spec.name }, `listener "${this.spec.name}": ${this.where} listening again`);
     this.hooks.connected(this.everUp);
     this.everUp = true;
   }
@@ -125,12 +125,12 @@ class PostgresSource implements ListenerSource {
     if (this.pinging) return;
     this.pinging = true;
     const timeoutMs = this.options.keepaliveTimeoutMs ?? 5000;
-    const timer = setTimeout(() => this.fail(client, `${this.where} did not answer the keepalive SELECT 1 within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => this.fail(client, `${this.where}: no answer to the keepalive SELECT 1 within ${timeoutMs} ms`), timeoutMs);
     client
       .query("SELECT 1")
       .then(
         () => undefined,
-        (err: Error) => this.fail(client, `${this.where}: keepalive failed: ${err.message}`),
+        (err: unknown) => this.fail(client, `${this.where}: keepalive failed: ${reasonOf(err)}`),
       )
       .finally(() => {
         clearTimeout(timer);
@@ -146,10 +146,9 @@ class PostgresSource implements ListenerSource {
     void endClient(client, 2000);
     if (this.state !== "down") {
       this.state = "down";
-      this.log.warn({ listener: this.spec.name, connection: this.connection.name }, `listener "${this.spec.name}": ${reason}; reconnecting`);
       this.hooks.lost(reason);
     } else {
-      this.log.debug({ listener: this.spec.name }, `listener "${this.spec.name}": ${reason}`);
+      this.log.debug({ listener: this.spec.name }, `listener ${this.spec.name}: ${reason}`);
     }
     const delay = backoffDelay(this.attempt++, this.options.backoff);
     this.retryTimer = setTimeout(() => void this.open(), delay);

@@ -177,4 +177,24 @@ await describeWith(["rabbitmq"], "amqp listener source", () => {
     expect(hooks.connects).toEqual([]);
     expect(JSON.stringify(lines)).not.toContain("guest:guest");
   });
+
+  it("says why when the exchange exists with another type, and keeps trying without a crash", async () => {
+    const id = randomUUID().slice(0, 8);
+    const exchange = `aerostat-test-${id}`;
+    made.exchanges.push(exchange);
+    await admin.exchangeDeclare({ exchange, type: "fanout", durable: true });
+    const spec: AmqpListenerSpec = {
+      source: "amqp", file: "x.listener", name: `amqp-clash-${id}`, connection: "main", handler: "app/x", description: "",
+      exchange, exchangeType: "topic", routingKeys: ["#"], prefetch: 10,
+    };
+    const hooks = new RecordingHooks();
+    const source = amqpSource(spec, connection, hooks, capturingLogger().logger);
+    made.sources.push(source);
+    source.start();
+    await waitUntil(() => hooks.losses.length === 1, 10_000, "the loss");
+    expect(hooks.losses[0]).toContain(`consumer for exchange "${exchange}" stopped`);
+    expect(hooks.losses[0]).toContain("PRECONDITION_FAILED");
+    expect(source.state).toBe("down");
+    expect(hooks.connects).toEqual([]);
+  });
 });

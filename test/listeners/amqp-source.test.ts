@@ -8,6 +8,7 @@ import { waitUntil } from "../helpers/runtime.js";
 import { describeWith, SERVICES } from "../helpers/services.js";
 import { closeConnection, connectionPids, queueCounts } from "./rabbitmqctl.js";
 import { capturingLogger, closedPort, deferred, RecordingHooks } from "./recording-hooks.js";
+import { TcpProxy } from "./tcp-proxy.js";
 
 const connection = { name: "main", kind: "amqp" as const, url: SERVICES.rabbitmq.url };
 
@@ -32,7 +33,7 @@ await describeWith(["rabbitmq"], "amqp listener source", () => {
   });
 
   /** A started source over a unique topic exchange (and a unique named queue when `named`). */
-  async function start(options: { named?: boolean; prefetch?: number; routingKeys?: string[] } = {}) {
+  async function start(options: { named?: boolean; prefetch?: number; routingKeys?: string[]; url?: string; heartbeatSeconds?: number } = {}) {
     const id = randomUUID().slice(0, 8);
     const spec: AmqpListenerSpec = {
       source: "amqp",
@@ -51,7 +52,8 @@ await describeWith(["rabbitmq"], "amqp listener source", () => {
     if (spec.queue) made.queues.push(spec.queue);
     const hooks = new RecordingHooks();
     const { logger, lines } = capturingLogger();
-    const source = amqpSource(spec, connection, hooks, logger);
+    const through = options.url ? { ...connection, url: options.url } : connection;
+    const source = amqpSource(spec, through, hooks, logger, { heartbeatSeconds: options.heartbeatSeconds });
     made.sources.push(source);
     source.start();
     await waitUntil(() => hooks.connects.length === 1, 10_000, "the consumer to be ready");
@@ -196,5 +198,22 @@ await describeWith(["rabbitmq"], "amqp listener source", () => {
     expect(hooks.losses[0]).toContain("PRECONDITION_FAILED");
     expect(source.state).toBe("down");
     expect(hooks.connects).toEqual([]);
+  });
+
+  it("notices a connection gone silent by its heartbeat, and consumes again on a new one", async () => {
+    const proxy = await TcpProxy.start(SERVICES.rabbitmq.host, SERVICES.rabbitmq.port);
+    try {
+      const { hooks, publish } = await start({ url: `amqp://guest:guest@127.0.0.1:${proxy.port}`, heartbeatSeconds: 1 });
+      expect(proxy.blackhole()).toBe(1);
+      await waitUntil(() => hooks.losses.length === 1, 10_000, "the heartbeat to notice");
+      expect(hooks.losses[0]).toContain("no heartbeat");
+      await waitUntil(() => hooks.connects.length === 2, 10_000, "the consumer back on a new connection");
+      await publish("orders.after", "heard");
+      await waitUntil(() => hooks.messages.length === 1, 10_000, "a message on the new connection");
+      expect(hooks.messages[0]).toMatchObject({ text: "heard", routingKey: "orders.after" });
+    } finally {
+      for (const source of made.sources.splice(0)) await source.close();
+      await proxy.close();
+    }
   });
 });

@@ -1,12 +1,23 @@
 import { Connection as Rabbit, ConsumerStatus, type AsyncMessage, type Consumer } from "rabbitmq-client";
 import type { AmqpListenerSpec } from "../../config/listener-spec.js";
-import { redactUrl } from "../../config/connections.js";
-import type { DeliveryOutcome, SourceFactory, SourceMessage, SourceState } from "../source.js";
+import { redactUrl, type Connection } from "../../config/connections.js";
+import type { Logger } from "../../log/logger.js";
+import type { DeliveryOutcome, ListenerSource, SourceHooks, SourceMessage, SourceState } from "../source.js";
 import { bodyText, reasonOf } from "../body-text.js";
 
 /** The connection name RabbitMQ shows for a listener's connection (management UI, `rabbitmqctl list_connections`). */
 export function amqpConnectionName(listener: string): string {
   return `aerostat-listener:${listener}`;
+}
+
+/** Timings of an amqp source; the defaults suit production, tests shorten them. */
+export interface AmqpSourceOptions {
+  /**
+   * The AMQP heartbeat asked for, in seconds (default 10; RabbitMQ may lower
+   * it). A connection that stays silent for about two heartbeats counts as
+   * dead, so a peer that vanished without closing is noticed.
+   */
+  readonly heartbeatSeconds?: number;
 }
 
 /** How long close() waits for a handler still running and for the broker's goodbye before cutting the connection. */
@@ -19,9 +30,10 @@ const CLOSE_WAIT_MS = 3000;
  * again before consuming; each time it is ready the listener hears
  * connected(again). A message is acked only after the handler took it
  * ("done"), so `prefetch` bounds the messages in the host; "retry" (the
- * handler's isolate died with it) puts it back in the queue once.
+ * handler's isolate died with it) puts it back in the queue once. A
+ * connection gone silent is noticed by the AMQP heartbeat (about 20 s).
  */
-export const amqpSource: SourceFactory<AmqpListenerSpec> = (spec, connection, hooks, log) => {
+export function amqpSource(spec: AmqpListenerSpec, connection: Connection, hooks: SourceHooks, log: Logger, options: AmqpSourceOptions = {}): ListenerSource {
   const where = `RabbitMQ connection "${connection.name}" (${redactUrl(connection.url)})`;
   let state: SourceState = "connecting";
   let everUp = false;
@@ -74,7 +86,7 @@ export const amqpSource: SourceFactory<AmqpListenerSpec> = (spec, connection, ho
         connectionName: amqpConnectionName(spec.name),
         retryLow: 100,
         retryHigh: 5000,
-        heartbeat: 20,
+        heartbeat: options.heartbeatSeconds ?? 10,
       });
       rabbit.on("error", (err: unknown) => drop(`${where}: ${reasonOf(err)}`));
       consumer = rabbit.createConsumer(consumerProps(spec), handle);
@@ -105,7 +117,7 @@ export const amqpSource: SourceFactory<AmqpListenerSpec> = (spec, connection, ho
       if (!(await settles(c.close(), CLOSE_WAIT_MS)) || !(await settles(r.close(), CLOSE_WAIT_MS))) r.unsafeDestroy();
     },
   };
-};
+}
 
 /** rabbitmq-client's consumer set-up for a spec: exchange, queue, bindings, qos. */
 function consumerProps(spec: AmqpListenerSpec) {

@@ -216,4 +216,10 @@ await describeWith(["rabbitmq"], "amqp listener source", () => {
       await proxy.close();
     }
   });
+
+  it("refuses, when made, a URL the RabbitMQ client cannot use, without showing the password", () => {
+    const spec = { source: "amqp", file: "x.listener", name: "bad-url", connection: "main", handler: "app/x", description: "", exchange: "x", exchangeType: "topic", routingKeys: ["#"], prefetch: 1 } as const;
+    const make = () => amqpSource(spec, { ...connection, url: "amqp://guest:pa%zzword@127.0.0.1:5672" }, new RecordingHooks(), capturingLogger().logger);
+    expect(make).toThrow(`the URL's password holds a "%" that starts no %-escape; write "%" as %25`);
+  });
 });

@@ -34,6 +34,7 @@ const CLOSE_WAIT_MS = 3000;
  * connection gone silent is noticed by the AMQP heartbeat (about 20 s).
  */
 export function amqpSource(spec: AmqpListenerSpec, connection: Connection, hooks: SourceHooks, log: Logger, options: AmqpSourceOptions = {}): ListenerSource {
+  checkUrl(connection.url);
   const where = `RabbitMQ connection "${connection.name}" (${redactUrl(connection.url)})`;
   let state: SourceState = "connecting";
   let everUp = false;
@@ -81,13 +82,19 @@ export function amqpSource(spec: AmqpListenerSpec, connection: Connection, hooks
     },
     start() {
       if (rabbit || state === "closed") return;
-      rabbit = new Rabbit({
-        url: connection.url,
-        connectionName: amqpConnectionName(spec.name),
-        retryLow: 100,
-        retryHigh: 5000,
-        heartbeat: options.heartbeatSeconds ?? 10,
-      });
+      try {
+        rabbit = new Rabbit({
+          url: connection.url,
+          connectionName: amqpConnectionName(spec.name),
+          retryLow: 100,
+          retryHigh: 5000,
+          heartbeat: options.heartbeatSeconds ?? 10,
+        });
+      } catch (err) {
+        // Options it refuses will not change by trying again: the listener stays down, saying why.
+        drop(`${where}: the RabbitMQ client refused it: ${reasonOf(err)}`);
+        return;
+      }
       rabbit.on("error", (err: unknown) => drop(`${where}: ${reasonOf(err)}`));
       consumer = rabbit.createConsumer(consumerProps(spec), handle);
       consumer.on("error", (err: unknown) => {
@@ -117,6 +124,23 @@ export function amqpSource(spec: AmqpListenerSpec, connection: Connection, hooks
       if (!(await settles(c.close(), CLOSE_WAIT_MS)) || !(await settles(r.close(), CLOSE_WAIT_MS))) r.unsafeDestroy();
     },
   };
+}
+
+/**
+ * Throws when rabbitmq-client could not use the URL: it decodes the user
+ * name, password and virtual host, and a bad %-escape makes it throw. The
+ * message never shows the value.
+ */
+function checkUrl(url: string): void {
+  const parsed = new URL(url);
+  const parts: [string, string][] = [["user name", parsed.username], ["password", parsed.password], ["virtual host", parsed.pathname.split("/")[1] ?? ""]];
+  for (const [part, value] of parts) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      throw new Error(`the URL's ${part} holds a "%" that starts no %-escape; write "%" as %25`);
+    }
+  }
 }
 
 /** rabbitmq-client's consumer set-up for a spec: exchange, queue, bindings, qos. */

@@ -88,12 +88,20 @@ class PostgresSource implements ListenerSource {
   /** Connects, LISTENs to every channel, and starts the keepalive. */
   private async open(): Promise<void> {
     this.retryTimer = undefined;
-    const client = new pg.Client({
-      connectionString: this.connection.url,
-      application_name: postgresApplicationName(this.spec.name),
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      keepAlive: true,
-    });
+    let client: pg.Client;
+    try {
+      client = new pg.Client({
+        connectionString: this.connection.url,
+        application_name: postgresApplicationName(this.spec.name),
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        keepAlive: true,
+      });
+    } catch (err) {
+      // Options pg refuses will not change by trying again: the listener stays down, saying why.
+      this.state = "down";
+      this.hooks.lost(`${this.where}: the PostgreSQL client refused it: ${reasonOf(err)}`);
+      return;
+    }
     this.client = client;
     // Handlers stay for the client's whole life, so a late 'error' from a client already given up is never unhandled.
     client.on("error", (err) => this.fail(client, `${this.where}: ${reasonOf(err)}`));

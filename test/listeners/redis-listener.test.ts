@@ -19,14 +19,14 @@ await describeWith(["redis"], "redis listeners", () => {
   });
 
   /** A project with the probe handler and one redis listener; the runtime knows connection "r". */
-  async function start(listener: Record<string, unknown>) {
+  async function start(listener: Record<string, unknown>, extra: Record<string, unknown> = {}) {
     const test = await startProject(
       {
         "p/h.js": PROBE_HANDLER,
         "p/probe.websocket": descriptor("probe", "p/h"),
         "p/jobs.listener": listenerFile({ source: "redis", connection: "r", handler: "p/h", ...listener }),
       },
-      { connections: { r: SERVICES.redis.url }, maxQueuedEvents: 50 },
+      { connections: { r: SERVICES.redis.url }, maxQueuedEvents: 50, ...extra },
     );
     const probe = await TestClient.connect(test.url("probe"));
     await waitForListener(test.runtime, "jobs", (s) => s.state === "up");
@@ -80,6 +80,16 @@ await describeWith(["redis"], "redis listeners", () => {
     expect(line).toMatchObject({ handler: "p/h.js", at: "p/h.js" });
     expect(line.msg).toContain("TypeError: bad message: throw");
     expect((await waitForListener(runtime, "jobs", (s) => s.failed === 1)).lastError).toBe("TypeError: bad message: throw");
+  });
+
+  it("onMessage that runs past the CPU limit is stopped: onError hears it, and the listener goes on", async () => {
+    const channel = unique("spin");
+    const { probe, runtime } = await start({ channels: [channel] }, { cpuLimitMs: 200 });
+    await publisher.publish(channel, "spin");
+    await publisher.publish(channel, "after");
+    const got = await waitForGot(probe, (g) => g.some((x) => x.text === "after") && g.some((x) => x.error), 10_000);
+    expect(got.find((g) => g.error)?.error).toMatch(/CPU limit/);
+    expect((await waitForListener(runtime, "jobs", (s) => s.failed === 1 && s.delivered === 1)).lastError).toMatch(/CPU limit/);
   });
 
   it("a handler that falls behind: the oldest waiting messages are dropped, counted, logged and shown; later ones still arrive", async () => {

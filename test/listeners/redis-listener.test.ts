@@ -77,7 +77,9 @@ await describeWith(["redis"], "redis listeners", () => {
     ]);
     expect(got.filter((g) => g.error !== undefined)).toEqual([{ error: "TypeError: bad message: throw", info: { name: "jobs", source: "redis", channel } }]);
     const line = await logs.waitFor((l) => l.msg.includes("onMessage threw"));
-    expect(line).toMatchObject({ handler: "p/h.js", at: "p/h.js" });
+    // Where it threw: the line of PROBE_HANDLER with the throw.
+    const throwLine = PROBE_HANDLER.split("\n").findIndex((l) => l.includes("throw new TypeError")) + 1;
+    expect(line).toMatchObject({ handler: "p/h.js", where: "listener jobs", at: expect.stringMatching(new RegExp(`^p/h\\.js:${throwLine}:\\d+$`)) });
     expect(line.msg).toContain("TypeError: bad message: throw");
     expect((await waitForListener(runtime, "jobs", (s) => s.failed === 1)).lastError).toBe("TypeError: bad message: throw");
   });

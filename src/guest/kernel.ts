@@ -200,18 +200,22 @@ export function coreFault(kernels: Kernel[], hook: string, ev: GuestEvent, error
 /**
  * A `request` event: the host asks hook payload[0] with arguments payload[1];
  * the event's peer goes in at index payload[2] (after the arguments when
- * absent). The answer goes back as a reply.
+ * absent or null). The answer goes back as a reply. With payload[3] === 1 a
+ * throw (or a rejection) is also reported as a fault of the hook, with its
+ * stack, as an event hook's throw is.
  */
 export function runRequest(ev: GuestEvent): void {
   const id = builtins.StringCtor(ev.code);
   let hook: string;
   let args: unknown[];
   let peerAt = -1;
+  let faults = false;
   try {
-    const parsed = builtins.parse(builtins.StringCtor(ev.payload)) as [string, unknown[], number?];
+    const parsed = builtins.parse(builtins.StringCtor(ev.payload)) as [string, unknown[], (number | null)?, number?];
     hook = builtins.StringCtor(parsed[0]);
     args = builtins.isArray(parsed[1]) ? parsed[1] : [];
     if (typeof parsed[2] === "number") peerAt = parsed[2];
+    faults = parsed[3] === 1;
   } catch (_) {
     replyError(id, { name: "RequestError", message: "the host sent a malformed request" });
     return;
@@ -222,6 +226,10 @@ export function runRequest(ev: GuestEvent): void {
     replyError(id, { name: "HookMissingError", message: "the handler " + host.settings.handler + " has no " + hook + " function" });
     return;
   }
+  const thrown = (e: unknown) => {
+    if (faults) report(hook, ev, e);
+    replyThrown(id, e);
+  };
   const peer = peerFor(ev);
   const callArgs: unknown[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -237,7 +245,7 @@ export function runRequest(ev: GuestEvent): void {
   try {
     result = callHook(fn, callArgs);
   } catch (e) {
-    replyThrown(id, e);
+    thrown(e);
     return;
   } finally {
     current.method = null;
@@ -250,7 +258,7 @@ export function runRequest(ev: GuestEvent): void {
     try {
       then = (result as { then?: unknown }).then;
     } catch (e) {
-      replyThrown(id, e);
+      thrown(e);
       return;
     }
     if (typeof then === "function") {
@@ -262,9 +270,9 @@ export function runRequest(ev: GuestEvent): void {
         answer();
       };
       try {
-        builtins.apply(then, result, [(v: unknown) => once(() => replyValue(id, v))(), (e: unknown) => once(() => replyThrown(id, e))()]);
+        builtins.apply(then, result, [(v: unknown) => once(() => replyValue(id, v))(), (e: unknown) => once(() => thrown(e))()]);
       } catch (e) {
-        once(() => replyThrown(id, e))();
+        once(() => thrown(e))();
       }
       return;
     }

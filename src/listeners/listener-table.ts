@@ -93,7 +93,18 @@ export class ListenerTable implements ListenerRunner {
       }
       if (running) this.stop(running);
       const connection = this.deps.connections.get(spec.connection)!;
-      const listener = new Listener(spec, connection, module, this.listenerDeps);
+      let listener: Listener;
+      try {
+        listener = new Listener(spec, connection, module, this.listenerDeps);
+      } catch (error) {
+        // A client library that refuses its options (a URL it cannot use): the listener waits, reported.
+        const problem = new AerostatError(UserErrorCodes.LISTENER_CONNECTION, `the ${spec.source} client refused connection "${spec.connection}" (${redactUrl(connection.url)}): ${String((error as Error)?.message ?? error)}`, {
+          file: spec.file,
+          field: "connection",
+        });
+        this.held(name, spec, undefined, problem);
+        continue;
+      }
       this.entries.set(name, { spec, listener });
       this.deps.log.info(
         { listener: name, source: spec.source, connection: spec.connection, handler: module.key, descriptor: spec.file },

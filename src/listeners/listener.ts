@@ -188,7 +188,7 @@ export class Listener {
   private async ask(text: string, info: ListenerInfo): Promise<DeliveryOutcome> {
     const module = this.module;
     try {
-      await module.request("onMessage", [text, info], this.deps.answerTimeoutMs);
+      await module.request("onMessage", [text, info], this.deps.answerTimeoutMs, this.peer, false, true);
       this.delivered++;
       return "done";
     } catch (error) {
@@ -196,10 +196,16 @@ export class Listener {
       this.failed++;
       const why = `${(error as Error).name}: ${(error as Error).message}`;
       this.lastError = why;
-      this.deps.fault(module, this.spec.name, "onMessage", why);
+      // A throw is reported by the sandbox with its file:line, a CPU-limit stop by the host; the rest here.
+      if (!(error instanceof HookError) || error.name === "HookMissingError") this.deps.fault(module, this.spec.name, "onMessage", why);
       await this.tellError(why, info);
       return "done";
     }
+  }
+
+  /** Where the handler's faults say they happened. */
+  private get peer(): { kind: string; id: string; where: string } {
+    return { kind: "", id: "", where: `listener ${this.spec.name}` };
   }
 
   /** Asks onError(error, info) when the handler exports it; what it throws is reported, never asked about again. */
@@ -207,11 +213,9 @@ export class Listener {
     const module = this.module;
     if (!module.ready || !module.hooks.has("onError")) return;
     try {
-      await module.request("onError", [error, info], this.deps.answerTimeoutMs);
+      await module.request("onError", [error, info], this.deps.answerTimeoutMs, this.peer, false, true);
     } catch (failure) {
-      if (failure instanceof HookError || (failure as Error)?.name === "TimeoutError") {
-        this.deps.fault(module, this.spec.name, "onError", `${(failure as Error).name}: ${(failure as Error).message}`);
-      }
+      if ((failure as Error)?.name === "TimeoutError") this.deps.fault(module, this.spec.name, "onError", `${(failure as Error).name}: ${(failure as Error).message}`);
     }
   }
 

@@ -16,7 +16,8 @@ export interface EventPeer {
  */
 export function handlerFields(project: string, handler: string, peer?: EventPeer): Record<string, string> {
   const fields: Record<string, string> = { project: project || ".", handler };
-  if (!peer?.id) return fields;
+  // A fault with no peer but a place (a listener's hook: "listener jobs") says where.
+  if (!peer?.id) return peer?.where ? { ...fields, where: peer.where } : fields;
   if (peer.kind === PeerKind.client) return { ...fields, client: peer.id, uri: peer.where };
   if (peer.kind === PeerKind.http) return { ...fields, request: peer.id, path: peer.where };
   return { ...fields, endpoint: peer.where, session: peer.id };

@@ -606,9 +606,17 @@ export class HandlerModule {
    * Promise's value); rejects with a HookError carrying what it threw (name,
    * message, own fields, never the stack), or a TimeoutError.
    */
-  request(hook: string, args: readonly unknown[], timeoutMs: number, peer?: { kind: string; id: string; where: string; at?: number }, raw = false): Promise<unknown> {
+  request(
+    hook: string,
+    args: readonly unknown[],
+    timeoutMs: number,
+    peer?: { kind: string; id: string; where: string; at?: number },
+    raw = false,
+    /** What the hook throws is also reported as its fault (logged with file:line, on the dashboard), as an event hook's throw is. */
+    reportFaults = false,
+  ): Promise<unknown> {
     if (this.disposed || this.disabled) return Promise.reject(new Error(`aerostat: ${this.key} is not serving; ${hook} was not asked`));
-    const payload = JSON.stringify(peer?.at === undefined ? [hook, args] : [hook, args, peer.at]);
+    const payload = JSON.stringify(reportFaults ? [hook, args, peer?.at ?? null, 1] : peer?.at === undefined ? [hook, args] : [hook, args, peer.at]);
     return this.requests.ask(
       hook,
       timeoutMs,

@@ -7,7 +7,7 @@ import { waitUntil } from "./runtime.js";
  * A handler that serves a listener and a probe endpoint: it keeps what its
  * listener hands it (onMessage and onError calls), and the probe endpoint
  * answers "get" with that list as JSON. A message "throw" makes onMessage
- * throw; "block" makes it and every later call wait until the probe is sent
+ * throw, "spin" makes it run past the CPU limit; "block" makes it and every later call wait until the probe is sent
  * "release".
  */
 export const PROBE_HANDLER = `
@@ -22,6 +22,7 @@ export const PROBE_HANDLER = `
     }
     got.push({ text: message, info: second });
     if (message === "throw") throw new TypeError("bad message: " + message);
+    if (message === "spin") for (;;) {}
     if (message === "block") gate = new Promise((resolve) => (release = resolve));
     if (gate) await gate;
   };

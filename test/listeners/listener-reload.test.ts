@@ -95,6 +95,25 @@ await describeWith(["redis"], "listeners follow their files", () => {
     probe.close();
   });
 
+  it("a listener whose handler does not load is reported like an endpoint's; once it loads, messages reach it", async () => {
+    const channel = unique("broken");
+    const { runtime, project, url } = await startProject(
+      { ...files, "p/bad.js": "exports.onMessage = (;", "p/a.listener": listenerFile({ source: "redis", connection: "r", channels: [channel], handler: "p/bad" }) },
+      options,
+    );
+    const failed = await waitUntil(() => runtime.handlerStats().find((h) => h.handler === "p/bad.js" && h.error), 5000, "the load error");
+    expect(failed.error).toBe("p/bad.js:1:22: has a syntax error: Unexpected token ';'. Fix the module and save it again.");
+    await waitForListener(runtime, "a", (s) => s.state === "up");
+    const fixed = nextReload(runtime, (e) => e.file === "p/bad.js" && e.ok);
+    await project.write("p/bad.js", PROBE_HANDLER);
+    await fixed;
+    await project.write("p/probe.websocket", descriptor("probe", "p/bad"));
+    await waitUntil(() => runtime.endpoints().find((e) => e.endpoint === "probe" && e.handler === "p/bad.js"), 5000, "the probe to move");
+    const probe = await TestClient.connect(url("probe"));
+    await publisher.publish(channel, "now");
+    await waitForGot(probe, (g) => g.some((x) => x.text === "now"));
+  });
+
   it("two files with one listener name: the second is an error naming both", async () => {
     const problem = await new Promise<AerostatError>((resolve, reject) => {
       startProject(

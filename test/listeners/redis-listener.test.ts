@@ -19,14 +19,14 @@ await describeWith(["redis"], "redis listeners", () => {
   });
 
   /** A project with the probe handler and one redis listener; the runtime knows connection "r". */
-  async function start(listener: Record<string, unknown>) {
+  async function start(listener: Record<string, unknown>, extra: Record<string, unknown> = {}) {
     const test = await startProject(
       {
         "p/h.js": PROBE_HANDLER,
         "p/probe.websocket": descriptor("probe", "p/h"),
         "p/jobs.listener": listenerFile({ source: "redis", connection: "r", handler: "p/h", ...listener }),
       },
-      { connections: { r: SERVICES.redis.url }, maxQueuedEvents: 50 },
+      { connections: { r: SERVICES.redis.url }, maxQueuedEvents: 50, ...extra },
     );
     const probe = await TestClient.connect(test.url("probe"));
     await waitForListener(test.runtime, "jobs", (s) => s.state === "up");
@@ -77,9 +77,21 @@ await describeWith(["redis"], "redis listeners", () => {
     ]);
     expect(got.filter((g) => g.error !== undefined)).toEqual([{ error: "TypeError: bad message: throw", info: { name: "jobs", source: "redis", channel } }]);
     const line = await logs.waitFor((l) => l.msg.includes("onMessage threw"));
-    expect(line).toMatchObject({ handler: "p/h.js", at: "p/h.js" });
+    // Where it threw: the line of PROBE_HANDLER with the throw.
+    const throwLine = PROBE_HANDLER.split("\n").findIndex((l) => l.includes("throw new TypeError")) + 1;
+    expect(line).toMatchObject({ handler: "p/h.js", where: "listener jobs", at: expect.stringMatching(new RegExp(`^p/h\\.js:${throwLine}:\\d+$`)) });
     expect(line.msg).toContain("TypeError: bad message: throw");
     expect((await waitForListener(runtime, "jobs", (s) => s.failed === 1)).lastError).toBe("TypeError: bad message: throw");
+  });
+
+  it("onMessage that runs past the CPU limit is stopped: onError hears it, and the listener goes on", async () => {
+    const channel = unique("spin");
+    const { probe, runtime } = await start({ channels: [channel] }, { cpuLimitMs: 200 });
+    await publisher.publish(channel, "spin");
+    await publisher.publish(channel, "after");
+    const got = await waitForGot(probe, (g) => g.some((x) => x.text === "after") && g.some((x) => x.error), 10_000);
+    expect(got.find((g) => g.error)?.error).toMatch(/CPU limit/);
+    expect((await waitForListener(runtime, "jobs", (s) => s.failed === 1 && s.delivered === 1)).lastError).toMatch(/CPU limit/);
   });
 
   it("a handler that falls behind: the oldest waiting messages are dropped, counted, logged and shown; later ones still arrive", async () => {

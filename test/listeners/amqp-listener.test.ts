@@ -84,4 +84,18 @@ await describeWith(["rabbitmq"], "amqp listeners", () => {
     expect(error?.error).toContain('RabbitMQ connection "mq" (amqp://guest:***@127.0.0.1:5672)');
     expect(error?.error).not.toContain("guest:guest");
   });
+
+  it("a connection URL the RabbitMQ client cannot use leaves the listener stopped, saying why, never showing the password", async () => {
+    const { runtime } = await startProject(
+      {
+        "p/h.js": PROBE_HANDLER,
+        "p/orders.listener": listenerFile({ source: "amqp", connection: "mq", exchange: unique("aerostat-test"), handler: "p/h" }),
+      },
+      { connections: { mq: "amqp://guest:pa%zzss@127.0.0.1:5672" } },
+    );
+    const status = await waitForListener(runtime, "orders", (s) => s.problem !== undefined);
+    expect(status.state).toBe("stopped");
+    expect(status.problem).toContain(`the URL's password holds a "%" that starts no %-escape; write "%" as %25`);
+    expect(status.problem).not.toContain("pa%zzss");
+  });
 });

@@ -171,7 +171,9 @@ export function parseDescriptor(file: string, text: string): Descriptor {
   }
   const result = descriptorSchema.safeParse(parsed);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    // A misspelt field is the cause of its correct name's "missing": report it first.
+    const issues = result.error.issues;
+    const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0]!;
     const known = issue.code === "unrecognized_keys" ? (knownFieldsAt(issue.path) ?? monoRailKnownFieldsAt(issue.path)) : undefined;
     if (issue.code === "unrecognized_keys" && known) {
       // A field inside an object of the descriptor ("socketcluster": {...}) that the object does not take.

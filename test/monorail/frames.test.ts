@@ -21,6 +21,7 @@ const RACK = `
   monorail.resource("kinds", { filter: (params, change) => !params.only || (change.data && change.data.kind === params.only) });
   monorail.resource("whoami", { all: (c) => [c.id] });
   monorail.resource("slow", { all: () => new Promise(() => {}) });
+  monorail.resource("later", { all: () => { console.log("later asked"); return new Promise((resolve) => setTimeout(() => resolve(["late"]), 3000)); } });
   exports.onOpen = () => {};
   exports.onMessage = () => {};
 `;
@@ -191,6 +192,19 @@ describe("MonoRail frames", () => {
     expect((await seen(tools)).map((f: Frame) => f.id)).toEqual(["k2"]);
     await waitUntil(() => any.frames.length === 2, 5000, "both changes");
     expect(any.frames.map((f) => f.id)).toEqual(["k1", "k2"]);
+  });
+
+  it("answers a resource function in flight during a reload with HandlerUnavailableError", async () => {
+    const t = await startProject({ ...files, "p/rack.websocket": descriptor("rack", "p/rack", { protocol: "monorail", monorail: { hookTimeoutMs: 10_000 } }) });
+    const c = await client(t);
+    c.send({ handler: "all", resource: "later" });
+    await t.logs.waitFor((l) => l.msg.includes("later asked"));
+    const reloaded = new Promise<void>((resolve) => t.runtime.once("reload", () => resolve()));
+    await t.project.write("p/rack.js", RACK + "\n// edited\n");
+    await reloaded;
+    const e = await c.next();
+    expect(e).toMatchObject({ handler: "error", resource: "later", type: "later", params: { name: "HandlerUnavailableError" } });
+    expect(e.params!.message).toContain("reloaded");
   });
 
   it("keeps watchers through a reload of the handler", async () => {

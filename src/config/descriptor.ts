@@ -104,7 +104,6 @@ const descriptorSchema = z.object({
     })
     .optional(),
   socketcluster: socketClusterSchema.optional(),
-  monorail: monoRailSchema.optional(),
   maxPayload: z
     .number({ error: "must be a number of bytes" })
     .int({ error: "must be a whole number of bytes" })
@@ -135,6 +134,7 @@ const descriptorSchema = z.object({
     .int({ error: "must be a whole number of ms" })
     .refine((v) => v === 0 || v >= 100, { error: "must be 0 (off) or at least 100" })
     .optional(),
+  monorail: monoRailSchema.optional(),
 });
 
 /** Parses and validates one descriptor file's text. Throws AerostatError naming file, line and field. */

@@ -157,16 +157,17 @@ export class MonoRailClient {
     const key = `${type ?? ""}\u0000${canonical(params ?? {})}`;
     if (this.#watches.has(key)) return this;
     this.#watches.set(key, frame);
-    // While away it goes out with the next connection's hello.
-    if (this.#socket?.readyState === ReconnectingWebSocket.OPEN) this.#socket.send(frame);
+    // Sent now, or queued while away; the next connection's hello sends it too (the server takes a repeated watch as the same one).
+    if (!this.#socket) this.connect();
+    this.#socket.send(frame);
     return this;
   }
 
   /** Ends a watch (the same type and params, in any key order). */
   stop(type, params) {
     const key = `${type ?? ""}\u0000${canonical(params ?? {})}`;
-    this.#watches.delete(key);
-    if (this.#socket?.readyState === ReconnectingWebSocket.OPEN) this.#socket.send(JSON.stringify(this.#frame("stop", type, params ?? {})));
+    if (!this.#watches.delete(key) || !this.#socket) return this;
+    this.#socket.send(JSON.stringify(this.#frame("stop", type, params ?? {})));
     return this;
   }
 

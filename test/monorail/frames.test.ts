@@ -19,7 +19,7 @@ const RACK = `
   });
   monorail.resource("catalogs", { all: () => [] });
   monorail.resource("kinds", { filter: (params, change) => !params.only || (change.data && change.data.kind === params.only) });
-  monorail.resource("whoami", { all: (c) => [c.id] });
+  monorail.resource("whoami", { prefix: "id:", all(c) { return [c.id, this.prefix + c.id]; } });
   monorail.resource("slow", { all: () => new Promise(() => {}) });
   monorail.resource("later", { all: () => { console.log("later asked"); return new Promise((resolve) => setTimeout(() => resolve(["late"]), 3000)); } });
   exports.onOpen = () => {};
@@ -94,7 +94,8 @@ describe("MonoRail frames", () => {
     const session = await c.ask({ handler: "init" });
     expect(session).toMatchObject({ handler: "session", resource: null, type: null });
     expect(session.id).toMatch(/^s\d+$/);
-    expect(await c.ask({ handler: "all", resource: "whoami" })).toMatchObject({ items: [session.id] });
+    // Resource functions run as methods of the object given to resource().
+    expect(await c.ask({ handler: "all", resource: "whoami" })).toMatchObject({ items: [session.id, "id:" + session.id] });
   });
 
   it("answers query and all with a list, get with an item carrying id and data, and get of nothing with remove", async () => {

@@ -10,8 +10,9 @@ import { MonoRailLimits, MonoRailOps } from "./ops-names.js";
 
 type Fn = (...args: unknown[]) => unknown;
 
-/** A resource as registered: its functions, each optional. */
+/** A resource as registered: its functions, each optional, and the object they are methods of. */
 interface Resource {
+  readonly def: object;
   readonly query: Fn | undefined;
   readonly all: Fn | undefined;
   readonly get: Fn | undefined;
@@ -22,7 +23,7 @@ interface Resource {
 const MEMBERS = ["query", "all", "get", "watch", "filter"] as const;
 
 export default function monorail(exports: Record<string, unknown>, kernel: Kernel): void {
-  const { StringCtor, TypeErrorCtor, RangeErrorCtor, ErrorCtor, isObjectLike, isArray, stringify, defineProperty, apply, safeMap, keys } = kernel.builtins;
+  const { StringCtor, TypeErrorCtor, RangeErrorCtor, ErrorCtor, isObjectLike, isArray, stringify, defineProperty, apply, safeMap } = kernel.builtins;
   const resources = safeMap<string, Resource>();
 
   function named(name: string, message: string): Error {
@@ -57,20 +58,14 @@ export default function monorail(exports: Record<string, unknown>, kernel: Kerne
     const n = checkName("resource(name, def)", name);
     if (n === MQ_RESOURCE) throw new TypeErrorCtor('resource(name, def): "mq" is the built-in RabbitMQ resource (the descriptor\'s monorail.mq); choose another name');
     if (!isObjectLike(def)) throw new TypeErrorCtor("resource(name, def): def must be an object such as { query(params, c) { ... }, get(params, c) { ... } }");
-    const picked: Record<string, Fn | undefined> = {};
+    const picked: Record<string, unknown> = {};
     for (let i = 0; i < MEMBERS.length; i++) {
       const m = MEMBERS[i]!;
       const fn = (def as Record<string, unknown>)[m];
       if (fn !== undefined && typeof fn !== "function") throw new TypeErrorCtor("resource(name, def): def." + m + " must be a function");
-      picked[m] = fn as Fn | undefined;
+      picked[m] = fn;
     }
-    const own = keys(def);
-    for (let i = 0; i < own.length; i++) {
-      const k = own[i]!;
-      if (k !== "query" && k !== "all" && k !== "get" && k !== "watch" && k !== "filter") {
-        throw new TypeErrorCtor("resource(name, def): def." + k + " is not a resource member; use query, all, get, watch or filter");
-      }
-    }
+    picked["def"] = def;
     resources.set(n, picked as unknown as Resource);
   };
 
@@ -111,22 +106,22 @@ export default function monorail(exports: Record<string, unknown>, kernel: Kerne
     const r = resourceOf(name);
     const n = name as string;
     if (handler === "query") {
-      if (r.query) return apply(r.query, undefined, [params, c]);
-      if (r.all) return apply(r.all, undefined, [c]);
+      if (r.query) return apply(r.query, r.def, [params, c]);
+      if (r.all) return apply(r.all, r.def, [c]);
       throw unsupported("query", n, "query");
     }
     if (handler === "all") {
-      if (r.all) return apply(r.all, undefined, [c]);
-      if (r.query) return apply(r.query, undefined, [{}, c]);
+      if (r.all) return apply(r.all, r.def, [c]);
+      if (r.query) return apply(r.query, r.def, [{}, c]);
       throw unsupported("all", n, "all");
     }
     if (handler === "get") {
       if (!r.get) throw unsupported("get", n, "get");
-      return apply(r.get, undefined, [params, c]);
+      return apply(r.get, r.def, [params, c]);
     }
     if (handler === "watch") {
       const filter = r.filter !== undefined;
-      const initial = r.watch ? apply(r.watch, undefined, [params, c]) : undefined;
+      const initial = r.watch ? apply(r.watch, r.def, [params, c]) : undefined;
       // The host learns whether to ask filter() for this watcher, and the initial list if watch() gave one.
       if (isObjectLike(initial) && typeof (initial as { then?: unknown }).then === "function") {
         return (initial as Promise<unknown>).then((items) => ({ filter, items: json(items) }));
@@ -145,7 +140,7 @@ export default function monorail(exports: Record<string, unknown>, kernel: Kerne
       let pass = true;
       if (r.filter) {
         try {
-          pass = apply(r.filter, undefined, [all[i], change]) ? true : false;
+          pass = apply(r.filter, r.def, [all[i], change]) ? true : false;
         } catch (_) {
           // A filter that throws keeps the change from that watcher.
           pass = false;

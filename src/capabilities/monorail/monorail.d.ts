@@ -95,7 +95,9 @@ declare module "net/v4/monorail" {
 
   /**
    * Registers (or replaces) resource `name`. Call it in top-level code: a
-   * reload runs it again. "mq" is the built-in RabbitMQ resource and cannot be registered.
+   * reload runs it again. The functions run as methods of `def` (`this` is
+   * `def`, so it may hold helpers and data too). "mq" is the built-in
+   * RabbitMQ resource and cannot be registered.
    * @example
    * monorail.resource("catalogs", { all: () => catalogs, get: (p) => catalogs.find((c) => c.id === p.id) ?? null });
    */

@@ -35,6 +35,7 @@ const CONTROL = `
     if (m.item) monorail.item(...m.item);
     if (m.remove) monorail.remove(...m.remove);
     if (m.list) monorail.list(...m.list);
+    if (m.broadcast) require("net/v4/websockets").broadcast(JSON.stringify(m.broadcast.frame), { endpoint: "rack", except: m.broadcast.except });
     c.send(JSON.stringify({ handler: "done" }));
   };
 `;
@@ -206,6 +207,17 @@ describe("MonoRail frames", () => {
     const e = await c.next();
     expect(e).toMatchObject({ handler: "error", resource: "later", type: "later", params: { name: "HandlerUnavailableError" } });
     expect(e.params!.message).toContain("reloaded");
+  });
+
+  it("lets a script broadcast a frame to the endpoint's connections, leaving some out (ws-spec's broadcast(data, skip))", async () => {
+    const t = await startProject(files);
+    const one = await client(t);
+    const two = await client(t);
+    const skip = (await two.ask({ handler: "init" })).id;
+    const frame = { handler: "item", resource: "notice", type: "notice", id: "n1", data: "maintenance at noon" };
+    await control(t, { broadcast: { frame, except: [skip] } });
+    expect(await one.next()).toEqual(frame);
+    expect(await two.ask({ handler: "init" })).toMatchObject({ handler: "session", id: skip });
   });
 
   it("keeps watchers through a reload of the handler", async () => {

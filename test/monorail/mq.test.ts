@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
 import { Connection } from "rabbitmq-client";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
@@ -81,6 +83,30 @@ await describeWith(["rabbitmq"], "MonoRail mq resource", () => {
     await b.close();
     await waitUntil(() => t.runtime.monorailStats().mqConsumers === 0, 5000, "the consumer disposed");
   });
+
+  it("logs a lost broker connection (found and closed by its own name) and resumes the watch when it is back", async () => {
+    const t = await startProject(files(), { connections: { main: SERVICES.rabbitmq.url } });
+    const c = await MrClient.connect(t.url("rack") + "/mq");
+    open.push(c);
+    c.send({ handler: "watch", params: { exchange: ALLOWED, routingKey: "lost.#" } });
+    const probe = (key: string) => waitUntil(async () => {
+      await publisher.send({ exchange: ALLOWED, routingKey: key }, "probe");
+      return c.frames.some((f) => f.id === key);
+    }, 15_000, `a message on ${key}`);
+    await probe("lost.before");
+    const name = String((await t.logs.waitFor((l) => typeof l.connectionName === "string")).connectionName);
+    expect(name).toMatch(/^aerostat monorail mq main \d+-[0-9a-f]{6}$/);
+    const run = promisify(execFile);
+    // Tab-separated: the pid as close_connection takes it, then the client properties (which hold the connection's name).
+    const { stdout } = await run("rabbitmqctl", ["list_connections", "-q", "pid", "client_properties"]);
+    const mine = stdout.split("\n").filter((line) => line.includes(`{"connection_name",${JSON.stringify(name)}}`));
+    expect(mine).toHaveLength(1);
+    await run("rabbitmqctl", ["close_connection", mine[0]!.split("\t")[0]!, "monorail test closes its own connection"]);
+    const lost = await t.logs.waitFor((l) => l.connection === "main" && /lost or refused/.test(l.msg), 10_000);
+    expect(lost.msg).toContain("amqp://guest:***@127.0.0.1:5672");
+    await t.logs.waitFor((l) => l.connection === "main" && /is back/.test(l.msg), 15_000);
+    await probe("lost.after");
+  }, 40_000);
 
   it("answers a watch of an exchange outside the allowlist, or without one, with an error frame", async () => {
     const t = await startProject(files(), { connections: { main: SERVICES.rabbitmq.url } });

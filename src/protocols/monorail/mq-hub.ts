@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Connection, type Consumer } from "rabbitmq-client";
 import { redactUrl, type Connection as NamedConnection } from "../../config/connections.js";
 import type { Logger } from "../../log/logger.js";
@@ -25,6 +26,8 @@ export class MqHub {
   private readonly connections = new Map<string, Connection>();
   private readonly consumers = new Map<string, Shared>();
   private closed = false;
+  /** Tells this server's broker connections apart from others' (RabbitMQ's connection list shows it). */
+  private readonly tag = `${process.pid}-${randomBytes(3).toString("hex")}`;
 
   constructor(
     private readonly named: ReadonlyMap<string, NamedConnection>,
@@ -73,7 +76,9 @@ export class MqHub {
     const named = this.named.get(name);
     if (!named || named.kind !== "amqp") throw new Error(`connection "${name}" is not an amqp connection of this server`);
     const where = redactUrl(named.url);
-    const conn = new Connection({ url: named.url, connectionName: `aerostat monorail mq ${name}`, retryLow: 250, retryHigh: 10_000 });
+    const connectionName = `aerostat monorail mq ${name} ${this.tag}`;
+    this.log.info({ connection: name, url: where, connectionName }, `monorail mq: connecting to "${name}" (${where}) as "${connectionName}"`);
+    const conn = new Connection({ url: named.url, connectionName, retryLow: 250, retryHigh: 10_000 });
     let lost = false;
     conn.on("error", (error: unknown) => {
       lost = true;

@@ -178,6 +178,10 @@ describe("MonoRail frames", () => {
     expect(refused).toEqual({ handler: "error", resource: "nodes", type: "nodes", params: { name: "Forbidden", message: 'watching {"refuse":true} is not allowed' } });
     expect(t.runtime.monorailStats().watchers).toBe(0);
     expect(await c.ask({ handler: "all", resource: "slow" })).toMatchObject({ handler: "error", resource: "slow", params: { name: "TimeoutError" } });
+    // Params nested too deep for a watcher's identity.
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    expect(await c.ask({ handler: "watch", resource: "catalogs", params: deep })).toMatchObject({ handler: "error", params: { name: "BadFrameError", message: "params nest deeper than 32 levels" } });
     // The connection still works.
     expect(await c.ask({ handler: "get", params: { id: "2" } })).toMatchObject({ handler: "item", id: "2" });
   });

@@ -78,11 +78,15 @@ export function errorFrame(resource: string | undefined, name: string, message: 
  * of a watcher's params, so `{"a":1,"b":2}` and `{"b":2,"a":1}` name the same
  * watcher (upstream compared JSON.stringify output, which depends on key order).
  */
-export function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown, depth = 0): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(",")}]`;
+  if (depth >= MAX_PARAMS_DEPTH) throw new RangeError(`params nest deeper than ${MAX_PARAMS_DEPTH} levels`);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(",")}]`;
   const o = value as Record<string, unknown>;
   const parts: string[] = [];
-  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(o[k])}`);
+  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(o[k], depth + 1)}`);
   return `{${parts.join(",")}}`;
 }
+
+/** Levels of arrays and objects a watcher's params may nest. */
+export const MAX_PARAMS_DEPTH = 32;

@@ -91,6 +91,15 @@ export class MrSession implements WatchingConnection {
   }
 
   private received(data: unknown, isBinary: boolean): void {
+    try {
+      this.frame(data, isBinary);
+    } catch (error) {
+      // A client's frame never takes the server down: what it broke is told back.
+      this.fail(this.defaultResource, { name: MonoRailErrors.badFrame, message: String((error as Error)?.message ?? error) });
+    }
+  }
+
+  private frame(data: unknown, isBinary: boolean): void {
     if (this.closed) return;
     if (isBinary) {
       this.fail(this.defaultResource, { name: MonoRailErrors.badFrame, message: "MonoRail frames are JSON text; a binary frame was sent" });
@@ -129,6 +138,15 @@ export class MrSession implements WatchingConnection {
       return;
     }
     if (this.closed) return;
+    try {
+      this.answered(handler, resource, params, json);
+    } catch (error) {
+      this.fail(resource, { name: "TypeError", message: `the answer of resource "${resource}" could not be sent: ${String((error as Error)?.message ?? error)}` });
+    }
+  }
+
+  /** Sends what the resource answered (JSON text, undefined for nothing) as the frame its handler calls for. */
+  private answered(handler: ClientHandler, resource: string, params: unknown, json: string | undefined): void {
     const value: unknown = json === undefined ? undefined : JSON.parse(json);
     if (handler === "get") {
       const paramsId = params && typeof params === "object" && "id" in params ? (params as { id: unknown }).id : null;

@@ -98,16 +98,17 @@ export class WatchIndex {
     if (!e) return;
     const m = raw as ChangeMessage;
     let fields: Record<string, unknown>;
+    let frame: SharedTextFrame;
     try {
       if (!m || (m.h !== "item" && m.h !== "remove" && m.h !== "list") || typeof m.p !== "string") throw new Error("not a change");
       fields = JSON.parse(m.p) as Record<string, unknown>;
+      frame = sharedTextFrame(
+        m.h === "list" ? listFrame(resource, JSON.stringify(fields["items"] ?? [])) : itemFrame(m.h, resource, JSON.stringify(fields["id"] ?? null), JSON.stringify(fields["data"] ?? null)),
+      );
     } catch {
       this.log.warn({ project, resource }, `a message for MonoRail resource "${resource}" was not a change; dropped`);
       return;
     }
-    const frame = sharedTextFrame(
-      m.h === "list" ? listFrame(resource, JSON.stringify(fields["items"] ?? [])) : itemFrame(m.h, resource, JSON.stringify(fields["id"] ?? null), JSON.stringify(fields["data"] ?? null)),
-    );
     const watchers = [...e.watchers];
     const filtered = m.h !== "list" && watchers.some((w) => w.filter);
     if (!filtered && !e.tail) {

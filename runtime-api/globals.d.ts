@@ -44,6 +44,8 @@ declare function require(name: "sdk/core"): typeof import("sdk/core");
 declare function require(name: "net/v4/events"): typeof import("net/v4/events");
 /** The short name of "net/v4/events". @example const events = require("net/events"); */
 declare function require(name: "net/events"): typeof import("net/v4/events");
+/** The resources of MonoRail endpoints ("protocol": "monorail"). @example const monorail = require("net/v4/monorail"); */
+declare function require(name: "net/v4/monorail"): typeof import("net/v4/monorail");
 /**
  * A file of the project ("./util", "../shared/limits.json"), bundled into the
  * handler when it loads; saving it reloads the handler. Paths outside the

@@ -153,12 +153,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.parts.listeners.list();
   }
 
+  /** MonoRail watchers held on this node (every connection's, mq ones aside) and the RabbitMQ consumers of mq watches. */
+  monorailStats(): { watchers: number; mqConsumers: number } {
+    return { watchers: this.parts.monorail.index.count(), mqConsumers: this.parts.monorail.mq.consumerCount };
+  }
+
   /** Stops accepting, closes sessions with 1001 and lets their onClose run (up to `graceMs`), then disposes the isolates. */
   async close(graceMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.accepting = false;
-    const { sync, liveness, dashboard, sessions, registry, clients, exchanges, stomp, teardowns, bus, sockets } = this.parts;
+    const { sync, liveness, dashboard, sessions, registry, clients, exchanges, stomp, teardowns, bus, sockets, monorail } = this.parts;
     await this.started?.catch(() => undefined);
     await sync.stop();
     await this.parts.listeners.closeAll();
@@ -173,6 +178,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     exchanges.closeAll();
     registry.disposeAll();
     for (const teardown of teardowns.splice(0)) teardown();
+    await monorail.close();
     await bus.close();
     sockets.close();
     if (this.parts.ownsServer && this.server.listening) {

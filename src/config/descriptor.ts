@@ -4,6 +4,7 @@ import { unknownNameHint } from "./suggest.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { lineColumnAt } from "./text-position.js";
 import { ENDPOINT_PATTERN } from "../protocol/names.js";
+import { monoRailKnownFieldsAt, monoRailOptions, monoRailSchema, type MonoRailOptions } from "./monorail-options.js";
 import { knownFieldsAt, socketClusterOptions, socketClusterSchema, type SocketClusterOptions } from "./socketcluster-options.js";
 
 /** A valid `.websocket` descriptor. */
@@ -31,16 +32,20 @@ export interface Descriptor {
    * What clients speak: "raw" (default) hands every frame to onMessage;
    * "socketcluster" speaks SocketCluster's protocol (v2), so the stock
    * socketcluster-client connects: handshake, pings, channels, RPC and sign-in
-   * are kept by the host, and the handler answers hooks.
+   * are kept by the host, and the handler answers hooks; "monorail" speaks
+   * RackHD's MonoRail JSON frames (init, query, all, get, watch, stop),
+   * answered from the resources the handler registers with net/v4/monorail.
    */
   readonly protocol: EndpointProtocol;
   /** The socketcluster options, defaults filled in (present when protocol is "socketcluster"). */
   readonly socketcluster?: SocketClusterOptions;
+  /** The monorail options, defaults filled in (present when protocol is "monorail"). */
+  readonly monorail?: MonoRailOptions;
   readonly limits: EndpointLimits;
 }
 
 export type IsolateMode = "shared" | "own";
-export type EndpointProtocol = "raw" | "socketcluster";
+export type EndpointProtocol = "raw" | "socketcluster" | "monorail";
 
 /** Per-endpoint protections against clients; each has a safe default. */
 export interface EndpointLimits {
@@ -93,8 +98,9 @@ const descriptorSchema = z.object({
     })
     .optional(),
   protocol: z
-    .enum(["raw", "socketcluster"], {
-      error: 'must be "raw" (frames go to onMessage, the default) or "socketcluster" (SocketCluster\'s protocol, for socketcluster-client)',
+    .enum(["raw", "socketcluster", "monorail"], {
+      error:
+        'must be "raw" (frames go to onMessage, the default), "socketcluster" (SocketCluster\'s protocol, for socketcluster-client) or "monorail" (RackHD MonoRail JSON frames)',
     })
     .optional(),
   socketcluster: socketClusterSchema.optional(),
@@ -128,6 +134,7 @@ const descriptorSchema = z.object({
     .int({ error: "must be a whole number of ms" })
     .refine((v) => v === 0 || v >= 100, { error: "must be 0 (off) or at least 100" })
     .optional(),
+  monorail: monoRailSchema.optional(),
 });
 
 /** Parses and validates one descriptor file's text. Throws AerostatError naming file, line and field. */
@@ -164,8 +171,10 @@ export function parseDescriptor(file: string, text: string): Descriptor {
   }
   const result = descriptorSchema.safeParse(parsed);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const known = issue.code === "unrecognized_keys" ? knownFieldsAt(issue.path) : undefined;
+    // A misspelt field is the cause of its correct name's "missing": report it first.
+    const issues = result.error.issues;
+    const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0]!;
+    const known = issue.code === "unrecognized_keys" ? (knownFieldsAt(issue.path) ?? monoRailKnownFieldsAt(issue.path)) : undefined;
     if (issue.code === "unrecognized_keys" && known) {
       // A field inside an object of the descriptor ("socketcluster": {...}) that the object does not take.
       const key = String(issue.keys[0]);
@@ -192,6 +201,14 @@ export function parseDescriptor(file: string, text: string): Descriptor {
       { file, field: "socketcluster", ...lineColumnAt(text, node?.offset ?? tree.offset) },
     );
   }
+  if (d.monorail !== undefined && d.protocol !== "monorail") {
+    const node = findNodeAtLocation(tree, ["monorail"])?.parent;
+    throw new AerostatError(
+      UserErrorCodes.DESCRIPTOR_FIELD,
+      'field "monorail" applies only to monorail endpoints; add "protocol": "monorail" or remove it',
+      { file, field: "monorail", ...lineColumnAt(text, node?.offset ?? tree.offset) },
+    );
+  }
   const protocol = d.protocol ?? "raw";
   return {
     file,
@@ -202,6 +219,7 @@ export function parseDescriptor(file: string, text: string): Descriptor {
     isolate: d.isolate ?? "shared",
     protocol,
     ...(protocol === "socketcluster" ? { socketcluster: socketClusterOptions(d.socketcluster) } : {}),
+    ...(protocol === "monorail" ? { monorail: monoRailOptions(d.monorail) } : {}),
     limits: {
       maxPayload: d.maxPayload ?? DEFAULT_LIMITS.maxPayload,
       maxSessions: d.maxSessions ?? DEFAULT_LIMITS.maxSessions,

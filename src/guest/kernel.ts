@@ -61,12 +61,22 @@ export interface Kernel {
   onFault: ((hook: string, ev: GuestEvent, peer: unknown, errorText: string) => void) | undefined;
   /** Reports a fault of `hook` (for throws the capability catches itself). */
   fault(hook: string, ev: GuestEvent, peer: unknown, error: unknown): void;
+  /**
+   * Answers the host's requests for `hook` with `fn` (its arguments, the peer
+   * at its place; its return value or Promise is the reply). For names of the
+   * runtime's own ("aerostat.…"), which no export and no top level answers.
+   */
+  provideHook(hook: string, fn: (...args: unknown[]) => unknown): void;
 }
 
 const runners = builtins.safeMap<string, EventRunner>();
 const peerFactories = builtins.safeMap<string, PeerFactory>();
 const peerExtensions = builtins.safeMap<string, PeerExtension[]>();
 let wentAsync = false;
+/** Hooks capabilities answer themselves (kernel.provideHook), by name. */
+const provided = builtins.safeMap<string, (...args: unknown[]) => unknown>();
+/** Requests for names with this prefix are the runtime's own: only a provided hook answers them. */
+const OWN_HOOK_PREFIX = "aerostat.";
 
 export function runnerOf(kind: string): EventRunner | undefined {
   return runners.get(kind);
@@ -141,6 +151,7 @@ export function makeKernel(capability: GuestCapability): Kernel {
     dispatch: dispatchNumber,
     onFault: undefined,
     fault: (hook, ev, peer, error) => fault(kernel, hook, ev, peer, error),
+    provideHook: (hook, fn) => provided.set(hook, fn),
     runHook(hook, method, args, ev, peer, message, error) {
       const fn = hookOf(hook) ?? topLevelRunner();
       if (!fn) return undefined;
@@ -221,7 +232,8 @@ export function runRequest(ev: GuestEvent): void {
     return;
   }
   // A module written the Dirigible way (no hooks) runs its top level, as for the event the hook belongs to.
-  const fn = hookOf(hook) ?? topLevelRunner();
+  const own = builtins.slice(hook, 0, OWN_HOOK_PREFIX.length) === OWN_HOOK_PREFIX;
+  const fn = own ? provided.get(hook) : (hookOf(hook) ?? topLevelRunner());
   if (!fn) {
     replyError(id, { name: "HookMissingError", message: "the handler " + host.settings.handler + " has no " + hook + " function" });
     return;

@@ -1,6 +1,7 @@
 import type { LookupFunction } from "node:net";
 import type { MessageBus } from "../bus/message-bus.js";
 import type { ChannelService } from "./channel-service.js";
+import type { MonoRailService } from "./monorail-service.js";
 import type { ClientInfo, ClientRegistry } from "../peers/clients.js";
 import type { HttpExchanges } from "../peers/exchanges.js";
 import type { SessionRegistry } from "../peers/sessions.js";
@@ -40,6 +41,8 @@ export interface Services {
   readonly bus: MessageBus;
   /** This node's socketcluster connections and channels (net/v4/channels). */
   readonly socketcluster: ChannelService;
+  /** This node's MonoRail watchers (net/v4/monorail); absent where no runtime wired them. */
+  readonly monorail?: MonoRailService;
   /** Projects whose net/v4/events speak the server-events wire format (--server-events-compat; "" is the root). */
   readonly serverEventsCompat?: ReadonlySet<string>;
   /** Counts the frames handlers send. */

@@ -40,6 +40,8 @@ export class MountTable {
     private readonly sessions: SessionRegistry,
     private readonly log: Logger,
     private readonly onProblem: (error: AerostatError) => void,
+    /** What this server cannot serve of a descriptor that parsed (a connection it was not given), if anything. */
+    private readonly checkDescriptor?: (descriptor: Descriptor) => AerostatError | undefined,
   ) {}
 
   get(endpoint: string): Mount | undefined {
@@ -221,6 +223,8 @@ export class MountTable {
 
   private mountOne(endpoint: string, descriptor: Descriptor, ownIsolate: ReadonlySet<string>): Mount {
     try {
+      const unservable = this.checkDescriptor?.(descriptor);
+      if (unservable) throw unservable;
       const handler = resolveHandler(this.root, descriptor.handler, descriptor.file);
       assertSameFolder(descriptor, handler);
       return { endpoint, descriptor, module: this.registry.ensure(handler, "handler", ownIsolate.has(handler.key) ? "own" : "shared") };

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Express, type Request, type Response } from "express";
 import {
   CLIENT_PATH,
+  MONORAIL_CLIENT_PATH,
   SCRIPT_SERVICE_PREFIXES,
   SERVICE_PREFIX,
   SOCKETCLUSTER_CLIENT_PATH,
@@ -35,6 +36,9 @@ export function createHttpApp(staticDir: string | undefined, routes: HttpRoutes)
   app.get(CLIENT_PATH, (_req, res) => {
     // A public library: pages on other origins may import it as a module.
     res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(WebAssets.client);
+  });
+  app.get(MONORAIL_CLIENT_PATH, (_req, res) => {
+    res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(WebAssets.monorailClient);
   });
   app.get(`${SERVICE_PREFIX}*endpoint`, (req, res) => answerServiceGet(routes.recentRefusals, req, res));
   app.get(VENDOR_SOCKJS_PATH, (_req, res) => {

@@ -19,13 +19,28 @@ export const SOCKETCLUSTER_CLIENT_PATH = "/websockets/v4/socketcluster-client.mi
 /** Script services: Dirigible 4–6's URL shape, and Dirigible 7's. */
 export const SCRIPT_SERVICE_PREFIXES = ["/services/v4/js/", "/services/js/"] as const;
 
+/** The MonoRail client, an ES module beside the reconnecting client it is built on. */
+export const MONORAIL_CLIENT_PATH = "/websockets/v4/monorail.js";
+
 /** The endpoint name in a service URL, or undefined when the path is not one. */
 export function endpointFromPath(pathname: string): string | undefined {
+  const target = serviceTarget(pathname);
+  return target && target.resource === undefined ? target.endpoint : undefined;
+}
+
+/**
+ * The endpoint of a service URL and the one segment after it, if any
+ * (`/websockets/v4/service/<endpoint>/<resource>`: a monorail endpoint's
+ * default resource; other endpoints refuse it). Undefined when the path is not
+ * a service URL.
+ */
+export function serviceTarget(pathname: string): { endpoint: string; resource?: string } | undefined {
   if (!pathname.startsWith(SERVICE_PREFIX)) return undefined;
-  const rest = pathname.slice(SERVICE_PREFIX.length).replace(/\/$/, "");
-  if (rest === "" || rest.includes("/")) return undefined;
+  const parts = pathname.slice(SERVICE_PREFIX.length).replace(/\/$/, "").split("/");
+  if (parts.length > 2 || parts.some((p) => p === "")) return undefined;
   try {
-    return decodeURIComponent(rest);
+    const endpoint = decodeURIComponent(parts[0]!);
+    return parts.length === 2 ? { endpoint, resource: decodeURIComponent(parts[1]!) } : { endpoint };
   } catch {
     return undefined;
   }

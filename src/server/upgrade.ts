@@ -9,7 +9,7 @@ import { hostAllowed, hostName } from "./host-check.js";
 import { rejectHandshake } from "./reject-handshake.js";
 import { originAllowed } from "./origin.js";
 import { refusalBody, Refusals, type Refusal } from "./refusals.js";
-import { endpointFromPath } from "./routes.js";
+import { serviceTarget } from "./routes.js";
 import { handshakeRequest } from "../peers/handshake-info.js";
 import type { SessionStart } from "../peers/accept-session.js";
 import { askHandshakeHook } from "./handshake-hook.js";
@@ -99,7 +99,8 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
     if (!retried) socket.on("error", () => socket.destroy());
     const parsedUrl = new URL(req.url ?? "/", "http://localhost");
     const pathname = parsedUrl.pathname;
-    const endpoint = endpointFromPath(pathname);
+    const target = serviceTarget(pathname);
+    const endpoint = target?.endpoint;
     if (endpoint === undefined) {
       if (routing.ownsServer) refuse(req, socket, Refusals.notAService(pathname));
       return;
@@ -110,6 +111,8 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
     }
     const mount = routing.lookup(endpoint);
     if (!mount) return refuse(req, socket, Refusals.unknownEndpoint(endpoint, routing.mountedNames()), endpoint);
+    // Only a monorail endpoint takes a segment after its name (the default resource).
+    if (target!.resource !== undefined && mount.descriptor.protocol !== "monorail") return refuse(req, socket, Refusals.notAService(pathname), endpoint);
     const limits = mount.descriptor.limits;
     if (!originAllowed(req, limits.allowedOrigins)) {
       return refuse(req, socket, Refusals.originNotAllowed(req.headers.origin, endpoint), endpoint);

@@ -11,6 +11,8 @@ export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 
 export const WebAssets = {
   client: path.join(WEB_DIR, "client.js"),
+  /** The MonoRail client (imports ./client.js beside it). */
+  monorailClient: path.join(WEB_DIR, "monorail.js"),
   dashboardPage: path.join(WEB_DIR, "dashboard.html"),
   dashboardScript: path.join(WEB_DIR, "dashboard.js"),
   /** The SockJS client (sockjs-client). */

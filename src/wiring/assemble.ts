@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Express } from "express";
 import { MemoryBus } from "../bus/memory-bus.js";
@@ -34,7 +35,7 @@ import { PeerKind } from "../protocol/events.js";
 import { HandlerRegistry } from "../sandbox/handler-registry.js";
 import { createHttpApp } from "../server/http-app.js";
 import { createOwnedServer, SocketServers } from "../server/http-server.js";
-import { endpointFromPath, SERVICE_PREFIX } from "../server/routes.js";
+import { serviceTarget, SERVICE_PREFIX } from "../server/routes.js";
 import { RecentRefusals } from "../server/recent-refusals.js";
 import { createUpgradeHandler, MAX_FIRST_LOAD_WAIT_MS } from "../server/upgrade.js";
 import { ClientOpener } from "./client-opener.js";
@@ -42,6 +43,8 @@ import { Reporter } from "./reporter.js";
 import { ScriptServices } from "./script-services.js";
 import { StompGateway } from "../stomp/stomp-gateway.js";
 import { ScGateway } from "../protocols/socketcluster/gateway.js";
+import { MrGateway } from "../protocols/monorail/gateway.js";
+import { mqConnectionProblem } from "../config/monorail-options.js";
 import { randomBytes } from "node:crypto";
 import type { RuntimeEvents } from "./runtime-events.js";
 import { Status } from "./status.js";
@@ -61,6 +64,8 @@ export interface Parts {
   readonly stomp: StompGateway;
   /** Connections of socketcluster endpoints. */
   readonly socketcluster: ScGateway;
+  /** Connections of monorail endpoints, their watchers and mq consumers. */
+  readonly monorail: MrGateway;
   readonly bus: MessageBus;
   readonly sockets: SocketServers;
   readonly registry: HandlerRegistry;
@@ -110,7 +115,7 @@ export function assemble(
   const outbound = new OutboundGate({
     allowed: options.outboundHosts,
     ownPort: () => (server.address() as AddressInfo | null)?.port,
-    isServicePath: (pathname) => endpointFromPath(pathname) !== undefined,
+    isServicePath: (pathname) => serviceTarget(pathname) !== undefined,
     servicePaths: `${SERVICE_PREFIX}<endpoint>`,
     log,
   });
@@ -123,6 +128,7 @@ export function assemble(
     authKey: options.authKey ?? randomBytes(32),
     historyRules: (project) => mounts.historyRules(project),
   });
+  const monorail = new MrGateway({ sessions, bus, traffic, log, connections: options.connections });
   let warnedKey = options.authKey !== undefined;
   const dashboardToken = options.dashboardToken ?? newDashboardToken();
   // The dashboard's source reads the status, made below.
@@ -163,6 +169,7 @@ export function assemble(
     exchanges,
     bus,
     socketcluster,
+    monorail,
     serverEventsCompat: new Set(options.serverEventsCompat),
     traffic,
     log,
@@ -200,7 +207,9 @@ export function assemble(
     },
   });
   const opener = new ClientOpener(options.projectRoot, options.maxClientsPerProject, outbound, clients, registry);
-  const mounts = new MountTable(options.projectRoot, registry, sessions, log, (e) => report.problem(e));
+  const mounts = new MountTable(options.projectRoot, registry, sessions, log, (e) => report.problem(e), (d) =>
+    mqConnectionProblem(d.file, d.monorail, options.connections, () => readFileSync(path.join(options.projectRoot, d.file), "utf8")),
+  );
   const listeners = new ListenerTable({
     root: options.projectRoot,
     registry,
@@ -258,6 +267,8 @@ export function assemble(
         ? "socketcluster endpoints on the redis engine need the sign-in key every node shares: start each node with --auth-key-file <file>"
         : undefined,
     accept: (ws, mount, start) => {
+      const mr = mount.descriptor.monorail;
+      if (mr) return liveness.track(monorail.accept(ws, mount.endpoint, mount.module!, mr, start));
       const sc = mount.descriptor.socketcluster;
       if (!sc) return liveness.track(acceptSession(ws, mount.endpoint, mount.module!, sessions, traffic, start));
       if (!warnedKey) {
@@ -271,7 +282,7 @@ export function assemble(
     if (!dashboard.upgrade(req, socket, head) && !stomp.upgrade(req, socket, head)) upgradeService(req, socket, head);
   });
   return {
-    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, socketcluster, bus, sockets,
+    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, socketcluster, monorail, bus, sockets,
     registry, liveness, sync, dashboard, dashboardToken, status, listeners, teardowns,
   };
 }

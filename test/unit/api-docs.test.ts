@@ -61,6 +61,15 @@ describe("script API documentation", () => {
     expect(membersWithoutExample("src/capabilities/channels/channels.d.ts")).toEqual([]);
   });
 
+  it("has an @example on every member of net/v4/monorail", () => {
+    expect(readFileSync(path.join(REPO, "runtime-api/net/v4/monorail.d.ts"), "utf8")).toContain("src/capabilities/monorail/monorail.d.ts");
+    expect(membersWithoutExample("src/capabilities/monorail/monorail.d.ts")).toEqual([]);
+  });
+
+  it("has an @example on every member of the MonoRail client", () => {
+    expect(membersWithoutExample("web/monorail.d.ts")).toEqual([]);
+  });
+
   it("has an @example on every member of the web platform globals", () => {
     expect(readFileSync(path.join(REPO, "runtime-api/globals.d.ts"), "utf8")).toContain('/// <reference path="web.d.ts" />');
     expect(membersWithoutExample("runtime-api/web.d.ts")).toEqual([]);

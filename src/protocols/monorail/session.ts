@@ -1,0 +1,266 @@
+import type { WebSocket } from "ws";
+import type { MonoRailOptions } from "../../config/monorail-options.js";
+import type { Logger } from "../../log/logger.js";
+import { toPayload } from "../../peers/feed.js";
+import type { SharedTextFrame } from "../../peers/peer.js";
+import type { Session } from "../../peers/sessions.js";
+import { EventKind, PeerKind } from "../../protocol/events.js";
+import { MONORAIL_RESOURCE_HOOK, MonoRailErrors, MQ_RESOURCE } from "../../protocol/monorail.js";
+import type { HandlerModule } from "../../sandbox/handler-module.js";
+import { askFailure, isFault, type FrameError } from "./errors.js";
+import { canonicalJson, errorFrame, itemFrame, listFrame, readFrame, sessionFrame, type ClientHandler } from "./frames.js";
+import type { MqHub } from "./mq-hub.js";
+import type { WatchIndex, Watcher, WatchingConnection } from "./watch-index.js";
+
+/** Resource asks one connection may have waiting; past it, its reads pause until some answer. */
+const MAX_IN_FLIGHT = 64;
+
+/** What every MonoRail connection of this node shares. */
+export interface MrContext {
+  readonly index: WatchIndex;
+  readonly mq: MqHub;
+  readonly log: Logger;
+}
+
+/** A watch being set up (its resource's watch() is asked), or one in place. */
+type Slot = { readonly state: "pending" } | { readonly state: "watching"; readonly watcher?: Watcher; readonly stop?: () => void };
+
+/**
+ * One connection speaking MonoRail: routes its frames by handler, asks the
+ * handler's resources (through net/v4/monorail's hook) and keeps its watchers
+ * on the host, so a reload of the handler keeps them. init is answered here
+ * with the connection's session id.
+ */
+export class MrSession implements WatchingConnection {
+  /** Watchers by resource and canonical params. */
+  private readonly slots = new Map<string, Slot>();
+  private inFlight = 0;
+  private closed = false;
+
+  constructor(
+    readonly session: Session,
+    readonly module: HandlerModule,
+    readonly options: MonoRailOptions,
+    /** The URL's extra segment: the resource of frames that name none. */
+    readonly defaultResource: string | undefined,
+    private readonly ctx: MrContext,
+  ) {
+    const socket = session.socket;
+    socket.on("message", (data, isBinary) => this.received(data, isBinary));
+    socket.on("error", (error) => this.event(EventKind.error, `Error: ${error.message}`));
+    socket.on("close", (code, reason) => this.onClosed(code, reason.toString("utf8")));
+    this.event(EventKind.open, "");
+  }
+
+  get id(): string {
+    return this.session.id;
+  }
+
+  get project(): string {
+    return this.module.project;
+  }
+
+  get endpoint(): string {
+    return this.session.endpoint;
+  }
+
+  get socket(): WebSocket {
+    return this.session.socket;
+  }
+
+  get hookTimeoutMs(): number {
+    return this.options.hookTimeoutMs;
+  }
+
+  /** Watchers this connection holds (set up or being set up). */
+  get watcherCount(): number {
+    return this.slots.size;
+  }
+
+  send(frame: string | SharedTextFrame): boolean {
+    return this.session.send(frame);
+  }
+
+  private fail(resource: string | undefined, error: FrameError): void {
+    this.send(errorFrame(resource, error.name, error.message));
+  }
+
+  /** Queues a core event (open, error, close) for the handler's onOpen/onError/onClose. */
+  private event(kind: string, payload: unknown, code = 0): void {
+    this.module.enqueue(kind, PeerKind.session, this.id, this.endpoint, payload, code);
+  }
+
+  private received(data: unknown, isBinary: boolean): void {
+    try {
+      this.frame(data, isBinary);
+    } catch (error) {
+      // A client's frame never takes the server down: what it broke is told back.
+      this.fail(this.defaultResource, { name: MonoRailErrors.badFrame, message: String((error as Error)?.message ?? error) });
+    }
+  }
+
+  private frame(data: unknown, isBinary: boolean): void {
+    if (this.closed) return;
+    if (isBinary) {
+      this.fail(this.defaultResource, { name: MonoRailErrors.badFrame, message: "MonoRail frames are JSON text; a binary frame was sent" });
+      return;
+    }
+    const frame = readFrame(toPayload(data, false) as string, this.defaultResource);
+    if (frame.kind === "bad") {
+      this.fail(frame.resource, frame);
+      return;
+    }
+    const { handler, resource, params } = frame;
+    if (handler === "init") {
+      this.send(sessionFrame(this.id, resource));
+      return;
+    }
+    if (handler === "error") {
+      this.ctx.log.debug({ endpoint: this.endpoint, session: this.id, params }, `MonoRail client ${this.id} reported an error`);
+      return;
+    }
+    if (resource === undefined) {
+      this.fail(undefined, { name: MonoRailErrors.badFrame, message: `${handler} names no resource: add "resource" (or "type") to the frame, or connect to /websockets/v4/service/${this.endpoint}/<resource>` });
+      return;
+    }
+    if (handler === "watch") return this.watch(resource, params);
+    if (handler === "stop") return this.stop(resource, params);
+    void this.answer(handler, resource, params);
+  }
+
+  /** query, all, get: the resource's answer as a list, item or remove frame. */
+  private async answer(handler: ClientHandler, resource: string, params: unknown): Promise<void> {
+    let json: string | undefined;
+    try {
+      json = await this.ask(handler, resource, params);
+    } catch (error) {
+      this.fail(resource, askFailure(resource, error));
+      return;
+    }
+    if (this.closed) return;
+    try {
+      this.answered(handler, resource, params, json);
+    } catch (error) {
+      this.fail(resource, { name: "TypeError", message: `the answer of resource "${resource}" could not be sent: ${String((error as Error)?.message ?? error)}` });
+    }
+  }
+
+  /** Sends what the resource answered (JSON text, undefined for nothing) as the frame its handler calls for. */
+  private answered(handler: ClientHandler, resource: string, params: unknown, json: string | undefined): void {
+    const value: unknown = json === undefined ? undefined : JSON.parse(json);
+    if (handler === "get") {
+      const paramsId = params && typeof params === "object" && "id" in params ? (params as { id: unknown }).id : null;
+      if (value === undefined || value === null) {
+        this.send(itemFrame("remove", resource, JSON.stringify(paramsId ?? null), "null"));
+        return;
+      }
+      const ownId = typeof value === "object" && !Array.isArray(value) && "id" in value ? (value as { id: unknown }).id : undefined;
+      this.send(itemFrame("item", resource, JSON.stringify(ownId ?? paramsId ?? null), json!));
+      return;
+    }
+    if (value !== undefined && !Array.isArray(value)) {
+      this.fail(resource, { name: "TypeError", message: `${handler === "all" ? "all()" : "query()"} of resource "${resource}" must return an array` });
+      return;
+    }
+    this.send(listFrame(resource, json ?? "[]"));
+  }
+
+  /** Asks the handler's resource `resource` (through net/v4/monorail's hook); the connection goes last. */
+  private async ask(handler: string, resource: string, params: unknown): Promise<string | undefined> {
+    if (++this.inFlight >= MAX_IN_FLIGHT && !this.socket.isPaused) this.socket.pause();
+    try {
+      return await this.module.requestJson(MONORAIL_RESOURCE_HOOK, [handler, resource, params], this.options.hookTimeoutMs, {
+        kind: PeerKind.session,
+        id: this.id,
+        where: this.endpoint,
+        at: 3,
+      });
+    } catch (error) {
+      if (isFault(error) && this.module.logBudget.take()) {
+        const e = error as Error;
+        this.ctx.log.warn(
+          { handler: this.module.key, endpoint: this.endpoint, session: this.id, resource, error: String(e?.name ?? "Error") },
+          `MonoRail ${handler} of "${resource}" failed for ${this.id}: ${String(e?.name ?? "Error")}: ${String(e?.message ?? error)}`,
+        );
+      }
+      throw error;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
+    }
+  }
+
+  private watch(resource: string, params: unknown): void {
+    const key = `${resource}\u0000${canonicalJson(params)}`;
+    // The same resource and params (in any key order) is one watcher.
+    if (this.slots.has(key)) return;
+    if (this.slots.size >= this.options.maxWatchers) {
+      this.fail(resource, { name: MonoRailErrors.tooManyWatchers, message: `this connection holds ${this.options.maxWatchers} watchers, the endpoint's monorail.maxWatchers; stop some first` });
+      return;
+    }
+    const pending: Slot = { state: "pending" };
+    this.slots.set(key, pending);
+    const work = resource === MQ_RESOURCE && this.options.mq ? this.watchMq(key, pending, params) : this.watchResource(key, pending, resource, params);
+    void work.catch((error: unknown) => {
+      if (this.slots.get(key) === pending) this.slots.delete(key);
+      if (!this.closed) this.fail(resource, error instanceof MqRefusal ? { name: MonoRailErrors.mq, message: error.message } : askFailure(resource, error));
+    });
+  }
+
+  private async watchResource(key: string, pending: Slot, resource: string, params: unknown): Promise<void> {
+    const json = await this.ask("watch", resource, params);
+    const answer = (json === undefined ? {} : JSON.parse(json)) as { filter?: unknown; items?: unknown };
+    if (this.closed || this.slots.get(key) !== pending) return; // closed or stopped meanwhile
+    if (Array.isArray(answer.items)) this.send(listFrame(resource, JSON.stringify(answer.items)));
+    const watcher: Watcher = { connection: this, resource, key, params, filter: answer.filter === true };
+    this.slots.set(key, { state: "watching", watcher });
+    this.ctx.index.add(this.project, watcher);
+  }
+
+  private async watchMq(key: string, pending: Slot, params: unknown): Promise<void> {
+    const mq = this.options.mq!;
+    const p = (params && typeof params === "object" ? params : {}) as { exchange?: unknown; routingKey?: unknown };
+    if (typeof p.exchange !== "string" || p.exchange === "") throw new MqRefusal('an mq watch needs params {"exchange": "...", "routingKey": "..."}');
+    if (!mq.exchanges.includes(p.exchange)) throw new MqRefusal(`exchange "${p.exchange.slice(0, 255)}" is not one this endpoint lets clients watch (monorail.mq.exchanges)`);
+    if (p.routingKey !== undefined && (typeof p.routingKey !== "string" || p.routingKey.length > 255)) throw new MqRefusal("routingKey must be a string of at most 255 characters");
+    const routingKey = (p.routingKey as string | undefined) ?? "#";
+    let stop: () => void;
+    try {
+      stop = await this.ctx.mq.watch(mq.connection, p.exchange, routingKey, (rk, data) => {
+        if (!this.closed) this.send(itemFrame("item", MQ_RESOURCE, JSON.stringify(rk), JSON.stringify(data ?? null)));
+      });
+    } catch (error) {
+      throw new MqRefusal(`the broker refused the watch of ${p.exchange} "${routingKey}": ${String((error as Error)?.message ?? error)}`);
+    }
+    if (this.closed || this.slots.get(key) !== pending) {
+      stop();
+      return;
+    }
+    this.slots.set(key, { state: "watching", stop });
+  }
+
+  private stop(resource: string, params: unknown): void {
+    const key = `${resource}\u0000${canonicalJson(params)}`;
+    const slot = this.slots.get(key);
+    if (!slot) return;
+    this.slots.delete(key);
+    this.drop(slot);
+  }
+
+  private drop(slot: Slot): void {
+    if (slot.state !== "watching") return;
+    if (slot.watcher) this.ctx.index.remove(this.project, slot.watcher);
+    slot.stop?.();
+  }
+
+  private onClosed(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const slot of this.slots.values()) this.drop(slot);
+    this.slots.clear();
+    this.event(EventKind.close, reason, code);
+  }
+}
+
+/** An mq watch the endpoint or the broker refused: the client gets an MqError frame. */
+class MqRefusal extends Error {}

@@ -93,7 +93,7 @@ export function mqConnectionProblem(
     : `names connection "${name}", which this server was not given`;
   return new AerostatError(
     UserErrorCodes.DESCRIPTOR_FIELD,
-    `field "monorail.mq.connection" ${why}. Start the server with --connection ${name}=amqp://user:password@host:5672 (option connections)${known}.`,
+    `field "monorail.mq.connection" ${why}. Start the server with --connection ${name}=amqp://user:password@host:5672 (option connections)${known}. Meanwhile the endpoint serves its other resources, and mq watches get an MqError frame.`,
     { file, field: "monorail.mq.connection", ...placeOf(text, ["monorail", "mq", "connection"]) },
   );
 }

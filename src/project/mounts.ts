@@ -29,6 +29,8 @@ export class MountTable {
   private reportedConflicts = new Set<string>();
   /** Endpoints whose descriptor or handler had a problem reported: the next good load logs that they recovered. */
   private readonly troubled = new Set<string>();
+  /** Endpoint → the last reason reported of what the server cannot serve of its descriptor. */
+  private readonly unservable = new Map<string, string>();
   /** Endpoints whose descriptor names a handler that did not load: it takes over once it loads. */
   private readonly pending = new Map<string, { before: Mount; next: Mount }>();
   /** The socketcluster history rules of each project's mounted endpoints, made on first use after the mounts changed. */
@@ -40,7 +42,10 @@ export class MountTable {
     private readonly sessions: SessionRegistry,
     private readonly log: Logger,
     private readonly onProblem: (error: AerostatError) => void,
-    /** What this server cannot serve of a descriptor that parsed (a connection it was not given), if anything. */
+    /**
+     * What this server cannot serve of a descriptor that parsed (a connection it
+     * was not given), if anything: reported once, and the endpoint serves the rest.
+     */
     private readonly checkDescriptor?: (descriptor: Descriptor) => AerostatError | undefined,
   ) {}
 
@@ -223,8 +228,7 @@ export class MountTable {
 
   private mountOne(endpoint: string, descriptor: Descriptor, ownIsolate: ReadonlySet<string>): Mount {
     try {
-      const unservable = this.checkDescriptor?.(descriptor);
-      if (unservable) throw unservable;
+      this.noteUnservable(endpoint, descriptor);
       const handler = resolveHandler(this.root, descriptor.handler, descriptor.file);
       assertSameFolder(descriptor, handler);
       return { endpoint, descriptor, module: this.registry.ensure(handler, "handler", ownIsolate.has(handler.key) ? "own" : "shared") };
@@ -234,6 +238,18 @@ export class MountTable {
           ? error
           : new AerostatError(UserErrorCodes.HANDLER_NOT_FOUND, String(error), { file: descriptor.file, field: "handler" });
       return { endpoint, descriptor, problem };
+    }
+  }
+
+  /** Reports what the server cannot serve of the descriptor, once for each new reason. */
+  private noteUnservable(endpoint: string, descriptor: Descriptor): void {
+    const note = this.checkDescriptor?.(descriptor);
+    if (note?.message === this.unservable.get(endpoint)) return;
+    if (note) {
+      this.unservable.set(endpoint, note.message);
+      this.onProblem(note);
+    } else {
+      this.unservable.delete(endpoint);
     }
   }
 

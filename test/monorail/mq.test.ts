@@ -119,10 +119,17 @@ await describeWith(["rabbitmq"], "MonoRail mq resource", () => {
     expect(t.runtime.monorailStats()).toEqual({ watchers: 0, mqConsumers: 0 });
   });
 
-  it("refuses to serve an endpoint whose mq connection is not an operator amqp connection, naming the field", async () => {
-    const { logs } = await startProject(files("nowhere"), { connections: { main: SERVICES.rabbitmq.url, cache: "redis://127.0.0.1:6379" } });
-    const line = await logs.waitFor((l) => l.field === "monorail.mq.connection");
+  it("reports an mq connection that is not an operator amqp connection, naming the field, and serves the endpoint without mq", async () => {
+    const t = await startProject(files("nowhere"), { connections: { main: SERVICES.rabbitmq.url, cache: "redis://127.0.0.1:6379" } });
+    const line = await t.logs.waitFor((l) => l.field === "monorail.mq.connection");
     expect(line.msg).toMatch(/^p\/rack\.websocket:\d+:\d+: field "monorail\.mq\.connection" names connection "nowhere", which this server was not given\. Start the server with --connection nowhere=amqp:/);
     expect(line.msg).toContain("this server's amqp connections: main");
+    const c = await MrClient.connect(t.url("rack") + "/mq");
+    open.push(c);
+    const refused = await c.ask({ handler: "watch", params: { exchange: ALLOWED, routingKey: "#" } });
+    expect(refused).toMatchObject({ handler: "error", resource: "mq", params: { name: "MqError" } });
+    expect(refused.params!.message).toContain('the mq resource is off: connection "nowhere" is not an amqp connection of this server');
+    expect(await c.ask({ handler: "init" })).toMatchObject({ handler: "session" });
+    expect(t.logs.lines.filter((l) => l.field === "monorail.mq.connection")).toHaveLength(1);
   });
 });

@@ -74,7 +74,9 @@ export class MqHub {
     const existing = this.connections.get(name);
     if (existing) return existing;
     const named = this.named.get(name);
-    if (!named || named.kind !== "amqp") throw new Error(`connection "${name}" is not an amqp connection of this server`);
+    if (!named || named.kind !== "amqp") {
+      throw new Error(`the mq resource is off: connection "${name}" is not an amqp connection of this server (the operator starts it with --connection ${name}=amqp://…)`);
+    }
     const where = redactUrl(named.url);
     const connectionName = `aerostat monorail mq ${name} ${this.tag}`;
     this.log.info({ connection: name, url: where, connectionName }, `monorail mq: connecting to "${name}" (${where}) as "${connectionName}"`);

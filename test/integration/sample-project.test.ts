@@ -11,7 +11,7 @@ describe("sample-project", () => {
     const runtime = createTestRuntime({ projectRoot: sample, port: 0, watch: false, logger: logs.logger });
     await runtime.listen();
     try {
-      expect(runtime.endpoints().map((e) => e.endpoint)).toEqual(["chat", "echo", "greeter", "my-endpoint", "rooms", "sc-chat", "sign-in", "test-websocket"]);
+      expect(runtime.endpoints().map((e) => e.endpoint)).toEqual(["chat", "echo", "greeter", "my-endpoint", "rack", "rooms", "sc-chat", "sign-in", "test-websocket"]);
 
       const echo = await TestClient.connect(runtime.serviceUrl("echo"));
       expect(String((await echo.received(1))[0])).toMatch(/^connected to echo as s\d+$/);

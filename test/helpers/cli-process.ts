@@ -7,9 +7,20 @@ export const REPO = path.resolve(import.meta.dirname, "../..");
 export const CLI = path.join(REPO, "dist/cli/main.js");
 
 const children = new Set<ChildProcess>();
-/** Kills every CLI process still running; call from afterEach/afterAll. */
+/**
+ * Kills every CLI process still running; call from afterEach/afterAll. A
+ * child spawned `detached` (a shell running npm, say) leads a process group,
+ * and the whole group goes: npm's own shell and the server it started too.
+ */
 export function killAll(): void {
-  for (const c of children) c.kill("SIGKILL");
+  for (const c of children) {
+    try {
+      if (c.pid === undefined) throw new Error("not started");
+      process.kill(-c.pid, "SIGKILL");
+    } catch {
+      c.kill("SIGKILL");
+    }
+  }
   children.clear();
 }
 

@@ -92,7 +92,7 @@ describe("aerostat init", () => {
     expect(serve).toBe(`npm run aerostat -- serve ${dir}`);
     expect(check).toBe(`npx tsc -p ${dir}`);
     await expect(promisify(execFile)("sh", ["-c", check!], { cwd: REPO })).resolves.toMatchObject({ stdout: "" });
-    const served = new CliProcess([], spawn("sh", ["-c", `exec ${serve} --port 0`], { cwd: REPO, env: { ...process.env, AEROSTAT_LOG_LEVEL: "info" } }));
+    const served = new CliProcess([], spawn("sh", ["-c", `exec ${serve} --port 0`], { cwd: REPO, env: { ...process.env, AEROSTAT_LOG_LEVEL: "info" }, detached: true }));
     await served.waitFor(/hello +ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/hello/, 30_000);
   });
 

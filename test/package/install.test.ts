@@ -102,7 +102,7 @@ describe("aerostat installed into another app", { timeout: 60_000 }, () => {
     // (npx would ask before fetching TypeScript; here it may, from the npm cache.)
     const fetchOk = { ...env24, npm_config_yes: "true", npm_config_prefer_offline: "true" };
     await expect(run("sh", ["-c", check!], { cwd: app, env: fetchOk })).resolves.toMatchObject({ stdout: "" });
-    const served = new CliProcess([], spawn("sh", ["-c", `exec ${serve} --port 0`], { cwd: app, env: env24 }));
+    const served = new CliProcess([], spawn("sh", ["-c", `exec ${serve} --port 0`], { cwd: app, env: env24, detached: true }));
     const [, url] = await served.waitFor(/hello +(ws:\/\/127\.0\.0\.1:\d+\/websockets\/v4\/service\/hello)/);
     const client = await TestClient.connect(url!);
     expect(await client.received(1)).toEqual(["welcome, s1: 1 connected"]);

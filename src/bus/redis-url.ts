@@ -1,4 +1,4 @@
-/** A Redis URL as it may be logged: the password (and a user's secret part) replaced by "***". */
+/** A URL (Redis, a broker, a database) as it may be logged: the password replaced by "***". */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

@@ -54,16 +54,8 @@ export function connectionKind(url: string): ConnectionKind {
   return SCHEMES[new URL(url).protocol]!;
 }
 
-/** The URL with its password hidden, for logs and the dashboard. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(not a URL)";
-  }
-}
+/** The URL with its password hidden, for logs and the dashboard (one function for every URL the server shows). */
+export { redactUrl } from "../bus/redis-url.js";
 
 /** The operator's connections with each "env:VAR" read from the environment; a problem names the connection and says what to do. */
 export function resolveConnections(values: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv = process.env): ReadonlyMap<string, Connection> {

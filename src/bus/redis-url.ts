@@ -1,8 +1,17 @@
-/** A URL (Redis, a broker, a database) as it may be logged: the password replaced by "***". */
+/** Query parameters that carry secrets (pg reads ?password=, others ?token=, ?sslkey=…). */
+const SECRET_PARAMETER = /pass|secret|token|key|auth|cred/i;
+
+/**
+ * A URL (Redis, a broker, a database) as it may be logged: the password, and
+ * the value of every query parameter that may hold a secret, replaced by "***".
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
+    for (const name of [...new Set(parsed.searchParams.keys())]) {
+      if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, "***");
+    }
     return parsed.toString();
   } catch {
     // Not a URL at all: show its scheme and host-looking part only.

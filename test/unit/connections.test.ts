@@ -21,6 +21,9 @@ describe("named connections (--connection NAME=URL)", () => {
   it("hides passwords when a URL is shown", () => {
     expect(redactUrl("amqp://guest:secret@127.0.0.1:5672/vh")).toBe("amqp://guest:***@127.0.0.1:5672/vh");
     expect(redactUrl("nats://127.0.0.1:4222")).toBe("nats://127.0.0.1:4222");
+    // pg takes a password from the query string too.
+    expect(redactUrl("postgres://app@db:5432/app?password=s3cret&sslmode=require&sslkey=/k")).toBe("postgres://app@db:5432/app?password=***&sslmode=require&sslkey=***");
+    expect(redactUrl("redis://h:6379/?auth_token=abc")).not.toContain("abc");
   });
 
   it("is a runtime option", () => {

@@ -72,7 +72,10 @@ interface Waiting {
  * each message to its handler's onMessage, in order, with a window of
  * questions in flight. Sources that cannot be slowed (redis, postgres, nats)
  * wait in a buffer bounded by the module's queue bound: past it the oldest
- * waiting message is dropped, counted and logged. The handler module can be
+ * waiting message is dropped, counted and logged. While the handler does not
+ * serve (its first load failed, it is disabled after crashes, its sandbox is
+ * restarting) nothing is asked: messages wait until it serves again (amqp:
+ * unacknowledged, so `prefetch` bounds them). The handler module can be
  * swapped (a reload or a new handler path) without touching the connection.
  */
 export class Listener {
@@ -86,6 +89,8 @@ export class Listener {
   private gaps = 0;
   private failed = 0;
   private lastError: string | undefined;
+  /** Stops hearing that the handler module serves again. */
+  private unwatch: () => void;
   /** Why a newer version of its file or handler is not used. */
   problem: string | undefined;
 
@@ -100,6 +105,7 @@ export class Listener {
       connected: (again) => this.connected(again),
       lost: (reason) => this.lost(reason),
     }, deps.log);
+    this.unwatch = module.onServing(() => this.pump());
   }
 
   get name(): string {
@@ -121,7 +127,11 @@ export class Listener {
   /** Another handler module, or a spec that differs only in what the source does not use: the connection stays. */
   update(spec: ListenerSpec, module: HandlerModule): void {
     this.spec = spec;
+    if (module === this.module) return;
+    this.unwatch();
     this.module = module;
+    this.unwatch = module.onServing(() => this.pump());
+    this.pump();
   }
 
   private get slowable(): boolean {
@@ -170,22 +180,29 @@ export class Listener {
     }
   }
 
+  /** Asks onMessage about waiting messages, in order, while the handler serves; the rest wait until it serves again. */
   private pump(): void {
-    while (!this.closed && this.inFlight < DELIVERY_WINDOW && this.waiting.length > 0) {
+    while (!this.closed && this.inFlight < DELIVERY_WINDOW && this.waiting.length > 0 && serves(this.module)) {
       const next = this.waiting.shift()!;
       this.inFlight++;
       void this.ask(next.text, next.info).then((outcome) => {
         this.inFlight--;
+        // Not handled, and not the message's fault: it waits for the handler to serve again.
+        if (outcome === "hold" && !this.closed) this.waiting.unshift(next);
         // A source that cannot redeliver: a message lost with a reloading or restarting handler is asked once more.
-        if (outcome === "retry" && !this.slowable && !next.again && !this.closed) this.waiting.unshift({ ...next, again: true });
-        else next.done(outcome);
+        else if (outcome === "retry" && !this.slowable && !next.again && !this.closed) this.waiting.unshift({ ...next, again: true });
+        else next.done(outcome === "hold" ? "retry" : outcome);
         this.pump();
       });
     }
   }
 
-  /** Asks onMessage; a throw or a stop goes to onError and counts as done, a handler that went away as retry. */
-  private async ask(text: string, info: ListenerInfo): Promise<DeliveryOutcome> {
+  /**
+   * Asks onMessage; a throw or a stop goes to onError and counts as done, a
+   * handler that went away with it as retry; no answer while the handler was
+   * not serving is no failure of the handler: the message waits (hold).
+   */
+  private async ask(text: string, info: ListenerInfo): Promise<DeliveryOutcome | "hold"> {
     const module = this.module;
     try {
       await module.request("onMessage", [text, info], this.deps.answerTimeoutMs, this.peer, false, true);
@@ -193,6 +210,7 @@ export class Listener {
       return "done";
     } catch (error) {
       if (!(error instanceof HookError) && (error as Error)?.name !== "TimeoutError") return "retry";
+      if (!(error instanceof HookError) && !serves(module)) return "hold";
       this.failed++;
       const why = `${(error as Error).name}: ${(error as Error).message}`;
       this.lastError = why;
@@ -263,6 +281,7 @@ export class Listener {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unwatch();
     for (const w of this.waiting.splice(0)) w.done("retry");
     try {
       await this.source.close();
@@ -270,6 +289,11 @@ export class Listener {
       this.deps.log.warn({ listener: this.spec.name, connection: this.connection.name }, `listener ${this.spec.name}: closing its connection failed: ${reasonOf(error)}`);
     }
   }
+}
+
+/** Whether `module` answers questions now: loaded, not disabled after crashes, not unloaded. */
+function serves(module: HandlerModule): boolean {
+  return module.ready && !module.isDisabled && !module.isUnloaded;
 }
 
 /** The fields of a message that say where it came from. */

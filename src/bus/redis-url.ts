@@ -1,8 +1,12 @@
-/** A URL (Redis, a broker, a database) as it may be logged: the password replaced by "***". */
+/**
+ * A URL (Redis, a broker, a database) as it may be logged: the password
+ * replaced by "***", and so is a NATS URL's lone user part (its token).
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
+    else if (parsed.username && (parsed.protocol === "nats:" || parsed.protocol === "tls:")) parsed.username = "***";
     return parsed.toString();
   } catch {
     // Not a URL at all: show its scheme and host-looking part only.

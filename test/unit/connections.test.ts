@@ -21,6 +21,8 @@ describe("named connections (--connection NAME=URL)", () => {
   it("hides passwords when a URL is shown", () => {
     expect(redactUrl("amqp://guest:secret@127.0.0.1:5672/vh")).toBe("amqp://guest:***@127.0.0.1:5672/vh");
     expect(redactUrl("nats://127.0.0.1:4222")).toBe("nats://127.0.0.1:4222");
+    expect(redactUrl("nats://t0ken@127.0.0.1:4222")).toBe("nats://***@127.0.0.1:4222");
+    expect(redactUrl("nats://alice:pw@127.0.0.1:4222")).toBe("nats://alice:***@127.0.0.1:4222");
   });
 
   it("is a runtime option", () => {

@@ -190,8 +190,13 @@ export class Listener {
         // Not handled, and not the message's fault: it waits for the handler to serve again.
         if (outcome === "hold" && !this.closed) this.waiting.unshift(next);
         // A source that cannot redeliver: a message lost with a reloading or restarting handler is asked once more.
-        else if (outcome === "retry" && !this.slowable && !next.again && !this.closed) this.waiting.unshift({ ...next, again: true });
-        else next.done(outcome === "hold" ? "retry" : outcome);
+        else if (outcome === "retry" && !this.slowable && !this.closed) {
+          if (!next.again) this.waiting.unshift({ ...next, again: true });
+          else {
+            this.countDropped("a message lost with its handler twice (it reloaded or its sandbox restarted each time) was dropped");
+            next.done("retry");
+          }
+        } else next.done(outcome === "hold" ? "retry" : outcome);
         this.pump();
       });
     }

@@ -95,6 +95,30 @@ await describeWith(["redis"], "listeners follow their files", () => {
     probe.close();
   });
 
+  it("a message lost with its handler twice (two reloads while onMessage ran) is dropped, counted and logged", async () => {
+    const channel = unique("twice");
+    const { runtime, project, url, logs } = await startProject({ ...files, "p/a.listener": listenerFile({ source: "redis", connection: "r", channels: [channel], handler: "p/h" }) }, options);
+    const probe = await TestClient.connect(url("probe"));
+    await waitForListener(runtime, "a", (s) => s.state === "up");
+    await publisher.publish(channel, "block");
+    await waitForGot(probe, (g) => g.length === 1);
+
+    // Lost once: the new version is asked again, and blocks too.
+    const second = nextReload(runtime, (e) => e.file === "p/h.js" && e.ok);
+    await project.write("p/h.js", `${PROBE_HANDLER}\n// version 2`);
+    await second;
+    await waitForGot(probe, (g) => g.length === 1 && g[0]?.text === "block");
+    expect(runtime.listenerStats()[0]).toMatchObject({ dropped: 0 });
+
+    // Lost twice: dropped.
+    const third = nextReload(runtime, (e) => e.file === "p/h.js" && e.ok);
+    await project.write("p/h.js", `${PROBE_HANDLER}\n// version 3`);
+    await third;
+    expect(await waitForListener(runtime, "a", (s) => s.dropped === 1)).toMatchObject({ received: 1, delivered: 0, failed: 0 });
+    await logs.waitFor((l) => l.msg === "listener a: a message lost with its handler twice (it reloaded or its sandbox restarted each time) was dropped (1 dropped so far)");
+    expect(await probe.ask("get")).toBe("[]");
+  });
+
   it("a listener whose handler does not load is reported like an endpoint's; once it loads, messages reach it", async () => {
     const channel = unique("broken");
     const { runtime, project, url } = await startProject(

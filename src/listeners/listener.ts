@@ -172,10 +172,12 @@ export class Listener {
     });
   }
 
-  /** Drops the oldest waiting messages past the bound. */
+  /** Drops the oldest waiting messages past the bound; never a gap message (at most one waits: connected()). */
   private bound(): void {
-    while (this.waiting.length > 0 && this.waiting.length + this.inFlight > this.deps.maxWaiting) {
-      this.waiting.shift()!.done("done");
+    while (this.waiting.length + this.inFlight > this.deps.maxWaiting) {
+      const oldest = this.waiting.findIndex((w) => !w.info.gap);
+      if (oldest === -1) return;
+      this.waiting.splice(oldest, 1)[0]!.done("done");
       this.countDropped(`${this.module.key} is behind by ${this.deps.maxWaiting} messages; the oldest waiting message was dropped`);
     }
   }
@@ -251,6 +253,8 @@ export class Listener {
     );
     if (!again) return;
     this.gaps++;
+    // One gap message waiting says it all: the handler re-reads what it needs once.
+    if (this.waiting.some((w) => w.info.gap)) return;
     void this.push("", Object.freeze({ ...this.base(), gap: true as const }));
   }
 

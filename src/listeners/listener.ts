@@ -89,6 +89,8 @@ export class Listener {
   private gaps = 0;
   private failed = 0;
   private lastError: string | undefined;
+  /** The handler and load whose missing onMessage was reported. */
+  private missingReported: { readonly module: HandlerModule; readonly loads: number } | undefined;
   /** Stops hearing that the handler module serves again. */
   private unwatch: () => void;
   /** Why a newer version of its file or handler is not used. */
@@ -222,10 +224,24 @@ export class Listener {
       const why = `${(error as Error).name}: ${(error as Error).message}`;
       this.lastError = why;
       // A throw is reported by the sandbox with its file:line, a CPU-limit stop by the host; the rest here.
-      if (!(error instanceof HookError) || error.name === "HookMissingError") this.deps.fault(module, this.spec.name, "onMessage", why);
+      if (error instanceof HookError && error.name === "HookMissingError") this.reportMissing(module);
+      else if (!(error instanceof HookError)) this.deps.fault(module, this.spec.name, "onMessage", why);
       await this.tellError(why, info);
       return "done";
     }
+  }
+
+  /** A handler without onMessage: said once per listener and load of the handler, naming the `.listener` file. */
+  private reportMissing(module: HandlerModule): void {
+    if (this.missingReported?.module === module && this.missingReported.loads === module.loads) return;
+    this.missingReported = { module, loads: module.loads };
+    this.deps.fault(
+      module,
+      this.spec.name,
+      "onMessage",
+      `HookMissingError: ${module.key} exports no onMessage, which ${this.spec.file} needs: export onMessage(message, listener) from ${module.key}. ` +
+        "Until it does, each message counts as failed (said once per load of the handler).",
+    );
   }
 
   /** Where the handler's faults say they happened. */

@@ -41,7 +41,11 @@ export interface ListenerStatus {
   /** onMessage failures (it threw, hit the CPU limit, or did not answer). */
   readonly failed: number;
   readonly lastError?: string;
-  /** Why it does not run (its handler file is missing, say), or why a newer version of its file is not used. */
+  /**
+   * Why it does not run (its handler file is missing, say), why a newer
+   * version of its file is not used, or why its messages wait (its handler
+   * does not serve).
+   */
   readonly problem?: string;
 }
 
@@ -298,8 +302,16 @@ export class Listener {
       gaps: this.gaps,
       failed: this.failed,
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
-      ...(this.problem !== undefined ? { problem: this.problem } : {}),
+      ...(this.problem !== undefined ? { problem: this.problem } : serves(this.module) ? {} : { problem: this.waitingFor() }),
     };
+  }
+
+  /** Why messages wait: the handler does not serve. */
+  private waitingFor(): string {
+    const m = this.module;
+    const why = m.isDisabled ? "is disabled" : m.isUnloaded ? "was unloaded" : m.lastError ? "did not load" : "is loading";
+    const held = this.waiting.length + this.inFlight;
+    return `handler ${m.key} ${why}${m.lastError ? ` (${m.lastError.toString()})` : ""}; ${held} message${held === 1 ? "" : "s"} wait until it serves`;
   }
 
   /** Stops listening and closes the connection; waiting messages are dropped (amqp: requeued). */

@@ -60,7 +60,9 @@ await describeWith(["rabbitmq"], "amqp messages while the handler does not serve
     for (let i = 0; i < 5; i++) await publisher.send({ exchange, routingKey: "orders.new" }, `m${i}`);
     await waitForListener(runtime, name, (s) => s.received === 5, 10_000);
     await waitUntil(async () => (await queueCounts(queue))?.unacked === 5, 20_000, "the messages held, unacknowledged");
-    expect(runtime.listenerStats().find((s) => s.name === name)).toMatchObject({ delivered: 0, failed: 0, dropped: 0 });
+    const held = runtime.listenerStats().find((s) => s.name === name);
+    expect(held).toMatchObject({ state: "up", delivered: 0, failed: 0, dropped: 0 });
+    expect(held?.problem).toMatch(/^handler a\/h\.js is disabled \(a\/h\.js: disabled: the sandbox of project folder "a" crashed 1 times within a minute .*\); 5 messages wait until it serves$/);
 
     const fixed = nextReload(runtime, (e) => e.kind === "handler" && e.ok && e.file === "a/h.js");
     await project.write("a/h.js", PROBE_HANDLER);
@@ -91,6 +93,7 @@ await describeWith(["rabbitmq"], "amqp messages while the handler does not serve
     // Nothing was put to the handler that is not loaded (it would time out and count as handled).
     expect(runtime.handlerStats().find((h) => h.handler === "a/h.js")).toMatchObject({ ready: false, queued: 0 });
     await waitUntil(async () => (await queueCounts(queue))?.unacked === 1, 20_000, "the message held, unacknowledged");
+    expect(runtime.listenerStats().find((s) => s.name === name)?.problem).toMatch(/^handler a\/h\.js did not load \(a\/h\.js:1:22: has a syntax error.*\); 1 message wait until it serves$/);
 
     const fixed = nextReload(runtime, (e) => e.kind === "handler" && e.ok && e.file === "a/h.js");
     await project.write("a/h.js", PROBE_HANDLER);
@@ -99,6 +102,8 @@ await describeWith(["rabbitmq"], "amqp messages while the handler does not serve
     const got = await waitForGot(probe, (g) => g.length === 1, 10_000);
     expect(got).toEqual([{ text: "early", info: { name, source: "amqp", routingKey: "orders.new", exchange, redelivered: false } }]);
     await waitUntil(async () => (await queueCounts(queue))?.unacked === 0, 20_000, "the message acked");
-    expect(runtime.listenerStats().find((s) => s.name === name)).toMatchObject({ delivered: 1, failed: 0, dropped: 0 });
+    const after = runtime.listenerStats().find((s) => s.name === name);
+    expect(after).toMatchObject({ delivered: 1, failed: 0, dropped: 0 });
+    expect(after?.problem).toBeUndefined();
   });
 });

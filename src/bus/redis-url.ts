@@ -2,13 +2,15 @@
 const SECRET_PARAMETER = /pass|secret|token|key|auth|cred/i;
 
 /**
- * A URL (Redis, a broker, a database) as it may be logged: the password, and
- * the value of every query parameter that may hold a secret, replaced by "***".
+ * A URL (Redis, a broker, a database) as it may be logged: the password, a
+ * NATS URL's lone user part (its token), and the value of every query
+ * parameter that may hold a secret, replaced by "***".
  */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
+    else if (parsed.username && (parsed.protocol === "nats:" || parsed.protocol === "tls:")) parsed.username = "***";
     for (const name of [...new Set(parsed.searchParams.keys())]) {
       if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, "***");
     }

@@ -38,7 +38,8 @@ export function listenersShown(rows: readonly ListenerStatus[], rates: EndpointR
       connection: { name: truncateText(r.connection.name, NAME_KEPT), url: truncateText(r.connection.url, PATH_KEPT) },
       ...(r.lastError !== undefined ? { lastError: truncateText(r.lastError, MESSAGE_KEPT) } : {}),
       ...(r.problem !== undefined ? { problem: truncateText(r.problem, MESSAGE_KEPT) } : {}),
-      rates: rates.read(r.name, { messagesIn: r.received, messagesOut: r.delivered }),
+      // By file: two project folders may each have a listener of one name.
+      rates: rates.read(r.file, { messagesIn: r.received, messagesOut: r.delivered }),
     })),
     totals: { listeners: rows.length, dropped, gaps },
   };

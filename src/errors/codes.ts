@@ -9,7 +9,7 @@ export const UserErrorCodes = {
   DESCRIPTOR_FIELD: "AEROSTAT_DESCRIPTOR_FIELD",
   /** Two descriptors claim the same endpoint. */
   ENDPOINT_CONFLICT: "AEROSTAT_ENDPOINT_CONFLICT",
-  /** A descriptor sits in the static folder (public/), whose files anyone may download. */
+  /** A descriptor (.websocket or .listener) sits in the static folder (public/), whose files anyone may download. */
   DESCRIPTOR_IN_STATIC: "AEROSTAT_DESCRIPTOR_IN_STATIC",
   /** A handler path points at no file, outside the project, or into another top-level folder. */
   HANDLER_NOT_FOUND: "AEROSTAT_HANDLER_NOT_FOUND",
@@ -31,7 +31,7 @@ export const UserErrorCodes = {
   AUTH_KEY_MISSING: "AEROSTAT_AUTH_KEY_MISSING",
   /** A .listener names a connection the operator did not give (--connection NAME=URL), or one of another kind. */
   LISTENER_CONNECTION: "AEROSTAT_LISTENER_CONNECTION",
-  /** Two .listener files of a project have the same name. */
+  /** Two .listener files of one project folder have the same name. */
   LISTENER_CONFLICT: "AEROSTAT_LISTENER_CONFLICT",
 } as const;
 

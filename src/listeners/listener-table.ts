@@ -37,7 +37,8 @@ interface Entry {
 }
 
 /**
- * The project's running listeners by name, kept in step with its `.listener`
+ * The project's running listeners by key (listenerKey: a name is unique in
+ * its project folder), kept in step with its `.listener`
  * files: a new file starts a listener, a changed one restarts it (only its
  * handler when the source's settings are the same: the connection stays),
  * a removed one stops it. A file whose handler cannot be found keeps its

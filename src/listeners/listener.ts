@@ -41,7 +41,11 @@ export interface ListenerStatus {
   /** onMessage failures (it threw, hit the CPU limit, or did not answer). */
   readonly failed: number;
   readonly lastError?: string;
-  /** Why it does not run (its handler file is missing, say), or why a newer version of its file is not used. */
+  /**
+   * Why it does not run (its handler file is missing, say), why a newer
+   * version of its file is not used, or why its messages wait (its handler
+   * does not serve).
+   */
   readonly problem?: string;
 }
 
@@ -72,7 +76,10 @@ interface Waiting {
  * each message to its handler's onMessage, in order, with a window of
  * questions in flight. Sources that cannot be slowed (redis, postgres, nats)
  * wait in a buffer bounded by the module's queue bound: past it the oldest
- * waiting message is dropped, counted and logged. The handler module can be
+ * waiting message is dropped, counted and logged. While the handler does not
+ * serve (its first load failed, it is disabled after crashes, its sandbox is
+ * restarting) nothing is asked: messages wait until it serves again (amqp:
+ * unacknowledged, so `prefetch` bounds them). The handler module can be
  * swapped (a reload or a new handler path) without touching the connection.
  */
 export class Listener {
@@ -86,6 +93,10 @@ export class Listener {
   private gaps = 0;
   private failed = 0;
   private lastError: string | undefined;
+  /** The handler and load whose missing onMessage was reported. */
+  private missingReported: { readonly module: HandlerModule; readonly loads: number } | undefined;
+  /** Stops hearing that the handler module serves again. */
+  private unwatch: () => void;
   /** Why a newer version of its file or handler is not used. */
   problem: string | undefined;
 
@@ -100,6 +111,7 @@ export class Listener {
       connected: (again) => this.connected(again),
       lost: (reason) => this.lost(reason),
     }, deps.log);
+    this.unwatch = module.onServing(() => this.pump());
   }
 
   get name(): string {
@@ -121,7 +133,11 @@ export class Listener {
   /** Another handler module, or a spec that differs only in what the source does not use: the connection stays. */
   update(spec: ListenerSpec, module: HandlerModule): void {
     this.spec = spec;
+    if (module === this.module) return;
+    this.unwatch();
     this.module = module;
+    this.unwatch = module.onServing(() => this.pump());
+    this.pump();
   }
 
   private get slowable(): boolean {
@@ -162,30 +178,44 @@ export class Listener {
     });
   }
 
-  /** Drops the oldest waiting messages past the bound. */
+  /** Drops the oldest waiting messages past the bound; never a gap message (at most one waits: connected()). */
   private bound(): void {
-    while (this.waiting.length > 0 && this.waiting.length + this.inFlight > this.deps.maxWaiting) {
-      this.waiting.shift()!.done("done");
+    while (this.waiting.length + this.inFlight > this.deps.maxWaiting) {
+      const oldest = this.waiting.findIndex((w) => !w.info.gap);
+      if (oldest === -1) return;
+      this.waiting.splice(oldest, 1)[0]!.done("done");
       this.countDropped(`${this.module.key} is behind by ${this.deps.maxWaiting} messages; the oldest waiting message was dropped`);
     }
   }
 
+  /** Asks onMessage about waiting messages, in order, while the handler serves; the rest wait until it serves again. */
   private pump(): void {
-    while (!this.closed && this.inFlight < DELIVERY_WINDOW && this.waiting.length > 0) {
+    while (!this.closed && this.inFlight < DELIVERY_WINDOW && this.waiting.length > 0 && serves(this.module)) {
       const next = this.waiting.shift()!;
       this.inFlight++;
       void this.ask(next.text, next.info).then((outcome) => {
         this.inFlight--;
+        // Not handled, and not the message's fault: it waits for the handler to serve again.
+        if (outcome === "hold" && !this.closed) this.waiting.unshift(next);
         // A source that cannot redeliver: a message lost with a reloading or restarting handler is asked once more.
-        if (outcome === "retry" && !this.slowable && !next.again && !this.closed) this.waiting.unshift({ ...next, again: true });
-        else next.done(outcome);
+        else if (outcome === "retry" && !this.slowable && !this.closed) {
+          if (!next.again) this.waiting.unshift({ ...next, again: true });
+          else {
+            this.countDropped("a message lost with its handler twice (it reloaded or its sandbox restarted each time) was dropped");
+            next.done("retry");
+          }
+        } else next.done(outcome === "hold" ? "retry" : outcome);
         this.pump();
       });
     }
   }
 
-  /** Asks onMessage; a throw or a stop goes to onError and counts as done, a handler that went away as retry. */
-  private async ask(text: string, info: ListenerInfo): Promise<DeliveryOutcome> {
+  /**
+   * Asks onMessage; a throw or a stop goes to onError and counts as done, a
+   * handler that went away with it as retry; no answer while the handler was
+   * not serving is no failure of the handler: the message waits (hold).
+   */
+  private async ask(text: string, info: ListenerInfo): Promise<DeliveryOutcome | "hold"> {
     const module = this.module;
     try {
       await module.request("onMessage", [text, info], this.deps.answerTimeoutMs, this.peer, false, true);
@@ -193,14 +223,29 @@ export class Listener {
       return "done";
     } catch (error) {
       if (!(error instanceof HookError) && (error as Error)?.name !== "TimeoutError") return "retry";
+      if (!(error instanceof HookError) && !serves(module)) return "hold";
       this.failed++;
       const why = `${(error as Error).name}: ${(error as Error).message}`;
       this.lastError = why;
       // A throw is reported by the sandbox with its file:line, a CPU-limit stop by the host; the rest here.
-      if (!(error instanceof HookError) || error.name === "HookMissingError") this.deps.fault(module, this.spec.name, "onMessage", why);
+      if (error instanceof HookError && error.name === "HookMissingError") this.reportMissing(module);
+      else if (!(error instanceof HookError)) this.deps.fault(module, this.spec.name, "onMessage", why);
       await this.tellError(why, info);
       return "done";
     }
+  }
+
+  /** A handler without onMessage: said once per listener and load of the handler, naming the `.listener` file. */
+  private reportMissing(module: HandlerModule): void {
+    if (this.missingReported?.module === module && this.missingReported.loads === module.loads) return;
+    this.missingReported = { module, loads: module.loads };
+    this.deps.fault(
+      module,
+      this.spec.name,
+      "onMessage",
+      `HookMissingError: ${module.key} exports no onMessage, which ${this.spec.file} needs: export onMessage(message, listener) from ${module.key}. ` +
+        "Until it does, each message counts as failed (said once per load of the handler).",
+    );
   }
 
   /** Where the handler's faults say they happened. */
@@ -228,6 +273,8 @@ export class Listener {
     );
     if (!again) return;
     this.gaps++;
+    // One gap message waiting says it all: the handler re-reads what it needs once.
+    if (this.waiting.some((w) => w.info.gap)) return;
     void this.push("", Object.freeze({ ...this.base(), gap: true as const }));
   }
 
@@ -255,14 +302,23 @@ export class Listener {
       gaps: this.gaps,
       failed: this.failed,
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
-      ...(this.problem !== undefined ? { problem: this.problem } : {}),
+      ...(this.problem !== undefined ? { problem: this.problem } : serves(this.module) ? {} : { problem: this.waitingFor() }),
     };
+  }
+
+  /** Why messages wait: the handler does not serve. */
+  private waitingFor(): string {
+    const m = this.module;
+    const why = m.isDisabled ? "is disabled" : m.isUnloaded ? "was unloaded" : m.lastError ? "did not load" : "is loading";
+    const held = this.waiting.length + this.inFlight;
+    return `handler ${m.key} ${why}${m.lastError ? ` (${m.lastError.toString()})` : ""}; ${held} message${held === 1 ? "" : "s"} wait until it serves`;
   }
 
   /** Stops listening and closes the connection; waiting messages are dropped (amqp: requeued). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unwatch();
     for (const w of this.waiting.splice(0)) w.done("retry");
     try {
       await this.source.close();
@@ -270,6 +326,11 @@ export class Listener {
       this.deps.log.warn({ listener: this.spec.name, connection: this.connection.name }, `listener ${this.spec.name}: closing its connection failed: ${reasonOf(error)}`);
     }
   }
+}
+
+/** Whether `module` answers questions now: loaded, not disabled after crashes, not unloaded. */
+function serves(module: HandlerModule): boolean {
+  return module.ready && !module.isDisabled && !module.isUnloaded;
 }
 
 /** The fields of a message that say where it came from. */

@@ -2,6 +2,7 @@ import path from "node:path";
 import { parseDescriptor, type Descriptor } from "../config/descriptor.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import { readProjectFile } from "../files/safe-read.js";
+import { refuseStatic } from "./static-refusal.js";
 
 export type DescriptorLoad = { ok: true; descriptor: Descriptor } | { ok: false; error: AerostatError };
 
@@ -25,7 +26,7 @@ export class DescriptorSet {
   async load(file: string): Promise<DescriptorLoad> {
     const rel = this.relative(file);
     try {
-      this.refuseStatic(file, rel);
+      refuseStatic(this.root, this.staticDir, file, rel, "endpoints");
       const text = await readProjectFile(file, rel, "descriptor");
       const descriptor = parseDescriptor(rel, text);
       this.good.set(rel, descriptor);
@@ -37,19 +38,6 @@ export class DescriptorSet {
           : new AerostatError(UserErrorCodes.DESCRIPTOR_JSON, `cannot read the file: ${String(cause)}`, { file: rel });
       return { ok: false, error };
     }
-  }
-
-  private refuseStatic(file: string, rel: string): void {
-    if (!this.staticDir) return;
-    const inside = path.relative(this.staticDir, file);
-    if (inside.startsWith("..") || path.isAbsolute(inside)) return;
-    const folder = this.relative(this.staticDir) || this.staticDir;
-    throw new AerostatError(
-      UserErrorCodes.DESCRIPTOR_IN_STATIC,
-      `${folder}/ holds static files, which anyone may download, so it cannot hold endpoints. ` +
-        `Move ${rel} and its handler to another folder.`,
-      { file: rel },
-    );
   }
 
   /** Forgets a deleted descriptor. True when it had a good version. */

@@ -25,7 +25,7 @@ export interface SyncEvents {
 export interface ListenerRunner {
   /** Starts, restarts and stops listeners to match `choice`; resolves once new handlers' first loads are over. */
   apply(choice: ListenerChoice): Promise<void>;
-  /** Name → the file of the listener running under it. */
+  /** Key (listenerKey: its name in its project folder) → the file of the listener running under it. */
   serving(): ReadonlyMap<string, string>;
   /** Whether some listener waits for a handler file that did not exist. */
   readonly waiting: boolean;
@@ -55,7 +55,7 @@ export class ProjectSync {
     private readonly listeners?: { readonly runner: ListenerRunner; readonly connections: ReadonlyMap<string, Connection> },
   ) {
     this.descriptors = new DescriptorSet(root, staticDir);
-    this.listenerFiles = new ListenerSet(root, listeners?.connections ?? new Map());
+    this.listenerFiles = new ListenerSet(root, listeners?.connections ?? new Map(), staticDir);
   }
 
   /** Loads every descriptor and mounts the endpoints; then watches, if asked. */

@@ -95,6 +95,8 @@ export class HandlerModule {
   contextGeneration = 0;
   /** Told once when the serving context is replaced or the module unloaded (see onRelease). */
   private readonly releaseListeners = new Set<(reason: "reloaded" | "unloaded") => void>();
+  /** Told after every successful load (see onServing). */
+  private readonly servingListeners = new Set<() => void>();
   lastError: AerostatError | undefined;
   /** Successful loads so far; more than one means it was reloaded. */
   loads = 0;
@@ -272,6 +274,15 @@ export class HandlerModule {
     return () => void this.releaseListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` after every successful load: the module serves again
+   * (first load, reload, restart after a crash, re-enabled). Returns the cancel.
+   */
+  onServing(listener: () => void): () => void {
+    this.servingListeners.add(listener);
+    return () => void this.servingListeners.delete(listener);
+  }
+
   private release(reason: "reloaded" | "unloaded"): void {
     const listeners = [...this.releaseListeners];
     this.releaseListeners.clear();
@@ -287,6 +298,7 @@ export class HandlerModule {
   dispose(): void {
     this.disposed = true;
     this.release("unloaded");
+    this.servingListeners.clear();
     this.failWaiting(503, `${this.key} was unloaded`);
     this.requests.rejectAll("the handler was unloaded");
     this.logBudget.dispose();
@@ -338,6 +350,13 @@ export class HandlerModule {
     if (this.loads > 0 && this.deps.role === "handler") this.queue.unshift([EventKind.reload, PeerKind.none, "", "", "", 0]);
     this.loads++;
     this.scheduleDrain();
+    for (const listener of [...this.servingListeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.deps.log.error({ handler: this.key, err: error }, `telling what waits for ${this.key} that it serves failed`);
+      }
+    }
     return { ok: true, ms: performance.now() - started };
   }
 

@@ -21,10 +21,14 @@ function answers(port: number): Promise<boolean> {
 export class NatsServer {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly args: readonly string[],
+  ) {}
 
-  static async start(): Promise<NatsServer> {
-    const server = new NatsServer(await freePort());
+  /** `args`: more nats-server options, such as ["--user", "u", "--pass", "p"]. */
+  static async start(args: readonly string[] = []): Promise<NatsServer> {
+    const server = new NatsServer(await freePort(), args);
     running.add(server);
     await server.restart();
     return server;
@@ -36,7 +40,7 @@ export class NatsServer {
 
   /** Starts it (again) on its port and waits until the port answers. */
   async restart(): Promise<void> {
-    const child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(this.port)], { stdio: "ignore" });
+    const child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(this.port), ...this.args], { stdio: "ignore" });
     this.process = child;
     const deadline = Date.now() + 10_000;
     while (!(await answers(this.port))) {

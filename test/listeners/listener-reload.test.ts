@@ -95,6 +95,30 @@ await describeWith(["redis"], "listeners follow their files", () => {
     probe.close();
   });
 
+  it("a message lost with its handler twice (two reloads while onMessage ran) is dropped, counted and logged", async () => {
+    const channel = unique("twice");
+    const { runtime, project, url, logs } = await startProject({ ...files, "p/a.listener": listenerFile({ source: "redis", connection: "r", channels: [channel], handler: "p/h" }) }, options);
+    const probe = await TestClient.connect(url("probe"));
+    await waitForListener(runtime, "a", (s) => s.state === "up");
+    await publisher.publish(channel, "block");
+    await waitForGot(probe, (g) => g.length === 1);
+
+    // Lost once: the new version is asked again, and blocks too.
+    const second = nextReload(runtime, (e) => e.file === "p/h.js" && e.ok);
+    await project.write("p/h.js", `${PROBE_HANDLER}\n// version 2`);
+    await second;
+    await waitForGot(probe, (g) => g.length === 1 && g[0]?.text === "block");
+    expect(runtime.listenerStats()[0]).toMatchObject({ dropped: 0 });
+
+    // Lost twice: dropped.
+    const third = nextReload(runtime, (e) => e.file === "p/h.js" && e.ok);
+    await project.write("p/h.js", `${PROBE_HANDLER}\n// version 3`);
+    await third;
+    expect(await waitForListener(runtime, "a", (s) => s.dropped === 1)).toMatchObject({ received: 1, delivered: 0, failed: 0 });
+    await logs.waitFor((l) => l.msg === "listener a: a message lost with its handler twice (it reloaded or its sandbox restarted each time) was dropped (1 dropped so far)");
+    expect(await probe.ask("get")).toBe("[]");
+  });
+
   it("a listener whose handler does not load is reported like an endpoint's; once it loads, messages reach it", async () => {
     const channel = unique("broken");
     const { runtime, project, url } = await startProject(
@@ -128,6 +152,40 @@ await describeWith(["redis"], "listeners follow their files", () => {
         .then((line) => resolve({ toString: () => line.msg } as AerostatError), reject);
     });
     expect(problem.toString()).toBe('p/b.listener: listener "same" is already defined by p/a.listener, so p/b.listener is ignored; give one of the two another "name" (by default a listener is named after its file)');
+  });
+
+  it("two project folders may each have a listener of one name: both run", async () => {
+    const [first, second] = [unique("a"), unique("b")];
+    const { runtime, url, logs } = await startProject({
+      "a/h.js": PROBE_HANDLER,
+      "a/probe.websocket": descriptor("probe-a", "a/h"),
+      "a/orders.listener": listenerFile({ source: "redis", connection: "r", channels: [first], handler: "a/h" }),
+      "b/h.js": PROBE_HANDLER,
+      "b/probe.websocket": descriptor("probe-b", "b/h"),
+      "b/orders.listener": listenerFile({ source: "redis", connection: "r", channels: [second], handler: "b/h" }),
+    }, options);
+    await waitUntil(() => runtime.listenerStats().filter((s) => s.name === "orders" && s.state === "up").length === 2, 5000, "both listeners up");
+    expect(runtime.listenerStats().map((s) => s.file).sort()).toEqual(["a/orders.listener", "b/orders.listener"]);
+    await publisher.publish(first, "to a");
+    await publisher.publish(second, "to b");
+    expect((await waitForGot(await TestClient.connect(url("probe-a")), (g) => g.length === 1))[0]?.text).toBe("to a");
+    expect((await waitForGot(await TestClient.connect(url("probe-b")), (g) => g.length === 1))[0]?.text).toBe("to b");
+    expect(logs.lines.some((l) => l.code === "AEROSTAT_LISTENER_CONFLICT")).toBe(false);
+  });
+
+  it("refuses a .listener in the static folder, naming the file and where to move it", async () => {
+    const channel = unique("public");
+    const { runtime, logs } = await startProject({
+      ...files,
+      "public/index.html": "<h1>page</h1>",
+      "public/orders.listener": listenerFile({ source: "redis", connection: "r", channels: [channel], handler: "public/h" }),
+      "public/h.js": PROBE_HANDLER,
+    }, options);
+    const problem = await logs.waitFor((l) => l.file === "public/orders.listener");
+    expect(problem.code).toBe("AEROSTAT_DESCRIPTOR_IN_STATIC");
+    expect(problem.msg).toBe("public/orders.listener: public/ holds static files, which anyone may download, so it cannot hold listeners. Move public/orders.listener and its handler to another folder.");
+    expect(runtime.listenerStats()).toEqual([]);
+    expect((await publisher.pubSubNumSub(channel))[channel]).toBe(0);
   });
 
   it("the dashboard shows each listener: connection with the password hidden, state, rates, gaps, dropped", async () => {

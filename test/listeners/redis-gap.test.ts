@@ -57,4 +57,36 @@ await describeWith(["redis"], "a redis listener after its connection dropped", (
       { text: "after", info: { name: "jobs", source: "redis", channel } },
     ]);
   });
+
+  it("the gap message is never the one dropped when the handler is behind", async () => {
+    const channel = unique("behind");
+    const { runtime, url } = await startProject(
+      {
+        "p/h.js": PROBE_HANDLER,
+        "p/probe.websocket": descriptor("probe", "p/h"),
+        "p/jobs.listener": listenerFile({ source: "redis", connection: "private", channels: [channel], handler: "p/h" }),
+      },
+      { connections: { private: server.url }, maxQueuedEvents: 4 },
+    );
+    const probe = await TestClient.connect(url("probe"));
+    await waitForListener(runtime, "jobs", (s) => s.state === "up");
+    const client = createClient({ url: server.url });
+    await client.connect();
+    // "block" holds onMessage: with the three after it, the listener is at its bound of 4.
+    for (const text of ["block", "m1", "m2", "m3"]) await client.publish(channel, text);
+    await client.close();
+    await waitForGot(probe, (g) => g.length === 4);
+
+    await server.kill();
+    await waitForListener(runtime, "jobs", (s) => s.state === "down");
+    await server.restart();
+    await waitForListener(runtime, "jobs", (s) => s.state === "up" && s.gaps === 1, 15_000);
+    expect(await probe.ask("release")).toBe("released");
+    const got = await waitForGot(probe, (g) => g.some((x) => x.info.gap === true));
+    expect(got.filter((g) => g.text !== undefined)).toEqual([
+      ...["block", "m1", "m2", "m3"].map((text) => ({ text, info: { name: "jobs", source: "redis", channel } })),
+      { text: "", info: { name: "jobs", source: "redis", gap: true } },
+    ]);
+    expect(runtime.listenerStats()[0]).toMatchObject({ dropped: 0, gaps: 1 });
+  });
 });

@@ -112,4 +112,28 @@ await describeWith(["redis"], "redis listeners", () => {
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
     expect((await waitForListener(runtime, "jobs", (s) => s.delivered === 50)).dropped).toBe(151);
   });
+
+  it("a handler without onMessage is reported once per load, naming the .listener file and what to export", async () => {
+    const channel = unique("none");
+    const { runtime, project } = await startProject(
+      { "p/none.js": "exports.onOpen = () => {};", "p/jobs.listener": listenerFile({ source: "redis", connection: "r", channels: [channel], handler: "p/none" }) },
+      { connections: { r: SERVICES.redis.url } },
+    );
+    const faults: string[] = [];
+    runtime.on("fault", (f) => faults.push(f.error));
+    await waitForListener(runtime, "jobs", (s) => s.state === "up");
+    for (let i = 0; i < 3; i++) await publisher.publish(channel, `m${i}`);
+    await waitForListener(runtime, "jobs", (s) => s.failed === 3);
+    expect(faults).toEqual([
+      "HookMissingError: p/none.js exports no onMessage, which p/jobs.listener needs: export onMessage(message, listener) from p/none.js. " +
+        "Until it does, each message counts as failed (said once per load of the handler).",
+    ]);
+
+    const reloaded = nextReload(runtime, (e) => e.file === "p/none.js" && e.ok);
+    await project.write("p/none.js", "exports.onOpen = () => {}; // still none");
+    await reloaded;
+    for (let i = 0; i < 2; i++) await publisher.publish(channel, `n${i}`);
+    await waitForListener(runtime, "jobs", (s) => s.failed === 5);
+    expect(faults).toHaveLength(2);
+  });
 });

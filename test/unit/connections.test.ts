@@ -24,6 +24,8 @@ describe("named connections (--connection NAME=URL)", () => {
     // pg takes a password from the query string too.
     expect(redactUrl("postgres://app@db:5432/app?password=s3cret&sslmode=require&sslkey=/k")).toBe("postgres://app@db:5432/app?password=***&sslmode=require&sslkey=***");
     expect(redactUrl("redis://h:6379/?auth_token=abc")).not.toContain("abc");
+    expect(redactUrl("nats://t0ken@127.0.0.1:4222")).toBe("nats://***@127.0.0.1:4222");
+    expect(redactUrl("nats://alice:pw@127.0.0.1:4222")).toBe("nats://alice:***@127.0.0.1:4222");
   });
 
   it("is a runtime option", () => {

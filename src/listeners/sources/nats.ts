@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
 import { redactUrl } from "../../config/connections.js";
 import type { NatsListenerSpec } from "../../config/listener-spec.js";
 import { bodyText, reasonOf } from "../body-text.js";
@@ -6,6 +6,29 @@ import type { ListenerSource, SourceFactory, SourceState } from "../source.js";
 
 /** Waits before connecting again when a connection could not be made or was closed for good: 250 ms doubling to 5 s. */
 const backoff = (attempt: number) => Math.min(250 * 2 ** attempt, 5000);
+
+/**
+ * What connect() takes for a connection URL: the server without its
+ * credentials, and the user name and password (nats://user:pass@host), or
+ * the token when the URL holds only a user part (nats://token@host). The NATS
+ * client reads no credentials from a URL. Throws when a part holds a bad
+ * %-escape; the message never shows the value.
+ */
+export function natsConnectOptions(url: string): Pick<ConnectionOptions, "servers" | "user" | "pass" | "token"> {
+  const parsed = new URL(url);
+  const decode = (part: string, value: string) => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      throw new Error(`the URL's ${part} holds a "%" that starts no %-escape; write "%" as %25`);
+    }
+  };
+  const servers = `${parsed.protocol}//${parsed.host}`;
+  if (parsed.username === "" && parsed.password === "") return { servers };
+  const user = decode("user name", parsed.username);
+  if (parsed.password === "") return { servers, token: user };
+  return { servers, user, pass: decode("password", parsed.password) };
+}
 
 /**
  * A nats listener: a connection of its own that subscribes the subjects (in a
@@ -16,6 +39,7 @@ const backoff = (attempt: number) => Math.min(250 * 2 ** attempt, 5000);
  * backoff.
  */
 export const natsSource: SourceFactory<NatsListenerSpec> = (spec, connection, hooks, log) => {
+  const server = natsConnectOptions(connection.url);
   let state: SourceState = "connecting";
   let everUp = false;
   let closed = false;
@@ -50,7 +74,7 @@ export const natsSource: SourceFactory<NatsListenerSpec> = (spec, connection, ho
     timer = undefined;
     let conn: NatsConnection;
     try {
-      conn = await connect({ servers: connection.url, name: `aerostat listener ${spec.name}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+      conn = await connect({ ...server, name: `aerostat listener ${spec.name}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (error) {
       down(reasonOf(error));
       retry();

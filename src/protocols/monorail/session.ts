@@ -1,19 +1,15 @@
-import type { WebSocket } from "ws";
 import type { MonoRailOptions } from "../../config/monorail-options.js";
 import type { Logger } from "../../log/logger.js";
 import { toPayload } from "../../peers/feed.js";
-import type { SharedTextFrame } from "../../peers/peer.js";
+import { ProtocolConnection } from "../../peers/protocol-connection.js";
 import type { Session } from "../../peers/sessions.js";
-import { EventKind, PeerKind } from "../../protocol/events.js";
+import { EventKind } from "../../protocol/events.js";
 import { MONORAIL_RESOURCE_HOOK, MonoRailErrors, MQ_RESOURCE } from "../../protocol/monorail.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { askFailure, isFault, type FrameError } from "./errors.js";
 import { canonicalJson, errorFrame, itemFrame, listFrame, readFrame, sessionFrame, type ClientHandler } from "./frames.js";
 import type { MqHub } from "./mq-hub.js";
 import type { WatchIndex, Watcher, WatchingConnection } from "./watch-index.js";
-
-/** Resource asks one connection may have waiting; past it, its reads pause until some answer. */
-const MAX_IN_FLIGHT = 64;
 
 /** What every MonoRail connection of this node shares. */
 export interface MrContext {
@@ -31,41 +27,21 @@ type Slot = { readonly state: "pending" } | { readonly state: "watching"; readon
  * on the host, so a reload of the handler keeps them. init is answered here
  * with the connection's session id.
  */
-export class MrSession implements WatchingConnection {
+export class MrSession extends ProtocolConnection implements WatchingConnection {
   /** Watchers by resource and canonical params. */
   private readonly slots = new Map<string, Slot>();
-  private inFlight = 0;
   private closed = false;
 
   constructor(
-    readonly session: Session,
-    readonly module: HandlerModule,
+    session: Session,
+    module: HandlerModule,
     readonly options: MonoRailOptions,
     /** The URL's extra segment: the resource of frames that name none. */
     readonly defaultResource: string | undefined,
     private readonly ctx: MrContext,
   ) {
-    const socket = session.socket;
-    socket.on("message", (data, isBinary) => this.received(data, isBinary));
-    socket.on("error", (error) => this.event(EventKind.error, `Error: ${error.message}`));
-    socket.on("close", (code, reason) => this.onClosed(code, reason.toString("utf8")));
+    super(session, module, ctx.log);
     this.event(EventKind.open, "");
-  }
-
-  get id(): string {
-    return this.session.id;
-  }
-
-  get project(): string {
-    return this.module.project;
-  }
-
-  get endpoint(): string {
-    return this.session.endpoint;
-  }
-
-  get socket(): WebSocket {
-    return this.session.socket;
   }
 
   get hookTimeoutMs(): number {
@@ -77,20 +53,11 @@ export class MrSession implements WatchingConnection {
     return this.slots.size;
   }
 
-  send(frame: string | SharedTextFrame): boolean {
-    return this.session.send(frame);
-  }
-
   private fail(resource: string | undefined, error: FrameError): void {
     this.send(errorFrame(resource, error.name, error.message));
   }
 
-  /** Queues a core event (open, error, close) for the handler's onOpen/onError/onClose. */
-  private event(kind: string, payload: unknown, code = 0): void {
-    this.module.enqueue(kind, PeerKind.session, this.id, this.endpoint, payload, code);
-  }
-
-  private received(data: unknown, isBinary: boolean): void {
+  protected override received(data: unknown, isBinary: boolean): void {
     try {
       this.frame(data, isBinary);
     } catch (error) {
@@ -166,28 +133,13 @@ export class MrSession implements WatchingConnection {
   }
 
   /** Asks the handler's resource `resource` (through net/v4/monorail's hook); the connection goes last. */
-  private async ask(handler: string, resource: string, params: unknown): Promise<string | undefined> {
-    if (++this.inFlight >= MAX_IN_FLIGHT && !this.socket.isPaused) this.socket.pause();
-    try {
-      return await this.module.requestJson(MONORAIL_RESOURCE_HOOK, [handler, resource, params], this.options.hookTimeoutMs, {
-        kind: PeerKind.session,
-        id: this.id,
-        where: this.endpoint,
-        at: 3,
-      });
-    } catch (error) {
-      if (isFault(error) && this.module.logBudget.take()) {
-        const e = error as Error;
-        this.ctx.log.warn(
-          { handler: this.module.key, endpoint: this.endpoint, session: this.id, resource, error: String(e?.name ?? "Error") },
-          `MonoRail ${handler} of "${resource}" failed for ${this.id}: ${String(e?.name ?? "Error")}: ${String(e?.message ?? error)}`,
-        );
-      }
-      throw error;
-    } finally {
-      this.inFlight--;
-      if (this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
-    }
+  private ask(handler: string, resource: string, params: unknown): Promise<string | undefined> {
+    return this.counted(
+      () => this.module.requestJson(MONORAIL_RESOURCE_HOOK, [handler, resource, params], this.options.hookTimeoutMs, this.asPeer(3)),
+      (error) => {
+        if (isFault(error)) this.logFailure(`MonoRail ${handler} of "${resource}"`, { resource }, error);
+      },
+    );
   }
 
   private watch(resource: string, params: unknown): void {
@@ -253,7 +205,7 @@ export class MrSession implements WatchingConnection {
     slot.stop?.();
   }
 
-  private onClosed(code: number, reason: string): void {
+  protected override onClosed(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
     for (const slot of this.slots.values()) this.drop(slot);

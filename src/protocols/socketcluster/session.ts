@@ -1,20 +1,16 @@
-import type { WebSocket } from "ws";
 import type { SocketClusterOptions } from "../../config/socketcluster-options.js";
 import type { Logger } from "../../log/logger.js";
 import type { ChannelConnection } from "../../ops/channel-service.js";
 import { toPayload } from "../../peers/feed.js";
+import { ProtocolConnection } from "../../peers/protocol-connection.js";
 import type { Session } from "../../peers/sessions.js";
-import type { SharedTextFrame } from "../../peers/peer.js";
-import { EventKind, PeerKind } from "../../protocol/events.js";
+import { EventKind } from "../../protocol/events.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { expired, type TokenKeys } from "./auth.js";
 import { ScCloseCodes } from "./close-codes.js";
 import { isHookFault, namedError, ScErrors } from "./errors.js";
 import { answerFrame, callId, errorFrame, eventFrame, PING, readFrame, type Packet, type WireError } from "./frames.js";
 import type { ChannelIndex } from "./channel-index.js";
-
-/** Hook calls one connection may have waiting; past it, what it sends waits (and its reads pause) until some answer. */
-const MAX_IN_FLIGHT = 64;
 
 /** What every socketcluster session shares: the node's keys, channels and engine. */
 export interface ScContext {
@@ -52,7 +48,7 @@ interface PendingInvoke {
  * host, so a handler reload or a sandbox restart changes none of it; the
  * handler answers hooks. States: connecting (until `#handshake`), open, closed.
  */
-export class ScSession implements ChannelConnection {
+export class ScSession extends ProtocolConnection implements ChannelConnection {
   state: "connecting" | "open" | "closed" = "connecting";
   auth: SignedIn | undefined;
   /** Channels subscribed, and those whose onSubscribe asked for sign-in to stay. */
@@ -60,7 +56,6 @@ export class ScSession implements ChannelConnection {
   readonly requireAuth = new Set<string>();
   private readonly invokes = new Map<number, PendingInvoke>();
   private nextCid = 1;
-  private inFlight = 0;
   /** `#handshake` came and is being answered (token check, onHandshake). */
   private handshaking = false;
   /**
@@ -75,18 +70,15 @@ export class ScSession implements ChannelConnection {
   private pongTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly session: Session,
-    readonly module: HandlerModule,
+    session: Session,
+    module: HandlerModule,
     readonly options: SocketClusterOptions,
     readonly ctx: ScContext,
     /** The handshake request (url, query, headers, remoteAddress) as JSON text. */
     readonly request: string,
   ) {
-    const socket = session.socket;
+    super(session, module, ctx.log);
     this.handshakeTimer = setTimeout(() => this.close(ScCloseCodes.handshakeTimeout, "no #handshake in time"), options.handshakeTimeoutMs);
-    socket.on("message", (data, isBinary) => this.received(data, isBinary));
-    socket.on("error", (error) => this.event(EventKind.error, `Error: ${error.message}`));
-    socket.on("close", (code, reason) => this.onClosed(code, reason.toString("utf8")));
   }
 
   /** Whether the connection has closed (checked after every await: the client may have gone meanwhile). */
@@ -106,35 +98,14 @@ export class ScSession implements ChannelConnection {
     return this.options.ackTimeoutMs;
   }
 
-  get id(): string {
-    return this.session.id;
-  }
-
-  get project(): string {
-    return this.module.project;
-  }
-
-  get endpoint(): string {
-    return this.session.endpoint;
-  }
-
-  get socket(): WebSocket {
-    return this.session.socket;
-  }
-
-  /** Sends a text frame (or a shared one); false when it did not go out. */
-  send(frame: string | SharedTextFrame): boolean {
-    return this.session.send(frame);
-  }
-
   close(code: number, reason: string): void {
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) this.socket.close(code, reason);
   }
 
-  /** Queues a core event (open, message, error, close) for the handler. */
-  event(kind: string, payload: unknown, code = 0): void {
+  /** Queues a core event (open, message, error, close) for the handler; after the close, only the close. */
+  override event(kind: string, payload: unknown, code = 0): void {
     if (kind !== EventKind.close && this.state === "closed") return;
-    this.module.enqueue(kind, PeerKind.session, this.id, this.endpoint, payload, code);
+    super.event(kind, payload, code);
   }
 
   answer(rid: number | undefined, data?: unknown): void {
@@ -162,35 +133,19 @@ export class ScSession implements ChannelConnection {
 
   /** Logs a hook's failure (within the module's log budget): the client hears it by name, the operator here. */
   logHookFailure(hook: string, error: unknown): void {
-    if (!this.module.logBudget.take()) return;
-    const e = error as Error;
-    this.ctx.log.warn(
-      { handler: this.module.key, endpoint: this.endpoint, session: this.id, hook, error: String(e?.name ?? "Error") },
-      `${hook} failed for ${this.id}: ${String(e?.name ?? "Error")}: ${String(e?.message ?? error)}`,
-    );
-  }
-
-  private asPeer(at: number | undefined) {
-    return at === undefined ? undefined : { kind: PeerKind.session, id: this.id, where: this.endpoint, at };
+    this.logFailure(hook, { hook }, error);
   }
 
   /** Runs `work` (a call of `hook`) counted against the connection's in-flight bound; a failure that is a fault is logged. */
-  private async busy<T>(hook: string, work: () => Promise<T>): Promise<T> {
-    if (++this.inFlight >= MAX_IN_FLIGHT && !this.socket.isPaused) this.socket.pause();
-    try {
-      return await work();
-    } catch (error) {
+  private busy<T>(hook: string, work: () => Promise<T>): Promise<T> {
+    return this.counted(work, (error) => {
       if (isHookFault(error)) this.logHookFailure(hook, error);
-      throw error;
-    } finally {
-      this.inFlight--;
-      this.release();
-    }
+    });
   }
 
   /** Whether what arrives now must wait behind the handshake, the in-flight bound or what waits already. */
   private get mustHold(): boolean {
-    return this.handshaking || (this.state === "open" && (this.held.length > 0 || this.inFlight >= MAX_IN_FLIGHT));
+    return this.handshaking || (this.state === "open" && (this.held.length > 0 || this.saturated));
   }
 
   private hold(run: () => void): void {
@@ -199,12 +154,12 @@ export class ScSession implements ChannelConnection {
   }
 
   /** Runs what was held while the connection can take it; reads resume once nothing waits. */
-  private release(): void {
-    while (this.held.length > 0 && this.state === "open" && this.inFlight < MAX_IN_FLIGHT) this.held.shift()!();
-    if (this.held.length === 0 && this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
+  protected override release(): void {
+    while (this.held.length > 0 && this.state === "open" && !this.saturated) this.held.shift()!();
+    if (this.held.length === 0) super.release();
   }
 
-  private received(data: unknown, isBinary: boolean): void {
+  protected override received(data: unknown, isBinary: boolean): void {
     this.pongTimer?.refresh();
     if (isBinary) {
       // Not part of the protocol: the handler's onMessage gets it, as socketcluster-server's "raw".
@@ -356,7 +311,7 @@ export class ScSession implements ChannelConnection {
     else pending.resolve(packet.data ?? null);
   }
 
-  private onClosed(code: number, reason: string): void {
+  protected override onClosed(code: number, reason: string): void {
     if (this.state === "closed") return;
     const wasOpen = this.state === "open";
     this.state = "closed";

@@ -119,6 +119,30 @@ await describeWith(["rabbitmq"], "MonoRail mq resource", () => {
     expect(t.runtime.monorailStats()).toEqual({ watchers: 0, mqConsumers: 0 });
   });
 
+  it("identifies an mq watcher by its binding: extra params are refused, and no routingKey is the same watcher as \"#\"", async () => {
+    const t = await startProject(files(), { connections: { main: SERVICES.rabbitmq.url } });
+    const c = await MrClient.connect(t.url("rack") + "/mq");
+    open.push(c);
+    const extra = await c.ask({ handler: "watch", params: { exchange: ALLOWED, routingKey: "#", pad: "x".repeat(1000) } });
+    expect(extra).toMatchObject({ handler: "error", resource: "mq", params: { name: "MqError" } });
+    expect(extra.params!.message).toContain('takes only "exchange" and "routingKey"');
+    expect(extra.params!.message).toContain('"pad"');
+    c.send({ handler: "watch", params: { exchange: ALLOWED } });
+    c.send({ handler: "watch", params: { exchange: ALLOWED, routingKey: "#" } });
+    await waitUntil(async () => {
+      await publisher.send({ exchange: ALLOWED, routingKey: "same.probe" }, "probe");
+      return c.frames.some((f) => f.id === "same.probe");
+    }, 10_000, "the mq consumer");
+    await publisher.send({ exchange: ALLOWED, routingKey: "same.once" }, { once: true });
+    // A marker after it: once it arrives, any second copy of same.once would have too.
+    await publisher.send({ exchange: ALLOWED, routingKey: "same.marker" }, "marker");
+    await waitUntil(() => c.frames.some((f) => f.id === "same.marker"), 5000, "the marker");
+    expect(c.frames.filter((f) => f.id === "same.once")).toHaveLength(1);
+    // Stopping without routingKey stops that one watcher, and the consumer goes with it.
+    c.send({ handler: "stop", params: { exchange: ALLOWED } });
+    await waitUntil(() => t.runtime.monorailStats().mqConsumers === 0, 5000, "the consumer disposed");
+  });
+
   it("reports an mq connection that is not an operator amqp connection, naming the field, and serves the endpoint without mq", async () => {
     const t = await startProject(files("nowhere"), { connections: { main: SERVICES.rabbitmq.url, cache: "redis://127.0.0.1:6379" } });
     const line = await t.logs.waitFor((l) => l.field === "monorail.mq.connection");

@@ -8,8 +8,9 @@ import { EventKind, PeerKind } from "../../protocol/events.js";
 import { MONORAIL_RESOURCE_HOOK, MonoRailErrors, MQ_RESOURCE } from "../../protocol/monorail.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { askFailure, isFault, type FrameError } from "./errors.js";
-import { canonicalJson, errorFrame, itemFrame, listFrame, readFrame, sessionFrame, type ClientHandler } from "./frames.js";
+import { canonicalJson, errorFrame, itemFrame, listFrame, MAX_WATCH_PARAMS_CHARS, readFrame, sessionFrame, type ClientHandler } from "./frames.js";
 import type { MqHub } from "./mq-hub.js";
+import { mqTarget, type MqTarget } from "./mq-params.js";
 import type { WatchIndex, Watcher, WatchingConnection } from "./watch-index.js";
 
 /** Resource asks one connection may have waiting; past it, its reads pause until some answer. */
@@ -191,7 +192,18 @@ export class MrSession implements WatchingConnection {
   }
 
   private watch(resource: string, params: unknown): void {
-    const key = `${resource}\u0000${canonicalJson(params)}`;
+    const mq = resource === MQ_RESOURCE ? this.options.mq : undefined;
+    const target = mq ? mqTarget(params, mq) : undefined;
+    if (typeof target === "string") {
+      this.fail(resource, { name: MonoRailErrors.mq, message: target });
+      return;
+    }
+    const identity = canonicalJson(target ?? params);
+    if (identity.length > MAX_WATCH_PARAMS_CHARS) {
+      this.fail(resource, { name: MonoRailErrors.badFrame, message: `watch params are ${identity.length} characters of JSON; a watcher's params may have at most ${MAX_WATCH_PARAMS_CHARS} (they select what to watch)` });
+      return;
+    }
+    const key = `${resource}\u0000${identity}`;
     // The same resource and params (in any key order) is one watcher.
     if (this.slots.has(key)) return;
     if (this.slots.size >= this.options.maxWatchers) {
@@ -200,7 +212,7 @@ export class MrSession implements WatchingConnection {
     }
     const pending: Slot = { state: "pending" };
     this.slots.set(key, pending);
-    const work = resource === MQ_RESOURCE && this.options.mq ? this.watchMq(key, pending, params) : this.watchResource(key, pending, resource, params);
+    const work = target ? this.watchMq(key, pending, target) : this.watchResource(key, pending, resource, params);
     void work.catch((error: unknown) => {
       if (this.slots.get(key) === pending) this.slots.delete(key);
       if (!this.closed) this.fail(resource, error instanceof MqRefusal ? { name: MonoRailErrors.mq, message: error.message } : askFailure(resource, error));
@@ -217,20 +229,16 @@ export class MrSession implements WatchingConnection {
     this.ctx.index.add(this.project, watcher);
   }
 
-  private async watchMq(key: string, pending: Slot, params: unknown): Promise<void> {
+  private async watchMq(key: string, pending: Slot, target: MqTarget): Promise<void> {
     const mq = this.options.mq!;
-    const p = (params && typeof params === "object" ? params : {}) as { exchange?: unknown; routingKey?: unknown };
-    if (typeof p.exchange !== "string" || p.exchange === "") throw new MqRefusal('an mq watch needs params {"exchange": "...", "routingKey": "..."}');
-    if (!mq.exchanges.includes(p.exchange)) throw new MqRefusal(`exchange "${p.exchange.slice(0, 255)}" is not one this endpoint lets clients watch (monorail.mq.exchanges)`);
-    if (p.routingKey !== undefined && (typeof p.routingKey !== "string" || p.routingKey.length > 255)) throw new MqRefusal("routingKey must be a string of at most 255 characters");
-    const routingKey = (p.routingKey as string | undefined) ?? "#";
+    const { exchange, routingKey } = target;
     let stop: () => void;
     try {
-      stop = await this.ctx.mq.watch(mq.connection, p.exchange, routingKey, (rk, data) => {
+      stop = await this.ctx.mq.watch(mq.connection, exchange, routingKey, (rk, data) => {
         if (!this.closed) this.send(itemFrame("item", MQ_RESOURCE, JSON.stringify(rk), JSON.stringify(data ?? null)));
       });
     } catch (error) {
-      throw new MqRefusal(`the broker refused the watch of ${p.exchange} "${routingKey}": ${String((error as Error)?.message ?? error)}`);
+      throw new MqRefusal(`the broker refused the watch of ${exchange} "${routingKey}": ${String((error as Error)?.message ?? error)}`);
     }
     if (this.closed || this.slots.get(key) !== pending) {
       stop();
@@ -240,7 +248,10 @@ export class MrSession implements WatchingConnection {
   }
 
   private stop(resource: string, params: unknown): void {
-    const key = `${resource}\u0000${canonicalJson(params)}`;
+    const mq = resource === MQ_RESOURCE ? this.options.mq : undefined;
+    const target = mq ? mqTarget(params, mq) : undefined;
+    if (typeof target === "string") return; // no such watcher
+    const key = `${resource}\u0000${canonicalJson(target ?? params)}`;
     const slot = this.slots.get(key);
     if (!slot) return;
     this.slots.delete(key);

@@ -8,6 +8,7 @@ import { MrClient } from "./mr-client.js";
 const RACK = `
   const monorail = require("net/v4/monorail");
   monorail.resource("nodes", { all: () => [] });
+  monorail.resource("slow", { all: () => new Promise(() => {}) });
   exports.onMessage = () => {};
 `;
 
@@ -40,4 +41,20 @@ describe("MonoRail watch limits", () => {
     c.send({ handler: "watch", resource: "nodes", params: { q: "x".repeat(4000) } });
     await waitUntil(() => t.runtime.monorailStats().watchers === 1, 5000, "the watcher");
   });
+
+  it("answers asks past 1,000 waiting for the handler, across its connections, with BusyError; asks are taken again once those settle", async () => {
+    const t = await startProject({ ...files, "p/rack.websocket": descriptor("rack", "p/rack", { protocol: "monorail", monorail: { hookTimeoutMs: 4000 } }) });
+    // 70 connections × 16 asks of a resource that never answers: 1,120 asks, 1,000 of them taken.
+    const clients = await Promise.all(Array.from({ length: 70 }, () => client(t)));
+    for (const c of clients) for (let i = 0; i < 16; i++) c.send({ handler: "all", resource: "slow" });
+    const busy = () => clients.flatMap((c) => c.frames.filter((f) => f.params?.name === "BusyError"));
+    await waitUntil(() => busy().length === 120, 10_000, "120 BusyError frames");
+    expect(busy()[0]!.params!.message).toContain("ask again later");
+    expect(busy()[0]).toMatchObject({ handler: "error", resource: "slow" });
+    await t.logs.waitFor((l) => l.msg.includes("resource asks waiting, its limit"));
+    // The 1,000 taken time out; then the handler answers again.
+    await waitUntil(() => clients.every((c) => c.frames.length === 16), 15_000, "every ask answered");
+    expect(clients.flatMap((c) => c.frames).filter((f) => f.params?.name === "TimeoutError")).toHaveLength(1000);
+    expect(await clients[0]!.ask({ handler: "all", resource: "nodes" })).toMatchObject({ handler: "list", items: [] });
+  }, 30_000);
 });

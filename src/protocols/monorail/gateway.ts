@@ -9,6 +9,7 @@ import type { Session, SessionRegistry } from "../../peers/sessions.js";
 import type { TrafficMeter } from "../../peers/traffic.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { serviceTarget } from "../../server/routes.js";
+import { AskBudget } from "./ask-budget.js";
 import { MqHub } from "./mq-hub.js";
 import { MrSession } from "./session.js";
 import { resourceChannel, WatchIndex, type ChangeMessage } from "./watch-index.js";
@@ -32,6 +33,7 @@ export class MrGateway implements MonoRailService {
   readonly index: WatchIndex;
   readonly mq: MqHub;
   private readonly byId = new Map<string, MrSession>();
+  private readonly asks = new AskBudget();
   private readonly stopWatch: () => void;
 
   constructor(private readonly deps: MrGatewayDeps) {
@@ -54,7 +56,7 @@ export class MrGateway implements MonoRailService {
   accept(socket: WebSocket, endpoint: string, module: HandlerModule, options: MonoRailOptions, start: SessionStart): Session {
     const sessions = this.deps.sessions;
     const session = registerSession(socket, endpoint, module, sessions, start);
-    const s = new MrSession(session, module, options, defaultResourceOf(start.request), { index: this.index, mq: this.mq, log: this.deps.log });
+    const s = new MrSession(session, module, options, defaultResourceOf(start.request), { index: this.index, mq: this.mq, log: this.deps.log, asks: this.asks });
     this.byId.set(session.id, s);
     socket.on("close", () => {
       this.byId.delete(session.id);

@@ -7,20 +7,23 @@ import type { Session } from "../../peers/sessions.js";
 import { EventKind, PeerKind } from "../../protocol/events.js";
 import { MONORAIL_RESOURCE_HOOK, MonoRailErrors, MQ_RESOURCE } from "../../protocol/monorail.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
-import { askFailure, isFault, type FrameError } from "./errors.js";
+import type { AskBudget } from "./ask-budget.js";
+import { askFailure, BusyError, isFault, type FrameError } from "./errors.js";
 import { canonicalJson, errorFrame, itemFrame, listFrame, MAX_WATCH_PARAMS_CHARS, readFrame, sessionFrame, type ClientHandler } from "./frames.js";
 import type { MqHub } from "./mq-hub.js";
 import { mqTarget, type MqTarget } from "./mq-params.js";
 import type { WatchIndex, Watcher, WatchingConnection } from "./watch-index.js";
 
 /** Resource asks one connection may have waiting; past it, its reads pause until some answer. */
-const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT = 16;
 
 /** What every MonoRail connection of this node shares. */
 export interface MrContext {
   readonly index: WatchIndex;
   readonly mq: MqHub;
   readonly log: Logger;
+  /** Asks in flight per handler module, across the node's connections. */
+  readonly asks: AskBudget;
 }
 
 /** A watch being set up (its resource's watch() is asked), or one in place. */
@@ -168,6 +171,7 @@ export class MrSession implements WatchingConnection {
 
   /** Asks the handler's resource `resource` (through net/v4/monorail's hook); the connection goes last. */
   private async ask(handler: string, resource: string, params: unknown): Promise<string | undefined> {
+    if (!this.ctx.asks.take(this.module)) throw this.busy(handler, resource);
     if (++this.inFlight >= MAX_IN_FLIGHT && !this.socket.isPaused) this.socket.pause();
     try {
       return await this.module.requestJson(MONORAIL_RESOURCE_HOOK, [handler, resource, params], this.options.hookTimeoutMs, {
@@ -186,9 +190,22 @@ export class MrSession implements WatchingConnection {
       }
       throw error;
     } finally {
+      this.ctx.asks.give(this.module);
       this.inFlight--;
       if (this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
     }
+  }
+
+  /** The refusal of an ask past the module's budget, logged now and then. */
+  private busy(handler: string, resource: string): BusyError {
+    const max = this.ctx.asks.max;
+    if (this.module.logBudget.take()) {
+      this.ctx.log.warn(
+        { handler: this.module.key, endpoint: this.endpoint, session: this.id, resource },
+        `MonoRail: handler ${this.module.key} has ${max} resource asks waiting, its limit across this node's connections; ${handler} of "${resource}" from ${this.id} was answered BusyError`,
+      );
+    }
+    return new BusyError(`the handler has ${max} questions waiting (its limit across the endpoint's connections); ask again later`);
   }
 
   private watch(resource: string, params: unknown): void {

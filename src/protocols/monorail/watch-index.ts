@@ -145,13 +145,14 @@ export class WatchIndex {
    * distinct params of its watchers. A module that cannot answer lets nothing through.
    */
   private async filter(resource: string, watchers: readonly Watcher[], change: unknown): Promise<Watcher[]> {
-    const byModule = new Map<HandlerModule, { keys: string[]; params: unknown[]; timeoutMs: number }>();
+    // Each module's distinct keys, by their place in the params it is asked about.
+    const byModule = new Map<HandlerModule, { keys: Map<string, number>; params: unknown[]; timeoutMs: number }>();
     for (const w of watchers) {
       if (!w.filter) continue;
       let asked = byModule.get(w.connection.module);
-      if (!asked) byModule.set(w.connection.module, (asked = { keys: [], params: [], timeoutMs: w.connection.hookTimeoutMs }));
-      if (asked.keys.includes(w.key)) continue;
-      asked.keys.push(w.key);
+      if (!asked) byModule.set(w.connection.module, (asked = { keys: new Map(), params: [], timeoutMs: w.connection.hookTimeoutMs }));
+      if (asked.keys.has(w.key)) continue;
+      asked.keys.set(w.key, asked.params.length);
       asked.params.push(w.params);
     }
     const passes = new Map<HandlerModule, Set<string>>();
@@ -161,7 +162,7 @@ export class WatchIndex {
         passes.set(module, yes);
         try {
           const answer = await module.request(MONORAIL_FILTER_HOOK, [resource, asked.params, change], asked.timeoutMs);
-          if (Array.isArray(answer)) asked.keys.forEach((k, i) => answer[i] === true && yes.add(k));
+          if (Array.isArray(answer)) for (const [k, i] of asked.keys) if (answer[i] === true) yes.add(k);
         } catch (error) {
           if (module.logBudget.take()) this.log.warn({ handler: module.key, resource, err: error }, `filter() of MonoRail resource "${resource}" could not answer; the change went to none of its watchers on ${module.key}`);
         }

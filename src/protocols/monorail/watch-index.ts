@@ -30,12 +30,35 @@ export interface Watcher {
   readonly filter: boolean;
 }
 
+/** A change waiting for filter answers, or for the changes before it. */
+interface Waiting {
+  readonly frame: SharedTextFrame;
+  readonly watchers: readonly Watcher[];
+  /** The change as filter() sees it, when some watcher has a filter to ask. */
+  readonly change: unknown;
+}
+
 interface Entry {
   readonly watchers: Set<Watcher>;
   readonly unsubscribe: () => void;
-  /** Changes whose delivery waits for filter answers, in order: a later change waits for them. */
-  tail: Promise<void> | undefined;
+  /** Changes whose delivery waits for filter answers, oldest first: a later change waits for them. */
+  readonly waiting: Waiting[];
+  /** Whether the waiting changes are being delivered. */
+  draining: boolean;
+  /** Changes dropped since the last log line about it, and when that was. */
+  dropped: number;
+  droppedLoggedAt: number;
 }
+
+/**
+ * Changes of one resource that may wait for filter() on this node; past it
+ * the oldest waiting is dropped, so a filter slower than the changes cannot
+ * make them pile up without end.
+ */
+export const MAX_WAITING_CHANGES = 1000;
+
+/** At most one log line about dropped changes per resource in this time (the count is summed up). */
+const DROPPED_LOG_INTERVAL_MS = 10_000;
 
 /** The engine channel of a project's resource. */
 export function resourceChannel(project: string, resource: string): BusChannel {
@@ -64,7 +87,7 @@ export class WatchIndex {
     let e = resources.get(w.resource);
     if (!e) {
       const unsubscribe = this.bus.subscribe(resourceChannel(project, w.resource), (m) => this.received(project, w.resource, m));
-      resources.set(w.resource, (e = { watchers: new Set(), unsubscribe, tail: undefined }));
+      resources.set(w.resource, (e = { watchers: new Set(), unsubscribe, waiting: [], draining: false, dropped: 0, droppedLoggedAt: 0 }));
     }
     e.watchers.add(w);
   }
@@ -111,20 +134,44 @@ export class WatchIndex {
     }
     const watchers = [...e.watchers];
     const filtered = m.h !== "list" && watchers.some((w) => w.filter);
-    if (!filtered && !e.tail) {
+    if (!filtered && !e.draining) {
       this.send(watchers, frame);
       return;
     }
-    const change = { handler: m.h, id: fields["id"] ?? null, data: fields["data"] ?? null };
-    const run = async () => {
-      const passing = filtered ? await this.filter(resource, watchers, change) : watchers;
-      this.send(passing, frame);
-    };
-    const tail = (e.tail ?? Promise.resolve()).then(run).catch((error: unknown) => this.log.error({ project, resource, err: error }, `delivering a change of MonoRail resource "${resource}" failed`));
-    e.tail = tail;
-    void tail.then(() => {
-      if (e.tail === tail) e.tail = undefined;
-    });
+    e.waiting.push({ frame, watchers, change: filtered ? { handler: m.h, id: fields["id"] ?? null, data: fields["data"] ?? null } : undefined });
+    if (e.waiting.length > MAX_WAITING_CHANGES) {
+      e.waiting.shift();
+      e.dropped++;
+      if (Date.now() - e.droppedLoggedAt >= DROPPED_LOG_INTERVAL_MS) this.logDropped(project, resource, e);
+    }
+    if (!e.draining) void this.drain(project, resource, e);
+  }
+
+  /** Delivers the waiting changes of a resource in order, each once filter() answered about it. */
+  private async drain(project: string, resource: string, e: Entry): Promise<void> {
+    e.draining = true;
+    try {
+      for (let next = e.waiting.shift(); next; next = e.waiting.shift()) {
+        try {
+          const passing = next.change !== undefined ? await this.filter(resource, next.watchers, next.change) : next.watchers;
+          this.send(passing, next.frame);
+        } catch (error) {
+          this.log.error({ project, resource, err: error }, `delivering a change of MonoRail resource "${resource}" failed`);
+        }
+      }
+    } finally {
+      e.draining = false;
+      if (e.dropped > 0) this.logDropped(project, resource, e);
+    }
+  }
+
+  private logDropped(project: string, resource: string, e: Entry): void {
+    this.log.warn(
+      { project, resource, dropped: e.dropped },
+      `MonoRail resource "${resource}": ${e.dropped} change(s) dropped, the oldest of more than ${MAX_WAITING_CHANGES} waiting for filter(), which answers more slowly than changes come; its watchers missed them`,
+    );
+    e.dropped = 0;
+    e.droppedLoggedAt = Date.now();
   }
 
   /** One frame to each connection among `watchers` (still watching when it goes out). */

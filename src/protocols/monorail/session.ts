@@ -27,7 +27,7 @@ export interface MrContext {
 }
 
 /** A watch being set up (its resource's watch() is asked), or one in place. */
-type Slot = { readonly state: "pending" } | { readonly state: "watching"; readonly watcher?: Watcher; readonly stop?: () => void };
+type Slot = { readonly state: "pending"; readonly watcher?: Watcher } | { readonly state: "watching"; readonly watcher?: Watcher; readonly stop?: () => void };
 
 /**
  * One connection speaking MonoRail: routes its frames by handler, asks the
@@ -227,23 +227,37 @@ export class MrSession implements WatchingConnection {
       this.fail(resource, { name: MonoRailErrors.tooManyWatchers, message: `this connection holds ${this.options.maxWatchers} watchers, the endpoint's monorail.maxWatchers; stop some first` });
       return;
     }
-    const pending: Slot = { state: "pending" };
+    const pending: Slot = target ? { state: "pending" } : { state: "pending", watcher: { connection: this, resource, key, params, filter: true, held: [] } };
     this.slots.set(key, pending);
     const work = target ? this.watchMq(key, pending, target) : this.watchResource(key, pending, resource, params);
     void work.catch((error: unknown) => {
-      if (this.slots.get(key) === pending) this.slots.delete(key);
+      if (this.slots.get(key) === pending) {
+        this.slots.delete(key);
+        this.drop(pending);
+      }
       if (!this.closed) this.fail(resource, error instanceof MqRefusal ? { name: MonoRailErrors.mq, message: error.message } : askFailure(resource, error));
     });
   }
 
+  /**
+   * The watcher goes in first, holding the changes that reach it, and the
+   * engine confirms its channel; then watch() is asked for the initial list,
+   * and the held changes follow it: none made meanwhile is lost.
+   */
   private async watchResource(key: string, pending: Slot, resource: string, params: unknown): Promise<void> {
+    const watcher = pending.watcher!;
+    this.ctx.index.add(this.project, watcher);
+    await this.ctx.index.confirmed(this.project, resource);
+    if (this.closed || this.slots.get(key) !== pending) return; // closed or stopped meanwhile
     const json = await this.ask("watch", resource, params);
     const answer = (json === undefined ? {} : JSON.parse(json)) as { filter?: unknown; items?: unknown };
-    if (this.closed || this.slots.get(key) !== pending) return; // closed or stopped meanwhile
+    if (this.closed || this.slots.get(key) !== pending) return;
+    watcher.filter = answer.filter === true;
     if (Array.isArray(answer.items)) this.send(listFrame(resource, JSON.stringify(answer.items)));
-    const watcher: Watcher = { connection: this, resource, key, params, filter: answer.filter === true };
+    const held = watcher.held ?? [];
+    watcher.held = undefined;
+    for (const frame of held) this.send(frame);
     this.slots.set(key, { state: "watching", watcher });
-    this.ctx.index.add(this.project, watcher);
   }
 
   private async watchMq(key: string, pending: Slot, target: MqTarget): Promise<void> {
@@ -276,9 +290,8 @@ export class MrSession implements WatchingConnection {
   }
 
   private drop(slot: Slot): void {
-    if (slot.state !== "watching") return;
     if (slot.watcher) this.ctx.index.remove(this.project, slot.watcher);
-    slot.stop?.();
+    if (slot.state === "watching") slot.stop?.();
   }
 
   private onClosed(code: number, reason: string): void {

@@ -26,8 +26,13 @@ export interface Watcher {
   readonly resource: string;
   readonly key: string;
   readonly params: unknown;
-  /** Whether the resource has a filter() to ask about each change. */
-  readonly filter: boolean;
+  /** Whether the resource has a filter() to ask about each change (while the watch is set up, not known yet: asked). */
+  filter: boolean;
+  /**
+   * While the watch is set up (its watch() asked for the initial list): the
+   * frames that reached it meanwhile, sent after that list. Undefined once set up.
+   */
+  held?: SharedTextFrame[];
 }
 
 /** A change waiting for filter answers, or for the changes before it. */
@@ -174,14 +179,24 @@ export class WatchIndex {
     e.droppedLoggedAt = Date.now();
   }
 
-  /** One frame to each connection among `watchers` (still watching when it goes out). */
+  /**
+   * One frame to each connection among `watchers` (still watching when it
+   * goes out); a connection whose only watchers here are being set up has it
+   * held by one of them, to follow the initial list.
+   */
   private send(watchers: readonly Watcher[], frame: SharedTextFrame): void {
     const done = new Set<WatchingConnection>();
     let sent = 0;
     for (const w of watchers) {
-      if (done.has(w.connection)) continue;
+      if (w.held || done.has(w.connection)) continue;
       done.add(w.connection);
       if (w.connection.send(frame)) sent++;
+    }
+    for (const w of watchers) {
+      if (!w.held || done.has(w.connection)) continue;
+      done.add(w.connection);
+      w.held.push(frame);
+      if (w.held.length > MAX_WAITING_CHANGES) w.held.shift();
     }
     if (sent > 0) this.traffic.countOut(sent);
   }

@@ -111,6 +111,11 @@ export class WatchIndex {
     return this.bus.subscribed?.(resourceChannel(project, resource)) ?? Promise.resolve();
   }
 
+  /** The connections on this node watching `resource` of `project` (or being set up to). */
+  connections(project: string, resource: string): Set<WatchingConnection> {
+    return new Set([...(this.entries.get(project)?.get(resource)?.watchers ?? [])].map((w) => w.connection));
+  }
+
   /** Watchers on this node, for tests and the dashboard. */
   count(project?: string): number {
     let n = 0;

@@ -23,6 +23,8 @@ export interface MrGatewayDeps {
   readonly log: Logger;
   /** The operator's named connections (the mq resource's broker). */
   readonly connections: ReadonlyMap<string, Connection>;
+  /** The descriptor file of a mounted endpoint (project-relative). */
+  readonly descriptorOf: (endpoint: string) => string | undefined;
 }
 
 /**
@@ -70,7 +72,7 @@ export class MrGateway implements MonoRailService {
   accept(socket: WebSocket, endpoint: string, module: HandlerModule, options: MonoRailOptions, start: SessionStart): Session {
     const sessions = this.deps.sessions;
     const session = registerSession(socket, endpoint, module, sessions, start);
-    const s = new MrSession(session, module, options, defaultResourceOf(start.request), { index: this.index, mq: this.mq, log: this.deps.log, asks: this.asks });
+    const s = new MrSession(session, module, options, defaultResourceOf(start.request), { index: this.index, mq: this.mq, log: this.deps.log, asks: this.asks, descriptorOf: this.deps.descriptorOf });
     this.byId.set(session.id, s);
     socket.on("close", () => {
       this.byId.delete(session.id);

@@ -24,6 +24,8 @@ export interface MrContext {
   readonly log: Logger;
   /** Asks in flight per handler module, across the node's connections. */
   readonly asks: AskBudget;
+  /** The descriptor file of a mounted endpoint (project-relative), for messages that say what to edit. */
+  readonly descriptorOf: (endpoint: string) => string | undefined;
 }
 
 /** A watch being set up (its resource's watch() is asked), or one in place. */
@@ -209,6 +211,12 @@ export class MrSession implements WatchingConnection {
   }
 
   private watch(resource: string, params: unknown): void {
+    if (resource === MQ_RESOURCE && !this.options.mq) {
+      const file = this.ctx.descriptorOf(this.endpoint);
+      const where = file ? `its descriptor file ${file}` : "its descriptor file";
+      this.fail(resource, { name: MonoRailErrors.mq, message: `the built-in mq resource is off on endpoint "${this.endpoint}": add "monorail": {"mq": {"connection": "<amqp connection>", "exchanges": ["<exchange>"]}} to ${where}` });
+      return;
+    }
     const mq = resource === MQ_RESOURCE ? this.options.mq : undefined;
     const target = mq ? mqTarget(params, mq) : undefined;
     if (typeof target === "string") {

@@ -5,7 +5,7 @@ import type { HandlerModule } from "../sandbox/handler-module.js";
 import type { SharedTextFrame } from "./peer.js";
 import type { Session } from "./sessions.js";
 
-/** Hook calls one connection may have waiting; past it, its reads pause until some answer. */
+/** Hook calls one connection may have waiting by default; past it, its reads pause until some answer. */
 const MAX_IN_FLIGHT = 64;
 
 /** The connection as a hook call's argument: it goes in at index `at`. */
@@ -30,6 +30,8 @@ export abstract class ProtocolConnection {
     readonly session: Session,
     readonly module: HandlerModule,
     protected readonly log: Logger,
+    /** Hook calls this connection may have waiting; past it, its reads pause until some answer. */
+    private readonly maxInFlight = MAX_IN_FLIGHT,
   ) {
     const socket = session.socket;
     socket.on("message", (data, isBinary) => this.received(data, isBinary));
@@ -69,9 +71,9 @@ export abstract class ProtocolConnection {
     this.module.enqueue(kind, PeerKind.session, this.id, this.endpoint, payload, code);
   }
 
-  /** Whether the connection has MAX_IN_FLIGHT hook calls waiting. */
+  /** Whether the connection has its most hook calls waiting. */
   protected get saturated(): boolean {
-    return this.inFlight >= MAX_IN_FLIGHT;
+    return this.inFlight >= this.maxInFlight;
   }
 
   /**
@@ -80,7 +82,7 @@ export abstract class ProtocolConnection {
    * `failed` sees a failure before it is rethrown.
    */
   protected async counted<T>(work: () => Promise<T>, failed: (error: unknown) => void): Promise<T> {
-    if (++this.inFlight >= MAX_IN_FLIGHT && !this.socket.isPaused) this.socket.pause();
+    if (++this.inFlight >= this.maxInFlight && !this.socket.isPaused) this.socket.pause();
     try {
       return await work();
     } catch (error) {
@@ -94,7 +96,7 @@ export abstract class ProtocolConnection {
 
   /** A hook call ended: reads resume once below the bound (a subclass that holds work runs it first). */
   protected release(): void {
-    if (this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
+    if (this.inFlight < this.maxInFlight && this.socket.isPaused && this.socket.readyState === this.socket.OPEN) this.socket.resume();
   }
 
   /** The connection as argument `at` of a hook call; none when `at` is undefined. */

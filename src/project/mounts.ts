@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Descriptor } from "../config/descriptor.js";
 import type { HistoryRule } from "../config/socketcluster-options.js";
 import { AerostatError, UserErrorCodes } from "../errors/codes.js";
@@ -118,6 +119,10 @@ export class MountTable {
       if (before && before.module !== next.module) {
         this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint handler changed; reconnect");
         if (before.module && next.module) this.logRepointed(endpoint, before.module, next.module, descriptor);
+      } else if (before && protocolChanged(before.descriptor, descriptor)) {
+        // Sessions keep the protocol and options they were accepted with: they reconnect to take the new ones.
+        this.log.info({ endpoint, descriptor: descriptor.file }, `${descriptor.file}: the protocol or protocol options of ${endpoint} changed; its sessions reconnect`);
+        this.closeSessions(endpoint, CloseCodes.serviceRestart, "endpoint protocol options changed; reconnect");
       }
       if (next.problem && next.problem.message !== before?.problem?.message) this.onProblem(next.problem);
       if (next.problem) this.troubled.add(endpoint);
@@ -287,6 +292,11 @@ export function assertSameFolder(descriptor: { readonly file: string; readonly h
       "or the descriptor next to its handler.",
     { file: descriptor.file, field: "handler" },
   );
+}
+
+/** Whether an endpoint's sessions speak another protocol, or with other options, under `next` than under `before`. */
+function protocolChanged(before: Descriptor, next: Descriptor): boolean {
+  return before.protocol !== next.protocol || !isDeepStrictEqual(before.monorail, next.monorail) || !isDeepStrictEqual(before.socketcluster, next.socketcluster);
 }
 
 /** A descriptor problem on an endpoint that keeps serving its previous handler, saying so. */

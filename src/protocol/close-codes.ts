@@ -10,7 +10,7 @@ export const CloseCodes = {
   messageTooBig: 1009,
   /** The endpoint's handler was disabled after repeated sandbox crashes. */
   internalError: 1011,
-  /** The endpoint now runs a different handler module; reconnect. */
+  /** Reconnect: the endpoint now runs a different handler module or protocol options, or (MonoRail) the connection missed watched changes. */
   serviceRestart: 1012,
   /** The peer reads too slowly: too many bytes wait unsent. */
   tryAgainLater: 1013,

@@ -38,6 +38,8 @@ export const MonoRailErrors = {
   /** The handler was reloaded, restarted or disabled while it was asked. */
   unavailable: "HandlerUnavailableError",
   timeout: "TimeoutError",
+  /** The handler has as many resource asks waiting as it may (across the endpoint's connections); ask again later. */
+  busy: "BusyError",
   /** An mq watch on an exchange the descriptor does not list, or the broker refused it. */
   mq: "MqError",
 } as const;

@@ -128,7 +128,7 @@ export function assemble(
     authKey: options.authKey ?? randomBytes(32),
     historyRules: (project) => mounts.historyRules(project),
   });
-  const monorail = new MrGateway({ sessions, bus, traffic, log, connections: options.connections });
+  const monorail = new MrGateway({ sessions, bus, traffic, log, connections: options.connections, descriptorOf: (endpoint) => mounts.get(endpoint)?.descriptor.file });
   let warnedKey = options.authKey !== undefined;
   const dashboardToken = options.dashboardToken ?? newDashboardToken();
   // The dashboard's source reads the status, made below.

@@ -186,6 +186,18 @@ describe("MonoRail frames", () => {
     expect(await c.ask({ handler: "get", params: { id: "2" } })).toMatchObject({ handler: "item", id: "2" });
   });
 
+  it("answers a watch of mq on an endpoint without monorail.mq with an MqError that says what to add to which descriptor file", async () => {
+    const t = await startProject(files);
+    const c = await client(t, "rack/mq");
+    const off = await c.ask({ handler: "watch", params: { exchange: "on.events" } });
+    expect(off).toMatchObject({ handler: "error", resource: "mq", type: "mq", params: { name: "MqError" } });
+    expect(off.params!.message).toBe('the built-in mq resource is off on endpoint "rack": add "monorail": {"mq": {"connection": "<amqp connection>", "exchanges": ["<exchange>"]}} to its descriptor file p/rack.websocket');
+    const query = await c.ask({ handler: "all" });
+    expect(query).toMatchObject({ handler: "error", resource: "mq", params: { name: "UnknownResourceError" } });
+    expect(query.params!.message).toContain('"mq" is the built-in RabbitMQ resource, which answers watch only');
+    expect(query.params!.message).not.toContain("resource(name, def)");
+  });
+
   it("asks the resource's filter once per change for the watchers' distinct params", async () => {
     const t = await startProject(files);
     const tools = await client(t);

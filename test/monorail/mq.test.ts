@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { Connection } from "rabbitmq-client";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
+import { freePort } from "../helpers/redis-server.js";
 import { startProject, waitUntil } from "../helpers/runtime.js";
 import { describeWith, SERVICES } from "../helpers/services.js";
 import { MrClient } from "./mr-client.js";
@@ -108,6 +109,38 @@ await describeWith(["rabbitmq"], "MonoRail mq resource", () => {
     await probe("lost.after");
   }, 40_000);
 
+  it("closes its broker connection when the last mq watch is gone", async () => {
+    const t = await startProject(files(), { connections: { main: SERVICES.rabbitmq.url } });
+    const c = await MrClient.connect(t.url("rack") + "/mq");
+    open.push(c);
+    c.send({ handler: "watch", params: { exchange: ALLOWED, routingKey: "last.#" } });
+    await waitUntil(async () => {
+      await publisher.send({ exchange: ALLOWED, routingKey: "last.probe" }, "probe");
+      return c.frames.some((f) => f.id === "last.probe");
+    }, 10_000, "the mq consumer");
+    const name = String((await t.logs.waitFor((l) => typeof l.connectionName === "string")).connectionName);
+    const run = promisify(execFile);
+    const listed = async () => (await run("rabbitmqctl", ["list_connections", "-q", "client_properties"])).stdout.includes(`{"connection_name",${JSON.stringify(name)}}`);
+    expect(await listed()).toBe(true);
+    c.send({ handler: "stop", params: { exchange: ALLOWED, routingKey: "last.#" } });
+    await t.logs.waitFor((l) => l.msg === 'monorail mq: closed connection "main": no mq watches use it');
+    await waitUntil(async () => !(await listed()), 15_000, "the broker connection gone");
+  }, 30_000);
+
+  it("warns once about a broker that refuses, and stops trying when the watch gave up", async () => {
+    const port = await freePort();
+    const t = await startProject(files(), { connections: { main: `amqp://guest:guest@127.0.0.1:${port}` } });
+    const c = await MrClient.connect(t.url("rack") + "/mq");
+    open.push(c);
+    // The watch waits 10 s for the broker, which retries meanwhile (after 250 ms, 500 ms, 1 s, ...).
+    const refused = await c.ask({ handler: "watch", params: { exchange: ALLOWED } }, 15_000);
+    expect(refused).toMatchObject({ handler: "error", params: { name: "MqError" } });
+    await t.logs.waitFor((l) => l.msg === 'monorail mq: closed connection "main": no mq watches use it');
+    const warnings = t.logs.lines.filter((l) => l.connection === "main" && /lost or refused/.test(l.msg));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toContain(`amqp://guest:***@127.0.0.1:${port}`);
+  }, 30_000);
+
   it("answers a watch of an exchange outside the allowlist, or without one, with an error frame", async () => {
     const t = await startProject(files(), { connections: { main: SERVICES.rabbitmq.url } });
     const c = await MrClient.connect(t.url("rack") + "/mq");
@@ -117,6 +150,30 @@ await describeWith(["rabbitmq"], "MonoRail mq resource", () => {
     expect(refused.params!.message).toContain(`exchange "${OTHER}" is not one this endpoint lets clients watch`);
     expect(await c.ask({ handler: "watch", params: {} })).toMatchObject({ handler: "error", params: { name: "MqError" } });
     expect(t.runtime.monorailStats()).toEqual({ watchers: 0, mqConsumers: 0 });
+  });
+
+  it("identifies an mq watcher by its binding: extra params are refused, and no routingKey is the same watcher as \"#\"", async () => {
+    const t = await startProject(files(), { connections: { main: SERVICES.rabbitmq.url } });
+    const c = await MrClient.connect(t.url("rack") + "/mq");
+    open.push(c);
+    const extra = await c.ask({ handler: "watch", params: { exchange: ALLOWED, routingKey: "#", pad: "x".repeat(1000) } });
+    expect(extra).toMatchObject({ handler: "error", resource: "mq", params: { name: "MqError" } });
+    expect(extra.params!.message).toContain('takes only "exchange" and "routingKey"');
+    expect(extra.params!.message).toContain('"pad"');
+    c.send({ handler: "watch", params: { exchange: ALLOWED } });
+    c.send({ handler: "watch", params: { exchange: ALLOWED, routingKey: "#" } });
+    await waitUntil(async () => {
+      await publisher.send({ exchange: ALLOWED, routingKey: "same.probe" }, "probe");
+      return c.frames.some((f) => f.id === "same.probe");
+    }, 10_000, "the mq consumer");
+    await publisher.send({ exchange: ALLOWED, routingKey: "same.once" }, { once: true });
+    // A marker after it: once it arrives, any second copy of same.once would have too.
+    await publisher.send({ exchange: ALLOWED, routingKey: "same.marker" }, "marker");
+    await waitUntil(() => c.frames.some((f) => f.id === "same.marker"), 5000, "the marker");
+    expect(c.frames.filter((f) => f.id === "same.once")).toHaveLength(1);
+    // Stopping without routingKey stops that one watcher, and the consumer goes with it.
+    c.send({ handler: "stop", params: { exchange: ALLOWED } });
+    await waitUntil(() => t.runtime.monorailStats().mqConsumers === 0, 5000, "the consumer disposed");
   });
 
   it("reports an mq connection that is not an operator amqp connection, naming the field, and serves the endpoint without mq", async () => {

@@ -93,6 +93,9 @@ export default function monorail(exports: Record<string, unknown>, kernel: Kerne
   // ---- what the host asks -------------------------------------------------------
   function resourceOf(name: unknown): Resource {
     const r = typeof name === "string" ? resources.get(name) : undefined;
+    if (!r && name === MQ_RESOURCE) {
+      throw named(MonoRailErrors.unknownResource, 'no resource "mq" here: "mq" is the built-in RabbitMQ resource, which answers watch only, on an endpoint whose descriptor has "monorail": {"mq": {"connection": ..., "exchanges": [...]}}');
+    }
     if (!r) throw named(MonoRailErrors.unknownResource, "no resource " + stringify(StringCtor(name)) + " here: the handler registers it with resource(name, def)");
     return r;
   }

@@ -90,3 +90,10 @@ export function canonicalJson(value: unknown, depth = 0): string {
 
 /** Levels of arrays and objects a watcher's params may nest. */
 export const MAX_PARAMS_DEPTH = 32;
+
+/**
+ * Characters of a watcher's params as canonical JSON. A watcher keeps its
+ * params and their JSON for as long as it lives, so they stay small: params
+ * select what to watch, they do not carry data.
+ */
+export const MAX_WATCH_PARAMS_CHARS = 4096;

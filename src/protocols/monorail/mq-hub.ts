@@ -4,6 +4,9 @@ import { redactUrl, type Connection as NamedConnection } from "../../config/conn
 import type { Logger } from "../../log/logger.js";
 import { mqData } from "./mq-body.js";
 
+/** At most one warning a minute about a broker connection that stays lost. */
+const LOST_WARNING_INTERVAL_MS = 60_000;
+
 /** What an mq watcher is handed for each message: its routing key and its body as data. */
 export type MqListener = (routingKey: string, data: unknown) => void;
 
@@ -19,8 +22,9 @@ interface Shared {
  * rabbitmq-client Connection per operator connection, opened by the first mq
  * watch, and one consumer (an exclusive, auto-deleted queue bound to the
  * exchange with the routing key) per (connection, exchange, routing key),
- * shared by every watcher of it here and disposed with the last one.
- * rabbitmq-client reconnects and declares the queue and binding again by itself.
+ * shared by every watcher of it here and disposed with the last one; the
+ * connection is closed with its last consumer. rabbitmq-client reconnects
+ * and declares the queue and binding again by itself.
  */
 export class MqHub {
   private readonly connections = new Map<string, Connection>();
@@ -61,6 +65,7 @@ export class MqHub {
       if (shared.listeners.size === 0 && this.consumers.get(key) === shared) {
         this.consumers.delete(key);
         shared.consumer.close().catch((error: unknown) => this.log.warn({ connection, exchange, routingKey, err: error }, `closing the mq consumer of ${exchange} "${routingKey}" failed`));
+        this.release(connection);
       }
     };
   }
@@ -80,15 +85,24 @@ export class MqHub {
     const where = redactUrl(named.url);
     const connectionName = `aerostat monorail mq ${name} ${this.tag}`;
     this.log.info({ connection: name, url: where, connectionName }, `monorail mq: connecting to "${name}" (${where}) as "${connectionName}"`);
-    const conn = new Connection({ url: named.url, connectionName, retryLow: 250, retryHigh: 10_000 });
+    const conn = new Connection({ url: named.url, connectionName, retryLow: 250, retryHigh: 10_000, heartbeat: 10 });
+    // The first failure is logged; while it stays lost, one line per minute at most counts the attempts.
     let lost = false;
+    let failures = 0;
+    let warnedAt = 0;
     conn.on("error", (error: unknown) => {
       lost = true;
-      this.log.warn({ connection: name, url: where, err: error }, `monorail mq: connection "${name}" (${where}) lost or refused: ${String((error as Error)?.message ?? error)}; reconnecting`);
+      failures++;
+      const now = Date.now();
+      if (failures > 1 && now - warnedAt < LOST_WARNING_INTERVAL_MS) return;
+      warnedAt = now;
+      const attempts = failures > 1 ? ` (${failures} failures so far)` : "";
+      this.log.warn({ connection: name, url: where, err: error, failures }, `monorail mq: connection "${name}" (${where}) lost or refused${attempts}: ${String((error as Error)?.message ?? error)}; reconnecting`);
     });
     conn.on("connection", () => {
       if (lost) this.log.info({ connection: name, url: where }, `monorail mq: connection "${name}" (${where}) is back; watches resume`);
       lost = false;
+      failures = 0;
     });
     this.connections.set(name, conn);
     return conn;
@@ -120,6 +134,7 @@ export class MqHub {
         clearTimeout(timer);
         if (this.consumers.get(key) === shared) this.consumers.delete(key);
         consumer.close().catch(() => undefined);
+        this.release(connection);
         reject(error instanceof Error ? error : new Error(String(error)));
       };
       const timer = setTimeout(() => fail(new Error(`the broker of connection "${connection}" did not answer within ${this.setupTimeoutMs} ms`)), this.setupTimeoutMs);
@@ -136,6 +151,16 @@ export class MqHub {
     const shared: Shared = { consumer, listeners, ready };
     this.consumers.set(key, shared);
     return shared;
+  }
+
+  /** Closes the broker connection `name` once no consumer uses it (it stops reconnecting too). */
+  private release(name: string): void {
+    const conn = this.connections.get(name);
+    if (!conn) return;
+    for (const key of this.consumers.keys()) if (key.startsWith(`${name}\u0000`)) return;
+    this.connections.delete(name);
+    this.log.info({ connection: name }, `monorail mq: closed connection "${name}": no mq watches use it`);
+    conn.close().catch((error: unknown) => this.log.warn({ connection: name, err: error }, `monorail mq: closing connection "${name}" failed`));
   }
 
   /** Closes every consumer and connection (the runtime stops). */

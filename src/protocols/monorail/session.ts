@@ -6,20 +6,29 @@ import type { Session } from "../../peers/sessions.js";
 import { EventKind } from "../../protocol/events.js";
 import { MONORAIL_RESOURCE_HOOK, MonoRailErrors, MQ_RESOURCE } from "../../protocol/monorail.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
-import { askFailure, isFault, type FrameError } from "./errors.js";
-import { canonicalJson, errorFrame, itemFrame, listFrame, readFrame, sessionFrame, type ClientHandler } from "./frames.js";
+import type { AskBudget } from "./ask-budget.js";
+import { askFailure, BusyError, isFault, type FrameError } from "./errors.js";
+import { canonicalJson, errorFrame, itemFrame, listFrame, MAX_WATCH_PARAMS_CHARS, readFrame, sessionFrame, type ClientHandler } from "./frames.js";
 import type { MqHub } from "./mq-hub.js";
+import { mqTarget, type MqTarget } from "./mq-params.js";
 import type { WatchIndex, Watcher, WatchingConnection } from "./watch-index.js";
+
+/** Resource asks one connection may have waiting; past it, its reads pause until some answer. */
+const MAX_IN_FLIGHT = 16;
 
 /** What every MonoRail connection of this node shares. */
 export interface MrContext {
   readonly index: WatchIndex;
   readonly mq: MqHub;
   readonly log: Logger;
+  /** Asks in flight per handler module, across the node's connections. */
+  readonly asks: AskBudget;
+  /** The descriptor file of a mounted endpoint (project-relative), for messages that say what to edit. */
+  readonly descriptorOf: (endpoint: string) => string | undefined;
 }
 
 /** A watch being set up (its resource's watch() is asked), or one in place. */
-type Slot = { readonly state: "pending" } | { readonly state: "watching"; readonly watcher?: Watcher; readonly stop?: () => void };
+type Slot = { readonly state: "pending"; readonly watcher?: Watcher } | { readonly state: "watching"; readonly watcher?: Watcher; readonly stop?: () => void };
 
 /**
  * One connection speaking MonoRail: routes its frames by handler, asks the
@@ -40,7 +49,7 @@ export class MrSession extends ProtocolConnection implements WatchingConnection 
     readonly defaultResource: string | undefined,
     private readonly ctx: MrContext,
   ) {
-    super(session, module, ctx.log);
+    super(session, module, ctx.log, MAX_IN_FLIGHT);
     this.event(EventKind.open, "");
   }
 
@@ -133,56 +142,100 @@ export class MrSession extends ProtocolConnection implements WatchingConnection 
   }
 
   /** Asks the handler's resource `resource` (through net/v4/monorail's hook); the connection goes last. */
-  private ask(handler: string, resource: string, params: unknown): Promise<string | undefined> {
-    return this.counted(
-      () => this.module.requestJson(MONORAIL_RESOURCE_HOOK, [handler, resource, params], this.options.hookTimeoutMs, this.asPeer(3)),
-      (error) => {
-        if (isFault(error)) this.logFailure(`MonoRail ${handler} of "${resource}"`, { resource }, error);
-      },
-    );
+  private async ask(handler: string, resource: string, params: unknown): Promise<string | undefined> {
+    if (!this.ctx.asks.take(this.module)) throw this.busy(handler, resource);
+    try {
+      return await this.counted(
+        () => this.module.requestJson(MONORAIL_RESOURCE_HOOK, [handler, resource, params], this.options.hookTimeoutMs, this.asPeer(3)),
+        (error) => {
+          if (isFault(error)) this.logFailure(`MonoRail ${handler} of "${resource}"`, { resource }, error);
+        },
+      );
+    } finally {
+      this.ctx.asks.give(this.module);
+    }
+  }
+
+  /** The refusal of an ask past the module's budget, logged now and then. */
+  private busy(handler: string, resource: string): BusyError {
+    const max = this.ctx.asks.max;
+    if (this.module.logBudget.take()) {
+      this.ctx.log.warn(
+        { handler: this.module.key, endpoint: this.endpoint, session: this.id, resource },
+        `MonoRail: handler ${this.module.key} has ${max} resource asks waiting, its limit across this node's connections; ${handler} of "${resource}" from ${this.id} was answered BusyError`,
+      );
+    }
+    return new BusyError(`the handler has ${max} questions waiting (its limit across the endpoint's connections); ask again later`);
   }
 
   private watch(resource: string, params: unknown): void {
-    const key = `${resource}\u0000${canonicalJson(params)}`;
+    if (resource === MQ_RESOURCE && !this.options.mq) {
+      const file = this.ctx.descriptorOf(this.endpoint);
+      const where = file ? `its descriptor file ${file}` : "its descriptor file";
+      this.fail(resource, { name: MonoRailErrors.mq, message: `the built-in mq resource is off on endpoint "${this.endpoint}": add "monorail": {"mq": {"connection": "<amqp connection>", "exchanges": ["<exchange>"]}} to ${where}` });
+      return;
+    }
+    const mq = resource === MQ_RESOURCE ? this.options.mq : undefined;
+    const target = mq ? mqTarget(params, mq) : undefined;
+    if (typeof target === "string") {
+      this.fail(resource, { name: MonoRailErrors.mq, message: target });
+      return;
+    }
+    const identity = canonicalJson(target ?? params);
+    if (identity.length > MAX_WATCH_PARAMS_CHARS) {
+      this.fail(resource, { name: MonoRailErrors.badFrame, message: `watch params are ${identity.length} characters of JSON; a watcher's params may have at most ${MAX_WATCH_PARAMS_CHARS} (they select what to watch)` });
+      return;
+    }
+    const key = `${resource}\u0000${identity}`;
     // The same resource and params (in any key order) is one watcher.
     if (this.slots.has(key)) return;
     if (this.slots.size >= this.options.maxWatchers) {
       this.fail(resource, { name: MonoRailErrors.tooManyWatchers, message: `this connection holds ${this.options.maxWatchers} watchers, the endpoint's monorail.maxWatchers; stop some first` });
       return;
     }
-    const pending: Slot = { state: "pending" };
+    const pending: Slot = target ? { state: "pending" } : { state: "pending", watcher: { connection: this, resource, key, params, filter: true, held: [] } };
     this.slots.set(key, pending);
-    const work = resource === MQ_RESOURCE && this.options.mq ? this.watchMq(key, pending, params) : this.watchResource(key, pending, resource, params);
+    const work = target ? this.watchMq(key, pending, target) : this.watchResource(key, pending, resource, params);
     void work.catch((error: unknown) => {
-      if (this.slots.get(key) === pending) this.slots.delete(key);
+      if (this.slots.get(key) === pending) {
+        this.slots.delete(key);
+        this.drop(pending);
+      }
       if (!this.closed) this.fail(resource, error instanceof MqRefusal ? { name: MonoRailErrors.mq, message: error.message } : askFailure(resource, error));
     });
   }
 
+  /**
+   * The watcher goes in first, holding the changes that reach it, and the
+   * engine confirms its channel; then watch() is asked for the initial list,
+   * and the held changes follow it: none made meanwhile is lost.
+   */
   private async watchResource(key: string, pending: Slot, resource: string, params: unknown): Promise<void> {
+    const watcher = pending.watcher!;
+    this.ctx.index.add(this.project, watcher);
+    await this.ctx.index.confirmed(this.project, resource);
+    if (this.closed || this.slots.get(key) !== pending) return; // closed or stopped meanwhile
     const json = await this.ask("watch", resource, params);
     const answer = (json === undefined ? {} : JSON.parse(json)) as { filter?: unknown; items?: unknown };
-    if (this.closed || this.slots.get(key) !== pending) return; // closed or stopped meanwhile
+    if (this.closed || this.slots.get(key) !== pending) return;
+    watcher.filter = answer.filter === true;
     if (Array.isArray(answer.items)) this.send(listFrame(resource, JSON.stringify(answer.items)));
-    const watcher: Watcher = { connection: this, resource, key, params, filter: answer.filter === true };
+    const held = watcher.held ?? [];
+    watcher.held = undefined;
+    for (const frame of held) this.send(frame);
     this.slots.set(key, { state: "watching", watcher });
-    this.ctx.index.add(this.project, watcher);
   }
 
-  private async watchMq(key: string, pending: Slot, params: unknown): Promise<void> {
+  private async watchMq(key: string, pending: Slot, target: MqTarget): Promise<void> {
     const mq = this.options.mq!;
-    const p = (params && typeof params === "object" ? params : {}) as { exchange?: unknown; routingKey?: unknown };
-    if (typeof p.exchange !== "string" || p.exchange === "") throw new MqRefusal('an mq watch needs params {"exchange": "...", "routingKey": "..."}');
-    if (!mq.exchanges.includes(p.exchange)) throw new MqRefusal(`exchange "${p.exchange.slice(0, 255)}" is not one this endpoint lets clients watch (monorail.mq.exchanges)`);
-    if (p.routingKey !== undefined && (typeof p.routingKey !== "string" || p.routingKey.length > 255)) throw new MqRefusal("routingKey must be a string of at most 255 characters");
-    const routingKey = (p.routingKey as string | undefined) ?? "#";
+    const { exchange, routingKey } = target;
     let stop: () => void;
     try {
-      stop = await this.ctx.mq.watch(mq.connection, p.exchange, routingKey, (rk, data) => {
+      stop = await this.ctx.mq.watch(mq.connection, exchange, routingKey, (rk, data) => {
         if (!this.closed) this.send(itemFrame("item", MQ_RESOURCE, JSON.stringify(rk), JSON.stringify(data ?? null)));
       });
     } catch (error) {
-      throw new MqRefusal(`the broker refused the watch of ${p.exchange} "${routingKey}": ${String((error as Error)?.message ?? error)}`);
+      throw new MqRefusal(`the broker refused the watch of ${exchange} "${routingKey}": ${String((error as Error)?.message ?? error)}`);
     }
     if (this.closed || this.slots.get(key) !== pending) {
       stop();
@@ -192,7 +245,10 @@ export class MrSession extends ProtocolConnection implements WatchingConnection 
   }
 
   private stop(resource: string, params: unknown): void {
-    const key = `${resource}\u0000${canonicalJson(params)}`;
+    const mq = resource === MQ_RESOURCE ? this.options.mq : undefined;
+    const target = mq ? mqTarget(params, mq) : undefined;
+    if (typeof target === "string") return; // no such watcher
+    const key = `${resource}\u0000${canonicalJson(target ?? params)}`;
     const slot = this.slots.get(key);
     if (!slot) return;
     this.slots.delete(key);
@@ -200,9 +256,8 @@ export class MrSession extends ProtocolConnection implements WatchingConnection 
   }
 
   private drop(slot: Slot): void {
-    if (slot.state !== "watching") return;
     if (slot.watcher) this.ctx.index.remove(this.project, slot.watcher);
-    slot.stop?.();
+    if (slot.state === "watching") slot.stop?.();
   }
 
   protected override onClosed(code: number, reason: string): void {

@@ -26,16 +26,44 @@ export interface Watcher {
   readonly resource: string;
   readonly key: string;
   readonly params: unknown;
-  /** Whether the resource has a filter() to ask about each change. */
-  readonly filter: boolean;
+  /** Whether the resource has a filter() to ask about each change (while the watch is set up, not known yet: asked). */
+  filter: boolean;
+  /**
+   * While the watch is set up (its watch() asked for the initial list): the
+   * frames that reached it meanwhile, sent after that list. Undefined once set up.
+   */
+  held?: SharedTextFrame[];
+}
+
+/** A change waiting for filter answers, or for the changes before it. */
+interface Waiting {
+  readonly frame: SharedTextFrame;
+  readonly watchers: readonly Watcher[];
+  /** The change as filter() sees it, when some watcher has a filter to ask. */
+  readonly change: unknown;
 }
 
 interface Entry {
   readonly watchers: Set<Watcher>;
   readonly unsubscribe: () => void;
-  /** Changes whose delivery waits for filter answers, in order: a later change waits for them. */
-  tail: Promise<void> | undefined;
+  /** Changes whose delivery waits for filter answers, oldest first: a later change waits for them. */
+  readonly waiting: Waiting[];
+  /** Whether the waiting changes are being delivered. */
+  draining: boolean;
+  /** Changes dropped since the last log line about it, and when that was. */
+  dropped: number;
+  droppedLoggedAt: number;
 }
+
+/**
+ * Changes of one resource that may wait for filter() on this node; past it
+ * the oldest waiting is dropped, so a filter slower than the changes cannot
+ * make them pile up without end.
+ */
+export const MAX_WAITING_CHANGES = 1000;
+
+/** At most one log line about dropped changes per resource in this time (the count is summed up). */
+const DROPPED_LOG_INTERVAL_MS = 10_000;
 
 /** The engine channel of a project's resource. */
 export function resourceChannel(project: string, resource: string): BusChannel {
@@ -64,7 +92,7 @@ export class WatchIndex {
     let e = resources.get(w.resource);
     if (!e) {
       const unsubscribe = this.bus.subscribe(resourceChannel(project, w.resource), (m) => this.received(project, w.resource, m));
-      resources.set(w.resource, (e = { watchers: new Set(), unsubscribe, tail: undefined }));
+      resources.set(w.resource, (e = { watchers: new Set(), unsubscribe, waiting: [], draining: false, dropped: 0, droppedLoggedAt: 0 }));
     }
     e.watchers.add(w);
   }
@@ -81,6 +109,11 @@ export class WatchIndex {
   /** Resolves once the engine confirmed the resource's subscription (changes after that reach this node). */
   confirmed(project: string, resource: string): Promise<void> {
     return this.bus.subscribed?.(resourceChannel(project, resource)) ?? Promise.resolve();
+  }
+
+  /** The connections on this node watching `resource` of `project` (or being set up to). */
+  connections(project: string, resource: string): Set<WatchingConnection> {
+    return new Set([...(this.entries.get(project)?.get(resource)?.watchers ?? [])].map((w) => w.connection));
   }
 
   /** Watchers on this node, for tests and the dashboard. */
@@ -111,30 +144,64 @@ export class WatchIndex {
     }
     const watchers = [...e.watchers];
     const filtered = m.h !== "list" && watchers.some((w) => w.filter);
-    if (!filtered && !e.tail) {
+    if (!filtered && !e.draining) {
       this.send(watchers, frame);
       return;
     }
-    const change = { handler: m.h, id: fields["id"] ?? null, data: fields["data"] ?? null };
-    const run = async () => {
-      const passing = filtered ? await this.filter(resource, watchers, change) : watchers;
-      this.send(passing, frame);
-    };
-    const tail = (e.tail ?? Promise.resolve()).then(run).catch((error: unknown) => this.log.error({ project, resource, err: error }, `delivering a change of MonoRail resource "${resource}" failed`));
-    e.tail = tail;
-    void tail.then(() => {
-      if (e.tail === tail) e.tail = undefined;
-    });
+    e.waiting.push({ frame, watchers, change: filtered ? { handler: m.h, id: fields["id"] ?? null, data: fields["data"] ?? null } : undefined });
+    if (e.waiting.length > MAX_WAITING_CHANGES) {
+      e.waiting.shift();
+      e.dropped++;
+      if (Date.now() - e.droppedLoggedAt >= DROPPED_LOG_INTERVAL_MS) this.logDropped(project, resource, e);
+    }
+    if (!e.draining) void this.drain(project, resource, e);
   }
 
-  /** One frame to each connection among `watchers` (still watching when it goes out). */
+  /** Delivers the waiting changes of a resource in order, each once filter() answered about it. */
+  private async drain(project: string, resource: string, e: Entry): Promise<void> {
+    e.draining = true;
+    try {
+      for (let next = e.waiting.shift(); next; next = e.waiting.shift()) {
+        try {
+          const passing = next.change !== undefined ? await this.filter(resource, next.watchers, next.change) : next.watchers;
+          this.send(passing, next.frame);
+        } catch (error) {
+          this.log.error({ project, resource, err: error }, `delivering a change of MonoRail resource "${resource}" failed`);
+        }
+      }
+    } finally {
+      e.draining = false;
+      if (e.dropped > 0) this.logDropped(project, resource, e);
+    }
+  }
+
+  private logDropped(project: string, resource: string, e: Entry): void {
+    this.log.warn(
+      { project, resource, dropped: e.dropped },
+      `MonoRail resource "${resource}": ${e.dropped} change(s) dropped, the oldest of more than ${MAX_WAITING_CHANGES} waiting for filter(), which answers more slowly than changes come; its watchers missed them`,
+    );
+    e.dropped = 0;
+    e.droppedLoggedAt = Date.now();
+  }
+
+  /**
+   * One frame to each connection among `watchers` (still watching when it
+   * goes out); a connection whose only watchers here are being set up has it
+   * held by one of them, to follow the initial list.
+   */
   private send(watchers: readonly Watcher[], frame: SharedTextFrame): void {
     const done = new Set<WatchingConnection>();
     let sent = 0;
     for (const w of watchers) {
-      if (done.has(w.connection)) continue;
+      if (w.held || done.has(w.connection)) continue;
       done.add(w.connection);
       if (w.connection.send(frame)) sent++;
+    }
+    for (const w of watchers) {
+      if (!w.held || done.has(w.connection)) continue;
+      done.add(w.connection);
+      w.held.push(frame);
+      if (w.held.length > MAX_WAITING_CHANGES) w.held.shift();
     }
     if (sent > 0) this.traffic.countOut(sent);
   }
@@ -145,13 +212,14 @@ export class WatchIndex {
    * distinct params of its watchers. A module that cannot answer lets nothing through.
    */
   private async filter(resource: string, watchers: readonly Watcher[], change: unknown): Promise<Watcher[]> {
-    const byModule = new Map<HandlerModule, { keys: string[]; params: unknown[]; timeoutMs: number }>();
+    // Each module's distinct keys, by their place in the params it is asked about.
+    const byModule = new Map<HandlerModule, { keys: Map<string, number>; params: unknown[]; timeoutMs: number }>();
     for (const w of watchers) {
       if (!w.filter) continue;
       let asked = byModule.get(w.connection.module);
-      if (!asked) byModule.set(w.connection.module, (asked = { keys: [], params: [], timeoutMs: w.connection.hookTimeoutMs }));
-      if (asked.keys.includes(w.key)) continue;
-      asked.keys.push(w.key);
+      if (!asked) byModule.set(w.connection.module, (asked = { keys: new Map(), params: [], timeoutMs: w.connection.hookTimeoutMs }));
+      if (asked.keys.has(w.key)) continue;
+      asked.keys.set(w.key, asked.params.length);
       asked.params.push(w.params);
     }
     const passes = new Map<HandlerModule, Set<string>>();
@@ -161,7 +229,7 @@ export class WatchIndex {
         passes.set(module, yes);
         try {
           const answer = await module.request(MONORAIL_FILTER_HOOK, [resource, asked.params, change], asked.timeoutMs);
-          if (Array.isArray(answer)) asked.keys.forEach((k, i) => answer[i] === true && yes.add(k));
+          if (Array.isArray(answer)) for (const [k, i] of asked.keys) if (answer[i] === true) yes.add(k);
         } catch (error) {
           if (module.logBudget.take()) this.log.warn({ handler: module.key, resource, err: error }, `filter() of MonoRail resource "${resource}" could not answer; the change went to none of its watchers on ${module.key}`);
         }

@@ -86,3 +86,51 @@ declare function setInterval<A extends unknown[]>(fn: (...args: A) => void, ms?:
 declare function clearTimeout(id: number | undefined): void;
 /** Cancels an interval. @example clearInterval(id); */
 declare function clearInterval(id: number | undefined): void;
+
+/** The handler functions of a `.listener` descriptor's handler (see the README's "Listeners"). */
+declare namespace AerostatHandler {
+  /**
+   * The listener a message came through, frozen. Which fields are set depends on
+   * the source: `channel` (postgres, redis; `pattern` too for a redis pattern),
+   * `routingKey` and `exchange` (amqp), `subject` (nats).
+   * @example export function onMessage(message: string, listener: AerostatHandler.Listener) { console.log(listener.name, listener.channel); }
+   */
+  interface Listener {
+    /** The listener's name (its descriptor's "name", else the file's base name). @example if (listener.name === "rack-nodes") refresh(); */
+    readonly name: string;
+    /** Where it listens. @example if (listener.source === "amqp") console.log(listener.routingKey); */
+    readonly source: "amqp" | "postgres" | "redis" | "nats";
+    /** postgres and redis: the channel the message came on. @example const table = listener.channel?.replace(/_changes$/, ""); */
+    readonly channel?: string;
+    /** redis: the pattern that matched, for a PSUBSCRIBE pattern. @example if (listener.pattern === "orders:*") order(message); */
+    readonly pattern?: string;
+    /** amqp: the message's routing key. @example const [collection, event, id] = listener.routingKey.split("."); */
+    readonly routingKey?: string;
+    /** amqp: the exchange it was published to. @example console.log(`${listener.exchange} ${listener.routingKey}`); */
+    readonly exchange?: string;
+    /** nats: the subject. @example const sensor = listener.subject?.split(".")[1]; */
+    readonly subject?: string;
+    /** "base64" when the body was not UTF-8 text and comes base64-encoded. @example const bytes = listener.encoding === "base64" ? atob(message) : message; */
+    readonly encoding?: "base64";
+    /** amqp: the broker delivered it before (its first delivery was lost with the sandbox). @example if (listener.redelivered) console.warn("seen before?", message); */
+    readonly redelivered?: boolean;
+    /** Set on the one empty message after a reconnect: messages may have been missed, so re-read what you keep. @example if (listener.gap) return reloadEverything(); */
+    readonly gap?: true;
+  }
+  /**
+   * A listener handler's onMessage: `message` is the body as text ("" for a gap
+   * message). For amqp the message is acknowledged once it returns (or its
+   * Promise settles), or after onError when it threw.
+   * @example
+   * // In JavaScript, type the parameters with JSDoc: @param {AerostatHandler.Listener} listener
+   * export const onMessage: AerostatHandler.OnListenerMessage = (message, listener) => { if (!listener.gap) handle(JSON.parse(message)); };
+   */
+  type OnListenerMessage = (message: string, listener: Listener) => unknown;
+  /**
+   * A listener handler's onError: the connection was lost (the listener keeps
+   * trying), or onMessage threw.
+   * @example
+   * export const onError: AerostatHandler.OnListenerError = (error, listener) => console.warn(listener.name, error);
+   */
+  type OnListenerError = (error: string, listener: Listener) => void;
+}

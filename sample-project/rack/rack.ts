@@ -26,14 +26,6 @@ interface NodeChange {
   record: RackNode;
 }
 
-/** The listener object a .listener's handler gets with each message. */
-interface Listener {
-  name: string;
-  source: string;
-  channel?: string;
-  gap?: true;
-}
-
 /** The nodes seen since this module loaded, by id. */
 const nodes = new Map<string, RackNode>();
 
@@ -47,7 +39,7 @@ resource("nodes", {
 });
 
 /** A notification of rack_nodes_changes. */
-export function onMessage(message: string, listener: Listener) {
+export function onMessage(message: string, listener: AerostatHandler.Listener) {
   if (listener.gap) {
     // The database connection dropped and came back: changes made meanwhile were not told.
     console.warn(`rack: ${listener.name} reconnected; nodes changed while it was away show on their next change`);
@@ -60,6 +52,6 @@ export function onMessage(message: string, listener: Listener) {
 }
 
 /** The listener's connection failed, or onMessage threw. */
-export function onError(error: string, listener: Listener) {
+export function onError(error: string, listener: AerostatHandler.Listener) {
   console.warn(`rack: ${listener.name}: ${error}`);
 }

@@ -1,21 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createConnection } from "node:net";
 import { afterAll } from "vitest";
 import { freePort } from "./redis-server.js";
+import { killAndWait, waitForServer } from "./server-process.js";
+import { reachable } from "./services.js";
 
 /** The nats-server the listener tests start (Debian's nats-server package; scripts/ensure-services.sh installs it). */
 export const NATS_SERVER = process.env.AEROSTAT_NATS_SERVER ?? "/usr/sbin/nats-server";
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 /** A private nats-server on a free loopback port, to kill and start again; stopped after the test file. */
 export class NatsServer {
@@ -42,22 +32,14 @@ export class NatsServer {
   async restart(): Promise<void> {
     const child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(this.port), ...this.args], { stdio: "ignore" });
     this.process = child;
-    const deadline = Date.now() + 10_000;
-    while (!(await answers(this.port))) {
-      if (child.exitCode !== null) throw new Error(`nats-server on port ${this.port} exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error(`nats-server on port ${this.port} did not answer within 10 s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForServer(child, `nats-server on port ${this.port}`, () => reachable("127.0.0.1", this.port));
   }
 
   /** SIGKILL, and waits until the process is gone. */
   async kill(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await gone;
+    await killAndWait(child);
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll } from "vitest";
+import { killAndWait, waitForServer } from "./server-process.js";
 
 /** The redis-server the engine tests start (scripts/ensure-redis.sh installs it). */
 export const REDIS_SERVER = process.env.AEROSTAT_REDIS_SERVER ?? "/usr/bin/redis-server";
@@ -82,24 +83,15 @@ export class RedisServer {
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d.toString()));
     this.process = child;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with ${child.exitCode}: ${stderr}`);
-      const pong = await ask(this.port, "PING").catch(() => "");
-      if (pong.startsWith("+PONG")) return;
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not answer PING within 10 s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const pong = async () => (await ask(this.port, "PING").catch(() => "")).startsWith("+PONG");
+    await waitForServer(child, `redis-server on port ${this.port}`, pong, () => stderr);
   }
 
   /** SIGKILL, and waits until the process is gone. */
   async kill(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await gone;
+    await killAndWait(child);
   }
 
   /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as on a silent network drop. */

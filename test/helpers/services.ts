@@ -17,7 +17,8 @@ export const SERVICES = {
 
 export type ServiceName = keyof typeof SERVICES;
 
-function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+/** Whether a TCP connection to host:port opens within `timeoutMs`. */
+export function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     const done = (ok: boolean) => {

@@ -15,6 +15,7 @@ export const MAX_QUEUED_EVENTS = 4096;
 export interface EventsConnection {
   readonly id: string;
   readonly project: string;
+  readonly endpoint: string;
   readonly options: EvqOptions;
   /** How onApi is asked for this connection. */
   readonly ask: ApiAsk;
@@ -130,6 +131,11 @@ export class EventsMode implements SubscriptionOwner {
     let command: XmlNode;
     try {
       apiCmd = decodeApiCmd(a["api_cmd"]);
+    } catch (error) {
+      if (!(error instanceof XmlError)) throw error;
+      throw new FrameRefusal(invalidParameter, error.message, extras);
+    }
+    try {
       command = parseXml(apiCmd);
     } catch (error) {
       if (!(error instanceof XmlError)) throw error;
@@ -140,7 +146,7 @@ export class EventsMode implements SubscriptionOwner {
       if (this.subs.size >= this.conn.options.maxSubscriptions) {
         throw new FrameRefusal(invalidParameter, `this connection holds ${this.conn.options.maxSubscriptions} subscriptions, the endpoint's evqueue.maxSubscriptions; unsubscribe some first`, extras);
       }
-      sub = { owner: this, project: this.conn.project, type, objectId, externalId, apiCmd, query: queryOf(command), awaiting: undefined, merged: new Set() };
+      sub = { owner: this, project: this.conn.project, endpoint: this.conn.endpoint, type, objectId, externalId, apiCmd, query: queryOf(command), awaiting: undefined, merged: new Set() };
       this.subs.add(sub);
       this.ctx.index.add(sub);
     }

@@ -134,17 +134,21 @@ export class EvqGateway implements EvqService {
 
   /** Per endpoint among `endpoints` (and any other with open connections): connections by mode, subscriptions and counters. */
   stats(endpoints: readonly string[]): EvqEndpointStats[] {
-    const rows = new Map<string, { api: number; events: number; subscriptions: number }>();
-    for (const e of endpoints) rows.set(e, { api: 0, events: 0, subscriptions: 0 });
+    const rows = new Map<string, { api: number; events: number }>();
+    for (const e of endpoints) rows.set(e, { api: 0, events: 0 });
     for (const s of this.byId.values()) {
       let row = rows.get(s.endpoint);
-      if (!row) rows.set(s.endpoint, (row = { api: 0, events: 0, subscriptions: 0 }));
+      if (!row) rows.set(s.endpoint, (row = { api: 0, events: 0 }));
       row[s.mode]++;
-      row.subscriptions += s.subscriptionCount;
     }
     // Counters of endpoints no longer mounted and without connections are forgotten.
     for (const e of this.counters.keys()) if (!rows.has(e)) this.counters.delete(e);
-    return [...rows].map(([endpoint, row]) => ({ endpoint, ...row, ...(this.counters.get(endpoint) ?? newCounters()) }));
+    return [...rows].map(([endpoint, row]) => ({
+      endpoint,
+      ...row,
+      subscriptions: this.index.countOf(endpoint),
+      ...(this.counters.get(endpoint) ?? newCounters()),
+    }));
   }
 
   /** Stops watching the engine (the runtime stops). */

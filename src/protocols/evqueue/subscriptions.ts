@@ -18,6 +18,8 @@ export interface SubscriptionOwner {
 export interface Subscription {
   readonly owner: SubscriptionOwner;
   readonly project: string;
+  /** The endpoint of its connection. */
+  readonly endpoint: string;
   readonly type: string;
   /** The object filter: events about this object only; 0 for any. */
   readonly objectId: number;
@@ -51,6 +53,7 @@ interface Entry {
 export class SubscriptionIndex {
   private readonly entries = new Map<string, Map<string, Entry>>();
   private total = 0;
+  private readonly perEndpoint = new Map<string, number>();
 
   constructor(
     private readonly bus: MessageBus,
@@ -65,8 +68,10 @@ export class SubscriptionIndex {
       const unsubscribe = this.bus.subscribe(eventChannel(sub.project, sub.type), (m) => this.received(sub.project, sub.type, m));
       types.set(sub.type, (e = { subscriptions: new Set(), unsubscribe }));
     }
-    if (!e.subscriptions.has(sub)) this.total++;
+    if (e.subscriptions.has(sub)) return;
     e.subscriptions.add(sub);
+    this.total++;
+    this.perEndpoint.set(sub.endpoint, (this.perEndpoint.get(sub.endpoint) ?? 0) + 1);
   }
 
   remove(sub: Subscription): void {
@@ -74,6 +79,9 @@ export class SubscriptionIndex {
     const e = types?.get(sub.type);
     if (!e || !e.subscriptions.delete(sub)) return;
     this.total--;
+    const left = (this.perEndpoint.get(sub.endpoint) ?? 1) - 1;
+    if (left > 0) this.perEndpoint.set(sub.endpoint, left);
+    else this.perEndpoint.delete(sub.endpoint);
     if (e.subscriptions.size > 0) return;
     e.unsubscribe();
     types!.delete(sub.type);
@@ -93,6 +101,16 @@ export class SubscriptionIndex {
   /** Subscriptions on this node. */
   get count(): number {
     return this.total;
+  }
+
+  /** Subscriptions on this node of an endpoint's connections. */
+  countOf(endpoint: string): number {
+    return this.perEndpoint.get(endpoint) ?? 0;
+  }
+
+  /** Event types of a project with an engine subscription on this node (for tests and the dashboard). */
+  typesOf(project: string): string[] {
+    return [...(this.entries.get(project)?.keys() ?? [])];
   }
 
   private received(project: string, type: string, raw: unknown): void {

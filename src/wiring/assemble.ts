@@ -169,6 +169,7 @@ export function assemble(
       );
     },
     listeners: () => listeners.list(),
+    evqueue: () => evqueueStats(),
   }, log);
   dashboard.mount(app);
   const report = new Reporter(log, dashboard, events);

@@ -88,4 +88,11 @@ describe("evqueue sign-in", () => {
     }
     await t.logs.waitFor((l) => typeof l.msg === "string" && l.msg.includes("db down") && String(l.at ?? "").startsWith("p/jobs.js:1:"));
   });
+
+  it("closes 1011 and says what onAuth must return when it answers something else", async () => {
+    const t = await startProject({ ...files(), "p/jobs.js": `exports.onAuth = (user) => ({ password: "secret" }); exports.onApi = () => {};` });
+    const c = await signIn(t.url("jobs"), "admin", (ch) => hmac(sha1("secret"), ch));
+    expect(await c.closed).toEqual({ code: 1011, reason: "sign-in is unavailable; try again later" });
+    await t.logs.waitFor((l) => String(l.msg).startsWith("evQueue onAuth failed for") && String(l.msg).includes("its passwordSha1 is not 40 hex digits"));
+  });
 });

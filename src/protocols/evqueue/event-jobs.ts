@@ -33,6 +33,8 @@ export class EventJobs {
     /** Runs the command of a job; resolves with its frame (never rejects). */
     private readonly run: (job: EventJob) => Promise<string>,
     private readonly send: (job: EventJob, frame: string) => void,
+    /** A run or a send failed unexpectedly (a host bug): told, and the line moves on. */
+    private readonly failed: (error: unknown) => void,
   ) {}
 
   /** Runs queued or in flight. */
@@ -75,14 +77,18 @@ export class EventJobs {
     try {
       await job.gate?.catch(() => undefined);
       if (!job.dropped) job.frame = await this.run(job);
-    } finally {
-      job.state = "done";
-      this.running--;
-      this.runningCommands.delete(job.sub.apiCmd);
-      if (!this.closed) {
-        this.flush();
-        this.pump();
-      }
+    } catch (error) {
+      this.failed(error);
+    }
+    job.state = "done";
+    this.running--;
+    this.runningCommands.delete(job.sub.apiCmd);
+    if (this.closed) return;
+    try {
+      this.flush();
+      this.pump();
+    } catch (error) {
+      this.failed(error);
     }
   }
 

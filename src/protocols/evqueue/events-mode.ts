@@ -73,6 +73,7 @@ export class EventsMode implements SubscriptionOwner {
       (job, frame) => {
         if (this.conn.send(frame)) this.conn.counters.eventsSent++;
       },
+      (error) => this.conn.warn(`evQueue: an event for ${this.id} could not be run or sent: ${String((error as Error)?.message ?? error)}`),
     );
   }
 

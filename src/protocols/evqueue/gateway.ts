@@ -117,7 +117,11 @@ export class EvqGateway implements EvqService {
     for (const c of lost) {
       for (const sub of this.index.subscriptionsOf(c.project, c.name)) {
         count++;
-        sub.owner.offer(sub, 0);
+        try {
+          sub.owner.offer(sub, 0);
+        } catch (error) {
+          this.deps.log.error({ project: c.project, type: c.name, session: sub.owner.id, err: error }, `offering evQueue event ${c.name} to ${sub.owner.id} after an engine gap failed`);
+        }
       }
     }
     const names = `${lost.map((c) => c.name).slice(0, 5).join(", ")}${lost.length > 5 ? ", …" : ""}`;

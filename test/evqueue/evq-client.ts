@@ -30,10 +30,17 @@ export class EvqClient {
   /** Frames taken by next(): the next call looks after them. */
   private seen = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** The close code and reason, once closed. */
+  closeInfo: { code: number; reason: string } | undefined;
 
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data) => this.frames.push(parseXml(String(data))));
-    this.closed = new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.once("close", (code, reason) => {
+        this.closeInfo = { code, reason: reason.toString() };
+        resolve(this.closeInfo);
+      }),
+    );
   }
 
   /** Opens `url` asking for `subprotocol` ("api" or "events"); resolves once open. */
@@ -58,6 +65,11 @@ export class EvqClient {
       if (ready.name !== "ready") throw new Error(`no <ready> but <${ready.name}>`);
     } else if (first.name !== "ready") throw new Error(`no <ready> but <${first.name}>`);
     return c;
+  }
+
+  /** The close code and reason, waiting at most `timeoutMs` for the close. */
+  closedWithin(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    return waitUntil(() => this.closeInfo, timeoutMs, "the connection to close");
   }
 
   send(text: string): void {

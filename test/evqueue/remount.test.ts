@@ -21,8 +21,8 @@ describe("editing evqueue options", () => {
     await t.project.write("p/jobs.websocket", descriptor("jobs", "p/jobs", { protocol: "evqueue", evqueue: { throttling: false } }));
     await reloaded;
     const reason = "endpoint protocol options changed; reconnect";
-    expect(await api.closed).toEqual({ code: 1012, reason });
-    expect(await events.closed).toEqual({ code: 1012, reason });
+    expect(await api.closedWithin()).toEqual({ code: 1012, reason });
+    expect(await events.closedWithin()).toEqual({ code: 1012, reason });
     await waitUntil(() => t.runtime.evqueueStats()[0]?.subscriptions === 0, 5000, "no subscriptions");
   });
 });

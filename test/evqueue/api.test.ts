@@ -114,4 +114,13 @@ describe("evqueue API mode", () => {
     expect((await bare.ask('<instances action="list"/>')).attributes).toMatchObject({ status: "KO", "error-code": "UNKNOWN_COMMAND", error: expect.stringContaining("exports no onApi") });
     await Promise.all([c.close(), bare.close()]);
   });
+
+  it("closes a connection with 1024 replies waiting behind a slow one (commands sent without waiting for answers)", async () => {
+    const t = await startProject(files);
+    const c = await EvqClient.ready(t.url("jobs"));
+    c.send('<loop action="get"/>');
+    for (let i = 0; i < 1100; i++) c.send("<bad");
+    expect(await c.closedWithin()).toEqual({ code: 1008, reason: "too many commands waiting for their replies" });
+    expect(c.frames).toHaveLength(1); // only <ready>: the replies waited behind the slow one
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
-import { startProject } from "../helpers/runtime.js";
+import { nextReload, startProject } from "../helpers/runtime.js";
 import { EvqClient, hmac, sha1 } from "./evq-client.js";
 
 // Challenge sign-in: only the real HMAC-SHA1 of the challenge signs in; failures close 1008 and are rate-limited per address.
@@ -99,5 +99,17 @@ describe("evqueue sign-in", () => {
     const c = await signIn(t.url("jobs"), "admin", (ch) => hmac(sha1("secret"), ch));
     expect(await c.closed).toEqual({ code: 1011, reason: "sign-in is unavailable; try again later" });
     await t.logs.waitFor((l) => String(l.msg).startsWith("evQueue onAuth failed for") && String(l.msg).includes("its passwordSha1 is not 40 hex digits"));
+  });
+
+  it("closes connections let in without a sign-in (1012) when a reload starts exporting onAuth; new ones are challenged", async () => {
+    const t = await startProject({ ...files(), "p/jobs.js": "exports.onApi = () => {};" });
+    const open = await EvqClient.ready(t.url("jobs"), "events");
+    const reloaded = nextReload(t.runtime, (e) => e.file === "p/jobs.js");
+    await t.project.write("p/jobs.js", files()["p/jobs.js"]);
+    await reloaded;
+    expect(await open.closedWithin()).toEqual({ code: 1012, reason: "sign-in required now; reconnect" });
+    const again = await EvqClient.connect(t.url("jobs"), "events");
+    expect((await again.next()).name).toBe("auth");
+    await again.close();
   });
 });

@@ -5,6 +5,8 @@ import type { Logger } from "../../log/logger.js";
 import { RateLimitedLog } from "../../log/rate-limited.js";
 import type { EvqService } from "../../ops/evqueue-service.js";
 import { registerSession, type SessionStart } from "../../peers/accept-session.js";
+import { closeSessionsLogged } from "../../peers/close-sessions.js";
+import { CloseCodes } from "../../protocol/close-codes.js";
 import type { Session, SessionRegistry } from "../../peers/sessions.js";
 import { EVENT_NAME, EVQ_STANDARD_EVENTS } from "../../protocol/evqueue.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
@@ -40,6 +42,8 @@ export class EvqGateway implements EvqService {
   readonly index: SubscriptionIndex;
   private readonly byId = new Map<string, EvqSession>();
   private readonly registered = new Map<HandlerModule, Set<string>>();
+  /** Modules whose reloads are watched for a newly exported onAuth. */
+  private readonly watched = new WeakSet<HandlerModule>();
   private readonly counters = new Map<string, EvqCounters>();
   /** The descriptor's event names as a set, per options object (options change only by remount). */
   private readonly optionEvents = new WeakMap<EvqOptions, ReadonlySet<string>>();
@@ -69,11 +73,26 @@ export class EvqGateway implements EvqService {
     const events: EventsContext = { index: this.index, accepts: (type) => this.accepts(module, options, type) };
     const s = new EvqSession(session, module, options, counters, this.ctx, events);
     this.byId.set(session.id, s);
+    this.watchSignIn(module);
     socket.on("close", () => {
       this.byId.delete(session.id);
       sessions.remove(session.id);
     });
     return session;
+  }
+
+  /**
+   * When a reload of `module` starts exporting onAuth, its connections that
+   * came in without a sign-in are closed (1012): they reconnect and sign in.
+   */
+  private watchSignIn(module: HandlerModule): void {
+    if (this.watched.has(module)) return;
+    this.watched.add(module);
+    module.onServing(() => {
+      const open = [...this.byId.values()].filter((s) => s.module === module && s.mustSignIn);
+      if (open.length === 0) return;
+      closeSessionsLogged(open.map((s) => s.session), CloseCodes.serviceRestart, "sign-in required now; reconnect", this.deps.log, `evQueue endpoints of ${module.key}`, { handler: module.key });
+    });
   }
 
   /** Whether a client of an endpoint served by `module` with `options` may subscribe to `type`. */

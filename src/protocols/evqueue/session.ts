@@ -32,6 +32,8 @@ export interface EvqContext {
   readonly authTimeoutMs: number;
 }
 
+/** Replies one "api" connection may have waiting (for their answer or an earlier one's); past it the connection is closed. */
+export const MAX_WAITING_REPLIES = 1024;
 /** Characters of a user name a client may sign in with. */
 const MAX_USER_CHARS = 256;
 const INVALID_AUTH = "Invalid authentication";
@@ -53,6 +55,10 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
   private authTimer: NodeJS.Timeout | undefined;
   private readonly replies = new OrderedReplies((frame) => this.send(frame));
   private events: EventsMode | undefined;
+  /** Whether the connection was let in without a sign-in (the handler exported no onAuth then). */
+  private openAccess = false;
+  /** close() was called: frames still arriving are not read. */
+  private closing = false;
 
   constructor(
     session: Session,
@@ -74,7 +80,10 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     };
     this.event(EventKind.open, "");
     if (module.hooks.has(EvqHooks.auth)) this.sendChallenge();
-    else this.ready(null, NO_AUTH_PROFILE);
+    else {
+      this.openAccess = true;
+      this.ready(null, NO_AUTH_PROFILE);
+    }
   }
 
   /** Subscriptions this connection holds. */
@@ -82,7 +91,13 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     return this.events?.subscriptionCount ?? 0;
   }
 
+  /** Whether it was let in without a sign-in while its handler now asks for one (it exports onAuth since a reload). */
+  get mustSignIn(): boolean {
+    return this.openAccess && this.state !== "closed" && this.module.hooks.has(EvqHooks.auth);
+  }
+
   close(code: number, reason: string): void {
+    this.closing = true;
     this.session.close(code, reason);
   }
 
@@ -129,9 +144,13 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
   }
 
   private frame(data: unknown, isBinary: boolean): void {
-    if (this.state === "closed") return;
+    if (this.state === "closed" || this.closing) return;
     const text = isBinary ? undefined : (toPayload(data, false) as string);
     if (this.state !== "ready") return this.signInFrame(text);
+    if (!this.events && this.replies.waiting >= MAX_WAITING_REPLIES) {
+      this.warn(`evQueue connection ${this.id} has ${MAX_WAITING_REPLIES} replies waiting (commands sent without waiting for their answers); it is closed`);
+      return this.close(CloseCodes.policyViolation, "too many commands waiting for their replies");
+    }
     let root: XmlNode;
     try {
       if (text === undefined) throw new XmlError("evQueue frames are XML text; a binary frame was sent");

@@ -46,6 +46,10 @@ declare function require(name: "net/v4/events"): typeof import("net/v4/events");
 declare function require(name: "net/events"): typeof import("net/v4/events");
 /** The resources of MonoRail endpoints ("protocol": "monorail"). @example const monorail = require("net/v4/monorail"); */
 declare function require(name: "net/v4/monorail"): typeof import("net/v4/monorail");
+/** evQueue endpoints ("protocol": "evqueue"): registerEvents, createEvent, ApiError. @example const { ApiError, createEvent } = require("net/v4/evqueue"); */
+declare function require(name: "net/v4/evqueue"): typeof import("net/v4/evqueue");
+/** The short name of "net/v4/evqueue". @example const evqueue = require("net/evqueue"); */
+declare function require(name: "net/evqueue"): typeof import("net/v4/evqueue");
 /**
  * A file of the project ("./util", "../shared/limits.json"), bundled into the
  * handler when it loads; saving it reloads the handler. Paths outside the
@@ -64,6 +68,8 @@ declare var exports: {
   onReload?: AerostatHandler.OnReload;
   onHandshake?: AerostatHandler.OnHandshake;
   onReconnect?: AerostatHandler.OnReconnect;
+  onAuth?: AerostatHandler.OnEvqAuth;
+  onApi?: AerostatHandler.OnEvqApi;
   [name: string]: unknown;
 };
 /** CommonJS module object. @example module.exports = { onMessage: (m) => m }; */

@@ -1,7 +1,7 @@
 // First: on Node < 24 this exits with one sentence before runtime.js loads isolated-vm (ES modules run in import order).
 import "./platform/require-node.js";
 export { createRuntime, Runtime } from "./runtime.js";
-export type { EndpointInfo, HandlerStats, ListenerInfo, ListenerStatus, ReloadEvent, RuntimeEvents, RuntimeInit } from "./runtime.js";
+export type { EndpointInfo, EvqEndpointStats, HandlerStats, ListenerInfo, ListenerStatus, ReloadEvent, RuntimeEvents, RuntimeInit } from "./runtime.js";
 export type { ListenerSpec } from "./config/listener-spec.js";
 export type { Capability, ImmediateOp, PostedOp, DeferredOp, OpContext } from "./ops/capability.js";
 export { HookError } from "./sandbox/requests.js";

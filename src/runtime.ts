@@ -13,6 +13,7 @@ import { closeSessionsLogged } from "./peers/close-sessions.js";
 import type { TrafficMeter } from "./peers/traffic.js";
 import type { IsolateStats } from "./sandbox/project-isolate.js";
 import type { ListenerStatus } from "./listeners/listener.js";
+import type { EvqEndpointStats } from "./protocols/evqueue/stats.js";
 import { CloseCodes } from "./protocol/close-codes.js";
 import { assertNodeFlags } from "./sandbox/node-flags.js";
 import { DASHBOARD_PATH, serviceUrl } from "./server/routes.js";
@@ -21,6 +22,7 @@ import type { EndpointInfo, HandlerStats, RuntimeEvents } from "./wiring/runtime
 
 export type { EndpointInfo, HandlerStats, ReloadEvent, RuntimeEvents } from "./wiring/runtime-events.js";
 export type { ListenerInfo, ListenerStatus } from "./listeners/listener.js";
+export type { EvqEndpointStats } from "./protocols/evqueue/stats.js";
 
 /** createRuntime()'s options: RuntimeOptions, and capabilities beyond the built-in ones (for embedding and tests). */
 export interface RuntimeInit extends RuntimeOptions {
@@ -158,6 +160,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return { watchers: this.parts.monorail.index.count(), mqConsumers: this.parts.monorail.mq.consumerCount };
   }
 
+  /** Per evqueue endpoint on this node: open connections ("api" and "events"), subscriptions, events sent, events merged by throttling, failed sign-ins. */
+  evqueueStats(): EvqEndpointStats[] {
+    return this.parts.evqueueStats();
+  }
+
   /** Stops accepting, closes sessions with 1001 and lets their onClose run (up to `graceMs`), then disposes the isolates. */
   async close(graceMs = 2000): Promise<void> {
     if (this.closed) return;
@@ -179,6 +186,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     registry.disposeAll();
     for (const teardown of teardowns.splice(0)) teardown();
     await monorail.close();
+    this.parts.evqueue.close();
     await bus.close();
     sockets.close();
     if (this.parts.ownsServer && this.server.listening) {

@@ -192,6 +192,23 @@ function drawListeners(panel) {
   fill($("listeners").tBodies[0], rows, 11, "No listeners: a .listener file adds one.");
 }
 
+/** The evQueue panel: each evqueue endpoint with its connections by subprotocol, subscriptions, events sent and merged, failed sign-ins. */
+function drawEvqueue(panel) {
+  if (!panel) return;
+  const { endpoints, totals } = panel;
+  const shown = totals.endpoints > endpoints.length ? `, first ${endpoints.length} shown` : "";
+  $("evqueue-count").textContent = `${totals.endpoints} endpoints, ${totals.connections} connections, ${totals.subscriptions} subscriptions${shown}`;
+  const rows = endpoints.map((e) => {
+    const tr = row([el("strong", e.endpoint), e.api, e.events, el("span", e.subscriptions, "pill subscriptions"), e.eventsSent, e.eventRate, e.merged, e.authFailures]);
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) tr.children[n].className = "num";
+    tr.children[3].classList.add("subscriptions");
+    tr.children[7].classList.add("auth-failures");
+    tr.dataset.evqueueEndpoint = e.endpoint;
+    return tr;
+  });
+  fill($("evqueue").tBodies[0], rows, 8, 'No evqueue endpoints: a descriptor with "protocol": "evqueue" adds one.');
+}
+
 /** The engine panel: memory (this process) or redis (the node, its state, the peers it sees, gaps). */
 function drawEngine(engine) {
   if (!engine) return;
@@ -273,6 +290,7 @@ function draw(snapshot) {
   drawEngine(snapshot.engine);
   drawChannels(snapshot.channels);
   drawListeners(snapshot.listeners);
+  drawEvqueue(snapshot.evqueue);
   drawErrors(snapshot.errors);
   drawLog(snapshot.log ?? []);
 }

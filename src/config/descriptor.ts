@@ -6,6 +6,7 @@ import { lineColumnAt } from "./text-position.js";
 import { ENDPOINT_PATTERN } from "../protocol/names.js";
 import { monoRailKnownFieldsAt, monoRailOptions, monoRailSchema, type MonoRailOptions } from "./monorail-options.js";
 import { knownFieldsAt, socketClusterOptions, socketClusterSchema, type SocketClusterOptions } from "./socketcluster-options.js";
+import { evqKnownFieldsAt, evqOptions, evqSchema, type EvqOptions } from "./evqueue-options.js";
 
 /** A valid `.websocket` descriptor. */
 export interface Descriptor {
@@ -34,18 +35,22 @@ export interface Descriptor {
    * socketcluster-client connects: handshake, pings, channels, RPC and sign-in
    * are kept by the host, and the handler answers hooks; "monorail" speaks
    * RackHD's MonoRail JSON frames (init, query, all, get, watch, stop),
-   * answered from the resources the handler registers with net/v4/monorail.
+   * answered from the resources the handler registers with net/v4/monorail;
+   * "evqueue" speaks evQueue's XML API and event subscriptions (subprotocols
+   * "api" and "events"), answered by the handler's onApi (and onAuth).
    */
   readonly protocol: EndpointProtocol;
   /** The socketcluster options, defaults filled in (present when protocol is "socketcluster"). */
   readonly socketcluster?: SocketClusterOptions;
   /** The monorail options, defaults filled in (present when protocol is "monorail"). */
   readonly monorail?: MonoRailOptions;
+  /** The evqueue options, defaults filled in (present when protocol is "evqueue"). */
+  readonly evqueue?: EvqOptions;
   readonly limits: EndpointLimits;
 }
 
 export type IsolateMode = "shared" | "own";
-export type EndpointProtocol = "raw" | "socketcluster" | "monorail";
+export type EndpointProtocol = "raw" | "socketcluster" | "monorail" | "evqueue";
 
 /** Per-endpoint protections against clients; each has a safe default. */
 export interface EndpointLimits {
@@ -98,9 +103,9 @@ const descriptorSchema = z.object({
     })
     .optional(),
   protocol: z
-    .enum(["raw", "socketcluster", "monorail"], {
+    .enum(["raw", "socketcluster", "monorail", "evqueue"], {
       error:
-        'must be "raw" (frames go to onMessage, the default), "socketcluster" (SocketCluster\'s protocol, for socketcluster-client) or "monorail" (RackHD MonoRail JSON frames)',
+        'must be "raw" (frames go to onMessage, the default), "socketcluster" (SocketCluster\'s protocol, for socketcluster-client), "monorail" (RackHD MonoRail JSON frames) or "evqueue" (evQueue\'s XML API and events)',
     })
     .optional(),
   socketcluster: socketClusterSchema.optional(),
@@ -135,6 +140,7 @@ const descriptorSchema = z.object({
     .refine((v) => v === 0 || v >= 100, { error: "must be 0 (off) or at least 100" })
     .optional(),
   monorail: monoRailSchema.optional(),
+  evqueue: evqSchema.optional(),
 });
 
 /** Parses and validates one descriptor file's text. Throws AerostatError naming file, line and field. */
@@ -174,7 +180,7 @@ export function parseDescriptor(file: string, text: string): Descriptor {
     // A misspelt field is the cause of its correct name's "missing": report it first.
     const issues = result.error.issues;
     const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0]!;
-    const known = issue.code === "unrecognized_keys" ? (knownFieldsAt(issue.path) ?? monoRailKnownFieldsAt(issue.path)) : undefined;
+    const known = issue.code === "unrecognized_keys" ? (knownFieldsAt(issue.path) ?? monoRailKnownFieldsAt(issue.path) ?? evqKnownFieldsAt(issue.path)) : undefined;
     if (issue.code === "unrecognized_keys" && known) {
       // A field inside an object of the descriptor ("socketcluster": {...}) that the object does not take.
       const key = String(issue.keys[0]);
@@ -209,6 +215,14 @@ export function parseDescriptor(file: string, text: string): Descriptor {
       { file, field: "monorail", ...lineColumnAt(text, node?.offset ?? tree.offset) },
     );
   }
+  if (d.evqueue !== undefined && d.protocol !== "evqueue") {
+    const node = findNodeAtLocation(tree, ["evqueue"])?.parent;
+    throw new AerostatError(
+      UserErrorCodes.DESCRIPTOR_FIELD,
+      'field "evqueue" applies only to evqueue endpoints; add "protocol": "evqueue" or remove it',
+      { file, field: "evqueue", ...lineColumnAt(text, node?.offset ?? tree.offset) },
+    );
+  }
   const protocol = d.protocol ?? "raw";
   return {
     file,
@@ -220,6 +234,7 @@ export function parseDescriptor(file: string, text: string): Descriptor {
     protocol,
     ...(protocol === "socketcluster" ? { socketcluster: socketClusterOptions(d.socketcluster) } : {}),
     ...(protocol === "monorail" ? { monorail: monoRailOptions(d.monorail) } : {}),
+    ...(protocol === "evqueue" ? { evqueue: evqOptions(d.evqueue) } : {}),
     limits: {
       maxPayload: d.maxPayload ?? DEFAULT_LIMITS.maxPayload,
       maxSessions: d.maxSessions ?? DEFAULT_LIMITS.maxSessions,

@@ -66,7 +66,7 @@ const PAGE_HEADERS = {
 export class Dashboard {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, clientTracking: true });
   private readonly errors = new RecentErrors();
-  private readonly rates = { messages: new EndpointRates(), calls: new EndpointRates(), listeners: new EndpointRates() };
+  private readonly rates = { messages: new EndpointRates(), calls: new EndpointRates(), listeners: new EndpointRates(), evqueue: new EndpointRates() };
   private readonly viewers = new Map<WebSocket, Viewer>();
   private timer: NodeJS.Timeout | undefined;
   private readonly refusals: RateLimitedLog;

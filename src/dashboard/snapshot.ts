@@ -9,6 +9,7 @@ import { MESSAGE_KEPT, NAME_KEPT, type RecentError } from "./recent-errors.js";
 import type { EndpointDetails } from "./session-details.js";
 import type { ListenerStatus } from "../listeners/listener.js";
 import { listenersShown, type DashboardListeners } from "./listeners.js";
+import { evqueueShown, type DashboardEvqueue, type EvqEndpointRow } from "./evqueue.js";
 
 /** What the dashboard page shows; sent as JSON over its live socket. */
 export interface DashboardSnapshot {
@@ -26,6 +27,8 @@ export interface DashboardSnapshot {
   readonly channels: DashboardChannels;
   /** The project's listeners: connection state, message rates, gaps, dropped messages, the last error. */
   readonly listeners: DashboardListeners;
+  /** evqueue endpoints: connections by subprotocol, subscriptions, events sent and merged, failed sign-ins. */
+  readonly evqueue: DashboardEvqueue;
   /** How many endpoints and clients there are, when more than ROWS_SHOWN. */
   readonly totals: { readonly endpoints: number; readonly clients: number };
   /** Whether this viewer may close sessions (it is on this machine). */
@@ -80,6 +83,8 @@ export interface DashboardSource {
   scEndpoints(): readonly ScEndpointRow[];
   /** The project's listeners. */
   listeners(): readonly ListenerStatus[];
+  /** The evqueue endpoints and their subscriptions. */
+  evqueue(): readonly EvqEndpointRow[];
 }
 
 /** How buildSnapshot turns counters into rates: messages per endpoint, RPC calls per socketcluster endpoint. */
@@ -88,6 +93,8 @@ export interface SnapshotRates {
   readonly calls: EndpointRates;
   /** Messages received and handled per listener. */
   readonly listeners: EndpointRates;
+  /** Event frames sent per evqueue endpoint. */
+  readonly evqueue: EndpointRates;
 }
 
 /** The engine's status with at most ROWS_SHOWN peers and its last error cut to size. */
@@ -103,7 +110,7 @@ function engineShown(status: EngineStatus): EngineStatus {
  * The snapshot, bounded: at most ROWS_SHOWN rows of each kind, and every
  * string that a script or a file can make long cut to size.
  */
-export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[], { messages: rates, calls, listeners }: SnapshotRates): DashboardSnapshot {
+export function buildSnapshot(source: DashboardSource, errors: readonly RecentError[], { messages: rates, calls, listeners, evqueue }: SnapshotRates): DashboardSnapshot {
   const endpoints = source.endpoints();
   const clients = source.clientList();
   const cut = (text: string, max = PATH_SHOWN) => truncateText(text, max);
@@ -130,6 +137,7 @@ export function buildSnapshot(source: DashboardSource, errors: readonly RecentEr
     engine: engineShown(source.engine()),
     channels: channelsShown(source.channels(), source.scEndpoints(), calls),
     listeners: listenersShown(source.listeners(), listeners),
+    evqueue: evqueueShown(source.evqueue(), evqueue),
     totals: { endpoints: endpoints.length, clients: clients.length },
   };
   rates.end();

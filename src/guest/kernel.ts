@@ -67,6 +67,13 @@ export interface Kernel {
    * runtime's own ("aerostat.…"), which no export and no top level answers.
    */
   provideHook(hook: string, fn: (...args: unknown[]) => unknown): void;
+  /**
+   * Marks the throws `test` accepts as answers, not faults: a request asked
+   * with fault reporting replies with them as thrown (name, message, own
+   * fields) but does not report them (net/v4/evqueue's ApiError is how onApi
+   * answers status="KO"). A test that throws accepts nothing.
+   */
+  answerThrows(test: (error: unknown) => boolean): void;
 }
 
 const runners = builtins.safeMap<string, EventRunner>();
@@ -75,6 +82,8 @@ const peerExtensions = builtins.safeMap<string, PeerExtension[]>();
 let wentAsync = false;
 /** Hooks capabilities answer themselves (kernel.provideHook), by name. */
 const provided = builtins.safeMap<string, (...args: unknown[]) => unknown>();
+/** Tests of throws that answer a request rather than fault (kernel.answerThrows). */
+const answerTests: ((error: unknown) => boolean)[] = [];
 /** Requests for names with this prefix are the runtime's own: only a provided hook answers them. */
 const OWN_HOOK_PREFIX = "aerostat.";
 
@@ -152,6 +161,7 @@ export function makeKernel(capability: GuestCapability): Kernel {
     onFault: undefined,
     fault: (hook, ev, peer, error) => fault(kernel, hook, ev, peer, error),
     provideHook: (hook, fn) => provided.set(hook, fn),
+    answerThrows: (test) => void builtins.push(answerTests, test),
     runHook(hook, method, args, ev, peer, message, error) {
       const fn = hookOf(hook) ?? topLevelRunner();
       if (!fn) return undefined;
@@ -239,7 +249,7 @@ export function runRequest(ev: GuestEvent): void {
     return;
   }
   const thrown = (e: unknown) => {
-    if (faults) report(hook, ev, e);
+    if (faults && !isAnswer(e)) report(hook, ev, e);
     replyThrown(id, e);
   };
   const peer = peerFor(ev);
@@ -290,6 +300,18 @@ export function runRequest(ev: GuestEvent): void {
     }
   }
   replyValue(id, result);
+}
+
+/** Whether a throw is an answer some capability declared (kernel.answerThrows), not a fault. */
+function isAnswer(error: unknown): boolean {
+  for (let i = 0; i < answerTests.length; i++) {
+    try {
+      if (answerTests[i]!(error)) return true;
+    } catch (_) {
+      // A throw whose test throws (a hostile Proxy, say) is reported as a fault.
+    }
+  }
+  return false;
 }
 
 /** The event kind whose hook is `hook`, and what getMethod() says for it. */

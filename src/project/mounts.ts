@@ -296,7 +296,12 @@ export function assertSameFolder(descriptor: { readonly file: string; readonly h
 
 /** Whether an endpoint's sessions speak another protocol, or with other options, under `next` than under `before`. */
 function protocolChanged(before: Descriptor, next: Descriptor): boolean {
-  return before.protocol !== next.protocol || !isDeepStrictEqual(before.monorail, next.monorail) || !isDeepStrictEqual(before.socketcluster, next.socketcluster);
+  return (
+    before.protocol !== next.protocol ||
+    !isDeepStrictEqual(before.monorail, next.monorail) ||
+    !isDeepStrictEqual(before.socketcluster, next.socketcluster) ||
+    !isDeepStrictEqual(before.evqueue, next.evqueue)
+  );
 }
 
 /** A descriptor problem on an endpoint that keeps serving its previous handler, saying so. */

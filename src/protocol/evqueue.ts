@@ -3,6 +3,8 @@
 /** The WebSocket subprotocols an evQueue connection asks for: API calls, or event subscriptions. */
 export const EvqSubprotocols = { api: "api", events: "events" } as const;
 export type EvqMode = (typeof EvqSubprotocols)[keyof typeof EvqSubprotocols];
+/** Both, in the order a server prefers them when a client offers both. */
+export const EVQ_SUBPROTOCOL_LIST: readonly EvqMode[] = [EvqSubprotocols.api, EvqSubprotocols.events];
 
 /** The hooks a handler of an evqueue endpoint may export; the host asks them and waits. */
 export const EvqHooks = {

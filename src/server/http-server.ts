@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from "node:http";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../log/logger.js";
+import { selectSubprotocol } from "./subprotocols.js";
 
 /**
  * The HTTP server aerostat makes when none is given: slow or stalled
@@ -20,7 +21,11 @@ export function createOwnedServer(handshakeTimeoutMs: number, app: RequestListen
   return server;
 }
 
-/** One WebSocket server (noServer) per distinct maxPayload among the endpoints; errors are logged. */
+/**
+ * One WebSocket server (noServer) per distinct maxPayload among the endpoints;
+ * errors are logged. The subprotocol echoed is the one chosen for the request
+ * (subprotocols.ts), else the first offered.
+ */
 export class SocketServers {
   private readonly byPayload = new Map<number, WebSocketServer>();
 
@@ -29,7 +34,7 @@ export class SocketServers {
   for(maxPayload: number): WebSocketServer {
     let wss = this.byPayload.get(maxPayload);
     if (!wss) {
-      wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false });
+      wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, handleProtocols: selectSubprotocol });
       wss.on("error", (error) => this.log.error({ err: error }, "WebSocket server error"));
       this.byPayload.set(maxPayload, wss);
     }

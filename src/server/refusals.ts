@@ -46,6 +46,14 @@ export const Refusals = {
     same(503, `Endpoint ${q(endpoint)} is still loading and ${waiting} handshakes already wait for it; try again.`),
   /** onHandshake refused it: its reason is meant for the client. */
   byHandler: (endpoint: string, status: number, reason: string) => same(status, `Endpoint ${q(endpoint)} refused the connection: ${truncateText(reason, NAME_SHOWN)}`),
+  /** An endpoint whose protocol needs a subprotocol the client did not offer (evQueue: "api" or "events"). */
+  subprotocolMissing: (endpoint: string, protocol: string, accepted: readonly string[], offered: readonly string[]) =>
+    same(
+      400,
+      `Endpoint ${q(endpoint)} speaks ${protocol}: open it with the subprotocol ${accepted.map((p) => `"${p}"`).join(" or ")}, ` +
+        `as new WebSocket(url, "${accepted[0]}"); ` +
+        (offered.length ? `this request offered ${truncateText(offered.map((p) => `"${p}"`).join(", "), NAME_SHOWN)}.` : "this request offered none."),
+    ),
   cannotServe: (endpoint: string, why: string): Refusal => ({
     status: 503,
     brief: `Endpoint ${q(endpoint)} cannot serve right now; try again later.`,

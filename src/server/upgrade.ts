@@ -14,6 +14,8 @@ import { handshakeRequest } from "../peers/handshake-info.js";
 import type { SessionStart } from "../peers/accept-session.js";
 import { askHandshakeHook } from "./handshake-hook.js";
 import { REFUSAL_HEADER, refusalHeaderValue, type RecentRefusals } from "./recent-refusals.js";
+import { chooseSubprotocol, offeredSubprotocols, pickSubprotocol } from "./subprotocols.js";
+import { EVQ_SUBPROTOCOL_LIST } from "../protocol/evqueue.js";
 
 /** A handshake waits for an endpoint's first load at most this long (or handshakeTimeoutMs, if shorter). */
 export const MAX_FIRST_LOAD_WAIT_MS = 10_000;
@@ -133,6 +135,12 @@ export function createUpgradeHandler(routing: UpgradeRouting) {
     }
     const problem = routing.protocolProblem(mount);
     if (problem) return refuse(req, socket, Refusals.cannotServe(endpoint, problem), endpoint);
+    if (mount.descriptor.protocol === "evqueue") {
+      // evQueue clients ask for "api" or "events"; the first of those offered is selected and echoed.
+      const picked = pickSubprotocol(req, EVQ_SUBPROTOCOL_LIST);
+      if (!picked) return refuse(req, socket, Refusals.subprotocolMissing(endpoint, "evQueue", EVQ_SUBPROTOCOL_LIST, offeredSubprotocols(req)), endpoint);
+      chooseSubprotocol(req, picked);
+    }
     const info = handshakeRequest(req, parsedUrl);
     const request = JSON.stringify(info);
     const upgrade = (data?: string) =>

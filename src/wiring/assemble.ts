@@ -44,6 +44,9 @@ import { ScriptServices } from "./script-services.js";
 import { StompGateway } from "../stomp/stomp-gateway.js";
 import { ScGateway } from "../protocols/socketcluster/gateway.js";
 import { MrGateway } from "../protocols/monorail/gateway.js";
+import { EvqGateway } from "../protocols/evqueue/gateway.js";
+import type { EvqEndpointStats } from "../protocols/evqueue/stats.js";
+import { hostname } from "node:os";
 import { mqConnectionProblem } from "../config/monorail-options.js";
 import { randomBytes } from "node:crypto";
 import type { RuntimeEvents } from "./runtime-events.js";
@@ -66,6 +69,10 @@ export interface Parts {
   readonly socketcluster: ScGateway;
   /** Connections of monorail endpoints, their watchers and mq consumers. */
   readonly monorail: MrGateway;
+  /** Connections of evqueue endpoints and their subscriptions. */
+  readonly evqueue: EvqGateway;
+  /** Per mounted evqueue endpoint: connections, subscriptions, events sent and merged, failed sign-ins. */
+  readonly evqueueStats: () => EvqEndpointStats[];
   readonly bus: MessageBus;
   readonly sockets: SocketServers;
   readonly registry: HandlerRegistry;
@@ -129,6 +136,8 @@ export function assemble(
     historyRules: (project) => mounts.historyRules(project),
   });
   const monorail = new MrGateway({ sessions, bus, traffic, log, connections: options.connections, descriptorOf: (endpoint) => mounts.get(endpoint)?.descriptor.file });
+  const evqueue = new EvqGateway({ sessions, bus, log, node: options.nodeName || hostname(), authTimeoutMs: options.handshakeTimeoutMs });
+  const evqueueStats = () => evqueue.stats(mounts.list().flatMap((m) => (m.descriptor.protocol === "evqueue" ? [m.endpoint] : [])));
   let warnedKey = options.authKey !== undefined;
   const dashboardToken = options.dashboardToken ?? newDashboardToken();
   // The dashboard's source reads the status, made below.
@@ -160,6 +169,7 @@ export function assemble(
       );
     },
     listeners: () => listeners.list(),
+    evqueue: () => evqueueStats(),
   }, log);
   dashboard.mount(app);
   const report = new Reporter(log, dashboard, events);
@@ -170,6 +180,7 @@ export function assemble(
     bus,
     socketcluster,
     monorail,
+    evqueue,
     serverEventsCompat: new Set(options.serverEventsCompat),
     traffic,
     log,
@@ -267,6 +278,8 @@ export function assemble(
         ? "socketcluster endpoints on the redis engine need the sign-in key every node shares: start each node with --auth-key-file <file>"
         : undefined,
     accept: (ws, mount, start) => {
+      const evq = mount.descriptor.evqueue;
+      if (evq) return liveness.track(evqueue.accept(ws, mount.endpoint, mount.module!, evq, start));
       const mr = mount.descriptor.monorail;
       if (mr) return liveness.track(monorail.accept(ws, mount.endpoint, mount.module!, mr, start));
       const sc = mount.descriptor.socketcluster;
@@ -282,7 +295,7 @@ export function assemble(
     if (!dashboard.upgrade(req, socket, head) && !stomp.upgrade(req, socket, head)) upgradeService(req, socket, head);
   });
   return {
-    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, socketcluster, monorail, bus, sockets,
+    log, app, server, ownsServer: !options.server, traffic, sessions, clients, exchanges, stomp, socketcluster, monorail, evqueue, evqueueStats, bus, sockets,
     registry, liveness, sync, dashboard, dashboardToken, status, listeners, teardowns,
   };
 }

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { nextReload, startProject, waitUntil } from "../helpers/runtime.js";
+import { b64, EvqClient, subscribeFrame } from "./evq-client.js";
+import { barrier, eventFrames, EVENTS_HANDLER, eventsProject, Raiser, sync } from "./evq-project.js";
+
+// Subscriptions: which names are accepted, what a bad subscribe answers, upstream's unsubscribe rules, cleanup.
+
+const JOBS = '<jobs action="list"/>';
+const subscriptions = (t: { runtime: { evqueueStats(): { subscriptions: number }[] } }) => t.runtime.evqueueStats().reduce((n, e) => n + e.subscriptions, 0);
+
+describe("evqueue subscriptions", () => {
+  it("answers a KO carrying the external-id for an unknown type, bad base64, a bad api_cmd, past maxSubscriptions; the connection stays open", async () => {
+    const t = await startProject(eventsProject({ maxSubscriptions: 2 }));
+    const c = await EvqClient.ready(t.url("jobs"), "events");
+    const unknown = await c.ask(subscribeFrame("NO_SUCH_EVENT", JOBS, { externalId: 11 }));
+    expect(unknown.attributes).toEqual({
+      node: expect.any(String),
+      status: "KO",
+      "error-code": "INVALID_PARAMETER",
+      "external-id": "11",
+      error: 'unknown event type "NO_SUCH_EVENT": subscribe to one of evQueue\'s standard events, a name of the descriptor\'s "evqueue.events", or one the handler registers with registerEvents()',
+    });
+    const notBase64 = await c.ask('<event action="subscribe" type="JOB_DONE" api_cmd="not base64!" external_id="12"/>');
+    expect(notBase64.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", "external-id": "12", error: expect.stringMatching(/^api_cmd is not base64/) });
+    const notXml = await c.ask(`<event action="subscribe" type="JOB_DONE" api_cmd="${b64("<jobs action=")}" external_id="13"/>`);
+    expect(notXml.attributes).toMatchObject({ status: "KO", "external-id": "13", error: expect.stringMatching(/^api_cmd: not well-formed XML/) });
+    const doctype = await c.ask(`<event action="subscribe" type="JOB_DONE" api_cmd="${b64('<!DOCTYPE x [<!ENTITY e "e">]><jobs/>')}" external_id="14"/>`);
+    expect(doctype.attributes).toMatchObject({ status: "KO", "external-id": "14", error: "api_cmd: DOCTYPE and entity declarations are not accepted; send the element alone" });
+    const command = await c.ask('<jobs action="list"/>');
+    expect(command.attributes).toMatchObject({ status: "KO", "error-code": "UNKNOWN_COMMAND", error: expect.stringContaining('an "events" connection takes <event') });
+    c.send(subscribeFrame("JOB_DONE", JOBS, { externalId: 1 }));
+    c.send(subscribeFrame("JOB_DONE", JOBS, { externalId: 1 })); // the same one again: still one
+    c.send(subscribeFrame("JOB_DONE", JOBS, { externalId: 2 }));
+    const full = await c.ask(subscribeFrame("JOB_DONE", JOBS, { externalId: 3 }));
+    expect(full.attributes).toMatchObject({ status: "KO", "external-id": "3", error: expect.stringContaining("holds 2 subscriptions, the endpoint's evqueue.maxSubscriptions") });
+    expect(subscriptions(t)).toBe(2);
+    await c.close();
+  });
+
+  it("accepts evQueue's standard names (unless standardEvents is false), the descriptor's events and the handler's registered names until it reloads", async () => {
+    const t = await startProject(eventsProject({ events: ["CUSTOM_X"] }));
+    const c = await EvqClient.ready(t.url("jobs"), "events");
+    for (const type of ["INSTANCE_STARTED", "CUSTOM_X", "JOB_DONE"]) c.send(subscribeFrame(type, JOBS));
+    await sync(c);
+    expect(c.frames.filter((f) => f.attributes["status"] === "KO" && f.attributes["error"] !== undefined && !f.attributes["error"].startsWith("unknown event action"))).toEqual([]);
+    const reloaded = nextReload(t.runtime, (e) => e.file === "p/jobs.js");
+    await t.project.write("p/jobs.js", EVENTS_HANDLER.replace('registerEvents(["JOB_DONE", "BARRIER"]);', ""));
+    await reloaded;
+    c.send(subscribeFrame("JOB_DONE", JOBS, { externalId: 5 }));
+    const after = await c.waitFor((f) => f.attributes["external-id"] === "5");
+    expect(after.attributes).toMatchObject({ status: "KO", "external-id": "5", error: expect.stringMatching(/^unknown event type "JOB_DONE"/) });
+    await c.close();
+
+    const strict = await startProject(eventsProject({ standardEvents: false }));
+    const s = await EvqClient.ready(strict.url("jobs"), "events");
+    expect((await s.ask(subscribeFrame("INSTANCE_STARTED", JOBS))).attributes).toMatchObject({ status: "KO", error: expect.stringMatching(/^unknown event type "INSTANCE_STARTED"/) });
+    await s.close();
+  });
+
+  it("unsubscribes as upstream: type, object filter equal to object_id (0: only unfiltered), external id equal unless 0; unsubscribeall takes all", async () => {
+    const t = await startProject(eventsProject({ throttling: false }));
+    const raiser = await Raiser.open(t.url("jobs"));
+    // [type, object filter, external id] of the four subscriptions every case starts with.
+    const subs: [string, number, number][] = [["JOB_DONE", 0, 1], ["JOB_DONE", 5, 2], ["JOB_DONE", 5, 3], ["INSTANCE_STARTED", 0, 4]];
+    const cases: [string, string[]][] = [
+      ['<event action="unsubscribe" type="JOB_DONE"/>', ["2", "3", "4"]],
+      ['<event action="unsubscribe" type="JOB_DONE" object_id="0" external_id="0"/>', ["2", "3", "4"]],
+      ['<event action="unsubscribe" type="JOB_DONE" object_id="5" external_id="2"/>', ["1", "3", "4"]],
+      ['<event action="unsubscribe" type="JOB_DONE" object_id="5"/>', ["1", "4"]],
+      ['<event action="unsubscribe" type="JOB_DONE" external_id="2"/>', ["1", "2", "3", "4"]],
+      ['<event action="unsubscribe" type="JOB_DONE" external_id="1"/>', ["2", "3", "4"]],
+      ['<event action="unsubscribe" type="INSTANCE_STARTED" external_id="4"/>', ["1", "2", "3"]],
+      ['<event action="unsubscribeall"/>', []],
+    ];
+    for (const [frame, left] of cases) {
+      const c = await EvqClient.ready(t.url("jobs"), "events");
+      for (const [type, objectId, externalId] of subs) c.send(subscribeFrame(type, JOBS, { objectId, externalId }));
+      c.send(frame);
+      await sync(c);
+      await raiser.raise("JOB_DONE", 5);
+      await raiser.raise("INSTANCE_STARTED", 5);
+      await barrier(c, raiser);
+      expect(eventFrames(c).map((f) => f.attributes["external-id"]).sort(), frame).toEqual(left);
+      await c.close();
+    }
+    await raiser.close();
+    await waitUntil(() => subscriptions(t) === 0, 5000, "no subscriptions");
+  });
+
+  it("drops an unsubscribed subscription's throttled events, and only its own", async () => {
+    const t = await startProject(eventsProject());
+    const raiser = await Raiser.open(t.url("jobs"));
+    const c = await EvqClient.ready(t.url("jobs"), "events");
+    c.send(subscribeFrame("JOB_DONE", JOBS, { externalId: 1 }));
+    c.send(subscribeFrame("JOB_DONE", '<jobs action="list" tag="two"/>', { externalId: 2 }));
+    await sync(c);
+    await raiser.raise("JOB_DONE", 1, 2, 3);
+    await waitUntil(() => eventFrames(c).length === 2, 5000, "one event each");
+    c.send('<event action="unsubscribe" type="JOB_DONE" external_id="1"/>');
+    for (const f of eventFrames(c)) c.send(`<event action="ack" event_id="${f.attributes["event-id"]}"/>`);
+    await waitUntil(() => eventFrames(c).length === 3, 5000, "the merged event of the one left");
+    await barrier(c, raiser);
+    expect(eventFrames(c).map((f) => [f.attributes["external-id"], f.attributes["object-id"]])).toEqual([["1", "1"], ["2", "1"], ["2", "2,3"]]);
+    await Promise.all([c.close(), raiser.close()]);
+  });
+
+  it("removes a connection's subscriptions when it closes, after 1,000 subscribe/close cycles too", async () => {
+    const t = await startProject(eventsProject());
+    const one = await EvqClient.ready(t.url("jobs"), "events");
+    one.send(subscribeFrame("JOB_DONE", JOBS, { sendNow: true }));
+    one.send(subscribeFrame("INSTANCE_STARTED", JOBS));
+    await sync(one);
+    expect(t.runtime.evqueueStats()).toEqual([{ endpoint: "jobs", api: 0, events: 1, subscriptions: 2, eventsSent: expect.any(Number), merged: 0, authFailures: 0 }]);
+    await one.close();
+    await waitUntil(() => subscriptions(t) === 0, 5000, "the closed connection's subscriptions gone");
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const c = await EvqClient.connect(t.url("jobs"), "events");
+          c.send(subscribeFrame("JOB_DONE", JOBS, { sendNow: i % 2 === 0, externalId: i }));
+          c.send(subscribeFrame("INSTANCE_STARTED", JOBS, { objectId: i }));
+          if (i % 3 === 0) await sync(c);
+          await c.close();
+        }),
+      );
+    }
+    await waitUntil(() => t.runtime.evqueueStats()[0]!.events === 0, 10_000, "every connection closed");
+    expect(subscriptions(t)).toBe(0);
+  }, 30_000);
+});

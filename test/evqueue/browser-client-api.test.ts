@@ -94,6 +94,20 @@ describe("evQueueWS in api mode", () => {
     await expect(bed.ws(engine.url, { mode: "events" }).API({ group: "instances", action: "list" })).rejects.toThrow(/needs an api connection/);
   });
 
+  it("rejects a command whose answer is late with TIMEOUT and renews the connection, so the next command gets its own answer", async () => {
+    const engine = await bed.engine({
+      api: (q) => [{ name: "n", attributes: { value: q.attributes["n"] ?? "" } }],
+      answerDelayMs: (q) => (q.attributes["n"] === "slow" ? 1000 : 0),
+    });
+    const node = bed.ws(engine.url, { apiTimeoutMs: 150 });
+    const late = (await node.API({ group: "echo", action: "get", attributes: { n: "slow" } }).catch((e: unknown) => e)) as EvqError;
+    expect([late.code, late.sent]).toEqual(["TIMEOUT", true]);
+    expect(late.message).toMatch(/no answer within 150 ms before the answer came \(the command may have run\)/);
+    await waitUntil(() => node.GetState() === "READY", 5000, "the renewed connection");
+    const next = await node.API({ group: "echo", action: "get", attributes: { n: "fast" } });
+    expect(root(next).getElementsByTagName("n")[0]?.getAttribute("value")).toBe("fast");
+  });
+
   it("stops reconnecting after Close()", async () => {
     const engine = await bed.engine();
     const counter = countingWebSocket();

@@ -1,4 +1,6 @@
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import type { EvqError } from "../../web/evqueue.js";
 import type { NodeInput, XmlNode } from "../../src/protocols/evqueue/xml.js";
 import { waitUntil } from "../helpers/runtime.js";
@@ -55,6 +57,21 @@ describe("evQueueCluster in api mode", () => {
     // A node that never answers: the command, queued there while it connected, goes on to the next.
     const other = bed.cluster([await deadUrl(), e2.url]);
     expect(nodeOf(await other.API({ group: "instances", action: "list" }))).toBe("e2");
+  });
+
+  it("gives up on a node that accepts but never greets after connectTimeoutMs, and the command goes on to the next", async () => {
+    const silent = new WebSocketServer({ port: 0, host: "127.0.0.1", handleProtocols: () => "api" });
+    await new Promise((resolve) => silent.once("listening", resolve));
+    try {
+      const [, e2] = await twoEngines();
+      const silentUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const cluster = bed.cluster([silentUrl, e2.url], undefined, undefined, { connectTimeoutMs: 200 });
+      expect(nodeOf(await cluster.API({ group: "instances", action: "list" }))).toBe("e2");
+      expect(cluster.GetNodeByCnx(silentUrl)?.GetLastError()).toBe("CONNECTION");
+    } finally {
+      for (const c of silent.clients) c.terminate();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it("does not fail over on a refused sign-in", async () => {

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Express, type Request, type Response } from "express";
 import {
   CLIENT_PATH,
+  EVQUEUE_CLIENT_PATH,
+  EVQUEUE_MODULES_PREFIX,
   MONORAIL_CLIENT_PATH,
   SCRIPT_SERVICE_PREFIXES,
   SERVICE_PREFIX,
@@ -15,8 +17,8 @@ import { staticFiles } from "./static-files.js";
 import { WebAssets } from "./web-assets.js";
 
 /**
- * The plain-HTTP side: the project's static files at "/", the reconnecting
- * client, the SockJS, STOMP and socketcluster browser libraries, SockJS's HTTP transports,
+ * The plain-HTTP side: the project's static files at "/", the reconnecting,
+ * MonoRail and evQueue clients, the SockJS, STOMP and socketcluster browser libraries, SockJS's HTTP transports,
  * script services, and a clear answer for anyone who opens a service
  * URL without a WebSocket handshake (the reason its handshake was refused,
  * when it was).
@@ -39,6 +41,14 @@ export function createHttpApp(staticDir: string | undefined, routes: HttpRoutes)
   });
   app.get(MONORAIL_CLIENT_PATH, (_req, res) => {
     res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(WebAssets.monorailClient);
+  });
+  app.get(EVQUEUE_CLIENT_PATH, (_req, res) => {
+    res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(WebAssets.evqueueClient);
+  });
+  app.get(`${EVQUEUE_MODULES_PREFIX}:file`, (req, res, next) => {
+    const file = WebAssets.evqueueModule(req.params.file);
+    if (!file) return next();
+    res.set("Access-Control-Allow-Origin", "*").type("text/javascript").sendFile(file);
   });
   app.get(`${SERVICE_PREFIX}*endpoint`, (req, res) => answerServiceGet(routes.recentRefusals, req, res));
   app.get(VENDOR_SOCKJS_PATH, (_req, res) => {

@@ -22,6 +22,10 @@ export const SCRIPT_SERVICE_PREFIXES = ["/services/v4/js/", "/services/js/"] as 
 /** The MonoRail client, an ES module beside the reconnecting client it is built on. */
 export const MONORAIL_CLIENT_PATH = "/websockets/v4/monorail.js";
 
+/** The evQueue client, an ES module; the files it imports are served under EVQUEUE_MODULES_PREFIX (web/evqueue/). */
+export const EVQUEUE_CLIENT_PATH = "/websockets/v4/evqueue.js";
+export const EVQUEUE_MODULES_PREFIX = "/websockets/v4/evqueue/";
+
 /** The endpoint name in a service URL, or undefined when the path is not one. */
 export function endpointFromPath(pathname: string): string | undefined {
   const target = serviceTarget(pathname);

@@ -30,6 +30,8 @@ export interface EngineOptions {
   readonly modules?: Readonly<Record<string, string>>;
   /** The children of a response to an API query (default: none). Throw an Error with `code` for a KO. */
   readonly api?: (query: XmlNode) => NodeInput[];
+  /** How long to wait before answering an API query, in ms (default 0). The engine answers each query after its own delay, so a client that pipelines would see answers out of order. */
+  readonly answerDelayMs?: (query: XmlNode) => number;
   /** The port to listen on (0: a free one; a restart reuses the first one). */
   readonly port?: number;
 }
@@ -142,7 +144,9 @@ export class EvqEngine {
   }
 
   private respond(socket: WebSocket, query: XmlNode): void {
-    this.send(socket, this.answer(query));
+    const delay = this.options.answerDelayMs?.(query) ?? 0;
+    if (delay <= 0) this.send(socket, this.answer(query));
+    else setTimeout(() => socket.readyState === socket.OPEN && this.send(socket, this.answer(query)), delay);
   }
 
   private event(socket: WebSocket, frame: XmlNode): void {

@@ -75,6 +75,10 @@ describe("script API documentation", () => {
     expect(membersWithoutExample("web/monorail.d.ts")).toEqual([]);
   });
 
+  it("has an @example on every member of the evQueue client", () => {
+    expect(membersWithoutExample("web/evqueue.d.ts")).toEqual([]);
+  });
+
   it("has an @example on every member of the web platform globals", () => {
     expect(readFileSync(path.join(REPO, "runtime-api/globals.d.ts"), "utf8")).toContain('/// <reference path="web.d.ts" />');
     expect(membersWithoutExample("runtime-api/web.d.ts")).toEqual([]);

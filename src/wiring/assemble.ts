@@ -187,7 +187,7 @@ export function assemble(
     maxCrashesPerMinute: options.maxCrashesPerMinute,
     log,
     capabilities,
-    hostCallFor: (m, isCurrent) => createHostCall(m, ops, services, isCurrent),
+    hostCallFor: (m, caller) => createHostCall(m, ops, services, caller),
     applyOutbox: (m, output, isCurrent) => applyOutbox(services, ops, m, output.text, output.binaries, isCurrent),
     onLoaded: (m, result) => {
       report.loaded(m, result);

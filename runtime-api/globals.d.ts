@@ -46,6 +46,10 @@ declare function require(name: "net/v4/events"): typeof import("net/v4/events");
 declare function require(name: "net/events"): typeof import("net/v4/events");
 /** The resources of MonoRail endpoints ("protocol": "monorail"). @example const monorail = require("net/v4/monorail"); */
 declare function require(name: "net/v4/monorail"): typeof import("net/v4/monorail");
+/** evQueue in scripts: createCluster, a client of evQueue nodes. @example const { createCluster } = require("net/v4/evqueue"); */
+declare function require(name: "net/v4/evqueue"): typeof import("net/v4/evqueue");
+/** The short name of "net/v4/evqueue". @example const evqueue = require("net/evqueue"); */
+declare function require(name: "net/evqueue"): typeof import("net/v4/evqueue");
 /**
  * A file of the project ("./util", "../shared/limits.json"), bundled into the
  * handler when it loads; saving it reloads the handler. Paths outside the

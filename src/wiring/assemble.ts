@@ -44,6 +44,7 @@ import { ScriptServices } from "./script-services.js";
 import { StompGateway } from "../stomp/stomp-gateway.js";
 import { ScGateway } from "../protocols/socketcluster/gateway.js";
 import { MrGateway } from "../protocols/monorail/gateway.js";
+import { EvqClients } from "../protocols/evqueue/client/evq-clients.js";
 import { mqConnectionProblem } from "../config/monorail-options.js";
 import { randomBytes } from "node:crypto";
 import type { RuntimeEvents } from "./runtime-events.js";
@@ -128,6 +129,14 @@ export function assemble(
     authKey: options.authKey ?? randomBytes(32),
     historyRules: (project) => mounts.historyRules(project),
   });
+  // Scripts' evQueue clusters; faults go to the reporter, made below.
+  const evqueueClients = new EvqClients({
+    connections: options.connections,
+    checkOutbound: (m, uri, api) => outbound.check(m.key, uri, api),
+    log,
+    reportFault: (fault) => report.fault(fault),
+    hookTimeoutMs: Math.max(30_000, options.cpuLimitMs * 2),
+  });
   const monorail = new MrGateway({ sessions, bus, traffic, log, connections: options.connections, descriptorOf: (endpoint) => mounts.get(endpoint)?.descriptor.file });
   let warnedKey = options.authKey !== undefined;
   const dashboardToken = options.dashboardToken ?? newDashboardToken();
@@ -148,7 +157,7 @@ export function assemble(
       return session && { endpoint: session.endpoint };
     },
     logSince: (seq) => tail.since(seq),
-    clientList: () => status.clientList(),
+    clientList: () => [...status.clientList(), ...evqueueClients.clientInfos()],
     traffic: () => traffic.series(),
     isolates: () => registry.isolateStats(),
     engine: () => bus.status(),
@@ -170,6 +179,7 @@ export function assemble(
     bus,
     socketcluster,
     monorail,
+    evqueueClients,
     serverEventsCompat: new Set(options.serverEventsCompat),
     traffic,
     log,
@@ -249,6 +259,7 @@ export function assemble(
   const liveness = new Liveness(sessions, (endpoint) => mounts.get(endpoint)?.descriptor.limits, () => mounts.tightestLiveness());
   const status = new Status(mounts, sessions, registry, clients);
   const teardowns = capabilities.flatMap((c) => (c.setup ? [c.setup(services)] : []));
+  teardowns.push(() => evqueueClients.closeAll());
   const sockets = new SocketServers(log);
   const upgradeService = createUpgradeHandler({
     serverFor: (maxPayload) => sockets.for(maxPayload),

@@ -108,7 +108,7 @@ describe("imports", () => {
       const stats = runtime.handlerStats();
       return stats.length === 3 && stats.every((s) => s.error) ? Object.fromEntries(stats.map((s) => [s.handler, s.error])) : undefined;
     });
-    const builtIn = "Node built-ins do not exist in the sandbox; use the runtime modules (net/v4/websockets, net/websockets, sdk/net, sdk/http, http/v4/request, http/v4/response, aerostat/web, core/v4/configurations, core/configurations, sdk/core, net/v4/events, net/events, net/v4/channels, net/channels, net/v4/monorail, net/monorail) instead.";
+    const builtIn = "Node built-ins do not exist in the sandbox; use the runtime modules (net/v4/websockets, net/websockets, sdk/net, sdk/http, http/v4/request, http/v4/response, aerostat/web, core/v4/configurations, core/configurations, sdk/core, net/v4/events, net/events, net/v4/channels, net/channels, net/v4/monorail, net/monorail, net/v4/evqueue, net/evqueue) instead.";
     expect(errors["p/fs.ts"]).toBe(`p/fs.ts:2:30: cannot import "fs": ${builtIn}`);
     expect(errors["p/node.js"]).toBe(`p/node.js:1:20: cannot import "node:os": ${builtIn}`);
     expect(errors["p/out.ts"]).toBe(

@@ -1,0 +1,65 @@
+import type { AddressInfo } from "node:net";
+import { afterEach, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import { EvqEngine } from "../helpers/evqueue-engine.js";
+import { nextReload, waitUntil } from "../helpers/runtime.js";
+import { driverHandler, startDriver, type Answer } from "./cluster-driver.js";
+
+// A cluster lives as long as the code that made it, and Close() ends what waits on it.
+
+let engines: EvqEngine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.map((e) => e.stop()));
+  engines = [];
+});
+
+it("closes the cluster's sockets when its handler is reloaded, and the new code's cluster connects again", async () => {
+  const e = await EvqEngine.start({ node: "n1" });
+  engines.push(e);
+  const d = await startDriver([e.url], {}, { outboundHosts: [`127.0.0.1:${e.port}`] });
+  await d.ask("Subscribe", "INSTANCE_STARTED", { group: "instances", action: "list" }, false);
+  await waitUntil(() => e.connections("api").length === 1 && e.connections("events").length === 1, 5000, "both sockets");
+
+  // New code without a cluster: the old one's sockets close.
+  let reloaded = nextReload(d.t.runtime, (r) => r.file === "p/drive.js" && r.ok);
+  await d.t.project.write("p/drive.js", driverHandler(null));
+  await reloaded;
+  await waitUntil(() => e.connections().length === 0, 5000, "the sockets closed");
+  expect(e.subscriptions).toHaveLength(0);
+
+  // New code with one: it connects; a reload back to no cluster closes that one too.
+  reloaded = nextReload(d.t.runtime, (r) => r.file === "p/drive.js" && r.ok);
+  await d.t.project.write("p/drive.js", driverHandler([e.url]));
+  await reloaded;
+  await waitUntil(() => e.connections("api").length === 1, 5000, "the new cluster's socket");
+  expect(await d.ask("GetStates")).toEqual({ ok: true, value: ["READY"] });
+  reloaded = nextReload(d.t.runtime, (r) => r.file === "p/drive.js" && r.ok);
+  await d.t.project.write("p/drive.js", driverHandler(null) + "\n// again");
+  await reloaded;
+  await waitUntil(() => e.connections().length === 0, 5000, "the second cluster's socket closed");
+});
+
+it("rejects what waits on a cluster when it is closed, and bounds clusters per module", async () => {
+  // A node that accepts the socket and never says <ready>: calls wait.
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", handleProtocols: (p) => [...p][0] ?? false });
+  await new Promise((resolve) => wss.once("listening", resolve));
+  const port = (wss.address() as AddressInfo).port;
+  try {
+    const d = await startDriver([`ws://127.0.0.1:${port}`], {}, { outboundHosts: [`127.0.0.1:${port}`] });
+    d.client.send(JSON.stringify({ op: "API", args: [{ group: "instances", action: "list" }] }));
+    await waitUntil(() => wss.clients.size === 1, 5000, "the socket");
+    d.client.send(JSON.stringify({ op: "Close" }));
+    const answers = (await d.client.received(2)).map((m) => JSON.parse(String(m)) as Answer);
+    expect(answers).toContainEqual({ ok: false, error: expect.objectContaining({ name: "ConnectionError", code: "CLOSED" }) });
+    await waitUntil(() => wss.clients.size === 0, 5000, "the socket closed");
+    expect(await d.ask("GetStates")).toEqual({ ok: true, value: ["CLOSED"] });
+    expect(await d.ask("API", { group: "instances", action: "list" })).toMatchObject({ ok: false, error: { code: "CLOSED" } });
+
+    for (let i = 0; i < 16; i++) expect(await d.ask("create", [`ws://127.0.0.1:${port}`])).toEqual({ ok: true, value: "(undefined)" });
+    expect(await d.ask("create", [`ws://127.0.0.1:${port}`])).toMatchObject({ ok: false, error: { isRangeError: true, message: expect.stringContaining("already has 16 clusters open (limit 16)") } });
+    await waitUntil(() => wss.clients.size === 16, 5000, "16 sockets");
+  } finally {
+    for (const c of wss.clients) c.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+  }
+});

@@ -1,4 +1,6 @@
+import type { AddressInfo } from "node:net";
 import { afterEach, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import { EvqEngine } from "../helpers/evqueue-engine.js";
 import { waitUntil } from "../helpers/runtime.js";
 import { startDriver, statesBecome } from "./cluster-driver.js";
@@ -41,4 +43,26 @@ it("fails over to the next node when the first is killed, reports ERROR then REA
   expect(again.attributes).toMatchObject({ type: "INSTANCE_STARTED", send_now: "yes", external_id: "3" });
   await waitUntil(() => d.logged("EVENT").some((ev) => (ev["info"] as { node: string }).node === "n1"), 5000, "n1's send_now answer");
   expect(await answeredBy()).toBe("n1");
+});
+
+it("moves a call that waits on a node to the next node when that node's connection fails", async () => {
+  // n1 accepts the socket but says nothing yet: the call waits on it.
+  const silent = new WebSocketServer({ port: 0, host: "127.0.0.1", handleProtocols: (p) => [...p][0] ?? false });
+  await new Promise((resolve) => silent.once("listening", resolve));
+  const port = (silent.address() as AddressInfo).port;
+  const e2 = await EvqEngine.start({ node: "n2", api: () => [{ name: "who", attributes: { me: "n2" } }] });
+  engines.push(e2);
+  try {
+    const d = await startDriver([`ws://127.0.0.1:${port}`, e2.url], {}, { outboundHosts: [`127.0.0.1:${port}`, `127.0.0.1:${e2.port}`] });
+    await waitUntil(() => silent.clients.size === 1, 5000, "n1's socket");
+    d.client.send(JSON.stringify({ op: "API", args: [{ group: "status", action: "query" }] }));
+    await d.called("API");
+    // The call waits on n1 (the first node not in ERROR); n1's connection drops: n2 answers it.
+    for (const c of silent.clients) c.terminate();
+    const answer = JSON.parse(String((await d.client.received(1))[0])) as { ok: boolean; value: { attributes: { node: string } } };
+    expect(answer).toMatchObject({ ok: true, value: { attributes: { node: "n2" } } });
+  } finally {
+    for (const c of silent.clients) c.terminate();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });

@@ -6,8 +6,9 @@ import { startProject, waitUntil, type TestRuntime } from "../helpers/runtime.js
 /**
  * A project whose handler makes an evQueue cluster at its top level and does
  * what a test client asks of it, answering with JSON: `{ ok, value }` or
- * `{ ok: false, error: { name, message, code, node, apiError } }`. Its hooks
- * log each event and state change as "EVENT <json>" / "STATE <json>".
+ * `{ ok: false, error: { name, message, code, node, isTypeError, isRangeError } }`.
+ * Its hooks log each event and state change as "EVENT <json>" / "STATE <json>",
+ * and each call "CALLED <op>" once it went out.
  */
 export function driverHandler(nodes: string[] | null, options: Record<string, unknown> = {}): string {
   const make = nodes === null ? "null" : `createCluster(${JSON.stringify(nodes)}, ${JSON.stringify(options)})`;
@@ -23,7 +24,12 @@ export function driverHandler(nodes: string[] | null, options: Record<string, un
       try {
         let value;
         if (op === "create") cluster = createCluster(...args);
-        else value = await cluster[op](...args);
+        else {
+          const pending = cluster[op](...args);
+          // Logged after the call went out: a test that sees this line knows the host has the call.
+          console.log("CALLED " + op);
+          value = await pending;
+        }
         connection.send(JSON.stringify({ ok: true, value: value === undefined ? "(undefined)" : value }));
       } catch (e) {
         connection.send(JSON.stringify({ ok: false, error: describe(e) }));
@@ -44,6 +50,8 @@ export interface Driver {
   ask(op: string, ...args: unknown[]): Promise<Answer>;
   /** What the hooks logged so far ("EVENT" or "STATE" lines), parsed. */
   logged(kind: "EVENT" | "STATE"): Record<string, unknown>[];
+  /** Resolves once the handler has started `op` this many times in all. */
+  called(op: string, times?: number): Promise<void>;
 }
 
 /** Starts the project with the driver handler and connects a client to it. */
@@ -53,7 +61,10 @@ export async function startDriver(nodes: string[] | null, options: Record<string
   const ask = async (op: string, ...args: unknown[]): Promise<Answer> => JSON.parse(String(await client.ask(JSON.stringify({ op, args }), 15_000))) as Answer;
   const logged = (kind: "EVENT" | "STATE") =>
     t.logs.lines.filter((l) => typeof l.msg === "string" && l.msg.startsWith(kind + " ")).map((l) => JSON.parse(l.msg.slice(kind.length + 1)) as Record<string, unknown>);
-  return { t, client, ask, logged };
+  const called = async (op: string, times = 1) => {
+    await waitUntil(() => t.logs.lines.filter((l) => l.msg === `CALLED ${op}`).length >= times, 5000, `the handler's call of ${op}`);
+  };
+  return { t, client, ask, logged, called };
 }
 
 /** Waits until the driver's cluster says every node is in `state`. */

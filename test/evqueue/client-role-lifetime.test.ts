@@ -3,6 +3,7 @@ import { afterEach, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { EvqEngine } from "../helpers/evqueue-engine.js";
 import { nextReload, waitUntil } from "../helpers/runtime.js";
+import { descriptor } from "../helpers/project.js";
 import { driverHandler, startDriver, type Answer } from "./cluster-driver.js";
 
 // A cluster lives as long as the code that made it, and Close() ends what waits on it.
@@ -62,4 +63,30 @@ it("rejects what waits on a cluster when it is closed, and bounds clusters per m
     for (const c of wss.clients) c.terminate();
     await new Promise((resolve) => wss.close(resolve));
   }
+});
+
+it("closes the cluster when the sandbox restarts under it; the restarted code makes its own", async () => {
+  const e = await EvqEngine.start({ node: "n1" });
+  engines.push(e);
+  const d = await startDriver([e.url], {}, { outboundHosts: [`127.0.0.1:${e.port}`], memoryLimitMb: 32, cpuLimitMs: 10_000 });
+  await waitUntil(() => e.connections("api").length === 1, 5000, "the first cluster's socket");
+  const first = e.connections("api")[0]!;
+  d.client.send(JSON.stringify({ op: "bomb" }));
+  await d.t.logs.waitFor((l) => /crashed; restarting its handlers/.test(l.msg), 15_000);
+  await waitUntil(() => !e.connections().includes(first), 10_000, "the first cluster's socket closed");
+  await waitUntil(() => e.connections("api").length === 1, 5000, "the restarted code's cluster");
+});
+
+it("reaches an endpoint of this same server without --allow-outbound, and nothing else of it", async () => {
+  // A raw endpoint that answers as an evQueue node would (the subprotocol is the first one asked for).
+  const fake = `
+    exports.onOpen = (c) => c.send('<ready node="self" version="9.9" profile="ADMIN" time="now" status="OK"><modules/></ready>');
+    exports.onMessage = (m, c) => c.send('<response node="self" status="OK"><echo/></response>');`;
+  const d = await startDriver(null, {}, {}, { "p/fake.js": fake, "p/fake.websocket": descriptor("fake", "p/fake") });
+  const own = d.t.url("fake");
+  expect(await d.ask("create", [own])).toEqual({ ok: true, value: "(undefined)" });
+  expect(await d.ask("API", { group: "ping", action: "ping" })).toMatchObject({ ok: true, value: { name: "response", attributes: { node: "self" }, children: [{ name: "echo" }] } });
+  expect(await d.ask("GetVersions")).toEqual({ ok: true, value: ["9.9"] });
+  const dashboard = new URL("/websockets/v4/", own).href.replace(/^http/, "ws");
+  expect(await d.ask("create", [dashboard])).toMatchObject({ ok: false, error: { isTypeError: true, message: expect.stringContaining("reaches this server itself, where scripts may open only service endpoints") } });
 });

@@ -24,6 +24,7 @@ export function driverHandler(nodes: string[] | null, options: Record<string, un
       try {
         let value;
         if (op === "create") cluster = createCluster(...args);
+        else if (op === "bomb") { const hoard = []; for (;;) hoard.push(new Array(100000).fill(op)); }
         else {
           const pending = cluster[op](...args);
           // Logged after the call went out: a test that sees this line knows the host has the call.
@@ -55,8 +56,13 @@ export interface Driver {
 }
 
 /** Starts the project with the driver handler and connects a client to it. */
-export async function startDriver(nodes: string[] | null, options: Record<string, unknown> = {}, init: Partial<RuntimeInit> = {}): Promise<Driver> {
-  const t = await startProject({ "p/drive.js": driverHandler(nodes, options), "p/drive.websocket": descriptor("drive", "p/drive") }, init);
+export async function startDriver(
+  nodes: string[] | null,
+  options: Record<string, unknown> = {},
+  init: Partial<RuntimeInit> = {},
+  files: Record<string, string> = {},
+): Promise<Driver> {
+  const t = await startProject({ "p/drive.js": driverHandler(nodes, options), "p/drive.websocket": descriptor("drive", "p/drive"), ...files }, init);
   const client = await TestClient.connect(t.url("drive"));
   const ask = async (op: string, ...args: unknown[]): Promise<Answer> => JSON.parse(String(await client.ask(JSON.stringify({ op, args }), 15_000))) as Answer;
   const logged = (kind: "EVENT" | "STATE") =>

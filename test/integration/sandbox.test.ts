@@ -30,7 +30,7 @@ describe("the sandbox", () => {
     expect(await c.ask("process")).toBe("undefined");
     expect(await c.ask("globalProcess")).toBe("undefined");
     expect(await c.ask("ctor")).toBe("undefined");
-    expect(await c.ask("fs")).toMatch(/^threw TypeError: Cannot require "fs": handler scripts can only require the runtime modules \(net\/v4\/websockets, net\/websockets, sdk\/net, sdk\/http, http\/v4\/request, http\/v4\/response, aerostat\/web, core\/v4\/configurations, core\/configurations, sdk\/core, net\/v4\/events, net\/events, net\/v4\/channels, net\/channels, net\/v4\/monorail, net\/monorail\)/);
+    expect(await c.ask("fs")).toMatch(/^threw TypeError: Cannot require "fs": handler scripts can only require the runtime modules \(net\/v4\/websockets, net\/websockets, sdk\/net, sdk\/http, http\/v4\/request, http\/v4\/response, aerostat\/web, core\/v4\/configurations, core\/configurations, sdk\/core, net\/v4\/events, net\/events, net\/v4\/channels, net\/channels, net\/v4\/monorail, net\/monorail, net\/v4\/evqueue, net\/evqueue\)/);
     expect(await c.ask("child")).toMatch(/^threw TypeError: Cannot require "child_process"/);
     expect(String(await c.ask("import"))).toMatch(/^threw /);
   });

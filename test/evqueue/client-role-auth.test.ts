@@ -25,13 +25,14 @@ describe("createCluster: sign-in", () => {
     const password = encodeURIComponent("s3cret:pw");
     const d = await startDriver(["evq", "evqsha"], {}, {
       outboundHosts: [`127.0.0.1:${e.port}`],
-      connections: { evq: `ws://admin:${password}@127.0.0.1:${e.port}/`, evqsha: `ws://admin:sha1:${sha1Hex("s3cret:pw")}@127.0.0.1:${e.port}/x` },
+      connections: { evq: `ws://admin:${password}@127.0.0.1:${e.port}/?token=hidden-tok`, evqsha: `ws://admin:sha1:${sha1Hex("s3cret:pw")}@127.0.0.1:${e.port}/x` },
     });
     await statesBecome(d, "READY");
     expect(await d.ask("API", { group: "ping", action: "ping", node: "evq" })).toMatchObject({ ok: true, value: { attributes: { node: "secure", status: "OK" } } });
     expect(authFrames(e).map((r) => r.frame.attributes["user"])).toEqual(["admin", "admin"]);
-    // The password never reaches the log.
-    expect(d.t.logs.lines.some((l) => JSON.stringify(l).includes("s3cret"))).toBe(false);
+    // Neither the password nor a secret of the URL reaches the log or the script.
+    expect(d.t.logs.lines.some((l) => /s3cret|hidden-tok/.test(JSON.stringify(l)))).toBe(false);
+    expect(d.logged("STATE").find((s) => s["node"] === "secure" && s["url"] !== `ws://127.0.0.1:${e.port}/x`)).toMatchObject({ url: `ws://127.0.0.1:${e.port}/?token=***` });
   });
 
   it("puts a node whose credentials are refused in ERROR (AUTHENTICATION), rejects its calls, and does not retry in a loop", async () => {

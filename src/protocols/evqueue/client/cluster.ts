@@ -83,7 +83,7 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     const key = `${state}/${lastError ?? ""}`;
     if (this.reported.get(node) === key) return;
     this.reported.set(node, key);
-    const change: StateChange = { node: node.label, url: node.target.url, state, lastError, message: node.message };
+    const change: StateChange = { node: node.label, url: node.target.shown, state, lastError, message: node.message };
     void this.deps.hooks.ask(this.deps.names.state, this.deps.names.stateNamed, false, [change], this.where(node));
   }
 
@@ -124,7 +124,7 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
 
   note(socket: EvqSocket, level: "info" | "warn", message: string): void {
     const node = this.nodeOf(socket);
-    this.deps.note(level, { cluster: this.id, node: node?.label, url: socket.target.url, mode: socket.mode }, `evqueue client: node ${socket.label} (${socket.target.url}, ${socket.mode}) ${message}`);
+    this.deps.note(level, { cluster: this.id, node: node?.label, url: socket.target.shown, mode: socket.mode }, `evqueue client: node ${socket.label} (${socket.target.shown}, ${socket.mode}) ${message}`);
   }
 
   // ---- the script's calls ----------------------------------------------------
@@ -307,7 +307,7 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
   }
 
   private where(node: ClusterNode): string {
-    return `evqueue ${node.target.url}`;
+    return `evqueue ${node.target.shown}`;
   }
 }
 

@@ -85,7 +85,7 @@ export class EvqClients implements EvqClientService {
     const entry: Entry = { cluster, module, caller };
     this.byId.set(id, entry);
     this.track(entry);
-    log.info({ handler: module.key, cluster: id, nodes: targets.map((t) => t.url) }, `evqueue client: ${module.key} opened a cluster of ${targets.map((t) => t.url).join(", ")}`);
+    log.info({ handler: module.key, cluster: id, nodes: targets.map((t) => t.shown) }, `evqueue client: ${module.key} opened a cluster of ${targets.map((t) => t.shown).join(", ")}`);
     return { id };
   }
 
@@ -112,7 +112,7 @@ export class EvqClients implements EvqClientService {
         for (const socket of node.events ? [node.api, node.events] : [node.api]) {
           infos.push({
             id: `evq${cluster.id}.${i + 1}.${socket.mode}`,
-            uri: socket.target.url,
+            uri: socket.target.shown,
             handler: module.key,
             engine: `evqueue ${socket.mode} (${socket.state})`,
             readyState: socket.readyState,

@@ -219,7 +219,7 @@ export class EvqSocket {
     this.phase = "idle";
     const repeated = this.state === "ERROR" && this.lastError === failure;
     this.lastError = failure;
-    this.message = `evQueue node ${this.label} (${this.target.url}) ${why}`;
+    this.message = `evQueue node ${this.label} (${this.target.shown}) ${why}`;
     const error = failureError(this.label, failure, this.message);
     this.failCalls(error);
     if (!repeated) this.owner.note(this, "warn", why + (failure === ClusterErrorCodes.authentication ? `; trying again in ${ClusterLimits.authRetryMs / 1000} s` : "; connecting again with backoff"));

@@ -1,4 +1,4 @@
-import { CONNECTION_NAME, type Connection } from "../../../config/connections.js";
+import { CONNECTION_NAME, redactUrl, type Connection } from "../../../config/connections.js";
 import { ClusterLimits } from "./limits.js";
 import { credentialsOf, type Credentials } from "./sign-in.js";
 
@@ -18,6 +18,8 @@ export interface NodeTarget {
   readonly given: string;
   /** The URL to connect to, without a user part (credentials go in the sign-in, never in the handshake). */
   readonly url: string;
+  /** The URL as logs, errors and the script see it: secrets in its query hidden. */
+  readonly shown: string;
   readonly credentials?: Credentials;
   /** The connection the URL or the credentials come from. */
   readonly connection?: string;
@@ -38,6 +40,12 @@ function bare(url: URL): string {
   copy.password = "";
   copy.hash = "";
   return copy.href;
+}
+
+/** The URL to connect to, and as it is shown. */
+function where(url: URL): { url: string; shown: string } {
+  const plain = bare(url);
+  return { url: plain, shown: redactUrl(plain) };
 }
 
 /** The named ws connection, or a TypeError naming `what`. */
@@ -80,7 +88,7 @@ export function resolveTargets(nodes: unknown, connectionName: string | null, co
       const named = wsConnection(connections, node, what);
       const url = new URL(named.url);
       const credentials = credentialsFrom(named, what);
-      return { given: node, url: bare(url), connection: named.name, ...(credentials ? { credentials } : {}) };
+      return { given: node, ...where(url), connection: named.name, ...(credentials ? { credentials } : {}) };
     }
     let url: URL;
     try {
@@ -97,13 +105,13 @@ export function resolveTargets(nodes: unknown, connectionName: string | null, co
           "start it with --connection NAME=ws://user:password@host:port and give NAME as the node, or as options.connection",
       );
     }
-    if (!signer || !signerUrl) return { given: node, url: bare(url) };
+    if (!signer || !signerUrl) return { given: node, ...where(url) };
     if (url.hostname !== signerUrl.hostname) {
       throw new TypeError(
         `${API}: ${what} is on host ${url.hostname}, but options.connection "${signer.name}" signs in to ${signerUrl.hostname} only; ` +
           `give that node as a connection of its own (--connection NAME=ws://user:password@${url.host}) or leave it out`,
       );
     }
-    return { given: node, url: bare(url), credentials: shared!, connection: signer.name };
+    return { given: node, ...where(url), credentials: shared!, connection: signer.name };
   });
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { afterEach, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
+import type { DashboardSnapshot } from "../../src/dashboard/snapshot.js";
 import { EvqEngine } from "../helpers/evqueue-engine.js";
 import { nextReload, waitUntil } from "../helpers/runtime.js";
 import { descriptor } from "../helpers/project.js";
@@ -89,4 +90,25 @@ it("reaches an endpoint of this same server without --allow-outbound, and nothin
   expect(await d.ask("GetVersions")).toEqual({ ok: true, value: ["9.9"] });
   const dashboard = new URL("/websockets/v4/", own).href.replace(/^http/, "ws");
   expect(await d.ask("create", [dashboard])).toMatchObject({ ok: false, error: { isTypeError: true, message: expect.stringContaining("reaches this server itself, where scripts may open only service endpoints") } });
+});
+
+it("lists the cluster's sockets on the dashboard with the outgoing clients", async () => {
+  const e = await EvqEngine.start({ node: "n1" });
+  engines.push(e);
+  const d = await startDriver([e.url], {}, { outboundHosts: [`127.0.0.1:${e.port}`] });
+  await d.ask("Subscribe", "INSTANCE_STARTED", { group: "instances", action: "list" }, false);
+  const live = new URL(d.t.runtime.dashboardUrl!.replace(/^http/, "ws"));
+  live.pathname = "/websockets/v4/dashboard";
+  const ws = new WebSocket(live);
+  let latest: DashboardSnapshot | undefined;
+  ws.on("message", (data) => (latest = JSON.parse(String(data)) as DashboardSnapshot));
+  try {
+    const listed = await waitUntil(() => latest && latest.clients.length === 2 && latest.clients, 5000, "two evqueue sockets listed");
+    expect(listed.map((c) => [c.uri, c.handler, c.engine, c.readyState])).toEqual([
+      [`${e.url}/`, "p/drive.js", "evqueue api (READY)", 1],
+      [`${e.url}/`, "p/drive.js", "evqueue events (READY)", 1],
+    ]);
+  } finally {
+    ws.close();
+  }
 });

@@ -2,13 +2,15 @@ import type { LookupFunction } from "node:net";
 import type { EvqClusterHandle } from "../../../ops/evqueue-client-service.js";
 import type { XmlNode } from "../xml.js";
 import { ClusterNode } from "./cluster-node.js";
-import { ackFrame, readCommand, readEventName, readId, UNSUBSCRIBE_ALL_FRAME, unsubscribeFrame, type Command } from "./commands.js";
-import { closedError, ClusterErrorCodes, failureError, mayFailOver } from "./errors.js";
+import { ackFrame, readCommand, readEventName, readId, UNSUBSCRIBE_ALL_FRAME, unsubscribeFrame } from "./commands.js";
+import { closedError, ClusterErrorCodes, failureError } from "./errors.js";
 import type { EvqSocket, SocketOwner } from "./evq-socket.js";
 import type { HookCaller } from "./hook-caller.js";
 import { ClusterLimits } from "./limits.js";
 import type { NodeTarget } from "./node-targets.js";
 import { Subscriptions, type Subscription } from "./subscriptions.js";
+import { Router } from "./routing.js";
+import { Waiters } from "./waiters.js";
 
 /** What a cluster is told to do by the registry that made it. */
 export interface ClusterDeps {
@@ -36,11 +38,6 @@ export interface StateChange {
   readonly message: string;
 }
 
-interface Waiter {
-  readonly ready: () => boolean;
-  readonly done: (error?: Error) => void;
-}
-
 /**
  * A script's evQueue cluster (evQueue's evQueueCluster, on the host): one
  * ClusterNode per node; API calls routed as upstream routes them ("*" every
@@ -54,12 +51,14 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
   private readonly subscriptions = new Subscriptions();
   private readonly reported = new Map<ClusterNode, string>();
   private readonly inFlight = new Map<EvqSocket, number>();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new Waiters();
+  private readonly router: Router;
   private pending = 0;
   private isClosed = false;
 
   constructor(private readonly deps: ClusterDeps) {
     this.members = deps.targets.map((t, i) => new ClusterNode(t, deps.lookups[i]!, this));
+    this.router = new Router(this.members, this.waiters, () => this.isClosed);
     if (deps.eventsNow) for (const n of this.members) n.openEvents();
   }
 
@@ -77,7 +76,7 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
 
   changed(socket: EvqSocket): void {
     const node = this.nodeOf(socket);
-    this.wake();
+    this.waiters.wake();
     if (!node || this.isClosed) return;
     const { state, lastError } = node;
     const key = `${state}/${lastError ?? ""}`;
@@ -90,7 +89,7 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
   ready(socket: EvqSocket): void {
     const node = this.nodeOf(socket);
     if (node && socket === node.events) this.subscriptions.sendAll(node);
-    this.wake();
+    this.waiters.wake();
   }
 
   eventFrame(socket: EvqSocket, frame: XmlNode): void {
@@ -111,11 +110,12 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
       eventId: Number(eventId ?? 0) || 0,
       ...(type ? { type } : {}),
     };
+    const connection = socket.connection;
     const count = (this.inFlight.get(socket) ?? 0) + 1;
     this.inFlight.set(socket, count);
     if (count >= ClusterLimits.eventWindow) socket.pause();
     void this.deps.hooks.ask(this.deps.names.event, this.deps.names.eventNamed, true, [frame, info], this.where(node)).then(() => {
-      if (eventId !== undefined) socket.send(ackFrame(eventId));
+      if (eventId !== undefined && socket.connection === connection) socket.send(ackFrame(eventId));
       const left = (this.inFlight.get(socket) ?? 1) - 1;
       this.inFlight.set(socket, left);
       if (left <= ClusterLimits.eventWindow / 2) socket.resume();
@@ -132,9 +132,10 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
   async api(raw: unknown): Promise<unknown> {
     const cmd = readCommand(raw, "API(cmd): cmd");
     return this.counted(async (deadline) => {
-      if (cmd.node === "*") return this.everyNode(cmd, deadline);
-      if (cmd.node !== undefined) return toJson(await this.callNode(await this.named(cmd.node, deadline, "API(cmd): cmd.node"), cmd, deadline));
-      return toJson(await this.firstNode(cmd, deadline));
+      if (cmd.node === "*") return this.router.every(cmd, deadline);
+      const answer = cmd.node === undefined ? await this.router.first(cmd, deadline) : await this.router.call(await this.router.named(cmd.node, deadline, "API(cmd): cmd.node"), cmd, deadline);
+      // undefined (a node without a required module) travels as null.
+      return answer ?? null;
     });
   }
 
@@ -144,12 +145,12 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     if (typeof sendNow !== "boolean") throw new TypeError("Subscribe(event, api, sendNow, objectId, externalId): sendNow must be true (the API result now, then on each event) or false");
     const ids = { objectId: readId(objectId, "Subscribe(…, objectId, externalId): objectId"), externalId: readId(externalId, "Subscribe(…, objectId, externalId): externalId") };
     return this.counted(async (deadline) => {
-      const targets = cmd.node === undefined || cmd.node === "*" ? this.members : [await this.named(cmd.node, deadline, "Subscribe(event, api, …): api.node")];
+      const targets = cmd.node === undefined || cmd.node === "*" ? this.members : [await this.router.named(cmd.node, deadline, "Subscribe(event, api, …): api.node")];
       const sub: Subscription = { type, xml: cmd.xml, sendNow, ...ids, targets: new Set(targets), sentTo: new Set() };
       this.subscriptions.add(sub);
       for (const node of targets) if (node.openEvents().state === "READY") this.subscriptions.send(node, sub);
       // Sent to every node that can take it now; a node in ERROR gets it when it is back.
-      await this.waitFor(() => targets.every((n) => sub.sentTo.has(n) || n.events!.state === "ERROR"), deadline);
+      await this.waiters.until(() => targets.every((n) => sub.sentTo.has(n) || n.events!.state === "ERROR"), deadline);
       if (sub.sentTo.size === 0 && targets.every((n) => n.events!.lastError === ClusterErrorCodes.authentication)) {
         this.subscriptions.remove(sub);
         const node = targets[0]!;
@@ -193,9 +194,7 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     this.isClosed = true;
     for (const n of this.members) n.close(why);
     this.deps.hooks.close();
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w.done(closedError("", why));
+    this.waiters.failAll(closedError("", why));
     this.deps.closed();
   }
 
@@ -224,78 +223,8 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     }
   }
 
-  private callNode(node: ClusterNode, cmd: Command, deadline: number): Promise<XmlNode | undefined> {
-    const lacks = (modules: ReadonlySet<string>) => cmd.requiredModules.some((m) => !modules.has(m));
-    return node.api.call(cmd.xml, Math.max(1, deadline - Date.now()), (greeting) => lacks(greeting.modules));
-  }
-
-  /** The first node not in ERROR; on a connection error, the next one. */
-  private async firstNode(cmd: Command, deadline: number): Promise<XmlNode | undefined> {
-    const tried = new Set<ClusterNode>();
-    let last: unknown;
-    for (;;) {
-      const node = this.members.find((n) => !tried.has(n) && n.api.state !== "ERROR" && n.api.state !== "CLOSED");
-      if (!node) throw last ?? this.noneUp();
-      try {
-        return await this.callNode(node, cmd, deadline);
-      } catch (error) {
-        if (!mayFailOver(error) || this.isClosed) throw error;
-        tried.add(node);
-        last = error;
-      }
-    }
-  }
-
-  /** Every node up, once none is still connecting; the answers in the nodes' order. */
-  private async everyNode(cmd: Command, deadline: number): Promise<unknown[]> {
-    await this.waitFor(() => this.members.every((n) => n.api.state === "READY" || n.api.state === "ERROR"), deadline);
-    const up = this.members.filter((n) => n.api.state === "READY");
-    if (up.length === 0) throw this.noneUp();
-    const answers = await Promise.all(up.map((n) => this.callNode(n, cmd, deadline)));
-    return answers.map(toJson);
-  }
-
-  /** The node `name` means, once every node up has said its name. */
-  private async named(name: string, deadline: number, where: string): Promise<ClusterNode> {
-    const unnamed = () => this.members.some((n) => n.name === null && n.api.state !== "ERROR");
-    await this.waitFor(() => this.members.some((n) => n.matches(name)) || !unnamed(), deadline);
-    const node = this.members.find((n) => n.matches(name));
-    if (node) return node;
-    const known = this.members.map((n) => (n.name ? `${n.name} (${n.target.given})` : n.target.given)).join(", ");
-    throw new TypeError(`${where}: no node of this cluster is named "${name}"; its nodes are ${known}. Give a node's name, "*" for every node, or leave it out for the first node up`);
-  }
-
-  private noneUp(): Error {
-    const states = this.members.map((n) => `${n.label} ${n.api.state}${n.api.lastError ? ` (${n.api.lastError})` : ""}`).join(", ");
-    const first = this.members[0]!;
-    const auth = this.members.every((n) => n.api.lastError === ClusterErrorCodes.authentication);
-    return failureError(first.label, auth ? ClusterErrorCodes.authentication : ClusterErrorCodes.connection, `no evQueue node is up: ${states}${auth ? ` (${first.api.message})` : ""}`);
-  }
-
   private toEveryEventsSocket(frame: string): void {
     for (const n of this.members) n.events?.send(frame);
-  }
-
-  // ---- waiting on state --------------------------------------------------------
-
-  /** Resolves once `ready()` holds, or at the deadline (the caller looks again); rejects when the cluster closes. */
-  private waitFor(ready: () => boolean, deadline: number): Promise<void> {
-    if (ready()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(), Math.max(1, deadline - Date.now()));
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        if (error) reject(error);
-        else resolve();
-      };
-      const waiter: Waiter = { ready, done };
-      this.waiters.push(waiter);
-    });
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) if (w.ready()) w.done();
   }
 
   private checkOpen(): void {
@@ -309,9 +238,4 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
   private where(node: ClusterNode): string {
     return `evqueue ${node.target.shown}`;
   }
-}
-
-/** A response as the script gets it (undefined: a node without a required module, null in JSON). */
-function toJson(node: XmlNode | undefined): XmlNode | null {
-  return node ?? null;
 }

@@ -3,7 +3,8 @@ import { WebSocket, type RawData } from "ws";
 import type { EvqMode } from "../../../protocol/evqueue.js";
 import { reconnectDelay } from "../../../peers/clients.js";
 import { parseXml, writeXml, type XmlNode } from "../xml.js";
-import { apiError, closedError, ClusterErrorCodes, failureError, timeoutError, type NodeFailure } from "./errors.js";
+import { CallQueue, type Greeting } from "./call-queue.js";
+import { closedError, ClusterErrorCodes, failureError, type NodeFailure } from "./errors.js";
 import { ClusterLimits } from "./limits.js";
 import type { NodeTarget } from "./node-targets.js";
 import { challengeResponse } from "./sign-in.js";
@@ -19,13 +20,7 @@ import { challengeResponse } from "./sign-in.js";
 /** What GetStates() says of a node. */
 export type SocketState = "CONNECTING" | "AUTHENTICATING" | "READY" | "ERROR" | "CLOSED";
 
-/** What a node said in <ready>. */
-export interface Greeting {
-  readonly node: string;
-  readonly version: string;
-  readonly profile: string;
-  readonly modules: ReadonlySet<string>;
-}
+export type { Greeting } from "./call-queue.js";
 
 export interface SocketOwner {
   /** False when what made the socket is gone: it does not connect (again). */
@@ -38,15 +33,6 @@ export interface SocketOwner {
   eventFrame(socket: EvqSocket, frame: XmlNode): void;
   /** Something worth a log line: a failure, a node back, a frame that was not understood. */
   note(socket: EvqSocket, level: "info" | "warn", message: string): void;
-}
-
-interface Call {
-  readonly xml: string;
-  /** Answers the call without sending it (a node without a required module): undefined sends it. */
-  readonly skip: (greeting: Greeting) => boolean;
-  readonly resolve: (node: XmlNode | undefined) => void;
-  readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout;
 }
 
 type Phase = "idle" | "opening" | "signing" | "ready";
@@ -66,8 +52,14 @@ export class EvqSocket {
   private pingTimer: NodeJS.Timeout | undefined;
   private awaitingPong = false;
   private socketError = "";
-  private readonly queue: Call[] = [];
-  private inFlight: Call | undefined;
+  /** Counts connections: an ack for an event of an earlier connection is not sent (the node forgot it). */
+  connection = 0;
+  private readonly calls = new CallQueue(
+    () => this.label,
+    (timeoutMs) => {
+      if (this.ws) this.drop(this.ws, ClusterErrorCodes.connection, `did not answer a call within ${timeoutMs} ms`);
+    },
+  );
 
   constructor(
     readonly target: NodeTarget,
@@ -92,6 +84,7 @@ export class EvqSocket {
     if (!this.owner.alive()) return;
     this.phase = "opening";
     this.socketError = "";
+    this.connection++;
     if (this.state !== "ERROR") this.setState("CONNECTING");
     const ws = new WebSocket(this.target.url, this.mode, {
       lookup: this.lookup,
@@ -121,13 +114,13 @@ export class EvqSocket {
     } catch (error) {
       const why = `sent a frame that is not readable XML: ${(error as Error).message}`;
       if (this.phase !== "ready") this.drop(ws, ClusterErrorCodes.protocol, why);
-      else if (this.inFlight) this.answer(undefined, failureError(this.label, ClusterErrorCodes.protocol, `evQueue node ${this.label} ${why}`));
+      else if (this.calls.answering) this.answer(undefined, failureError(this.label, ClusterErrorCodes.protocol, `evQueue node ${this.label} ${why}`));
       else this.owner.note(this, "warn", why);
       return;
     }
     if (this.phase !== "ready") this.signIn(ws, frame);
     else if (this.mode === "events") this.owner.eventFrame(this, frame);
-    else if (this.inFlight) this.answer(frame);
+    else if (this.calls.answering) this.answer(frame);
     else this.owner.note(this, "warn", `sent a <${frame.name}> frame no call asked for; it was ignored`);
   }
 
@@ -221,7 +214,7 @@ export class EvqSocket {
     this.lastError = failure;
     this.message = `evQueue node ${this.label} (${this.target.shown}) ${why}`;
     const error = failureError(this.label, failure, this.message);
-    this.failCalls(error);
+    this.calls.failAll(error);
     if (!repeated) this.owner.note(this, "warn", why + (failure === ClusterErrorCodes.authentication ? `; trying again in ${ClusterLimits.authRetryMs / 1000} s` : "; connecting again with backoff"));
     this.setState("ERROR", true);
   }
@@ -240,64 +233,19 @@ export class EvqSocket {
   call(xml: string, timeoutMs: number, skip: (greeting: Greeting) => boolean): Promise<XmlNode | undefined> {
     if (this.closed) return Promise.reject(closedError(this.label, "the cluster was closed"));
     if (this.state === "ERROR") return Promise.reject(failureError(this.label, this.lastError ?? ClusterErrorCodes.connection, this.message));
-    return new Promise((resolve, reject) => {
-      const call: Call = {
-        xml,
-        skip,
-        resolve,
-        reject,
-        timer: setTimeout(() => this.timedOut(call, timeoutMs), timeoutMs),
-      };
-      this.queue.push(call);
-      this.pump();
-    });
-  }
-
-  private timedOut(call: Call, timeoutMs: number): void {
-    const error = timeoutError(this.label, `evQueue node ${this.label} did not answer within ${timeoutMs} ms`);
-    if (call === this.inFlight) {
-      // Answers carry no id: a late one would be taken for the next call's. Start afresh.
-      this.inFlight = undefined;
-      call.reject(error);
-      if (this.ws) this.drop(this.ws, ClusterErrorCodes.connection, `did not answer a call within ${timeoutMs} ms`);
-      return;
-    }
-    const at = this.queue.indexOf(call);
-    if (at !== -1) this.queue.splice(at, 1);
-    call.reject(error);
+    const answered = this.calls.add(xml, timeoutMs, skip);
+    this.pump();
+    return answered;
   }
 
   private pump(): void {
-    while (this.phase === "ready" && !this.inFlight && this.queue.length > 0 && this.ws) {
-      const call = this.queue.shift()!;
-      if (call.skip(this.greeting!)) {
-        clearTimeout(call.timer);
-        call.resolve(undefined);
-        continue;
-      }
-      this.inFlight = call;
-      this.ws.send(call.xml);
-    }
+    const ws = this.ws;
+    if (this.phase === "ready" && ws && this.greeting) this.calls.pump(this.greeting, (text) => ws.send(text));
   }
 
   private answer(frame: XmlNode | undefined, error?: Error): void {
-    const call = this.inFlight!;
-    this.inFlight = undefined;
-    clearTimeout(call.timer);
-    const a = frame?.attributes;
-    if (error) call.reject(error);
-    else if (a?.["status"] === "KO") call.reject(apiError(a["node"] ?? this.label, a["error-code"] ?? "", a["error"] ?? "the node answered KO"));
-    else call.resolve(frame);
+    this.calls.answer(frame, error);
     this.pump();
-  }
-
-  private failCalls(error: Error): void {
-    const calls = this.inFlight ? [this.inFlight, ...this.queue.splice(0)] : this.queue.splice(0);
-    this.inFlight = undefined;
-    for (const call of calls) {
-      clearTimeout(call.timer);
-      call.reject(error);
-    }
   }
 
   /** Sends a frame on a READY socket (events mode); false when it is not ready. */
@@ -323,7 +271,7 @@ export class EvqSocket {
     clearTimeout(this.retryTimer);
     clearTimeout(this.signInTimer);
     clearInterval(this.pingTimer);
-    this.failCalls(closedError(this.label, why));
+    this.calls.failAll(closedError(this.label, why));
     this.state = "CLOSED";
     const ws = this.ws;
     this.ws = undefined;

@@ -46,7 +46,7 @@ declare function require(name: "net/v4/events"): typeof import("net/v4/events");
 declare function require(name: "net/events"): typeof import("net/v4/events");
 /** The resources of MonoRail endpoints ("protocol": "monorail"). @example const monorail = require("net/v4/monorail"); */
 declare function require(name: "net/v4/monorail"): typeof import("net/v4/monorail");
-/** evQueue endpoints ("protocol": "evqueue"): registerEvents, createEvent, ApiError. @example const { ApiError, createEvent } = require("net/v4/evqueue"); */
+/** evQueue in scripts: the server role of evqueue endpoints (registerEvents, createEvent, ApiError) and createCluster, a client of evQueue nodes. @example const { ApiError, createEvent, createCluster } = require("net/v4/evqueue"); */
 declare function require(name: "net/v4/evqueue"): typeof import("net/v4/evqueue");
 /** The short name of "net/v4/evqueue". @example const evqueue = require("net/evqueue"); */
 declare function require(name: "net/evqueue"): typeof import("net/v4/evqueue");

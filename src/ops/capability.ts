@@ -1,5 +1,5 @@
 import type { GuestCapability } from "../protocol/settings.js";
-import type { HandlerModule } from "../sandbox/handler-module.js";
+import type { CallerContext, HandlerModule } from "../sandbox/handler-module.js";
 import type { Services } from "./services.js";
 
 /** JSON-safe primitives, the only arguments of immediate operations. */
@@ -9,6 +9,8 @@ export type Primitive = string | number | boolean | null;
 export interface OpContext {
   readonly module: HandlerModule;
   readonly services: Services;
+  /** For immediate ops: the context that called (what the op starts may live only as long as it serves). */
+  readonly caller?: CallerContext;
 }
 
 /** An operation a script calls and waits for: it answers at once (lookups, creating a client). */

@@ -1,5 +1,5 @@
 import { CoreHostCall } from "../protocol/settings.js";
-import type { HandlerModule } from "../sandbox/handler-module.js";
+import type { CallerContext, HandlerModule } from "../sandbox/handler-module.js";
 import type { HostCall } from "../sandbox/guest-context.js";
 import { applyOutbox } from "./apply-outbox.js";
 import type { Primitive } from "./capability.js";
@@ -19,8 +19,8 @@ export function createHostCall(
   module: HandlerModule,
   ops: OpTable,
   services: Services,
-  /** Whether the context this bridge belongs to still serves the module (a replaced one's timers are void). */
-  isCurrent: () => boolean,
+  /** The context this bridge belongs to: whether it still serves the module (a replaced one's timers are void). */
+  caller: CallerContext,
 ): HostCall {
   return (op: unknown, args: unknown, binaries?: unknown): string => {
     if (typeof op !== "string" || typeof args !== "string") {
@@ -28,7 +28,7 @@ export function createHostCall(
     }
     if (op === CoreHostCall.flush) {
       const list = Array.isArray(binaries) ? binaries.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : [];
-      const current = isCurrent();
+      const current = caller.isCurrent();
       // In the order it was produced: after the output of the batch running now, if one is.
       module.applyLate(() => applyOutbox(services, ops, module, args, list, current));
       return "null";
@@ -45,6 +45,6 @@ export function createHostCall(
     if (!Array.isArray(list) || !list.every((v) => v === null || typeof v !== "object")) {
       throw new TypeError(`aerostat: "${op}" takes primitive arguments only`);
     }
-    return JSON.stringify(fn.run({ module, services }, list as Primitive[]) ?? null);
+    return JSON.stringify(fn.run({ module, services, caller }, list as Primitive[]) ?? null);
   };
 }

@@ -3,6 +3,7 @@ import type { MessageBus } from "../bus/message-bus.js";
 import type { ChannelService } from "./channel-service.js";
 import type { MonoRailService } from "./monorail-service.js";
 import type { EvqService } from "./evqueue-service.js";
+import type { EvqClientService } from "./evqueue-client-service.js";
 import type { ClientInfo, ClientRegistry } from "../peers/clients.js";
 import type { HttpExchanges } from "../peers/exchanges.js";
 import type { SessionRegistry } from "../peers/sessions.js";
@@ -46,6 +47,8 @@ export interface Services {
   readonly monorail?: MonoRailService;
   /** This node's evQueue subscriptions (net/v4/evqueue); absent where no runtime wired them. */
   readonly evqueue?: EvqService;
+  /** Scripts' evQueue clusters (net/v4/evqueue's createCluster); absent where no runtime wired them. */
+  readonly evqueueClients?: EvqClientService;
   /** Projects whose net/v4/events speak the server-events wire format (--server-events-compat; "" is the root). */
   readonly serverEventsCompat?: ReadonlySet<string>;
   /** Counts the frames handlers send. */

@@ -37,6 +37,17 @@ export type { CpuStop } from "./stopped-events.js";
  */
 export type ModuleRole = "handler" | "service";
 
+/**
+ * One context of a module, as the calls it makes know it: what it starts on
+ * the host (an outgoing connection, say) lives only as long as it does.
+ */
+export interface CallerContext {
+  /** It serves the module's events, or is loading to (false once replaced, or once its load failed). */
+  isCurrent(): boolean;
+  /** It serves the module's events now (its load finished and nothing replaced it). */
+  isServing(): boolean;
+}
+
 /** Peer kinds whose events can be followed by onError; other peers' events are answered by the host. */
 const HOOKED_PEERS: ReadonlySet<string> = new Set([PeerKind.session, PeerKind.client]);
 
@@ -57,8 +68,8 @@ export interface HandlerModuleDeps {
   readonly log: Logger;
   /** The capabilities every context gets. */
   readonly capabilities: readonly ContextCapability[];
-  /** The bridge for a context of `module`; `isCurrent` says whether that context still serves. */
-  hostCallFor(module: HandlerModule, isCurrent: () => boolean): HostCall;
+  /** The bridge for a context of `module`; `caller` says whether that context serves, or is loading to. */
+  hostCallFor(module: HandlerModule, caller: CallerContext): HostCall;
   applyOutbox(module: HandlerModule, output: GuestOutput, from: GuestContext): void;
   /** An event ran past the CPU limit and was stopped. */
   reportStop(module: HandlerModule, stop: CpuStop): void;
@@ -312,9 +323,14 @@ export class HandlerModule {
     if (this.disposed) return { ok: false, error: this.closedError() };
     const started = performance.now();
     const isolate = this.isolate;
-    // Until the new context exists its output counts as current (it is loading to become so).
+    // Until the new context exists its output counts as current (it is loading to become so), unless its load failed.
     let context: GuestContext | undefined;
-    const hostCall = this.deps.hostCallFor(this, () => context === undefined || context === this.current);
+    let failed = false;
+    const caller: CallerContext = {
+      isCurrent: () => (context === undefined ? !failed : context === this.current),
+      isServing: () => context !== undefined && context === this.current,
+    };
+    const hostCall = this.deps.hostCallFor(this, caller);
     const attempt = await loadHandlerFile({
       isolate,
       key: this.key,
@@ -327,6 +343,7 @@ export class HandlerModule {
     });
     this.attemptFiles = attempt.files;
     if (!attempt.ok) {
+      failed = true;
       this.lastError = attempt.error;
       return attempt;
     }

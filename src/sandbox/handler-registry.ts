@@ -2,7 +2,7 @@ import { AerostatError, UserErrorCodes } from "../errors/codes.js";
 import type { Logger } from "../log/logger.js";
 import type { ContextCapability, ContextLimits, GuestOutput, HostCall } from "./guest-context.js";
 import type { IsolateMode } from "../config/descriptor.js";
-import { HandlerModule, type CpuStop, type LoadResult, type ModuleRole } from "./handler-module.js";
+import { HandlerModule, type CallerContext, type CpuStop, type LoadResult, type ModuleRole } from "./handler-module.js";
 import { ProjectIsolate, type IsolateStats } from "./project-isolate.js";
 import { InlineStrikes, MAX_PROJECT_STRIKES, MAX_RUNTIME_STRIKES } from "./inline-policy.js";
 
@@ -25,7 +25,7 @@ export interface RegistryDeps {
   readonly log: Logger;
   /** The capabilities every context gets. */
   readonly capabilities: readonly ContextCapability[];
-  hostCallFor(module: HandlerModule, isCurrent: () => boolean): HostCall;
+  hostCallFor(module: HandlerModule, caller: CallerContext): HostCall;
   applyOutbox(module: HandlerModule, output: GuestOutput, isCurrent: boolean): void;
   onLoaded(module: HandlerModule, result: LoadResult): void;
   /** An event ran past the CPU limit and was stopped. */
@@ -104,7 +104,7 @@ export class HandlerRegistry {
       inlineStrikes: [this.projectStrikes(group), this.runtimeStrikes],
       log: this.deps.log,
       capabilities: this.deps.capabilities,
-      hostCallFor: (m, isCurrent) => this.deps.hostCallFor(m, isCurrent),
+      hostCallFor: (m, caller) => this.deps.hostCallFor(m, caller),
       applyOutbox: (m, output, from) => this.deps.applyOutbox(m, output, from === m.currentContext),
       reportStop: (m, stop) => this.deps.reportStop(m, stop),
       reportRejection: (m, error) => this.deps.reportRejection(m, error),

@@ -47,6 +47,7 @@ import { MrGateway } from "../protocols/monorail/gateway.js";
 import { EvqGateway } from "../protocols/evqueue/gateway.js";
 import type { EvqEndpointStats } from "../protocols/evqueue/stats.js";
 import { hostname } from "node:os";
+import { EvqClients } from "../protocols/evqueue/client/evq-clients.js";
 import { mqConnectionProblem } from "../config/monorail-options.js";
 import { randomBytes } from "node:crypto";
 import type { RuntimeEvents } from "./runtime-events.js";
@@ -135,6 +136,14 @@ export function assemble(
     authKey: options.authKey ?? randomBytes(32),
     historyRules: (project) => mounts.historyRules(project),
   });
+  // Scripts' evQueue clusters; faults go to the reporter, made below.
+  const evqueueClients = new EvqClients({
+    connections: options.connections,
+    checkOutbound: (m, uri, api) => outbound.check(m.key, uri, api),
+    log,
+    reportFault: (fault) => report.fault(fault),
+    hookTimeoutMs: Math.max(30_000, options.cpuLimitMs * 2),
+  });
   const monorail = new MrGateway({ sessions, bus, traffic, log, connections: options.connections, descriptorOf: (endpoint) => mounts.get(endpoint)?.descriptor.file });
   const evqueue = new EvqGateway({ sessions, bus, log, node: options.nodeName || hostname(), authTimeoutMs: options.handshakeTimeoutMs });
   const evqueueStats = () => evqueue.stats(mounts.list().flatMap((m) => (m.descriptor.protocol === "evqueue" ? [m.endpoint] : [])));
@@ -157,7 +166,7 @@ export function assemble(
       return session && { endpoint: session.endpoint };
     },
     logSince: (seq) => tail.since(seq),
-    clientList: () => status.clientList(),
+    clientList: () => [...status.clientList(), ...evqueueClients.clientInfos()],
     traffic: () => traffic.series(),
     isolates: () => registry.isolateStats(),
     engine: () => bus.status(),
@@ -181,6 +190,7 @@ export function assemble(
     socketcluster,
     monorail,
     evqueue,
+    evqueueClients,
     serverEventsCompat: new Set(options.serverEventsCompat),
     traffic,
     log,
@@ -198,7 +208,7 @@ export function assemble(
     maxCrashesPerMinute: options.maxCrashesPerMinute,
     log,
     capabilities,
-    hostCallFor: (m, isCurrent) => createHostCall(m, ops, services, isCurrent),
+    hostCallFor: (m, caller) => createHostCall(m, ops, services, caller),
     applyOutbox: (m, output, isCurrent) => applyOutbox(services, ops, m, output.text, output.binaries, isCurrent),
     onLoaded: (m, result) => {
       report.loaded(m, result);
@@ -260,6 +270,7 @@ export function assemble(
   const liveness = new Liveness(sessions, (endpoint) => mounts.get(endpoint)?.descriptor.limits, () => mounts.tightestLiveness());
   const status = new Status(mounts, sessions, registry, clients);
   const teardowns = capabilities.flatMap((c) => (c.setup ? [c.setup(services)] : []));
+  teardowns.push(() => evqueueClients.closeAll());
   const sockets = new SocketServers(log);
   const upgradeService = createUpgradeHandler({
     serverFor: (maxPayload) => sockets.for(maxPayload),

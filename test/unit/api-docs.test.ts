@@ -71,6 +71,11 @@ describe("script API documentation", () => {
     expect(membersWithoutExample("src/capabilities/monorail/monorail.d.ts")).toEqual([]);
   });
 
+  it("has an @example on every member of net/v4/evqueue", () => {
+    expect(readFileSync(path.join(REPO, "runtime-api/net/v4/evqueue.d.ts"), "utf8")).toContain("src/capabilities/evqueue/evqueue.d.ts");
+    expect(membersWithoutExample("src/capabilities/evqueue/evqueue.d.ts")).toEqual([]);
+  });
+
   it("has an @example on every member of the MonoRail client", () => {
     expect(membersWithoutExample("web/monorail.d.ts")).toEqual([]);
   });

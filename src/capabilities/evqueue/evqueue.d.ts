@@ -16,8 +16,31 @@
  *
  * Each call has the endpoint's `evqueue.hookTimeoutMs` (default 5000 ms).
  *
+ * The client role: `createCluster` makes the script an evQueue client of
+ * real evQueue engines (or of aerostat endpoints whose descriptor says `"protocol": "evqueue"`),
+ * with the names and argument orders of evQueue's `evQueueCluster`.
+ *
+ * The server keeps the sockets (one "api" and, once the script subscribes or
+ * names onEvent, one "events" WebSocket per node), signs in, reconnects with
+ * backoff (250 ms to 10 s, with jitter) and subscribes again after every
+ * reconnect (with send_now). Events go to the handler's exported
+ * `onEvqueueEvent(node, info)` and are acknowledged once it returned (or its
+ * Promise settled, or it threw); state changes go to `onEvqueueState(change)`.
+ * Both run under the CPU limit, like every hook.
+ *
+ * Credentials never come from the script: a node is the name of an operator
+ * connection (`--connection evq=ws://user:password@host:5001`: its URL and
+ * credentials are used), or a ws:// URL without a user part, signed in with
+ * the credentials of `options.connection`, and only when it is on that
+ * connection's host. Every node must pass the outbound allowlist
+ * (`--allow-outbound host:port`), except this server's own service
+ * endpoints (`ws://127.0.0.1:<port>/websockets/v4/service/<endpoint>`).
+ *
+ * A cluster belongs to the code that made it: a reload, an unload or a
+ * restart of the sandbox closes it (make it again in the top-level code).
+ *
  * @example
- * const { ApiError, createEvent, registerEvents } = require("net/v4/evqueue");
+ * const { ApiError, createCluster, createEvent, registerEvents } = require("net/v4/evqueue");
  * const jobs = new Map();
  * registerEvents(["JOB_DONE"]);
  * exports.onAuth = (user) => (user === "admin" ? { passwordSha1: "d033e22ae348aeb5660fc2140aec35850c4da997", profile: "ADMIN" } : null);
@@ -30,14 +53,51 @@
  *   }
  *   throw new ApiError("UNKNOWN_COMMAND", `no ${query.group} ${query.action}`);
  * };
+ * // The client role:
+ * const cluster = createCluster(["evq1", "evq2"]); // --connection evq1=ws://admin:secret@10.0.0.1:5001 …
+ * cluster.Subscribe("INSTANCE_TERMINATED", { group: "instances", action: "list" }, true);
+ * exports.onEvqueueEvent = (node, info) => console.log(info.node, node.children.length, "instances");
+ * exports.onMessage = async (message, connection) => {
+ *   const response = await cluster.API({ group: "instance", action: "launch", attributes: { name: message } });
+ *   connection.send(response.attributes["instance-id"]);
+ * };
  */
 declare module "net/v4/evqueue" {
-  /**
-   * An XML element, as onApi returns it and as it gets the parts of a command
-   * it does not read itself. Attribute values may be numbers or booleans
-   * (written as text); text and attributes are escaped on the way out.
-   */
+  /** One XML element as it arrives: a cluster's answers and events, and the children of a command that onApi gets. */
   export interface Node {
+    /**
+     * The element's name ("response" for an answer's root).
+     * @example
+     * if (node.name === "response") console.log(node.attributes.status);
+     */
+    readonly name: string;
+    /**
+     * Its attributes, as strings (an answer's root has `node` and `status`).
+     * @example
+     * const instanceId = Number(response.attributes["instance-id"]);
+     */
+    readonly attributes: Readonly<Record<string, string>>;
+    /**
+     * Its child elements, in order.
+     * @example
+     * const ids = response.children.filter((c) => c.name === "instance").map((c) => c.attributes.id);
+     */
+    readonly children: readonly Node[];
+    /**
+     * Its character data, concatenated ("" when none).
+     * @example
+     * const output = node.children.find((c) => c.name === "output")?.text ?? "";
+     */
+    readonly text: string;
+  }
+
+  /**
+   * An XML element as onApi returns it. Attribute values may be numbers or
+   * booleans (written as text); text and attributes are escaped on the way
+   * out. What arrives (a command's other children, a cluster's answers) is a
+   * `Node`.
+   */
+  export interface NodeInput {
     /**
      * The element's name: letters, digits, "_", "-" and ".".
      * @example
@@ -55,7 +115,7 @@ declare module "net/v4/evqueue" {
      * @example
      * return { name: "instances", children: rows.map((r) => ({ name: "instance", attributes: r })) };
      */
-    children?: Node[];
+    children?: NodeInput[];
     /**
      * Its text content.
      * @example
@@ -202,7 +262,228 @@ declare module "net/v4/evqueue" {
     readonly code: string;
   }
 
-  // client role: see cluster-guest.ts (createCluster and Cluster are declared here)
+  /** An API command, as evQueue's clients write it: `<group action="…" attr="…"><parameter name value/></group>`. */
+  export interface ApiCommand {
+    /**
+     * The command group, an XML name: "instances", "instance", "queue", ...
+     * @example
+     * await cluster.API({ group: "instances", action: "list" });
+     */
+    group: string;
+    /**
+     * The action within the group.
+     * @example
+     * await cluster.API({ group: "instance", action: "query", attributes: { id: 12 } });
+     */
+    action: string;
+    /**
+     * Attributes of the command element (not "action").
+     * @example
+     * await cluster.API({ group: "instance", action: "launch", attributes: { name: "backup", host: "db1" } });
+     */
+    attributes?: Record<string, string | number | boolean>;
+    /**
+     * Parameters, sent as `<parameter name="…" value="…"/>` children.
+     * @example
+     * await cluster.API({ group: "instance", action: "launch", attributes: { name: "backup" }, parameters: { target: "/srv" } });
+     */
+    parameters?: Record<string, string | number | boolean>;
+    /**
+     * Where it goes: "*" every node up (API resolves with an array), a node's
+     * name (from its `<ready>`, or the connection name or URL given to
+     * createCluster), or left out: the first node up, failing over to the next
+     * when a node cannot be reached (never after a sign-in failure). In
+     * Subscribe, left out or "*" means every node.
+     * @example
+     * const perNode = await cluster.API({ group: "status", action: "query", attributes: { type: "workflows" }, node: "*" });
+     */
+    node?: string;
+    /**
+     * Modules a node must have (its `<ready>` lists them): a node without one
+     * answers undefined, and the command is not sent to it.
+     * @example
+     * const answer = await cluster.API({ group: "notifications", action: "list", required_modules: ["notifications"] });
+     */
+    required_modules?: string[];
+  }
+
+  /** createCluster's options. */
+  export interface ClusterOptions {
+    /**
+     * An operator connection (`--connection NAME=ws://user:password@host:port`)
+     * whose credentials sign in to the URL nodes; every URL node must be on its
+     * host (a TypeError says so otherwise). A password written "sha1:<40 hex>"
+     * is taken as the password's SHA1, as evQueue stores it.
+     * @example
+     * createCluster(["ws://10.0.0.1:5001", "ws://10.0.0.1:5002"], { connection: "evq" });
+     */
+    connection?: string;
+    /**
+     * The exported function events go to (default "onEvqueueEvent"). Naming
+     * it opens the events sockets at once; otherwise the first Subscribe does.
+     * @example
+     * createCluster(["evq"], { onEvent: "onInstances" }); exports.onInstances = (node, info) => {};
+     */
+    onEvent?: string;
+    /**
+     * The exported function state changes go to (default "onEvqueueState").
+     * @example
+     * createCluster(["evq"], { onStateChange: "onNodeState" }); exports.onNodeState = (change) => console.log(change.state);
+     */
+    onStateChange?: string;
+  }
+
+  /** What onEvqueueEvent gets besides the node: where the event came from. */
+  export interface ClusterEventInfo {
+    /**
+     * The name of the node that sent it.
+     * @example
+     * exports.onEvqueueEvent = (node, info) => console.log("from", info.node);
+     */
+    readonly node: string;
+    /**
+     * The subscription's external id (0 when it gave none).
+     * @example
+     * exports.onEvqueueEvent = (node, info) => { if (info.externalId === 7) refreshList(node); };
+     */
+    readonly externalId: number;
+    /**
+     * The object id(s) the event is about: "5", or "5,6,9" when evQueue merged
+     * events while it waited for an acknowledgement ("" or "0" for none).
+     * @example
+     * const ids = info.objectId.split(",").filter(Boolean).map(Number);
+     */
+    readonly objectId: string;
+    /**
+     * evQueue's id of this event (acknowledged for you once the hook returned).
+     * @example
+     * console.log("event", info.eventId);
+     */
+    readonly eventId: number;
+    /**
+     * The subscribed event type, when only one subscription on that node has this external id.
+     * @example
+     * if (info.type === "INSTANCE_TERMINATED") console.log("done");
+     */
+    readonly type?: string;
+  }
+
+  /** What onEvqueueState gets when a node's state changes. */
+  export interface StateChange {
+    /**
+     * The node's name (what createCluster was given, until the node said its name).
+     * @example
+     * exports.onEvqueueState = (change) => console.log(change.node, change.state);
+     */
+    readonly node: string;
+    /**
+     * The node's URL (never with credentials).
+     * @example
+     * exports.onEvqueueState = (change) => console.log(change.url);
+     */
+    readonly url: string;
+    /**
+     * "CONNECTING", "AUTHENTICATING", "READY" or "ERROR". After a failure the
+     * node stays in ERROR while it reconnects, until it is READY again.
+     * @example
+     * exports.onEvqueueState = (change) => { if (change.state === "READY") console.log(change.node, "is up"); };
+     */
+    readonly state: string;
+    /**
+     * In ERROR: "AUTHENTICATION" (credentials refused or missing; tried again
+     * once a minute), "CONNECTION" or "PROTOCOL"; else null.
+     * @example
+     * exports.onEvqueueState = (change) => { if (change.lastError === "AUTHENTICATION") console.error(change.message); };
+     */
+    readonly lastError: string | null;
+    /**
+     * What went wrong, in words ("" when nothing did).
+     * @example
+     * exports.onEvqueueState = (change) => change.message && console.warn(change.message);
+     */
+    readonly message: string;
+  }
+
+  /**
+   * A cluster of evQueue nodes (evQueue's evQueueCluster). Its promises reject
+   * with an Error whose `code` says why and `node` which node: an `ApiError`
+   * for a KO answer (code = evQueue's error-code, message = its error), an
+   * `AuthenticationError` (code "AUTHENTICATION"), a `ConnectionError` (code
+   * "CONNECTION"; "CLOSED" once the cluster was closed), a `TimeoutError`
+   * (code "TIMEOUT", after 30 s), and a TypeError or RangeError for a wrong
+   * argument.
+   */
+  export interface Cluster {
+    /**
+     * Sends an API command; resolves with the answer's root element (status
+     * "OK"), an array of them in the nodes' order for `node: "*"`, or undefined
+     * for a node without a required module.
+     * @example
+     * const response = await cluster.API({ group: "instances", action: "list" });
+     * for (const i of response.children) console.log(i.attributes.id, i.attributes.name);
+     */
+    API(cmd: ApiCommand): Promise<Node | Node[] | undefined>;
+    /**
+     * Subscribes to `event` on the nodes `api.node` names (every node when left
+     * out): each time it happens there, the node runs `api` for this cluster
+     * and onEvqueueEvent gets the answer. `sendNow`: also once at once.
+     * Resolves once sent to every node that is up (a node that is down gets it
+     * when it is back); rejects when every node refused the credentials.
+     * @example
+     * await cluster.Subscribe("INSTANCE_TERMINATED", { group: "instances", action: "list" }, true, 0, 1);
+     */
+    Subscribe(event: string, api: ApiCommand, sendNow: boolean, objectId?: number, externalId?: number): Promise<void>;
+    /**
+     * Removes subscriptions to `event` (evQueue's rule: the object id equal,
+     * 0 or left out meaning only those without one; the external id equal,
+     * 0 or left out meaning any).
+     * @example
+     * await cluster.Unsubscribe("INSTANCE_TERMINATED", 1);
+     */
+    Unsubscribe(event: string, externalId?: number, objectId?: number): Promise<void>;
+    /**
+     * Removes every subscription of this cluster.
+     * @example
+     * await cluster.UnsubscribeAll();
+     */
+    UnsubscribeAll(): Promise<void>;
+    /**
+     * The nodes' names from their `<ready>` (null for a node that has not said it yet).
+     * @example
+     * console.log(cluster.GetNodes()); // ["node1", "node2"]
+     */
+    GetNodes(): (string | null)[];
+    /**
+     * The nodes' states: "CONNECTING", "AUTHENTICATING", "READY", "ERROR" or "CLOSED".
+     * @example
+     * if (cluster.GetStates().every((s) => s === "ERROR")) console.warn("no evQueue node is up");
+     */
+    GetStates(): string[];
+    /**
+     * The nodes' evQueue versions from their `<ready>` (null until known).
+     * @example
+     * console.log(cluster.GetVersions()); // ["3.3", "3.3"]
+     */
+    GetVersions(): (string | null)[];
+    /**
+     * Closes every socket of the cluster; what waits on it rejects (code "CLOSED").
+     * @example
+     * cluster.Close();
+     */
+    Close(): void;
+  }
+
+  /**
+   * Makes a cluster of evQueue nodes: connection names (`--connection`) or
+   * ws:// URLs without credentials. Throws a TypeError naming the argument
+   * when a node is not allowed (credentials in the URL, a host outside the
+   * allowlist, credentials of options.connection for another host), and a
+   * RangeError past 32 nodes or 16 clusters per handler module.
+   * @example
+   * const cluster = createCluster(["evq"], { onStateChange: "onEvqueueState" });
+   * exports.onEvqueueState = ({ node, state, lastError }) => console.log(node, state, lastError ?? "");
+   */
+  export function createCluster(nodes: string[], options?: ClusterOptions): Cluster;
 }
 
 declare namespace AerostatHandler {
@@ -226,5 +507,5 @@ declare namespace AerostatHandler {
     query: import("net/v4/evqueue").Query,
     session: import("net/v4/evqueue").Session,
     event?: import("net/v4/evqueue").EventInfo,
-  ) => import("net/v4/evqueue").Node | import("net/v4/evqueue").Node[] | void | Promise<import("net/v4/evqueue").Node | import("net/v4/evqueue").Node[] | void>;
+  ) => import("net/v4/evqueue").NodeInput | import("net/v4/evqueue").NodeInput[] | void | Promise<import("net/v4/evqueue").NodeInput | import("net/v4/evqueue").NodeInput[] | void>;
 }

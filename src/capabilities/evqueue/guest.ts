@@ -8,6 +8,7 @@
  */
 import type { Kernel } from "../../guest/kernel.js";
 import { API_ERROR_NAME } from "../../protocol/evqueue.js";
+import { installCluster } from "./cluster-guest.js";
 import { EvqLimits, EvqOps } from "./ops-names.js";
 
 /** The characters of an event name (EVENT_NAME), checked without a RegExp a script could have changed. */
@@ -68,5 +69,6 @@ export default function evqueue(exports: Record<string, unknown>, kernel: Kernel
     kernel.post(EvqOps.createEvent, [name, id]);
   };
 
-  // client role: see cluster-guest.ts (installCluster(exports, kernel) adds createCluster here)
+  // The client role: createCluster (it throws this module's ApiError for KO answers).
+  installCluster(exports, kernel);
 }

@@ -4,7 +4,6 @@ export const EvqOps = {
   registerEvents: "evqueue.registerEvents",
   /** posted: [type, objectId] → every node re-runs the matching subscriptions' api_cmd for their connections */
   createEvent: "evqueue.createEvent",
-  // client role: see cluster-ops.ts
 } as const;
 
 export const EvqLimits = {

@@ -46,5 +46,4 @@ const createEvent: PostedOp = {
 export const evqueueOps = [
   registerEvents,
   createEvent,
-  // client role: see cluster-ops.ts (its clusterOps go here)
 ] as const;

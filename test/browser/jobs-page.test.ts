@@ -6,33 +6,31 @@ import { sampleInChromium } from "../helpers/browser.js";
 // instances through evQueueCluster's event subscriptions, launches, kills and deletes jobs.
 
 const t = sampleInChromium();
+/** Errors thrown in the pages. */
+const failures: string[] = [];
 
 type Seen = { seen: string[]; loadedOnce: boolean };
 
 /** Opens the jobs page and waits until both its connections are READY; it notes every status a row shows. */
 async function open(): Promise<Page> {
   const page = await t.browser.newPage();
-  const failures: string[] = [];
   page.on("pageerror", (e) => failures.push(String(e)));
   await page.goto(`${t.server.url}/jobs.html`);
   await page.locator("#state", { hasText: /^api READY · events READY · node \S+ · evQueue 3\.3 · modules jobs 1\.0$/ }).waitFor({ timeout: 10_000 });
   // Each status change of each row, in order ("3 EXECUTING"), and a mark a reload would lose.
-  await page.evaluate(() => {
-    const w = globalThis as unknown as Seen;
-    w.seen = [];
-    w.loadedOnce = true;
-    const last = new Map<string, string>();
-    const tbody = document.getElementById("instances")!;
+  await page.evaluate(`
+    window.seen = [];
+    window.loadedOnce = true;
+    const last = new Map();
+    const tbody = document.getElementById("instances");
     new MutationObserver(() => {
       for (const row of tbody.querySelectorAll("tr")) {
-        const id = (row as HTMLElement).dataset["id"]!;
-        const status = row.children[2]!.textContent!;
-        if (last.get(id) !== status) w.seen.push(`${id} ${status}`);
-        last.set(id, status);
+        const status = row.children[2].textContent;
+        if (last.get(row.dataset.id) !== status) window.seen.push(row.dataset.id + " " + status);
+        last.set(row.dataset.id, status);
       }
     }).observe(tbody, { childList: true, subtree: true, characterData: true });
-  });
-  expect(failures).toEqual([]);
+  `);
   return page;
 }
 
@@ -85,6 +83,7 @@ describe("the jobs sample in Chromium", () => {
     // The server warned of nothing about the jobs endpoint: a KO answer is the client's, not a fault.
     expect(t.server.process.output()).toMatch(/INFO: loaded jobs\/jobs\.ts/);
     expect(t.server.process.output()).not.toMatch(/(WARN|ERROR|FATAL): [^\n]*jobs/);
+    expect(failures).toEqual([]);
     await a.close();
     await b.close();
   });

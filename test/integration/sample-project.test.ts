@@ -1,5 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { EvqClient, subscribeFrame } from "../evqueue/evq-client.js";
 import { TestClient } from "../helpers/client.js";
 import { createTestRuntime, LogCapture, waitUntil } from "../helpers/runtime.js";
 
@@ -11,7 +12,7 @@ describe("sample-project", () => {
     const runtime = createTestRuntime({ projectRoot: sample, port: 0, watch: false, logger: logs.logger });
     await runtime.listen();
     try {
-      expect(runtime.endpoints().map((e) => e.endpoint)).toEqual(["chat", "echo", "greeter", "my-endpoint", "rack", "rooms", "sc-chat", "sign-in", "test-websocket"]);
+      expect(runtime.endpoints().map((e) => e.endpoint)).toEqual(["chat", "echo", "greeter", "jobs", "my-endpoint", "rack", "rooms", "sc-chat", "sign-in", "test-websocket"]);
 
       const echo = await TestClient.connect(runtime.serviceUrl("echo"));
       expect(String((await echo.received(1))[0])).toMatch(/^connected to echo as s\d+$/);
@@ -44,6 +45,49 @@ describe("sample-project", () => {
       expect(await service.text()).toBe(`sent hello to ${runtime.serviceUrl("my-endpoint")}\n`);
       await waitUntil(() => logs.lines.filter((l) => l.msg === "Message received: hello").length === before + 1);
     } finally {
+      await runtime.close();
+    }
+  });
+
+  it("serves the evQueue job queue: launch, list, the events it raises, and KO answers for bad input", async () => {
+    const logs = new LogCapture();
+    const runtime = createTestRuntime({ projectRoot: sample, port: 0, watch: false, logger: logs.logger });
+    await runtime.listen();
+    const clients: EvqClient[] = [];
+    try {
+      // Sign-in is off: the first frame is <ready>, with the descriptor's version and modules.
+      const api = await EvqClient.connect(runtime.serviceUrl("jobs"), "api");
+      clients.push(api);
+      const ready = await api.next();
+      expect(ready.name).toBe("ready");
+      expect(ready.attributes).toMatchObject({ profile: "ADMIN", version: "3.3", status: "OK" });
+      expect(ready.children[0]!.children.map((m) => m.attributes)).toEqual([{ name: "jobs", version: "1.0" }]);
+
+      const events = await EvqClient.ready(runtime.serviceUrl("jobs"), "events");
+      clients.push(events);
+      events.send(subscribeFrame("INSTANCE_TERMINATED", '<instances action="list"/>', { externalId: 4 }));
+      // Only the three names the sample raises may be subscribed to.
+      const refused = await events.ask(subscribeFrame("WORKFLOW_CREATED", '<instances action="list"/>', { externalId: 9 }));
+      expect(refused.attributes).toMatchObject({ status: "KO", "external-id": "9" });
+
+      const launched = await api.ask('<instance action="launch" name="nightly backup"><parameter name="seconds" value="0.05"/></instance>');
+      expect(launched.attributes).toMatchObject({ status: "OK", "instance-id": "1" });
+      const ended = await events.waitFor((f) => f.attributes["external-id"] === "4", 5000, "INSTANCE_TERMINATED's list");
+      expect(ended.attributes["object-id"]).toBe("1");
+      expect(ended.children.map((c) => [c.name, c.attributes["name"], c.attributes["status"], c.attributes["errors"]])).toEqual([["instance", "nightly backup", "TERMINATED", "0"]]);
+
+      const bad = async (command: string) => (await api.ask(command)).attributes;
+      expect(await bad('<instance action="launch" name="a/b"/>')).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER" });
+      expect(await bad('<instance action="launch" name="x" seconds="soon"/>')).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER" });
+      expect(await bad('<instance action="kill" id="1"/>')).toMatchObject({ status: "KO", "error-code": "INSTANCE_NOT_RUNNING" });
+      expect(await bad('<instance action="query" id="77"/>')).toMatchObject({ status: "KO", "error-code": "UNKNOWN_INSTANCE", error: "there is no instance 77 (deleted, or from before a reload)" });
+      expect(await bad('<queue action="list"/>')).toMatchObject({ status: "KO", "error-code": "UNKNOWN_COMMAND" });
+      expect(await bad('<instance action="delete" id="1"/>')).toMatchObject({ status: "OK" });
+      expect((await api.ask('<instances action="list"/>')).children).toEqual([]);
+      // KO answers are the client's: nothing is logged as a warning or an error.
+      expect(logs.lines.filter((l) => l.level >= 40 && /jobs/.test(JSON.stringify(l)))).toEqual([]);
+    } finally {
+      for (const c of clients) await c.close();
       await runtime.close();
     }
   });

@@ -143,6 +143,10 @@ export class evQueueCluster {
 
   #noNode(cause) {
     const states = this.#nodes.map((n) => `${n.GetNode() ?? n.GetURL()}: ${n.GetState()}${n.GetLastError() ? ` (${n.GetLastError()})` : ""}`).join(", ");
+    // Every node refused the sign-in: waiting will not help, new credentials will.
+    if (this.#nodes.every((n) => n.GetState() === States.ERROR && n.GetLastError() === "AUTHENTICATION")) {
+      return evqError(`Authentication error: every evQueue node refused the sign-in (${states}); set the right credentials and call Connect() again`, "AUTHENTICATION", { sent: false, cause });
+    }
     return evqError(`Connection error: no evQueue node is up (${states})`, "CONNECTION", { sent: false, cause });
   }
 }

@@ -78,7 +78,11 @@ export interface EvqError extends Error {
 export interface EvqOptions<F extends "xml" | "json" = "xml" | "json"> {
   /** "api" for commands, "events" for subscriptions. Default: "events" with an eventCallback, else "api". @example new evQueueWS(url, { mode: "events", eventCallback }) */
   mode?: "api" | "events";
-  /** Called with each event frame (acked already). @example new evQueueWS(url, { eventCallback: (doc, info) => console.log(info.externalId) }) */
+  /**
+   * Called with each event frame (acked already). A KO frame comes too (root status="KO", error, error-code):
+   * with an eventId, the subscription's command failed for that event; with eventId null, the node refused the subscription (an unknown event type, say).
+   * @example new evQueueWS(url, { eventCallback: (doc, info) => console.log(info.externalId) })
+   */
   eventCallback?: (data: F extends "json" ? EvqNode : Document, info: EvqEventInfo) => void;
   /** Called on each state change, with the node's name (its URL before its first <ready>). @example { stateChange: (node, state) => badge(node, state) } */
   stateChange?: (node: string, state: EvqState) => void;

@@ -73,6 +73,22 @@ describe("the evQueue client against an aerostat node", () => {
     expect(stats(t)).toMatchObject({ eventsSent: 2, merged: 0 });
   });
 
+  it("unsubscribes on the node with evQueue's filters, and UnsubscribeAll leaves it none", async () => {
+    const t = await node();
+    const events = bed.cluster([t.url("jobs")], () => {});
+    await events.Subscribe("JOB_DONE", { group: "jobs", action: "list" }, false, 0, 1);
+    await events.Subscribe("JOB_DONE", { group: "jobs", action: "list" }, false, 5, 2);
+    await events.Subscribe("INSTANCE_STARTED", { group: "jobs", action: "list" }, false, 0, 3);
+    await waitUntil(() => stats(t).subscriptions === 3, 5000, "three subscriptions");
+    // Object filter 0 removes only unfiltered ones: the one filtered on 5 stays.
+    await events.Unsubscribe("JOB_DONE", 0);
+    await waitUntil(() => stats(t).subscriptions === 2, 5000, "the unfiltered JOB_DONE gone");
+    await events.Unsubscribe("JOB_DONE", 2, 5);
+    await waitUntil(() => stats(t).subscriptions === 1, 5000, "the filtered one gone");
+    await events.UnsubscribeAll();
+    await waitUntil(() => stats(t).subscriptions === 0, 5000, "none left");
+  });
+
   it("skips commands and subscriptions that need a module the descriptor's evqueue.modules lacks", async () => {
     const t = await node({ modules: { git: "2.1" } });
     const api = bed.cluster([t.url("jobs")]);

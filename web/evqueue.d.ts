@@ -173,7 +173,7 @@ export declare class evQueueCluster<F extends "xml" | "json" = "xml"> {
     options?: Omit<EvqOptions<F>, "mode" | "eventCallback" | "stateChange">,
   );
   /**
-   * Runs a command on `api.node` (a name), on every node up (`"*"`: an array of answers), or on the first node up,
+   * Runs a command on `api.node` (a name), on every node up (`"*"`: an array of answers, without the nodes that are away), or on the first node up,
    * failing over to the next while the command surely did not run (a connection error before sending; never on a refused sign-in).
    * @example const [n1, n2] = await api.API({ group: "status", action: "query", node: "*" });
    */

@@ -78,7 +78,11 @@ export interface EvqError extends Error {
 export interface EvqOptions<F extends "xml" | "json" = "xml" | "json"> {
   /** "api" for commands, "events" for subscriptions. Default: "events" with an eventCallback, else "api". @example new evQueueWS(url, { mode: "events", eventCallback }) */
   mode?: "api" | "events";
-  /** Called with each event frame (acked already). @example new evQueueWS(url, { eventCallback: (doc, info) => console.log(info.externalId) }) */
+  /**
+   * Called with each event frame (acked already). A KO frame comes too (root status="KO", error, error-code):
+   * with an eventId, the subscription's command failed for that event; with eventId null, the node refused the subscription (an unknown event type, say).
+   * @example new evQueueWS(url, { eventCallback: (doc, info) => console.log(info.externalId) })
+   */
   eventCallback?: (data: F extends "json" ? EvqNode : Document, info: EvqEventInfo) => void;
   /** Called on each state change, with the node's name (its URL before its first <ready>). @example { stateChange: (node, state) => badge(node, state) } */
   stateChange?: (node: string, state: EvqState) => void;
@@ -169,7 +173,7 @@ export declare class evQueueCluster<F extends "xml" | "json" = "xml"> {
     options?: Omit<EvqOptions<F>, "mode" | "eventCallback" | "stateChange">,
   );
   /**
-   * Runs a command on `api.node` (a name), on every node up (`"*"`: an array of answers), or on the first node up,
+   * Runs a command on `api.node` (a name), on every node up (`"*"`: an array of answers, without the nodes that are away), or on the first node up,
    * failing over to the next while the command surely did not run (a connection error before sending; never on a refused sign-in).
    * @example const [n1, n2] = await api.API({ group: "status", action: "query", node: "*" });
    */

@@ -74,6 +74,39 @@ describe("evQueueCluster in api mode", () => {
     }
   });
 
+  it('answers "*" and subscribes on "*" at once while a node reconnects, leaving it out, and leaves out a node that cannot be reached', async () => {
+    // A node that greets until told not to: once dropped, its reconnects hang before <ready>.
+    const flaky = new WebSocketServer({ port: 0, host: "127.0.0.1", handleProtocols: (p) => [...p][0] ?? false });
+    await new Promise((resolve) => flaky.once("listening", resolve));
+    let greet = true;
+    flaky.on("connection", (ws) => greet && ws.send('<ready profile="ADMIN" version="3.3" node="f1" time="2024-01-01 00:00:00" status="OK"><modules/></ready>'));
+    try {
+      const [, e2] = await twoEngines();
+      const flakyUrl = `ws://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+      const options = { connectTimeoutMs: 5000 };
+      const api = bed.cluster([flakyUrl, e2.url], undefined, undefined, options);
+      const events = bed.cluster([flakyUrl, e2.url], () => {}, undefined, options);
+      await waitUntil(() => [...api.GetStates(), ...events.GetStates()].every((s) => s === "READY"), 5000, "all READY");
+      greet = false;
+      for (const c of flaky.clients) c.terminate();
+      const reconnecting = (c: { GetNodeByCnx(u: string): { GetState(): string; GetLastError(): string | null } | null }) => c.GetNodeByCnx(flakyUrl)!;
+      await waitUntil(() => flaky.clients.size === 2 && [api, events].every((c) => reconnecting(c).GetState() === "CONNECTING"), 5000, "both reconnecting");
+
+      expect((await api.API({ group: "status", action: "query", node: "*" })).map(nodeOf)).toEqual(["e2"]);
+      await events.Subscribe("INSTANCE_STARTED", { group: "instances", action: "list", node: "*" }, false, 0, 3);
+      await waitUntil(() => e2.subscriptions.length === 1, 5000, "the subscription on e2");
+      // Neither waited for the node that is away: it is still trying.
+      expect([reconnecting(api).GetState(), reconnecting(events).GetState()]).toEqual(["CONNECTING", "CONNECTING"]);
+
+      // A node that never answered, asked at once: left out of the answers.
+      const other = bed.cluster([await deadUrl(), e2.url]);
+      expect((await other.API({ group: "status", action: "query", node: "*" })).map(nodeOf)).toEqual(["e2"]);
+    } finally {
+      for (const c of flaky.clients) c.terminate();
+      await new Promise((resolve) => flaky.close(resolve));
+    }
+  });
+
   it("does not fail over on a refused sign-in", async () => {
     const e1 = await bed.engine({ node: "e1", users: { admin: "another password" } });
     const e2 = await bed.engine({ node: "e2" });

@@ -13,8 +13,20 @@ function candidates(nodes) {
   return [...ready, ...coming];
 }
 
-/** A node that is up or coming up: not in ERROR and not closed. */
-const isUp = (n) => n.GetState() !== States.ERROR && n.GetState() !== States.DISCONNECTED;
+/**
+ * A node to count on now: READY, or connecting for the first time since it
+ * was last READY or made. A node that failed is down until it is READY
+ * again, even while a reconnect attempt is under way (that attempt may take
+ * connectTimeoutMs to fail).
+ */
+function isUp(n) {
+  const state = n.GetState();
+  if (state === States.READY) return true;
+  return (state === States.CONNECTING || state === States.AUTHENTICATING) && n.GetLastError() === null;
+}
+
+/** Whether an error says that a command never reached its node (so that node is left out of a "*" answer). */
+const neverSent = (error) => error?.code === "CONNECTION" && error.sent === false;
 
 export class evQueueCluster {
   #nodes;
@@ -49,7 +61,11 @@ export class evQueueCluster {
     if (target === "*") {
       const up = this.#nodes.filter(isUp);
       if (up.length === 0) throw this.#noNode();
-      return Promise.all(up.map((n) => n.API(api)));
+      // A node that turns out to be unreachable is left out; any other failure rejects the whole call.
+      const answers = await Promise.all(up.map((n) => n.API(api).then((value) => ({ value }), (error) => (neverSent(error) ? null : Promise.reject(error)))));
+      const answered = answers.filter((a) => a !== null);
+      if (answered.length === 0) throw this.#noNode();
+      return answered.map((a) => a.value);
     }
     if (target !== undefined && target !== null && target !== "") return (await this.#named(target)).API(api);
     let lastError = null;
@@ -58,7 +74,7 @@ export class evQueueCluster {
         return await node.API(api);
       } catch (error) {
         // Another node may answer only when this one surely did not run the command.
-        if (error?.code !== "CONNECTION" || error.sent !== false) throw error;
+        if (!neverSent(error)) throw error;
         lastError = error;
       }
     }
@@ -143,6 +159,10 @@ export class evQueueCluster {
 
   #noNode(cause) {
     const states = this.#nodes.map((n) => `${n.GetNode() ?? n.GetURL()}: ${n.GetState()}${n.GetLastError() ? ` (${n.GetLastError()})` : ""}`).join(", ");
+    // Every node refused the sign-in: waiting will not help, new credentials will.
+    if (this.#nodes.every((n) => n.GetState() === States.ERROR && n.GetLastError() === "AUTHENTICATION")) {
+      return evqError(`Authentication error: every evQueue node refused the sign-in (${states}); set the right credentials and call Connect() again`, "AUTHENTICATION", { sent: false, cause });
+    }
     return evqError(`Connection error: no evQueue node is up (${states})`, "CONNECTION", { sent: false, cause });
   }
 }

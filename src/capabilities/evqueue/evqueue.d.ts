@@ -24,8 +24,10 @@
  * names onEvent, one "events" WebSocket per node), signs in, reconnects with
  * backoff (250 ms to 10 s, with jitter) and subscribes again after every
  * reconnect (with send_now). Events go to the handler's exported
- * `onEvqueueEvent(node, info)` and are acknowledged once it returned (or its
- * Promise settled, or it threw); state changes go to `onEvqueueState(change)`.
+ * `onEvqueueEvent(node, info)` (an event whose command failed on the node
+ * too, with `node.attributes.status` "KO") and are acknowledged once it
+ * returned (or its Promise settled, or it threw); state changes go to
+ * `onEvqueueState(change)`.
  * Both run under the CPU limit, like every hook.
  *
  * Credentials never come from the script: a node is the name of an operator

@@ -96,7 +96,9 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     const node = this.nodeOf(socket);
     if (!node) return;
     const a = frame.attributes;
-    if (a["status"] === "KO") {
+    // A KO without an event-id refuses a subscribe frame; one with an event-id is an event whose
+    // command failed: the hook gets it, and it is acked like any event, or throttling holds the next.
+    if (a["status"] === "KO" && a["event-id"] === undefined) {
       this.note(socket, "warn", `refused a subscription (external id ${a["external-id"] ?? "0"}): ${a["error-code"] ?? "KO"}: ${a["error"] ?? ""}`);
       return;
     }

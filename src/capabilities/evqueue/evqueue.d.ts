@@ -31,8 +31,8 @@
  * Credentials never come from the script: a node is the name of an operator
  * connection (`--connection evq=ws://user:password@host:5001`: its URL and
  * credentials are used), or a ws:// URL without a user part, signed in with
- * the credentials of `options.connection`, and only when it is on that
- * connection's host. Every node must pass the outbound allowlist
+ * the credentials of `options.connection` only when it is that connection's
+ * URL (scheme, host, port and path). Every node must pass the outbound allowlist
  * (`--allow-outbound host:port`), except this server's own service
  * endpoints (`ws://127.0.0.1:<port>/websockets/v4/service/<endpoint>`).
  *
@@ -310,12 +310,13 @@ declare module "net/v4/evqueue" {
   /** createCluster's options. */
   export interface ClusterOptions {
     /**
-     * An operator connection (`--connection NAME=ws://user:password@host:port`)
-     * whose credentials sign in to the URL nodes; every URL node must be on its
-     * host (a TypeError says so otherwise). A password written "sha1:<40 hex>"
-     * is taken as the password's SHA1, as evQueue stores it.
+     * An operator connection (`--connection NAME=ws://user:password@host:port/path`)
+     * whose credentials sign in to a URL node that is its URL (scheme, host,
+     * port and path the same, the query aside); any other URL node with it is
+     * a TypeError (give the connection name as the node instead). A password
+     * written "sha1:<40 hex>" is taken as the password's SHA1, as evQueue stores it.
      * @example
-     * createCluster(["ws://10.0.0.1:5001", "ws://10.0.0.1:5002"], { connection: "evq" });
+     * createCluster(["ws://10.0.0.1:5001/"], { connection: "evq" }); // --connection evq=ws://admin:secret@10.0.0.1:5001
      */
     connection?: string;
     /**
@@ -477,7 +478,7 @@ declare module "net/v4/evqueue" {
    * Makes a cluster of evQueue nodes: connection names (`--connection`) or
    * ws:// URLs without credentials. Throws a TypeError naming the argument
    * when a node is not allowed (credentials in the URL, a host outside the
-   * allowlist, credentials of options.connection for another host), and a
+   * allowlist, a URL node other than options.connection's URL), and a
    * RangeError past 32 nodes or 16 clusters per handler module.
    * @example
    * const cluster = createCluster(["evq"], { onStateChange: "onEvqueueState" });

@@ -34,9 +34,9 @@ export function installCluster(exports: Record<string, unknown>, kernel: Kernel)
     if (value !== undefined) defineProperty(error, name, { value, enumerable: true, writable: true, configurable: true });
   }
 
-  /** The host's error as the script sees it: TypeError, RangeError, ApiError (code, node) or an Error named for what failed (code, node). */
+  /** The host's error as the script sees it: TypeError, RangeError, ApiError (code, node) or an Error named for what failed (code, node, and sent when the command had gone out). */
   function scriptError(error: unknown): Error {
-    const info = (isObjectLike(error) ? error : {}) as { name?: unknown; message?: unknown; code?: unknown; node?: unknown };
+    const info = (isObjectLike(error) ? error : {}) as { name?: unknown; message?: unknown; code?: unknown; node?: unknown; sent?: unknown };
     const message = StringCtor(info.message === undefined ? "" : info.message);
     const name = typeof info.name === "string" ? info.name : "Error";
     if (name === "TypeError") return new TypeErrorCtor(message);
@@ -55,6 +55,7 @@ export function installCluster(exports: Record<string, unknown>, kernel: Kernel)
       field(e, "code", info.code);
     }
     field(e, "node", info.node);
+    if (info.sent === true) field(e, "sent", true);
     return e;
   }
 

@@ -292,7 +292,8 @@ declare module "net/v4/evqueue" {
      * Where it goes: "*" every node up (API resolves with an array), a node's
      * name (from its `<ready>`, or the connection name or URL given to
      * createCluster), or left out: the first node up, failing over to the next
-     * when a node cannot be reached (never after a sign-in failure). In
+     * when a node cannot be reached before the command went out (never after a
+     * sign-in failure, an answer, a timeout, or a drop once it was sent). In
      * Subscribe, left out or "*" means every node.
      * @example
      * const perNode = await cluster.API({ group: "status", action: "query", attributes: { type: "workflows" }, node: "*" });
@@ -410,7 +411,9 @@ declare module "net/v4/evqueue" {
    * with an Error whose `code` says why and `node` which node: an `ApiError`
    * for a KO answer (code = evQueue's error-code, message = its error), an
    * `AuthenticationError` (code "AUTHENTICATION"), a `ConnectionError` (code
-   * "CONNECTION"; "CLOSED" once the cluster was closed), a `TimeoutError`
+   * "CONNECTION"; "CLOSED" once the cluster was closed; with `sent: true`
+   * when the command had gone out before the node dropped, so it may have
+   * run there and is not sent to another node), a `TimeoutError`
    * (code "TIMEOUT", after 30 s), and a TypeError or RangeError for a wrong
    * argument.
    */

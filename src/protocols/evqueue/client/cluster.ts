@@ -42,7 +42,8 @@ export interface StateChange {
  * A script's evQueue cluster (evQueue's evQueueCluster, on the host): one
  * ClusterNode per node; API calls routed as upstream routes them ("*" every
  * node up, a name that node, else the first node not in ERROR, failing over
- * to the next on connection errors, never after a sign-in failure);
+ * to the next on connection errors before the command went out, never
+ * after a sign-in failure);
  * subscriptions kept and sent again after every reconnect; events handed to
  * the script's hook and acknowledged once it returned; state changes told.
  */

@@ -213,8 +213,7 @@ export class EvqSocket {
     const repeated = this.state === "ERROR" && this.lastError === failure;
     this.lastError = failure;
     this.message = `evQueue node ${this.label} (${this.target.shown}) ${why}`;
-    const error = failureError(this.label, failure, this.message);
-    this.calls.failAll(error);
+    this.calls.failAll((sent) => failureError(this.label, failure, this.message, sent));
     if (!repeated) this.owner.note(this, "warn", why + (failure === ClusterErrorCodes.authentication ? `; trying again in ${ClusterLimits.authRetryMs / 1000} s` : "; connecting again with backoff"));
     this.setState("ERROR", true);
   }
@@ -271,7 +270,7 @@ export class EvqSocket {
     clearTimeout(this.retryTimer);
     clearTimeout(this.signInTimer);
     clearInterval(this.pingTimer);
-    this.calls.failAll(closedError(this.label, why));
+    this.calls.failAll((sent) => closedError(this.label, why, sent));
     this.state = "CLOSED";
     const ws = this.ws;
     this.ws = undefined;

@@ -8,8 +8,8 @@ import type { Waiters } from "./waiters.js";
  * Where a cluster's API calls go, as evQueue's cluster client routes them:
  * "*" every node up (once none is still connecting), a name that node, else
  * the first node not in ERROR, and the next one when that node cannot be
- * reached (never after a sign-in failure, an answer or a timeout: the
- * command may have run).
+ * reached before the command went out (never after a sign-in failure, an
+ * answer, a timeout, or a drop once it was sent: the command may have run).
  */
 export class Router {
   constructor(
@@ -24,7 +24,7 @@ export class Router {
     return node.api.call(cmd.xml, Math.max(1, deadline - Date.now()), (greeting) => lacks(greeting.modules));
   }
 
-  /** The first node not in ERROR; on a connection error, the next one. */
+  /** The first node not in ERROR; on a connection error before the command went out, the next one. */
   async first(cmd: Command, deadline: number): Promise<XmlNode | undefined> {
     const tried = new Set<ClusterNode>();
     let last: unknown;

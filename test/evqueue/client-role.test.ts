@@ -112,3 +112,29 @@ describe("createCluster: events", () => {
     expect(e.received.some((r) => r.frame.attributes["action"] === "unsubscribeall")).toBe(true);
   });
 });
+
+describe("createCluster: KO events", () => {
+  it("hands a KO event to onEvqueueEvent with info.error and acknowledges it (a throttling node waits for that ack)", async () => {
+    const e = await engine({
+      node: "n1",
+      api: (q) => {
+        if (q.name === "broken") throw Object.assign(new Error("no such group"), { code: "UNKNOWN_COMMAND" });
+        return [];
+      },
+    });
+    const d = await startDriver([e.url], {}, allow(e));
+    await d.ask("Subscribe", "INSTANCE_STARTED", { group: "broken", action: "list" }, false, 0, 4);
+    await waitUntil(() => e.subscriptions.length === 1, 5000, "the subscription");
+    const acks = () => e.received.filter((r) => r.frame.attributes["action"] === "ack").map((r) => r.frame.attributes["event_id"]);
+    e.raise("INSTANCE_STARTED", 9);
+    await waitUntil(() => acks().length === 1, 5000, "the KO event's ack");
+    expect(acks()).toEqual(["1"]);
+    expect(d.logged("EVENT")).toEqual([
+      {
+        node: { name: "response", attributes: expect.objectContaining({ status: "KO", "error-code": "UNKNOWN_COMMAND", error: "no such group", "event-id": "1" }), children: [], text: "" },
+        info: { node: "n1", externalId: 4, objectId: "9", eventId: 1, type: "INSTANCE_STARTED", error: { code: "UNKNOWN_COMMAND", message: "no such group" } },
+      },
+    ]);
+    expect(d.t.logs.lines.some((l) => /answered KO for a subscription \(external id 4, INSTANCE_STARTED\): UNKNOWN_COMMAND: no such group/.test(l.msg))).toBe(true);
+  });
+});

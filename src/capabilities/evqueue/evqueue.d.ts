@@ -335,7 +335,7 @@ declare module "net/v4/evqueue" {
     onStateChange?: string;
   }
 
-  /** What onEvqueueEvent gets besides the node: where the event came from. */
+  /** What onEvqueueEvent gets besides the node: where the event came from, and the error of a KO. */
   export interface ClusterEventInfo {
     /**
      * The name of the node that sent it.
@@ -368,6 +368,14 @@ declare module "net/v4/evqueue" {
      * if (info.type === "INSTANCE_TERMINATED") console.log("done");
      */
     readonly type?: string;
+    /**
+     * Set when the node answered KO instead (the subscription was refused, or
+     * its command failed when run for this event): evQueue's error-code and
+     * error. `node` is then the KO response. Acknowledged like any event.
+     * @example
+     * exports.onEvqueueEvent = (node, info) => { if (info.error) return console.warn(info.error.code, info.error.message); show(node); };
+     */
+    readonly error?: { readonly code: string; readonly message: string };
   }
 
   /** What onEvqueueState gets when a node's state changes. */

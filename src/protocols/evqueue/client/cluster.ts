@@ -97,19 +97,19 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     const node = this.nodeOf(socket);
     if (!node) return;
     const a = frame.attributes;
-    if (a["status"] === "KO") {
-      this.note(socket, "warn", `refused a subscription (external id ${a["external-id"] ?? "0"}): ${a["error-code"] ?? "KO"}: ${a["error"] ?? ""}`);
-      return;
-    }
     const eventId = a["event-id"];
     const externalId = Number(a["external-id"] ?? 0) || 0;
     const type = this.subscriptions.typeOf(node, externalId);
+    // A KO (the subscription refused, or its command failing when re-run for an event) goes to the hook too, and is acknowledged like any frame with an event-id.
+    const error = a["status"] === "KO" ? { code: a["error-code"] ?? "", message: a["error"] ?? "the node answered KO" } : undefined;
+    if (error) this.note(socket, "warn", `answered KO for a subscription (external id ${externalId}${type ? `, ${type}` : ""}): ${error.code || "KO"}: ${error.message}`);
     const info = {
       node: node.label,
       externalId,
       objectId: a["object-id"] ?? "",
       eventId: Number(eventId ?? 0) || 0,
       ...(type ? { type } : {}),
+      ...(error ? { error } : {}),
     };
     const connection = socket.connection;
     const count = (this.inFlight.get(socket) ?? 0) + 1;

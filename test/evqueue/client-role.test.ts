@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EvqEngine } from "../helpers/evqueue-engine.js";
-import { waitUntil } from "../helpers/runtime.js";
+import { TestClient } from "../helpers/client.js";
+import { descriptor } from "../helpers/project.js";
+import { startProject, waitUntil } from "../helpers/runtime.js";
 import { startDriver, statesBecome } from "./cluster-driver.js";
 
 // net/v4/evqueue's createCluster against the frame-level engine stand-in: API, subscriptions, events and acks.
@@ -136,5 +138,25 @@ describe("createCluster: KO events", () => {
       },
     ]);
     expect(d.t.logs.lines.some((l) => /answered KO for a subscription \(external id 4, INSTANCE_STARTED\): UNKNOWN_COMMAND: no such group/.test(l.msg))).toBe(true);
+  });
+});
+
+describe("createCluster: large answers", () => {
+  it("reads an answer up to the client's own frame limit (8 MiB), past the server role's parse limit", async () => {
+    const big = "x".repeat(5 * 1024 * 1024);
+    const e = await engine({ node: "n1", api: () => [{ name: "log", text: big }] });
+    const handler = `
+      const cluster = require("net/v4/evqueue").createCluster(["${e.url}"]);
+      exports.onMessage = async (m, c) => {
+        try {
+          const r = await cluster.API({ group: "logs", action: "list" });
+          c.send("OK " + r.children[0].text.length);
+        } catch (err) {
+          c.send("FAILED " + err.name + " " + err.code + ": " + err.message);
+        }
+      };`;
+    const t = await startProject({ "p/big.js": handler, "p/big.websocket": descriptor("big", "p/big") }, allow(e));
+    const client = await TestClient.connect(t.url("big"));
+    expect(String(await client.ask("go", 15_000))).toBe(`OK ${big.length}`);
   });
 });

@@ -77,6 +77,35 @@ describe("createCluster: API", () => {
   });
 });
 
+describe('createCluster: node "*" when some nodes fail', () => {
+  it("resolves with the answers of the nodes that answered (each naming its node), logs the others, and rejects only when none answered", async () => {
+    const api = (name: string) => (q: { attributes: Readonly<Record<string, string>> }) => {
+      if (q.attributes["action"] === "fail" || (name === "n2" && q.attributes["action"] === "query")) throw Object.assign(new Error(`${name} says no`), { code: "INVALID_PARAMETER" });
+      return [{ name: "who", attributes: { me: name } }];
+    };
+    const e1 = await engine({ node: "n1", api: api("n1") });
+    const e2 = await engine({ node: "n2", api: api("n2") });
+    const e3 = await engine({ node: "n3", api: api("n3"), dropOn: (q) => q.attributes["action"] === "query" });
+    const d = await startDriver([e1.url, e2.url, e3.url], {}, allow(e1, e2, e3));
+    await statesBecome(d, "READY");
+    // n2 answers KO and n3 drops: n1's answer alone.
+    const some = await d.ask("API", { group: "status", action: "query", node: "*" });
+    expect(some).toMatchObject({ ok: true, value: [{ name: "response", attributes: { node: "n1", status: "OK" }, children: [{ attributes: { me: "n1" } }] }] });
+    expect((some.value as unknown[]).length).toBe(1);
+    const missed = d.t.logs.lines.filter((l) => /did not answer a call to every node/.test(l.msg)).map((l) => l.msg);
+    expect(missed).toHaveLength(2);
+    expect(missed[0]).toContain("node n2 ");
+    expect(missed[0]).toContain("ApiError INVALID_PARAMETER: n2 says no");
+    expect(missed[1]).toContain("node n3 ");
+    expect(missed[1]).toContain("ConnectionError CONNECTION");
+
+    // Every node up answers KO: the first node's ApiError, naming each failure.
+    const none = await d.ask("API", { group: "status", action: "fail", node: "*" });
+    expect(none).toMatchObject({ ok: false, error: { name: "ApiError", code: "INVALID_PARAMETER", node: "n1" } });
+    expect(none.error!.message).toMatch(/^no node answered: n1: ApiError INVALID_PARAMETER: n1 says no; n2: ApiError INVALID_PARAMETER: n2 says no/);
+  });
+});
+
 describe("createCluster: events", () => {
   it("subscribes (send_now), hands each event to onEvqueueEvent with its info, acks it after the hook, and unsubscribes", async () => {
     const e = await engine({ node: "n1", api: (q) => [{ name: "list", attributes: { of: q.name } }] });

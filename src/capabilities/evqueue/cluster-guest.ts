@@ -63,13 +63,9 @@ export function installCluster(exports: Record<string, unknown>, kernel: Kernel)
     return awaitable(new PromiseCtor<never>((_resolve, reject) => reject(error))) as Promise<never>;
   }
 
-  /** A node list's null (a node without a required module) as undefined. */
+  /** An answer's null (a node without a required module) as undefined; "*" answers come as an array of Nodes. */
   function answer(value: unknown): unknown {
-    if (value === null) return undefined;
-    if (!isArray(value)) return value;
-    const out: unknown[] = [];
-    for (let i = 0; i < value.length; i++) push(out, value[i] === null ? undefined : value[i]);
-    return out;
+    return value === null ? undefined : value;
   }
 
   function makeCluster(id: number, count: number): Record<string, unknown> {

@@ -289,7 +289,8 @@ declare module "net/v4/evqueue" {
      */
     parameters?: Record<string, string | number | boolean>;
     /**
-     * Where it goes: "*" every node up (API resolves with an array), a node's
+     * Where it goes: "*" every node up (API resolves with an array of the
+     * answers of the nodes that answered, each naming its node), a node's
      * name (from its `<ready>`, or the connection name or URL given to
      * createCluster), or left out: the first node up, failing over to the next
      * when a node cannot be reached before the command went out (never after a
@@ -428,11 +429,16 @@ declare module "net/v4/evqueue" {
   export interface Cluster {
     /**
      * Sends an API command; resolves with the answer's root element (status
-     * "OK"), an array of them in the nodes' order for `node: "*"`, or undefined
-     * for a node without a required module.
+     * "OK"), or undefined for a node without a required module. For
+     * `node: "*"`: an array of the answers of the nodes that answered, in the
+     * nodes' order, each naming its node in `attributes.node` (a node that
+     * failed, or lacks a required module, is left out; a failure is logged);
+     * it rejects only when no node answered.
      * @example
      * const response = await cluster.API({ group: "instances", action: "list" });
      * for (const i of response.children) console.log(i.attributes.id, i.attributes.name);
+     * const perNode = await cluster.API({ group: "status", action: "query", attributes: { type: "workflows" }, node: "*" });
+     * for (const answer of perNode) console.log(answer.attributes.node, answer.children.length);
      */
     API(cmd: ApiCommand): Promise<Node | Node[] | undefined>;
     /**

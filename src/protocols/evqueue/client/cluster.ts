@@ -9,7 +9,7 @@ import type { HookCaller } from "./hook-caller.js";
 import { ClusterLimits } from "./limits.js";
 import type { NodeTarget } from "./node-targets.js";
 import { Subscriptions, type Subscription } from "./subscriptions.js";
-import { Router } from "./routing.js";
+import { describeError, Router } from "./routing.js";
 import { Waiters } from "./waiters.js";
 
 /** What a cluster is told to do by the registry that made it. */
@@ -59,7 +59,12 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
 
   constructor(private readonly deps: ClusterDeps) {
     this.members = deps.targets.map((t, i) => new ClusterNode(t, deps.lookups[i]!, this));
-    this.router = new Router(this.members, this.waiters, () => this.isClosed);
+    this.router = new Router(
+      this.members,
+      this.waiters,
+      () => this.isClosed,
+      (node, error) => this.note(node.api, "warn", `did not answer a call to every node ("*"), which resolved with the others' answers: ${describeError(error)}`),
+    );
     if (deps.eventsNow) for (const n of this.members) n.openEvents();
   }
 

@@ -11,24 +11,13 @@ type Ctor = new (...args: unknown[]) => Error;
 
 const OPTIONS = ["connection", "onEvent", "onStateChange"];
 
-/** Adds createCluster to `exports` (before they are frozen; after ApiError, when the module has one). */
+/** Adds createCluster to `exports` (before they are frozen; after ApiError, which its KO answers are). */
 export function installCluster(exports: Record<string, unknown>, kernel: Kernel): void {
   const { freeze, StringCtor, TypeErrorCtor, RangeErrorCtor, ErrorCtor, PromiseCtor, isObjectLike, isArray, stringify, defineProperty, construct, keys, awaitable, push } =
     kernel.builtins;
 
-  /** net/v4/evqueue's ApiError when the module defines one (`instanceof ApiError` then holds), else a class of the same shape. */
-  let ApiErrorCtor = exports["ApiError"] as Ctor | undefined;
-  if (typeof ApiErrorCtor !== "function") {
-    class ApiError extends ErrorCtor {
-      constructor(code: unknown, message?: unknown) {
-        super(message === undefined ? StringCtor(code) : StringCtor(message));
-        defineProperty(this, "code", { value: code, enumerable: true, writable: true, configurable: true });
-      }
-    }
-    defineProperty(ApiError.prototype, "name", { value: "ApiError", writable: true, configurable: true });
-    freeze(ApiError.prototype);
-    ApiErrorCtor = freeze(ApiError) as unknown as Ctor;
-  }
+  /** net/v4/evqueue's ApiError (installed before this): a KO answer rejects with one, so `instanceof ApiError` holds. */
+  const ApiErrorCtor = exports["ApiError"] as Ctor;
 
   function field(error: Error, name: string, value: unknown): void {
     if (value !== undefined) defineProperty(error, name, { value, enumerable: true, writable: true, configurable: true });
@@ -44,7 +33,7 @@ export function installCluster(exports: Record<string, unknown>, kernel: Kernel)
     let e: Error | undefined;
     if (name === "ApiError") {
       try {
-        e = construct(ApiErrorCtor!, [typeof info.code === "string" && info.code !== "" ? info.code : "UNKNOWN_ERROR", message]) as Error;
+        e = construct(ApiErrorCtor, [typeof info.code === "string" && info.code !== "" ? info.code : "UNKNOWN_ERROR", message]) as Error;
       } catch (_) {
         e = undefined;
       }

@@ -9,7 +9,7 @@ import type { CallerContext, HandlerModule } from "../sandbox/handler-module.js"
 /** What a script asked createCluster for (the op checked the types; the service checks nodes and credentials). */
 export interface EvqClusterRequest {
   readonly nodes: unknown;
-  /** A `--connection` whose credentials sign in to the URL nodes on its host, or null. */
+  /** A `--connection` whose credentials sign in to a URL node that is its URL (scheme, host, port and path), or null. */
   readonly connection: string | null;
   /** The exported function events go to, and whether the script named it (else the default). */
   readonly onEvent: string;
@@ -21,7 +21,7 @@ export interface EvqClusterRequest {
 
 /** One cluster, as the capability's ops reach it. Arguments are the script's (untrusted); problems reject with a TypeError naming them. */
 export interface EvqClusterHandle {
-  /** Resolves with the response root as a JSON-safe node, or an array of them (null for a node without a required module) for node "*". */
+  /** Resolves with the response root as a JSON-safe node (null for a node without a required module), or for node "*" an array of the answers of the nodes that answered. */
   api(cmd: unknown): Promise<unknown>;
   subscribe(event: unknown, api: unknown, sendNow: unknown, objectId: unknown, externalId: unknown): Promise<null>;
   unsubscribe(event: unknown, externalId: unknown, objectId: unknown): Promise<null>;

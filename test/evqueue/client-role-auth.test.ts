@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EvqEngine, sha1Hex } from "../helpers/evqueue-engine.js";
+import { descriptor } from "../helpers/project.js";
 import { waitUntil } from "../helpers/runtime.js";
 import { startDriver, statesBecome } from "./cluster-driver.js";
 
@@ -50,14 +51,44 @@ describe("createCluster: sign-in", () => {
     expect(d.t.logs.lines.some((l) => JSON.stringify(l).includes("wrong"))).toBe(false);
   });
 
-  it("signs URL nodes in with options.connection only on that connection's host", async () => {
+  it("signs a URL node in with options.connection only when it is that connection's URL (its query aside)", async () => {
     const e = await engine();
-    const init = { outboundHosts: [`127.0.0.1:${e.port}`, `localhost:${e.port}`], connections: { evq: `ws://admin:s3cret%3Apw@127.0.0.1:${e.port}` } };
-    const d = await startDriver([`ws://127.0.0.1:${e.port}/`], { connection: "evq" }, init);
+    const init = { outboundHosts: [`127.0.0.1:${e.port}`, `localhost:${e.port}`], connections: { evq: `ws://admin:s3cret%3Apw@127.0.0.1:${e.port}/evq?token=t1` } };
+    const d = await startDriver([`ws://127.0.0.1:${e.port}/evq?token=t2`], { connection: "evq" }, init);
     await statesBecome(d, "READY");
-    const elsewhere = await d.ask("create", [`ws://localhost:${e.port}/`], { connection: "evq" });
-    expect(elsewhere).toMatchObject({ ok: false, error: { isTypeError: true } });
-    expect(elsewhere.error!.message).toContain('nodes[0] is on host localhost, but options.connection "evq" signs in to 127.0.0.1 only');
+    expect(authFrames(e).map((r) => r.frame.attributes["user"])).toEqual(["admin"]);
+    for (const other of [`ws://localhost:${e.port}/evq`, `ws://127.0.0.1:${e.port}/`, `ws://127.0.0.1:${e.port}/evq/more`, `wss://127.0.0.1:${e.port}/evq`]) {
+      const refused = await d.ask("create", [other], { connection: "evq" });
+      expect(refused, other).toMatchObject({ ok: false, error: { isTypeError: true } });
+      expect(refused.error!.message).toContain(`is not the URL of options.connection "evq" (ws://127.0.0.1:${e.port}/evq?token=***)`);
+      expect(refused.error!.message).toContain('give the connection name "evq" as the node instead');
+      expect(refused.error!.message).not.toContain("s3cret");
+    }
+    expect(authFrames(e)).toHaveLength(1);
+  });
+
+  it("never sends options.connection's sign-in to another port of its host, such as an endpoint of this same server", async () => {
+    const e = await engine();
+    // A raw endpoint that asks for an evQueue sign-in with a challenge of its choosing, and logs what it gets.
+    const fake = `
+      exports.onOpen = (c) => c.send('<auth challenge="${"ab".repeat(20)}" node="x" status="OK"/>');
+      exports.onMessage = (m) => console.log("FAKE GOT " + m);`;
+    const d = await startDriver(null, {}, { outboundHosts: [`127.0.0.1:${e.port}`], connections: { evq: `ws://admin:s3cret%3Apw@127.0.0.1:${e.port}` } }, {
+      "p/fake.js": fake,
+      "p/fake.websocket": descriptor("fake", "p/fake"),
+    });
+    const own = d.t.url("fake");
+    const refused = await d.ask("create", [own], { connection: "evq" });
+    expect(refused).toMatchObject({ ok: false, error: { isTypeError: true } });
+    expect(refused.error!.message).toBe(
+      `createCluster(nodes, options): nodes[0] ${own} is not the URL of options.connection "evq" (ws://127.0.0.1:${e.port}/), whose credentials sign in only there ` +
+        `(scheme, host, port and path the same); give the connection name "evq" as the node instead, or give this node a connection of its own ` +
+        `(--connection NAME=ws://user:password@${new URL(own).host}${new URL(own).pathname})`,
+    );
+    // Given by its connection name, the node signs in where the operator said.
+    expect(await d.ask("create", ["evq"])).toEqual({ ok: true, value: "(undefined)" });
+    await statesBecome(d, "READY");
+    expect(d.t.logs.lines.some((l) => typeof l.msg === "string" && l.msg.startsWith("FAKE GOT"))).toBe(false);
   });
 });
 

@@ -66,3 +66,18 @@ it("moves a call that waits on a node to the next node when that node's connecti
     await new Promise((resolve) => silent.close(resolve));
   }
 });
+
+it("does not send a command again to the next node when the node it went to drops before answering: it rejects, saying it may have run", async () => {
+  const launches = (e: EvqEngine) => e.received.filter((r) => r.frame.name === "instance" && r.frame.attributes["action"] === "launch").length;
+  const e1 = await EvqEngine.start({ node: "n1", dropOn: (q) => q.attributes["action"] === "launch" });
+  const e2 = await EvqEngine.start({ node: "n2", api: () => [{ name: "instance", attributes: { id: 1 } }] });
+  engines.push(e1, e2);
+  const d = await startDriver([e1.url, e2.url], {}, { outboundHosts: [`127.0.0.1:${e1.port}`, `127.0.0.1:${e2.port}`] });
+  await statesBecome(d, "READY");
+  const answer = await d.ask("API", { group: "instance", action: "launch", attributes: { name: "backup" } });
+  expect(answer).toMatchObject({ ok: false, error: { name: "ConnectionError", code: "CONNECTION", node: "n1", sent: true } });
+  expect(answer.error!.message).toContain("dropped the connection");
+  expect(answer.error!.message).toContain("the command had been sent, so it may have run there (it is not sent to another node)");
+  expect(launches(e1)).toBe(1);
+  expect(launches(e2)).toBe(0);
+});

@@ -71,3 +71,23 @@ it("closes a cluster made by code whose load then failed", async () => {
   await waitUntil(() => e.connections("api").length === 1, 5000, "one socket");
   expect(t.logs.lines.filter((l) => /opened a cluster/.test(l.msg))).toHaveLength(2);
 });
+
+it("asks the hooks of the new code, not the old one's exports, about what happened while the new code was loading", async () => {
+  const e = await engine();
+  // The old code exports no onEvqueueState.
+  const t = await startProject({ "p/r.js": "exports.onMessage = () => {};", "p/r.websocket": descriptor("r", "p/r") }, { outboundHosts: [`127.0.0.1:${e.port}`] });
+  // The new code's top level waits until its node is READY: that state change comes while it loads.
+  const handler = [
+    'const cluster = require("net/v4/evqueue").createCluster(["' + e.url + '"]);',
+    "const until = Date.now() + 5000;",
+    'while (cluster.GetStates()[0] !== "READY" && Date.now() < until) {}',
+    'console.log("LOADED " + cluster.GetStates()[0]);',
+    'exports.onEvqueueState = (change) => console.log("STATE " + change.node + " " + change.state);',
+    "exports.onMessage = () => {};",
+  ].join("\n");
+  const reloaded = nextReload(t.runtime, (r) => r.file === "p/r.js" && r.ok);
+  await t.project.write("p/r.js", handler);
+  await reloaded;
+  expect(t.logs.messages()).toContain("LOADED READY");
+  await t.logs.waitFor((l) => l.msg === "STATE n1 READY", 5000);
+});

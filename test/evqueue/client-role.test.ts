@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EvqEngine } from "../helpers/evqueue-engine.js";
-import { waitUntil } from "../helpers/runtime.js";
+import { TestClient } from "../helpers/client.js";
+import { descriptor } from "../helpers/project.js";
+import { startProject, waitUntil } from "../helpers/runtime.js";
 import { startDriver, statesBecome } from "./cluster-driver.js";
 
 // net/v4/evqueue's createCluster against the frame-level engine stand-in: API, subscriptions, events and acks.
@@ -75,6 +77,35 @@ describe("createCluster: API", () => {
   });
 });
 
+describe('createCluster: node "*" when some nodes fail', () => {
+  it("resolves with the answers of the nodes that answered (each naming its node), logs the others, and rejects only when none answered", async () => {
+    const api = (name: string) => (q: { attributes: Readonly<Record<string, string>> }) => {
+      if (q.attributes["action"] === "fail" || (name === "n2" && q.attributes["action"] === "query")) throw Object.assign(new Error(`${name} says no`), { code: "INVALID_PARAMETER" });
+      return [{ name: "who", attributes: { me: name } }];
+    };
+    const e1 = await engine({ node: "n1", api: api("n1") });
+    const e2 = await engine({ node: "n2", api: api("n2") });
+    const e3 = await engine({ node: "n3", api: api("n3"), dropOn: (q) => q.attributes["action"] === "query" });
+    const d = await startDriver([e1.url, e2.url, e3.url], {}, allow(e1, e2, e3));
+    await statesBecome(d, "READY");
+    // n2 answers KO and n3 drops: n1's answer alone.
+    const some = await d.ask("API", { group: "status", action: "query", node: "*" });
+    expect(some).toMatchObject({ ok: true, value: [{ name: "response", attributes: { node: "n1", status: "OK" }, children: [{ attributes: { me: "n1" } }] }] });
+    expect((some.value as unknown[]).length).toBe(1);
+    const missed = d.t.logs.lines.filter((l) => /did not answer a call to every node/.test(l.msg)).map((l) => l.msg);
+    expect(missed).toHaveLength(2);
+    expect(missed[0]).toContain("node n2 ");
+    expect(missed[0]).toContain("ApiError INVALID_PARAMETER: n2 says no");
+    expect(missed[1]).toContain("node n3 ");
+    expect(missed[1]).toContain("ConnectionError CONNECTION");
+
+    // Every node up answers KO: the first node's ApiError, naming each failure.
+    const none = await d.ask("API", { group: "status", action: "fail", node: "*" });
+    expect(none).toMatchObject({ ok: false, error: { name: "ApiError", code: "INVALID_PARAMETER", node: "n1" } });
+    expect(none.error!.message).toMatch(/^no node answered: n1: ApiError INVALID_PARAMETER: n1 says no; n2: ApiError INVALID_PARAMETER: n2 says no/);
+  });
+});
+
 describe("createCluster: events", () => {
   it("subscribes (send_now), hands each event to onEvqueueEvent with its info, acks it after the hook, and unsubscribes", async () => {
     const e = await engine({ node: "n1", api: (q) => [{ name: "list", attributes: { of: q.name } }] });
@@ -110,5 +141,51 @@ describe("createCluster: events", () => {
     await d.ask("UnsubscribeAll");
     await waitUntil(() => e.subscriptions.length === 0, 5000, "unsubscribeall");
     expect(e.received.some((r) => r.frame.attributes["action"] === "unsubscribeall")).toBe(true);
+  });
+});
+
+describe("createCluster: KO events", () => {
+  it("hands a KO event to onEvqueueEvent with info.error and acknowledges it (a throttling node waits for that ack)", async () => {
+    const e = await engine({
+      node: "n1",
+      api: (q) => {
+        if (q.name === "broken") throw Object.assign(new Error("no such group"), { code: "UNKNOWN_COMMAND" });
+        return [];
+      },
+    });
+    const d = await startDriver([e.url], {}, allow(e));
+    await d.ask("Subscribe", "INSTANCE_STARTED", { group: "broken", action: "list" }, false, 0, 4);
+    await waitUntil(() => e.subscriptions.length === 1, 5000, "the subscription");
+    const acks = () => e.received.filter((r) => r.frame.attributes["action"] === "ack").map((r) => r.frame.attributes["event_id"]);
+    e.raise("INSTANCE_STARTED", 9);
+    await waitUntil(() => acks().length === 1, 5000, "the KO event's ack");
+    expect(acks()).toEqual(["1"]);
+    expect(d.logged("EVENT")).toEqual([
+      {
+        node: { name: "response", attributes: expect.objectContaining({ status: "KO", "error-code": "UNKNOWN_COMMAND", error: "no such group", "event-id": "1" }), children: [], text: "" },
+        info: { node: "n1", externalId: 4, objectId: "9", eventId: 1, type: "INSTANCE_STARTED", error: { code: "UNKNOWN_COMMAND", message: "no such group" } },
+      },
+    ]);
+    expect(d.t.logs.lines.some((l) => /answered KO for a subscription \(external id 4, INSTANCE_STARTED\): UNKNOWN_COMMAND: no such group/.test(l.msg))).toBe(true);
+  });
+});
+
+describe("createCluster: large answers", () => {
+  it("reads an answer up to the client's own frame limit (8 MiB), past the server role's parse limit", async () => {
+    const big = "x".repeat(5 * 1024 * 1024);
+    const e = await engine({ node: "n1", api: () => [{ name: "log", text: big }] });
+    const handler = `
+      const cluster = require("net/v4/evqueue").createCluster(["${e.url}"]);
+      exports.onMessage = async (m, c) => {
+        try {
+          const r = await cluster.API({ group: "logs", action: "list" });
+          c.send("OK " + r.children[0].text.length);
+        } catch (err) {
+          c.send("FAILED " + err.name + " " + err.code + ": " + err.message);
+        }
+      };`;
+    const t = await startProject({ "p/big.js": handler, "p/big.websocket": descriptor("big", "p/big") }, allow(e));
+    const client = await TestClient.connect(t.url("big"));
+    expect(String(await client.ask("go", 15_000))).toBe(`OK ${big.length}`);
   });
 });

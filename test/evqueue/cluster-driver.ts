@@ -6,7 +6,7 @@ import { startProject, waitUntil, type TestRuntime } from "../helpers/runtime.js
 /**
  * A project whose handler makes an evQueue cluster at its top level and does
  * what a test client asks of it, answering with JSON: `{ ok, value }` or
- * `{ ok: false, error: { name, message, code, node, isTypeError, isRangeError } }`.
+ * `{ ok: false, error: { name, message, code, node, sent, isTypeError, isRangeError } }`.
  * Its hooks log each event and state change as "EVENT <json>" / "STATE <json>",
  * and each call "CALLED <op>" once it went out.
  */
@@ -18,7 +18,7 @@ export function driverHandler(nodes: string[] | null, options: Record<string, un
     let cluster = ${make};
     exports.onEvqueueEvent = (node, info) => console.log("EVENT " + JSON.stringify({ node, info }));
     exports.onEvqueueState = (change) => console.log("STATE " + JSON.stringify(change));
-    const describe = (e) => ({ name: e.name, message: e.message, code: e.code, node: e.node, isTypeError: e instanceof TypeError, isRangeError: e instanceof RangeError });
+    const describe = (e) => ({ name: e.name, message: e.message, code: e.code, node: e.node, sent: e.sent, isTypeError: e instanceof TypeError, isRangeError: e instanceof RangeError });
     exports.onMessage = async (message, connection) => {
       const { op, args = [] } = JSON.parse(message);
       try {
@@ -42,7 +42,7 @@ export function driverHandler(nodes: string[] | null, options: Record<string, un
 export interface Answer {
   ok: boolean;
   value?: unknown;
-  error?: { name: string; message: string; code?: string; node?: string; isTypeError: boolean; isRangeError: boolean };
+  error?: { name: string; message: string; code?: string; node?: string; sent?: boolean; isTypeError: boolean; isRangeError: boolean };
 }
 
 export interface Driver {

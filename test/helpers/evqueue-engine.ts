@@ -32,6 +32,8 @@ export interface EngineOptions {
   readonly api?: (query: XmlNode) => NodeInput[];
   /** How long to wait before answering an API query, in ms (default 0). The engine answers each query after its own delay, so a client that pipelines would see answers out of order. */
   readonly answerDelayMs?: (query: XmlNode) => number;
+  /** Queries this says yes to are not answered: the engine drops the connection instead (as a crash mid-command would). */
+  readonly dropOn?: (query: XmlNode) => boolean;
   /** The port to listen on (0: a free one; a restart reuses the first one). */
   readonly port?: number;
 }
@@ -144,6 +146,10 @@ export class EvqEngine {
   }
 
   private respond(socket: WebSocket, query: XmlNode): void {
+    if (this.options.dropOn?.(query)) {
+      socket.terminate();
+      return;
+    }
     const delay = this.options.answerDelayMs?.(query) ?? 0;
     if (delay <= 0) this.send(socket, this.answer(query));
     else setTimeout(() => socket.readyState === socket.OPEN && this.send(socket, this.answer(query)), delay);

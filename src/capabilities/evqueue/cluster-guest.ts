@@ -11,32 +11,21 @@ type Ctor = new (...args: unknown[]) => Error;
 
 const OPTIONS = ["connection", "onEvent", "onStateChange"];
 
-/** Adds createCluster to `exports` (before they are frozen; after ApiError, when the module has one). */
+/** Adds createCluster to `exports` (before they are frozen; after ApiError, which its KO answers are). */
 export function installCluster(exports: Record<string, unknown>, kernel: Kernel): void {
   const { freeze, StringCtor, TypeErrorCtor, RangeErrorCtor, ErrorCtor, PromiseCtor, isObjectLike, isArray, stringify, defineProperty, construct, keys, awaitable, push } =
     kernel.builtins;
 
-  /** net/v4/evqueue's ApiError when the module defines one (`instanceof ApiError` then holds), else a class of the same shape. */
-  let ApiErrorCtor = exports["ApiError"] as Ctor | undefined;
-  if (typeof ApiErrorCtor !== "function") {
-    class ApiError extends ErrorCtor {
-      constructor(code: unknown, message?: unknown) {
-        super(message === undefined ? StringCtor(code) : StringCtor(message));
-        defineProperty(this, "code", { value: code, enumerable: true, writable: true, configurable: true });
-      }
-    }
-    defineProperty(ApiError.prototype, "name", { value: "ApiError", writable: true, configurable: true });
-    freeze(ApiError.prototype);
-    ApiErrorCtor = freeze(ApiError) as unknown as Ctor;
-  }
+  /** net/v4/evqueue's ApiError (installed before this): a KO answer rejects with one, so `instanceof ApiError` holds. */
+  const ApiErrorCtor = exports["ApiError"] as Ctor;
 
   function field(error: Error, name: string, value: unknown): void {
     if (value !== undefined) defineProperty(error, name, { value, enumerable: true, writable: true, configurable: true });
   }
 
-  /** The host's error as the script sees it: TypeError, RangeError, ApiError (code, node) or an Error named for what failed (code, node). */
+  /** The host's error as the script sees it: TypeError, RangeError, ApiError (code, node) or an Error named for what failed (code, node, and sent when the command had gone out). */
   function scriptError(error: unknown): Error {
-    const info = (isObjectLike(error) ? error : {}) as { name?: unknown; message?: unknown; code?: unknown; node?: unknown };
+    const info = (isObjectLike(error) ? error : {}) as { name?: unknown; message?: unknown; code?: unknown; node?: unknown; sent?: unknown };
     const message = StringCtor(info.message === undefined ? "" : info.message);
     const name = typeof info.name === "string" ? info.name : "Error";
     if (name === "TypeError") return new TypeErrorCtor(message);
@@ -44,7 +33,7 @@ export function installCluster(exports: Record<string, unknown>, kernel: Kernel)
     let e: Error | undefined;
     if (name === "ApiError") {
       try {
-        e = construct(ApiErrorCtor!, [typeof info.code === "string" && info.code !== "" ? info.code : "UNKNOWN_ERROR", message]) as Error;
+        e = construct(ApiErrorCtor, [typeof info.code === "string" && info.code !== "" ? info.code : "UNKNOWN_ERROR", message]) as Error;
       } catch (_) {
         e = undefined;
       }
@@ -55,6 +44,7 @@ export function installCluster(exports: Record<string, unknown>, kernel: Kernel)
       field(e, "code", info.code);
     }
     field(e, "node", info.node);
+    if (info.sent === true) field(e, "sent", true);
     return e;
   }
 
@@ -62,13 +52,9 @@ export function installCluster(exports: Record<string, unknown>, kernel: Kernel)
     return awaitable(new PromiseCtor<never>((_resolve, reject) => reject(error))) as Promise<never>;
   }
 
-  /** A node list's null (a node without a required module) as undefined. */
+  /** An answer's null (a node without a required module) as undefined; "*" answers come as an array of Nodes. */
   function answer(value: unknown): unknown {
-    if (value === null) return undefined;
-    if (!isArray(value)) return value;
-    const out: unknown[] = [];
-    for (let i = 0; i < value.length; i++) push(out, value[i] === null ? undefined : value[i]);
-    return out;
+    return value === null ? undefined : value;
   }
 
   function makeCluster(id: number, count: number): Record<string, unknown> {

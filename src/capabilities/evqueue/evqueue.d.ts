@@ -33,8 +33,8 @@
  * Credentials never come from the script: a node is the name of an operator
  * connection (`--connection evq=ws://user:password@host:5001`: its URL and
  * credentials are used), or a ws:// URL without a user part, signed in with
- * the credentials of `options.connection`, and only when it is on that
- * connection's host. Every node must pass the outbound allowlist
+ * the credentials of `options.connection` only when it is that connection's
+ * URL (scheme, host, port and path). Every node must pass the outbound allowlist
  * (`--allow-outbound host:port`), except this server's own service
  * endpoints (`ws://127.0.0.1:<port>/websockets/v4/service/<endpoint>`).
  *
@@ -291,10 +291,12 @@ declare module "net/v4/evqueue" {
      */
     parameters?: Record<string, string | number | boolean>;
     /**
-     * Where it goes: "*" every node up (API resolves with an array), a node's
+     * Where it goes: "*" every node up (API resolves with an array of the
+     * answers of the nodes that answered, each naming its node), a node's
      * name (from its `<ready>`, or the connection name or URL given to
      * createCluster), or left out: the first node up, failing over to the next
-     * when a node cannot be reached (never after a sign-in failure). In
+     * when a node cannot be reached before the command went out (never after a
+     * sign-in failure, an answer, a timeout, or a drop once it was sent). In
      * Subscribe, left out or "*" means every node.
      * @example
      * const perNode = await cluster.API({ group: "status", action: "query", attributes: { type: "workflows" }, node: "*" });
@@ -312,12 +314,13 @@ declare module "net/v4/evqueue" {
   /** createCluster's options. */
   export interface ClusterOptions {
     /**
-     * An operator connection (`--connection NAME=ws://user:password@host:port`)
-     * whose credentials sign in to the URL nodes; every URL node must be on its
-     * host (a TypeError says so otherwise). A password written "sha1:<40 hex>"
-     * is taken as the password's SHA1, as evQueue stores it.
+     * An operator connection (`--connection NAME=ws://user:password@host:port/path`)
+     * whose credentials sign in to a URL node that is its URL (scheme, host,
+     * port and path the same, the query aside); any other URL node with it is
+     * a TypeError (give the connection name as the node instead). A password
+     * written "sha1:<40 hex>" is taken as the password's SHA1, as evQueue stores it.
      * @example
-     * createCluster(["ws://10.0.0.1:5001", "ws://10.0.0.1:5002"], { connection: "evq" });
+     * createCluster(["ws://10.0.0.1:5001/"], { connection: "evq" }); // --connection evq=ws://admin:secret@10.0.0.1:5001
      */
     connection?: string;
     /**
@@ -335,7 +338,7 @@ declare module "net/v4/evqueue" {
     onStateChange?: string;
   }
 
-  /** What onEvqueueEvent gets besides the node: where the event came from. */
+  /** What onEvqueueEvent gets besides the node: where the event came from, and the error of a KO. */
   export interface ClusterEventInfo {
     /**
      * The name of the node that sent it.
@@ -368,6 +371,14 @@ declare module "net/v4/evqueue" {
      * if (info.type === "INSTANCE_TERMINATED") console.log("done");
      */
     readonly type?: string;
+    /**
+     * Set when the node answered KO instead (the subscription was refused, or
+     * its command failed when run for this event): evQueue's error-code and
+     * error. `node` is then the KO response. Acknowledged like any event.
+     * @example
+     * exports.onEvqueueEvent = (node, info) => { if (info.error) return console.warn(info.error.code, info.error.message); show(node); };
+     */
+    readonly error?: { readonly code: string; readonly message: string };
   }
 
   /** What onEvqueueState gets when a node's state changes. */
@@ -411,18 +422,25 @@ declare module "net/v4/evqueue" {
    * with an Error whose `code` says why and `node` which node: an `ApiError`
    * for a KO answer (code = evQueue's error-code, message = its error), an
    * `AuthenticationError` (code "AUTHENTICATION"), a `ConnectionError` (code
-   * "CONNECTION"; "CLOSED" once the cluster was closed), a `TimeoutError`
+   * "CONNECTION"; "CLOSED" once the cluster was closed; with `sent: true`
+   * when the command had gone out before the node dropped, so it may have
+   * run there and is not sent to another node), a `TimeoutError`
    * (code "TIMEOUT", after 30 s), and a TypeError or RangeError for a wrong
    * argument.
    */
   export interface Cluster {
     /**
      * Sends an API command; resolves with the answer's root element (status
-     * "OK"), an array of them in the nodes' order for `node: "*"`, or undefined
-     * for a node without a required module.
+     * "OK"), or undefined for a node without a required module. For
+     * `node: "*"`: an array of the answers of the nodes that answered, in the
+     * nodes' order, each naming its node in `attributes.node` (a node that
+     * failed, or lacks a required module, is left out; a failure is logged);
+     * it rejects only when no node answered.
      * @example
      * const response = await cluster.API({ group: "instances", action: "list" });
      * for (const i of response.children) console.log(i.attributes.id, i.attributes.name);
+     * const perNode = await cluster.API({ group: "status", action: "query", attributes: { type: "workflows" }, node: "*" });
+     * for (const answer of perNode) console.log(answer.attributes.node, answer.children.length);
      */
     API(cmd: ApiCommand): Promise<Node | Node[] | undefined>;
     /**
@@ -479,7 +497,7 @@ declare module "net/v4/evqueue" {
    * Makes a cluster of evQueue nodes: connection names (`--connection`) or
    * ws:// URLs without credentials. Throws a TypeError naming the argument
    * when a node is not allowed (credentials in the URL, a host outside the
-   * allowlist, credentials of options.connection for another host), and a
+   * allowlist, a URL node other than options.connection's URL), and a
    * RangeError past 32 nodes or 16 clusters per handler module.
    * @example
    * const cluster = createCluster(["evq"], { onStateChange: "onEvqueueState" });

@@ -57,9 +57,13 @@ export function decodeEntities(text: string): string {
   });
 }
 
-/** Parses one frame into its root element; throws an XmlError that says what is wrong (with the line where the parser knows it). */
-export function parseXml(text: string): XmlNode {
-  if (text.length > MAX_XML_CHARS) throw new XmlError(`the frame is ${text.length} characters; at most ${MAX_XML_CHARS} are read`);
+/**
+ * Parses one frame into its root element; throws an XmlError that says what
+ * is wrong (with the line where the parser knows it). `maxChars`: the most
+ * characters read (the caller's own bound, such as a client's for answers).
+ */
+export function parseXml(text: string, maxChars: number = MAX_XML_CHARS): XmlNode {
+  if (text.length > maxChars) throw new XmlError(`the frame is ${text.length} characters; at most ${maxChars} are read`);
   if (FORBIDDEN.test(text)) throw new XmlError("DOCTYPE and entity declarations are not accepted; send the element alone");
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) throw new XmlError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);

@@ -72,13 +72,24 @@ export class CallQueue {
     else call.resolve(frame);
   }
 
-  /** Every call, in flight or waiting, rejects with `error`. */
-  failAll(error: Error): void {
-    const calls = this.inFlight ? [this.inFlight, ...this.waiting.splice(0)] : this.waiting.splice(0);
+  /**
+   * Every call rejects with `error(sent)`: the one in flight with `sent`
+   * true (it went out and may have run, so it must not go to another node),
+   * those waiting with false.
+   */
+  failAll(error: (sent: boolean) => Error): void {
+    const inFlight = this.inFlight;
     this.inFlight = undefined;
-    for (const call of calls) {
+    const waiting = this.waiting.splice(0);
+    if (inFlight) {
+      clearTimeout(inFlight.timer);
+      inFlight.reject(error(true));
+    }
+    if (waiting.length === 0) return;
+    const unsent = error(false);
+    for (const call of waiting) {
       clearTimeout(call.timer);
-      call.reject(error);
+      call.reject(unsent);
     }
   }
 

@@ -9,7 +9,7 @@ import type { HookCaller } from "./hook-caller.js";
 import { ClusterLimits } from "./limits.js";
 import type { NodeTarget } from "./node-targets.js";
 import { Subscriptions, type Subscription } from "./subscriptions.js";
-import { Router } from "./routing.js";
+import { describeError, Router } from "./routing.js";
 import { Waiters } from "./waiters.js";
 
 /** What a cluster is told to do by the registry that made it. */
@@ -42,7 +42,8 @@ export interface StateChange {
  * A script's evQueue cluster (evQueue's evQueueCluster, on the host): one
  * ClusterNode per node; API calls routed as upstream routes them ("*" every
  * node up, a name that node, else the first node not in ERROR, failing over
- * to the next on connection errors, never after a sign-in failure);
+ * to the next on connection errors before the command went out, never
+ * after a sign-in failure);
  * subscriptions kept and sent again after every reconnect; events handed to
  * the script's hook and acknowledged once it returned; state changes told.
  */
@@ -58,7 +59,12 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
 
   constructor(private readonly deps: ClusterDeps) {
     this.members = deps.targets.map((t, i) => new ClusterNode(t, deps.lookups[i]!, this));
-    this.router = new Router(this.members, this.waiters, () => this.isClosed);
+    this.router = new Router(
+      this.members,
+      this.waiters,
+      () => this.isClosed,
+      (node, error) => this.note(node.api, "warn", `did not answer a call to every node ("*"), which resolved with the others' answers: ${describeError(error)}`),
+    );
     if (deps.eventsNow) for (const n of this.members) n.openEvents();
   }
 
@@ -96,21 +102,19 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     const node = this.nodeOf(socket);
     if (!node) return;
     const a = frame.attributes;
-    // A KO without an event-id refuses a subscribe frame; one with an event-id is an event whose
-    // command failed: the hook gets it, and it is acked like any event, or throttling holds the next.
-    if (a["status"] === "KO" && a["event-id"] === undefined) {
-      this.note(socket, "warn", `refused a subscription (external id ${a["external-id"] ?? "0"}): ${a["error-code"] ?? "KO"}: ${a["error"] ?? ""}`);
-      return;
-    }
     const eventId = a["event-id"];
     const externalId = Number(a["external-id"] ?? 0) || 0;
     const type = this.subscriptions.typeOf(node, externalId);
+    // A KO (the subscription refused, or its command failing when re-run for an event) goes to the hook too, and is acknowledged like any frame with an event-id.
+    const error = a["status"] === "KO" ? { code: a["error-code"] ?? "", message: a["error"] ?? "the node answered KO" } : undefined;
+    if (error) this.note(socket, "warn", `answered KO for a subscription (external id ${externalId}${type ? `, ${type}` : ""}): ${error.code || "KO"}: ${error.message}`);
     const info = {
       node: node.label,
       externalId,
       objectId: a["object-id"] ?? "",
       eventId: Number(eventId ?? 0) || 0,
       ...(type ? { type } : {}),
+      ...(error ? { error } : {}),
     };
     const connection = socket.connection;
     const count = (this.inFlight.get(socket) ?? 0) + 1;

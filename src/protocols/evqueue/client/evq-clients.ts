@@ -126,11 +126,16 @@ export class EvqClients implements EvqClientService {
     return infos;
   }
 
-  /** Closes the module's clusters whose context no longer serves; tells the others when theirs serves. */
-  private sweep(module: HandlerModule): void {
+  /**
+   * Closes the module's clusters whose context no longer serves. `served`
+   * (only after a load, once the module knows its new exports): the others
+   * whose context serves may ask their hooks. A release comes within the
+   * swap, before the module's exports are the new code's, so it only closes.
+   */
+  private sweep(module: HandlerModule, served: boolean): void {
     for (const entry of [...(this.byModule.get(module)?.entries ?? [])]) {
       if (!entry.caller.isCurrent() || module.isUnloaded) entry.cluster.close("the module that made the cluster was reloaded or unloaded");
-      else if (entry.caller.isServing()) entry.cluster.serving();
+      else if (served && entry.caller.isServing()) entry.cluster.serving();
     }
   }
 
@@ -146,14 +151,14 @@ export class EvqClients implements EvqClientService {
     const watch = (): (() => void) => {
       // A release listener is told once: it is set again while clusters remain.
       const stopRelease = module.onRelease(() => {
-        this.sweep(module);
+        this.sweep(module, false);
         const still = this.byModule.get(module);
         if (still) still.stop = combine(watch(), stopServing);
       });
       return stopRelease;
     };
     // After every successful load (a restart of the sandbox included): old contexts' clusters close, new ones may ask their hooks.
-    const stopServing = module.onServing(() => this.sweep(module));
+    const stopServing = module.onServing(() => this.sweep(module, true));
     this.byModule.set(module, { entries, stop: combine(watch(), stopServing) });
   }
 

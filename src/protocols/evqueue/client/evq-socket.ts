@@ -7,6 +7,7 @@ import { CallQueue, type Greeting } from "./call-queue.js";
 import { closedError, ClusterErrorCodes, failureError, type NodeFailure } from "./errors.js";
 import { ClusterLimits } from "./limits.js";
 import type { NodeTarget } from "./node-targets.js";
+import { PongCheck } from "./pong-check.js";
 import { challengeResponse } from "./sign-in.js";
 
 /**
@@ -49,9 +50,8 @@ export class EvqSocket {
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private signInTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
-  private awaitingPong = false;
   private socketError = "";
+  private readonly pongs: PongCheck;
   /** Counts connections: an ack for an event of an earlier connection is not sent (the node forgot it). */
   connection = 0;
   private readonly calls = new CallQueue(
@@ -66,7 +66,10 @@ export class EvqSocket {
     readonly mode: EvqMode,
     private readonly lookup: LookupFunction,
     private readonly owner: SocketOwner,
-  ) {}
+    pingIntervalMs: number = ClusterLimits.pingIntervalMs,
+  ) {
+    this.pongs = new PongCheck(pingIntervalMs, (ws) => this.drop(ws, ClusterErrorCodes.connection, `no pong within ${pingIntervalMs} ms`));
+  }
 
   /** The node's name once it said it, else what the script gave. */
   get label(): string {
@@ -97,7 +100,6 @@ export class EvqSocket {
       this.signInTimer = setTimeout(() => this.drop(ws, ClusterErrorCodes.connection, `no <ready> within ${ClusterLimits.signInTimeoutMs} ms of connecting`), ClusterLimits.signInTimeoutMs);
     });
     ws.on("message", (data, isBinary) => this.received(ws, data, isBinary));
-    ws.on("pong", () => (this.awaitingPong = false));
     ws.on("error", (error) => (this.socketError = error.message));
     ws.on("close", (code, reason) => this.closedBy(ws, code, reason.toString("utf8")));
   }
@@ -110,7 +112,7 @@ export class EvqSocket {
     }
     let frame: XmlNode;
     try {
-      frame = parseXml(String(data));
+      frame = parseXml(String(data), ClusterLimits.maxFrameChars);
     } catch (error) {
       const why = `sent a frame that is not readable XML: ${(error as Error).message}`;
       if (this.phase !== "ready") this.drop(ws, ClusterErrorCodes.protocol, why);
@@ -162,22 +164,9 @@ export class EvqSocket {
     this.message = "";
     this.setState("READY");
     if (wasDown) this.owner.note(this, "info", "is back");
-    this.startPings(ws);
+    this.pongs.start(ws);
     this.owner.ready(this);
     this.pump();
-  }
-
-  private startPings(ws: WebSocket): void {
-    this.awaitingPong = false;
-    this.pingTimer = setInterval(() => {
-      if (this.awaitingPong) {
-        this.drop(ws, ClusterErrorCodes.connection, `no pong within ${ClusterLimits.pingIntervalMs} ms`);
-        return;
-      }
-      this.awaitingPong = true;
-      ws.ping();
-    }, ClusterLimits.pingIntervalMs);
-    this.pingTimer.unref();
   }
 
   /** Ends this connection for `failure`; closedBy() then reports it and schedules the retry. */
@@ -191,7 +180,7 @@ export class EvqSocket {
     if (ws !== this.ws) return;
     this.ws = undefined;
     clearTimeout(this.signInTimer);
-    clearInterval(this.pingTimer);
+    this.pongs.stop();
     if (this.closed) return;
     if (this.phase !== "idle") {
       // Closed by the node (or the network): while signing in, that is evQueue's answer to wrong credentials.
@@ -213,8 +202,7 @@ export class EvqSocket {
     const repeated = this.state === "ERROR" && this.lastError === failure;
     this.lastError = failure;
     this.message = `evQueue node ${this.label} (${this.target.shown}) ${why}`;
-    const error = failureError(this.label, failure, this.message);
-    this.calls.failAll(error);
+    this.calls.failAll((sent) => failureError(this.label, failure, this.message, sent));
     if (!repeated) this.owner.note(this, "warn", why + (failure === ClusterErrorCodes.authentication ? `; trying again in ${ClusterLimits.authRetryMs / 1000} s` : "; connecting again with backoff"));
     this.setState("ERROR", true);
   }
@@ -261,7 +249,9 @@ export class EvqSocket {
   }
 
   resume(): void {
-    if (this.ws?.isPaused) this.ws.resume();
+    if (!this.ws?.isPaused) return;
+    this.pongs.fresh();
+    this.ws.resume();
   }
 
   /** Closes for good: what waits rejects with `why`. */
@@ -270,8 +260,8 @@ export class EvqSocket {
     this.closed = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.signInTimer);
-    clearInterval(this.pingTimer);
-    this.calls.failAll(closedError(this.label, why));
+    this.pongs.stop();
+    this.calls.failAll((sent) => closedError(this.label, why, sent));
     this.state = "CLOSED";
     const ws = this.ws;
     this.ws = undefined;

@@ -22,6 +22,8 @@ export const ClusterLimits = {
   authRetryMs: 60_000,
   /** Bytes of one frame from a node. */
   maxFrameBytes: 8 * 1024 * 1024,
+  /** Characters of one frame from a node that are parsed: as many as its bytes can be (the server role's own bound on commands is lower). */
+  maxFrameChars: 8 * 1024 * 1024,
   /** Events of one node's socket the handler is asked about at once; its reads pause past this. */
   eventWindow: 64,
   /** A ping goes to each open socket this often; one with no pong by the next is dropped. */

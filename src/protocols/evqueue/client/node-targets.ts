@@ -7,9 +7,10 @@ import { credentialsOf, type Credentials } from "./sign-in.js";
  * connections. Credentials never come from the script: a node is either the
  * name of a `--connection NAME=ws://user:password@host:port/…` (its URL and
  * credentials are used) or a ws:// / wss:// URL without a user part, which
- * signs in with the credentials of `options.connection`, and only when it is
- * on that connection's host (a script cannot relay the operator's sign-in to
- * a host of its choosing).
+ * signs in with the credentials of `options.connection` only when it is that
+ * connection's URL (scheme, host, port and path equal; its query aside): a
+ * script cannot relay the operator's sign-in (the user and an HMAC of a
+ * challenge the peer chose) to another port, path or scheme of that host.
  */
 
 /** One node to connect to. */
@@ -46,6 +47,11 @@ function bare(url: URL): string {
 function where(url: URL): { url: string; shown: string } {
   const plain = bare(url);
   return { url: plain, shown: redactUrl(plain) };
+}
+
+/** Whether `node` is the URL of `connection`: scheme, host, port and path equal (credentials, query and fragment aside). */
+function sameEndpoint(node: URL, connection: URL): boolean {
+  return node.protocol === connection.protocol && node.hostname === connection.hostname && node.port === connection.port && node.pathname === connection.pathname;
 }
 
 /** The named ws connection, or a TypeError naming `what`. */
@@ -106,10 +112,11 @@ export function resolveTargets(nodes: unknown, connectionName: string | null, co
       );
     }
     if (!signer || !signerUrl) return { given: node, ...where(url) };
-    if (url.hostname !== signerUrl.hostname) {
+    if (!sameEndpoint(url, signerUrl)) {
       throw new TypeError(
-        `${API}: ${what} is on host ${url.hostname}, but options.connection "${signer.name}" signs in to ${signerUrl.hostname} only; ` +
-          `give that node as a connection of its own (--connection NAME=ws://user:password@${url.host}) or leave it out`,
+        `${API}: ${what} ${where(url).shown} is not the URL of options.connection "${signer.name}" (${where(signerUrl).shown}), ` +
+          "whose credentials sign in only there (scheme, host, port and path the same); " +
+          `give the connection name "${signer.name}" as the node instead, or give this node a connection of its own (--connection NAME=${url.protocol}//user:password@${url.host}${url.pathname})`,
       );
     }
     return { given: node, ...where(url), credentials: shared!, connection: signer.name };

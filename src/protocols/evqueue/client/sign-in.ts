@@ -1,4 +1,5 @@
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
+import { expectedHmac } from "../auth.js";
 
 /** Who a node is signed in to as: the user and the SHA1 of its password (hex), as evQueue stores it. */
 export interface Credentials {
@@ -16,13 +17,13 @@ export function sha1Hex(text: string): string {
 }
 
 /**
- * evQueue's answer to a challenge: HMAC-SHA1 keyed with the bytes of the
- * password's SHA1, over the bytes of the challenge, in hex. Undefined when
- * the challenge is not hex.
+ * evQueue's answer to a challenge, in hex: the HMAC the server role checks
+ * (HMAC-SHA1 keyed with the bytes of the password's SHA1, over the bytes of
+ * the challenge). Undefined when the challenge is not hex.
  */
 export function challengeResponse(challengeHex: string, passwordSha1Hex: string): string | undefined {
   if (!HEX.test(challengeHex) || challengeHex.length > 1024) return undefined;
-  return createHmac("sha1", Buffer.from(passwordSha1Hex, "hex")).update(Buffer.from(challengeHex, "hex")).digest("hex");
+  return expectedHmac(passwordSha1Hex, challengeHex).toString("hex");
 }
 
 /**

@@ -77,7 +77,7 @@ describe("createCluster against aerostat evqueue endpoints", () => {
     expect(d.t.logs.lines.some((l) => JSON.stringify(l).includes("wrong"))).toBe(false);
   });
 
-  it("hands an event whose command failed (a KO frame with an event-id) to onEvqueueEvent and acks it, so the subscription's next event comes; logs a refused subscription", async () => {
+  it("hands an event whose command failed (a KO frame with an event-id) to onEvqueueEvent and acks it, so the subscription's next event comes; a refused subscription reaches the hook with info.error", async () => {
     const d = await nodeA();
     await d.ask("create", ["self"]);
     await d.ask("Subscribe", "JOB_DONE", { group: "fail", action: "get", attributes: { id: 5 } }, true, 0, 6);
@@ -88,12 +88,14 @@ describe("createCluster against aerostat evqueue endpoints", () => {
       ["KO", "no job 5 for event 1", 1],
       ["KO", "no job 5 for event 2", 2],
     ]);
-    // A refused subscription is no event: it is logged, and the connection stays.
+    // A refused subscription reaches the hook with info.error, is logged, and the connection stays.
     await d.ask("Subscribe", "JOB_DONNE", { group: "jobs", action: "list" }, true, 0, 7);
-    const line = await d.t.logs.waitFor((l) => String(l.msg).includes("refused a subscription (external id 7): INVALID_PARAMETER: unknown event type \"JOB_DONNE\""));
+    const line = await d.t.logs.waitFor((l) => String(l.msg).includes("answered KO for a subscription (external id 7") && String(l.msg).includes('INVALID_PARAMETER: unknown event type "JOB_DONNE"'));
     expect(line).toMatchObject({ level: 40, handler: "p/drive.js", mode: "events" });
+    await waitUntil(() => events(d).length === 3, 5000, "the refusal in the hook");
+    expect(events(d)[2]!.info).toMatchObject({ externalId: 7, error: { code: "INVALID_PARAMETER" } });
     await d.ask("Subscribe", "JOB_DONE", { group: "jobs", action: "list" }, true, 0, 8);
-    await waitUntil(() => events(d).length === 3, 5000, "the next subscription's send_now event");
-    expect(events(d)[2]!.info).toMatchObject({ externalId: 8, objectId: "0" });
+    await waitUntil(() => events(d).length === 4, 5000, "the next subscription's send_now event");
+    expect(events(d)[3]!.info).toMatchObject({ externalId: 8, objectId: "0" });
   });
 });

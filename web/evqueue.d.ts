@@ -146,15 +146,15 @@ export declare class evQueueWS<F extends "xml" | "json" = "xml"> {
   GetModules(): { name: string; version: string }[];
   /** Opens the connection; resolves at READY; rejects with Error "Authentication error" on a refused sign-in (no retry then) or a connection error (it retries in the background). @example await node.Connect(); */
   Connect(): Promise<void>;
-  /** Closes, stops reconnecting, rejects what waits (code "CLOSED") and forgets subscriptions. @example node.Close(); */
+  /** Closes, stops reconnecting, rejects the commands that wait (code "CLOSED") and forgets subscriptions (a Subscribe() still waiting resolves). @example node.Close(); */
   Close(): void;
   /** Runs a command (api mode; one in flight, the rest queued in order); a KO answer rejects with code = error-code. @example const doc = await node.API({ group: "instances", action: "list" }); */
   API(api: EvqApi): Promise<(F extends "json" ? EvqNode : Document) | undefined>;
-  /** Subscribes (events mode); resolves once the frame went out; kept and sent again with send_now after a reconnect. @example await node.Subscribe("INSTANCE_TERMINATED", { group: "instances", action: "list" }, true, 0, 1); */
+  /** Subscribes (events mode); resolves once the frame went out, or once the subscription was withdrawn before (Unsubscribe, UnsubscribeAll, Close); kept and sent again with send_now after a reconnect. @example await node.Subscribe("INSTANCE_TERMINATED", { group: "instances", action: "list" }, true, 0, 1); */
   Subscribe(event: string, api: EvqApi, send_now?: boolean, object_id?: number, external_id?: number): Promise<void>;
   /** Removes the subscriptions of `event` whose external id matches (0: any) and object filter equals object_id. @example await node.Unsubscribe("INSTANCE_TERMINATED", 1); */
   Unsubscribe(event: string, external_id?: number, object_id?: number): Promise<void>;
-  /** Removes every subscription of this connection. @example await node.UnsubscribeAll(); */
+  /** Removes every subscription of this connection (a Subscribe() still waiting resolves). @example await node.UnsubscribeAll(); */
   UnsubscribeAll(): Promise<void>;
 }
 

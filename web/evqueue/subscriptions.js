@@ -72,9 +72,9 @@ export class Subscriptions {
     for (const entry of this.#subs) for (const w of entry.waiters.splice(0)) w.reject(error);
   }
 
-  /** Forgets every subscription; promises still waiting reject with `error`. */
-  clear(error) {
-    this.failPending(error);
+  /** Forgets every subscription (UnsubscribeAll(), Close()): a Subscribe() still waiting has nothing left to wait for and resolves. */
+  clear() {
+    for (const entry of this.#subs) for (const w of entry.waiters.splice(0)) w.resolve(undefined);
     this.#subs = [];
   }
 }

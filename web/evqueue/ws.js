@@ -121,7 +121,7 @@ export class evQueueWS {
     return this.#cnx.connect();
   }
 
-  /** Closes the connection and stops reconnecting; commands still waiting reject, subscriptions are forgotten. Connect() starts again. */
+  /** Closes the connection and stops reconnecting; commands still waiting reject, subscriptions are forgotten (a Subscribe() still waiting resolves). Connect() starts again. */
   Close() {
     const closed = () => evqError("Closed: Close() was called", "CLOSED", { sent: false });
     this.#queue.failAll(closed);
@@ -148,7 +148,7 @@ export class evQueueWS {
     return promise;
   }
 
-  /** Subscribes to an event; resolves once the subscribe frame went out (after a reconnect it is sent again with send_now). */
+  /** Subscribes to an event; resolves once the subscribe frame went out, or once the subscription was withdrawn before (Unsubscribe, UnsubscribeAll, Close). After a reconnect it is sent again with send_now. */
   Subscribe(event, api, send_now = false, object_id = 0, external_id = 0) {
     if (this.#mode !== "events") {
       return Promise.reject(new TypeError('evQueueWS.Subscribe() needs an events connection: give the cluster an eventCallback (or the mode option "events")'));
@@ -180,7 +180,7 @@ export class evQueueWS {
     return Promise.resolve();
   }
 
-  /** Removes every subscription of this connection. */
+  /** Removes every subscription of this connection (a Subscribe() still waiting resolves). */
   UnsubscribeAll() {
     this.#subs.clear();
     if (this.GetState() === States.READY) this.#cnx.send(frame("event", { action: "unsubscribeall" }));

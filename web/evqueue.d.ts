@@ -18,8 +18,12 @@
 /** A connection's state. */
 export type EvqState = "DISCONNECTED" | "CONNECTING" | "AUTHENTICATING" | "READY" | "ERROR";
 
-/** Why a connection last failed: a refused sign-in, or a lost (or never made) connection; null while none did. */
-export type EvqLastError = "AUTHENTICATION" | "CONNECTION" | null;
+/**
+ * Why a connection last failed: a refused sign-in (no retry until Connect()), a lost (or never made) connection
+ * (retried with backoff), or an aerostat node refusing sign-ins from this address for N s after too many failed
+ * ones ("RATE_LIMITED": retried after those N s); null while none did.
+ */
+export type EvqLastError = "AUTHENTICATION" | "CONNECTION" | "RATE_LIMITED" | null;
 
 /** An element as a plain tree (format "json"): the same shape aerostat's evQueue scripts use. */
 export interface EvqNode {

@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from "node:net";
 import { DOMParser } from "@xmldom/xmldom";
 import { afterEach } from "vitest";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket as ServerSocket } from "ws";
 import { evQueueCluster, evQueueWS, type EvqOptions } from "../../web/evqueue.js";
 import { EvqEngine, sha1Hex, type EngineOptions } from "../helpers/evqueue-engine.js";
 import { waitUntil } from "../helpers/runtime.js";
@@ -74,10 +74,11 @@ export function evqTestBed() {
       engines.push(engine);
       return engine;
     },
-    /** A ws:// URL that takes connections (any subprotocol) and never greets: a node stuck before <ready>. */
-    async silent(): Promise<string> {
+    /** The ws:// URL of a server that takes connections (any subprotocol) and does `onConnection` with each; without it, never greets (a node stuck before <ready>). */
+    async server(onConnection: (socket: ServerSocket) => void = () => {}): Promise<string> {
       const server = new WebSocketServer({ port: 0, host: "127.0.0.1", handleProtocols: (p) => [...p][0] ?? false });
       servers.push(server);
+      server.on("connection", onConnection);
       await new Promise((resolve) => server.once("listening", resolve));
       return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },

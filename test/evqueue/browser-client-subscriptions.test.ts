@@ -44,7 +44,7 @@ describe("a Subscribe() that is withdrawn before it went out", () => {
   });
 
   it('resolves a cluster\'s Subscribe() on "*" and without a node when the cluster is closed before its node is ready', async () => {
-    const url = await bed.silent();
+    const url = await bed.server();
     const reasons = await unhandledRejections(async () => {
       const cluster = bed.cluster([url], () => {});
       const all = cluster.Subscribe("INSTANCE_STARTED", { ...LIST, node: "*" }, false, 0, 1);

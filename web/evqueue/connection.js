@@ -1,7 +1,8 @@
 // The life of one evQueue socket: open with the subprotocol ("api" or
 // "events"), answer the sign-in challenge, wait for <ready>, and after a drop
 // try again with backoff and jitter (never after a refused sign-in: that node
-// stays in ERROR until connect() is called again).
+// stays in ERROR until connect() is called again; after the N s an aerostat
+// node asks for when this address failed to sign in too often).
 import { evqError, States } from "./errors.js";
 import { domParserClass, frame, parseFrame } from "./xml.js";
 
@@ -12,6 +13,20 @@ function backoff(attempt, o) {
 }
 
 const reasonText = (code, reason) => `${code}${reason ? ` ${reason}` : ""}`;
+
+/** The reason a node closes with when it refuses the sign-in: aerostat with 1008, evQueue with 1011. */
+const INVALID_AUTH = "Invalid authentication";
+/** aerostat refusing an address that failed to sign in too often (1008, before or after the challenge): the seconds to wait. */
+const RATE_LIMITED = /^too many (?:failed sign-ins from this address|sign-ins from this address at once); try again in (\d+) s$/;
+
+/** What a close before <ready> means: a refused sign-in, a wait the node asks for (seconds), or a lost connection. */
+function closeMeaning(code, reason) {
+  if ((code === 1008 || code === 1011) && reason === INVALID_AUTH) return { kind: "AUTHENTICATION" };
+  const limited = code === 1008 ? RATE_LIMITED.exec(reason) : null;
+  if (limited) return { kind: "RATE_LIMITED", waitMs: Number(limited[1]) * 1000 };
+  // Anything else, "no authentication answer" (the sign-in took too long) among them, is worth another attempt.
+  return { kind: "CONNECTION" };
+}
 
 export class Connection {
   #url;
@@ -177,27 +192,36 @@ export class Connection {
 
   #closed(code, reason) {
     this.#socket = null;
-    // A node refuses a sign-in by closing the socket: 1008 (aerostat) or a reason naming authentication (evQueue's 1011).
-    if (this.#state === States.AUTHENTICATING && (code === 1008 || /auth/i.test(reason ?? ""))) {
-      this.#authFailed(`the node closed the connection (${reasonText(code, reason)})`);
+    const text = reasonText(code, reason);
+    const meaning = this.#state === States.READY ? { kind: "CONNECTION" } : closeMeaning(code, reason ?? "");
+    if (meaning.kind === "AUTHENTICATION") {
+      this.#authFailed(`the node closed the connection (${text})`);
+    } else if (meaning.kind === "RATE_LIMITED") {
+      const seconds = meaning.waitMs / 1000;
+      console.warn(`evQueue: ${this.#url} refuses sign-ins from this address for now (${text}); the next attempt is in ${seconds} s`);
+      this.#lost(`the node refuses sign-ins from this address for ${seconds} s (${text})`, "CONNECTION", "RATE_LIMITED", meaning.waitMs);
     } else {
-      this.#lost(`the connection closed (${reasonText(code, reason)})`, "CONNECTION");
+      this.#lost(`the connection closed (${text})`, "CONNECTION");
     }
   }
 
-  #lost(why, code) {
+  /** The socket is gone: ERROR, and another attempt after the backoff (or after `waitMs`, when the node asked for that wait). */
+  #lost(why, code, lastError = "CONNECTION", waitMs = 0) {
     clearTimeout(this.#connectTimer);
     const wasReady = this.#state === States.READY;
-    this.#lastError = "CONNECTION";
+    this.#lastError = lastError;
     this.#hooks.failed("CONNECTION", why, code);
     this.#settle(evqError(`Connection error: ${this.#url}: ${why}`, "CONNECTION"));
     this.#setState(States.ERROR);
     if (wasReady) console.warn(`evQueue: lost ${this.#url}: ${why}`);
     if (this.#o.reconnect) {
+      const attempt = ++this.#attempts;
+      // A wait the node asked for is kept, with a little spread so that many pages do not all come back at once.
+      const delay = waitMs > 0 ? waitMs + Math.round(this.#o.minDelayMs * Math.random()) : backoff(attempt, this.#o);
       this.#retryTimer = setTimeout(() => {
         this.#retryTimer = null;
         this.#open();
-      }, backoff(++this.#attempts, this.#o));
+      }, delay);
     }
   }
 

@@ -193,7 +193,8 @@ export class evQueueWS {
     if (this.GetLastError() === "AUTHENTICATION") {
       return evqError(`Authentication error: ${this.#url} refused the sign-in; set the right credentials and call Connect() again`, "AUTHENTICATION", { sent: false });
     }
-    return evqError(`Connection error: ${this.#url} is not connected (${this.#cnx.retrying ? "reconnecting" : "call Connect()"})`, "CONNECTION", { sent: false });
+    const why = this.GetLastError() === "RATE_LIMITED" ? "it refuses sign-ins from this address for now, after too many failed ones" : "not connected";
+    return evqError(`Connection error: ${this.#url}: ${why} (${this.#cnx.retrying ? "it tries again by itself" : "call Connect()"})`, "CONNECTION", { sent: false });
   }
 
   /** The socket was lost or the sign-in refused: commands waiting fail (the one in flight may have run). */

@@ -184,9 +184,14 @@ export declare class evQueueCluster<F extends "xml" | "json" = "xml"> {
   API(api: EvqApi & { node: "*" }): Promise<((F extends "json" ? EvqNode : Document) | undefined)[]>;
   /** @example const doc = await api.API({ group: "instances", action: "list" }); */
   API(api: EvqApi): Promise<(F extends "json" ? EvqNode : Document) | undefined>;
-  /** Subscribes on `api.node`, on every node (`"*"`), or on the first node up; comes back with send_now after a reconnect. @example await events.Subscribe("INSTANCE_STARTED", { group: "instances", action: "list", node: "*" }, true, 0, 7); */
+  /**
+   * Subscribes on `api.node` (that node only), on every node (`"*"`), or, without a node, on one node: the first node up, and
+   * when that node fails the next node up (sent there with send_now, so the callback gets the current answer), where it stays.
+   * A node that comes back after a reconnect gets its own subscriptions again with send_now.
+   * @example await events.Subscribe("INSTANCE_STARTED", { group: "instances", action: "list", node: "*" }, true, 0, 7);
+   */
   Subscribe(event: string, api: EvqApi, send_now?: boolean, object_id?: number, external_id?: number): Promise<void>;
-  /** Removes matching subscriptions on every node (object_id 0: only unfiltered ones). @example await events.Unsubscribe("INSTANCE_STARTED", 7); */
+  /** Removes matching subscriptions on every node, wherever a subscription without a node has moved (object_id 0: only unfiltered ones). @example await events.Unsubscribe("INSTANCE_STARTED", 7); */
   Unsubscribe(event: string, external_id?: number, object_id?: number): Promise<void>;
   /** Removes every subscription on every node. @example await events.UnsubscribeAll(); */
   UnsubscribeAll(): Promise<void>;

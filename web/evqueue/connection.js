@@ -45,7 +45,8 @@ export class Connection {
   /**
    * hooks: parser() → the DOMParser class; WebSocket() → the WebSocket class;
    * credentials() → { user, passwordSha1 } or null; sign(challenge,
-   * passwordSha1) → Promise of the HMAC hex; ready() after each <ready>;
+   * passwordSha1) → Promise of the HMAC hex; ready() on each <ready> (before
+   * the state turns READY);
    * frame(doc) for each frame after it; badFrame(error) for one that is not
    * XML; failed(kind, why, code) when the socket is lost ("CONNECTION") or
    * the sign-in refused ("AUTHENTICATION"); state(state) on each change.
@@ -185,9 +186,10 @@ export class Connection {
     clearTimeout(this.#connectTimer);
     this.#attempts = 0;
     this.#lastError = null;
+    // What waited goes out before anyone hears READY: a subscription made in a stateChange callback then goes once.
+    this.#hooks.ready();
     this.#setState(States.READY);
     this.#settle(null);
-    this.#hooks.ready();
   }
 
   #closed(code, reason) {

@@ -3,6 +3,7 @@
 // try again with backoff and jitter (never after a refused sign-in: that node
 // stays in ERROR until connect() is called again; after the N s an aerostat
 // node asks for when this address failed to sign in too often).
+import { closeMeaning } from "./close-reasons.js";
 import { evqError, States } from "./errors.js";
 import { domParserClass, frame, parseFrame } from "./xml.js";
 
@@ -13,20 +14,6 @@ function backoff(attempt, o) {
 }
 
 const reasonText = (code, reason) => `${code}${reason ? ` ${reason}` : ""}`;
-
-/** The reason a node closes with when it refuses the sign-in: aerostat with 1008, evQueue with 1011. */
-const INVALID_AUTH = "Invalid authentication";
-/** aerostat refusing an address that failed to sign in too often (1008, before or after the challenge): the seconds to wait. */
-const RATE_LIMITED = /^too many (?:failed sign-ins from this address|sign-ins from this address at once); try again in (\d+) s$/;
-
-/** What a close before <ready> means: a refused sign-in, a wait the node asks for (seconds), or a lost connection. */
-function closeMeaning(code, reason) {
-  if ((code === 1008 || code === 1011) && reason === INVALID_AUTH) return { kind: "AUTHENTICATION" };
-  const limited = code === 1008 ? RATE_LIMITED.exec(reason) : null;
-  if (limited) return { kind: "RATE_LIMITED", waitMs: Number(limited[1]) * 1000 };
-  // Anything else, "no authentication answer" (the sign-in took too long) among them, is worth another attempt.
-  return { kind: "CONNECTION" };
-}
 
 export class Connection {
   #url;

@@ -18,8 +18,12 @@
 /** A connection's state. */
 export type EvqState = "DISCONNECTED" | "CONNECTING" | "AUTHENTICATING" | "READY" | "ERROR";
 
-/** Why a connection last failed: a refused sign-in, or a lost (or never made) connection; null while none did. */
-export type EvqLastError = "AUTHENTICATION" | "CONNECTION" | null;
+/**
+ * Why a connection last failed: a refused sign-in (no retry until Connect()), a lost (or never made) connection
+ * (retried with backoff), or an aerostat node refusing sign-ins from this address for N s after too many failed
+ * ones ("RATE_LIMITED": retried after those N s); null while none did.
+ */
+export type EvqLastError = "AUTHENTICATION" | "CONNECTION" | "RATE_LIMITED" | null;
 
 /** An element as a plain tree (format "json"): the same shape aerostat's evQueue scripts use. */
 export interface EvqNode {
@@ -146,15 +150,15 @@ export declare class evQueueWS<F extends "xml" | "json" = "xml"> {
   GetModules(): { name: string; version: string }[];
   /** Opens the connection; resolves at READY; rejects with Error "Authentication error" on a refused sign-in (no retry then) or a connection error (it retries in the background). @example await node.Connect(); */
   Connect(): Promise<void>;
-  /** Closes, stops reconnecting, rejects what waits (code "CLOSED") and forgets subscriptions. @example node.Close(); */
+  /** Closes, stops reconnecting, rejects the commands that wait (code "CLOSED") and forgets subscriptions (a Subscribe() still waiting resolves). @example node.Close(); */
   Close(): void;
   /** Runs a command (api mode; one in flight, the rest queued in order); a KO answer rejects with code = error-code. @example const doc = await node.API({ group: "instances", action: "list" }); */
   API(api: EvqApi): Promise<(F extends "json" ? EvqNode : Document) | undefined>;
-  /** Subscribes (events mode); resolves once the frame went out; kept and sent again with send_now after a reconnect. @example await node.Subscribe("INSTANCE_TERMINATED", { group: "instances", action: "list" }, true, 0, 1); */
+  /** Subscribes (events mode); resolves once the frame went out, or once the subscription was withdrawn before (Unsubscribe, UnsubscribeAll, Close); kept and sent again with send_now after a reconnect. @example await node.Subscribe("INSTANCE_TERMINATED", { group: "instances", action: "list" }, true, 0, 1); */
   Subscribe(event: string, api: EvqApi, send_now?: boolean, object_id?: number, external_id?: number): Promise<void>;
   /** Removes the subscriptions of `event` whose external id matches (0: any) and object filter equals object_id. @example await node.Unsubscribe("INSTANCE_TERMINATED", 1); */
   Unsubscribe(event: string, external_id?: number, object_id?: number): Promise<void>;
-  /** Removes every subscription of this connection. @example await node.UnsubscribeAll(); */
+  /** Removes every subscription of this connection (a Subscribe() still waiting resolves). @example await node.UnsubscribeAll(); */
   UnsubscribeAll(): Promise<void>;
 }
 
@@ -180,9 +184,14 @@ export declare class evQueueCluster<F extends "xml" | "json" = "xml"> {
   API(api: EvqApi & { node: "*" }): Promise<((F extends "json" ? EvqNode : Document) | undefined)[]>;
   /** @example const doc = await api.API({ group: "instances", action: "list" }); */
   API(api: EvqApi): Promise<(F extends "json" ? EvqNode : Document) | undefined>;
-  /** Subscribes on `api.node`, on every node (`"*"`), or on the first node up; comes back with send_now after a reconnect. @example await events.Subscribe("INSTANCE_STARTED", { group: "instances", action: "list", node: "*" }, true, 0, 7); */
+  /**
+   * Subscribes on `api.node` (that node only), on every node (`"*"`), or, without a node, on one node: the first node up, and
+   * when that node fails the next node up (sent there with send_now, so the callback gets the current answer), where it stays.
+   * A node that comes back after a reconnect gets its own subscriptions again with send_now.
+   * @example await events.Subscribe("INSTANCE_STARTED", { group: "instances", action: "list", node: "*" }, true, 0, 7);
+   */
   Subscribe(event: string, api: EvqApi, send_now?: boolean, object_id?: number, external_id?: number): Promise<void>;
-  /** Removes matching subscriptions on every node (object_id 0: only unfiltered ones). @example await events.Unsubscribe("INSTANCE_STARTED", 7); */
+  /** Removes matching subscriptions on every node, wherever a subscription without a node has moved (object_id 0: only unfiltered ones). @example await events.Unsubscribe("INSTANCE_STARTED", 7); */
   Unsubscribe(event: string, external_id?: number, object_id?: number): Promise<void>;
   /** Removes every subscription on every node. @example await events.UnsubscribeAll(); */
   UnsubscribeAll(): Promise<void>;

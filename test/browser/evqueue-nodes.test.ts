@@ -7,7 +7,8 @@ import { createTestRuntime, LogCapture, startProject, waitUntil, type TestRuntim
 import { adminPassword, apiCalls, signedInProject } from "../evqueue/signed-in-project.js";
 
 // The evQueue client as aerostat serves it, in Chromium, against two aerostat nodes with an
-// evqueue endpoint (sign-in on) on one Redis: routing, failover, fan-out and a node's return.
+// evqueue endpoint (sign-in on) on one Redis: routing, failover, fan-out, a subscription moving
+// off a node that fails, and a node's return.
 
 let browser: Browser;
 beforeAll(async () => {
@@ -86,6 +87,8 @@ async function twoNodes(passwords: { n1?: string; n2?: string } = {}) {
 }
 
 const seen = (page: Page) => inPage<Seen>(page, "seen");
+/** The events of one subscription (by its external id), in order. */
+const eventsOf = async (page: Page, externalId: number) => (await seen(page)).events.filter((e) => e.info.externalId === externalId);
 const ask = (page: Page, api: object) => inPage<Answer>(page, call("ask", api));
 const states = (page: Page) => inPage<string[]>(page, "api.GetStates()");
 
@@ -97,7 +100,7 @@ async function restart(n1: TestRuntime, port: number, redisUrl: string): Promise
 }
 
 describe("the evQueue client in Chromium against two aerostat nodes", () => {
-  it('routes to n1, answers "*" from both, gets events raised on n2, fails over when n1 dies and gets its subscription back when n1 returns', async () => {
+  it('routes to n1, answers "*" from both, gets events raised on n2, fails over when n1 dies (a subscription without a node moving to n2) and gets its subscription back when n1 returns', async () => {
     const { redis, port, n1, n2, page, urls } = await twoNodes();
     let again: Runtime | undefined;
     try {
@@ -108,34 +111,45 @@ describe("the evQueue client in Chromium against two aerostat nodes", () => {
       const all = await ask(page, { group: "jobs", action: "list", node: "*" });
       expect(all).toEqual({ ok: true, roots: [expect.objectContaining({ node: "n1", status: "OK" }), expect.objectContaining({ node: "n2", status: "OK" })] });
 
-      // A subscription on n1; the event is raised by n2's script, and n1 re-runs the command for its subscriber.
+      // A subscription on n1, and one without a node (on n1 too, the first node up); the event is raised by n2's
+      // script, and n1 re-runs the commands for its subscriber.
       expect(await inPage(page, call("subscribe", "JOB_DONE", { group: "jobs", action: "list", node: "n1" }, true, 0, 7))).toBe("sent");
-      await waitUntil(async () => (await seen(page)).events.length === 1, 5000, "the send_now event");
+      expect(await inPage(page, call("subscribe", "JOB_DONE", { group: "jobs", action: "list" }, false, 0, 8))).toBe("sent");
+      await waitUntil(async () => (await eventsOf(page, 7)).length === 1, 5000, "the send_now event");
+      await waitUntil(() => n1.runtime.evqueueStats()[0]?.subscriptions === 2, 5000, "both subscriptions on n1");
       expect(await ask(page, { group: "raise", action: "go", attributes: { type: "JOB_DONE", ids: "42" }, node: "n2" })).toMatchObject({ ok: true, roots: { node: "n2" } });
-      await waitUntil(async () => (await seen(page)).events.length === 2, 5000, "the event raised on n2");
-      const [now, raised] = (await seen(page)).events;
-      expect(now).toMatchObject({ node: "n1", status: "OK", info: { externalId: 7, objectId: "0", eventId: 1 }, jobs: ["0"] });
-      expect(raised).toMatchObject({ node: "n1", status: "OK", info: { externalId: 7, objectId: "42", eventId: 2 }, jobs: ["42"] });
-      expect(n1.runtime.evqueueStats()[0]).toMatchObject({ subscriptions: 1, eventsSent: 2 });
+      await waitUntil(async () => (await eventsOf(page, 7)).length === 2 && (await eventsOf(page, 8)).length === 1, 5000, "the event raised on n2, for both");
+      const [now, raised] = await eventsOf(page, 7);
+      expect(now).toMatchObject({ node: "n1", status: "OK", info: { externalId: 7, objectId: "0" }, jobs: ["0"] });
+      expect(raised).toMatchObject({ node: "n1", status: "OK", info: { externalId: 7, objectId: "42" }, jobs: ["42"] });
+      expect((await eventsOf(page, 8))[0]).toMatchObject({ node: "n1", status: "OK", info: { externalId: 8, objectId: "42" }, jobs: ["42"] });
+      expect(n1.runtime.evqueueStats()[0]).toMatchObject({ subscriptions: 2, eventsSent: 3 });
       expect(n2.runtime.evqueueStats()[0]).toMatchObject({ subscriptions: 0, eventsSent: 0 });
 
-      // n1 goes away: the page sees it in ERROR and the next command is answered by n2.
+      // n1 goes away: the page sees it in ERROR, the next command is answered by n2, and the subscription
+      // without a node moves to n2 with send_now (the one named n1 waits for n1).
       await n1.runtime.close(200);
       await waitUntil(async () => (await seen(page)).states.includes("n1 ERROR"), 5000, "n1 seen down");
       expect(await ask(page, { group: "jobs", action: "list" })).toEqual({ ok: true, roots: { name: "response", node: "n2", status: "OK" } });
       expect(await ask(page, { group: "jobs", action: "list", node: "*" })).toMatchObject({ ok: true, roots: [{ node: "n2" }] });
+      await waitUntil(async () => (await eventsOf(page, 8)).length === 2, 5000, "the send_now event from n2");
+      expect((await eventsOf(page, 8))[1]).toMatchObject({ node: "n2", status: "OK", info: { externalId: 8, objectId: "0" } });
+      expect(n2.runtime.evqueueStats()[0]).toMatchObject({ subscriptions: 1 });
 
-      // n1 comes back on its port: READY again, and its subscription is sent again with send_now.
+      // n1 comes back on its port: READY again, and its own subscription is sent again with send_now; the moved one stays on n2.
       again = await restart(n1, port, redis.url);
-      await waitUntil(async () => (await seen(page)).events.length === 3, 10_000, "the send_now event after n1's restart");
-      expect((await seen(page)).events[2]).toMatchObject({ node: "n1", status: "OK", info: { externalId: 7, objectId: "0" } });
+      await waitUntil(async () => (await eventsOf(page, 7)).length === 3, 10_000, "the send_now event after n1's restart");
+      expect((await eventsOf(page, 7))[2]).toMatchObject({ node: "n1", status: "OK", info: { externalId: 7, objectId: "0" } });
       const s = (await seen(page)).states;
       expect(s.lastIndexOf("n1 READY")).toBeGreaterThan(s.indexOf("n1 ERROR"));
       expect(again.evqueueStats()[0]).toMatchObject({ subscriptions: 1 });
-      // And events raised on n2 reach it again.
+      // And events raised on n2 reach both: the one named n1 from n1, the moved one from n2.
       await ask(page, { group: "raise", action: "go", attributes: { type: "JOB_DONE", ids: "43" }, node: "n2" });
-      await waitUntil(async () => (await seen(page)).events.length === 4, 5000, "an event raised on n2 after the restart");
-      expect((await seen(page)).events[3]).toMatchObject({ node: "n1", info: { externalId: 7, objectId: "43" } });
+      await waitUntil(async () => (await eventsOf(page, 7)).length === 4 && (await eventsOf(page, 8)).length === 3, 5000, "an event raised on n2 after the restart");
+      expect((await eventsOf(page, 7))[3]).toMatchObject({ node: "n1", info: { externalId: 7, objectId: "43" } });
+      expect((await eventsOf(page, 8))[2]).toMatchObject({ node: "n2", info: { externalId: 8, objectId: "43" } });
+      expect(again.evqueueStats()[0]).toMatchObject({ subscriptions: 1 });
+      expect(n2.runtime.evqueueStats()[0]).toMatchObject({ subscriptions: 1 });
       expect(await ask(page, { group: "jobs", action: "list" })).toMatchObject({ ok: true, roots: { node: "n1" } });
     } finally {
       await page.close();

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from "node:net";
 import { DOMParser } from "@xmldom/xmldom";
 import { afterEach } from "vitest";
+import { WebSocketServer, type WebSocket as ServerSocket } from "ws";
 import { evQueueCluster, evQueueWS, type EvqOptions } from "../../web/evqueue.js";
 import { EvqEngine, sha1Hex, type EngineOptions } from "../helpers/evqueue-engine.js";
 import { waitUntil } from "../helpers/runtime.js";
@@ -55,9 +56,14 @@ export async function backoffRounds(n = 4): Promise<void> {
 export function evqTestBed() {
   const engines: EvqEngine[] = [];
   const clients: { Close(): void }[] = [];
+  const servers: WebSocketServer[] = [];
   afterEach(async () => {
     for (const c of clients.splice(0)) c.Close();
     for (const e of engines.splice(0)) await e.stop();
+    for (const s of servers.splice(0)) {
+      for (const c of s.clients) c.terminate();
+      await new Promise((resolve) => s.close(resolve));
+    }
     evQueueWS.credentials = null;
     evQueueWS.subtle = undefined;
   });
@@ -67,6 +73,14 @@ export function evqTestBed() {
       const engine = await EvqEngine.start({ users: { admin: PASSWORD }, ...options });
       engines.push(engine);
       return engine;
+    },
+    /** The ws:// URL of a server that takes connections (any subprotocol) and does `onConnection` with each; without it, never greets (a node stuck before <ready>). */
+    async server(onConnection: (socket: ServerSocket) => void = () => {}): Promise<string> {
+      const server = new WebSocketServer({ port: 0, host: "127.0.0.1", handleProtocols: (p) => [...p][0] ?? false });
+      servers.push(server);
+      server.on("connection", onConnection);
+      await new Promise((resolve) => server.once("listening", resolve));
+      return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
     cluster<F extends "xml" | "json" = "xml">(
       urls: string[],

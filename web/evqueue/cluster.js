@@ -2,7 +2,9 @@
 // A command goes to node "name", to every node that is up ("*"), or to the
 // first node that is up, failing over to the next on connection errors (not
 // on authentication errors, and not for a command that had already gone out).
+// A subscription without a node moves off a node that fails (roaming.js).
 import { evqError, States } from "./errors.js";
+import { RoamingSubscriptions } from "./roaming.js";
 import { evQueueWS } from "./ws.js";
 import { buildApi } from "./xml.js";
 
@@ -30,6 +32,7 @@ const neverSent = (error) => error?.code === "CONNECTION" && error.sent === fals
 
 export class evQueueCluster {
   #nodes;
+  #roaming = new RoamingSubscriptions((failed) => this.#nextUp(failed), isUp);
 
   /**
    * Connects to every node URL at once. With an eventCallback the
@@ -42,15 +45,19 @@ export class evQueueCluster {
       throw new TypeError(`evQueueCluster: nodes must be a non-empty array of ws:// URLs, got ${JSON.stringify(nodes)}`);
     }
     const mode = eventCallback ? "events" : "api";
-    this.#nodes = nodes.map(
-      (url) =>
-        new evQueueWS(url, {
-          ...options,
-          mode,
-          eventCallback: eventCallback ?? undefined,
-          stateChange: stateChange ?? undefined,
-        }),
-    );
+    this.#nodes = nodes.map((url) => {
+      const node = new evQueueWS(url, {
+        ...options,
+        mode,
+        eventCallback: eventCallback ?? undefined,
+        stateChange: (name, state) => {
+          // The cluster's subscriptions move first; the page hears the state after (its callback's errors are logged by evQueueWS).
+          if (mode === "events") this.#roaming.stateChanged(node, state);
+          stateChange?.(name, state);
+        },
+      });
+      return node;
+    });
     // A failure shows in stateChange, GetStates() and the console; a command then goes elsewhere.
     for (const node of this.#nodes) node.Connect().catch(() => {});
   }
@@ -81,7 +88,11 @@ export class evQueueCluster {
     throw this.#noNode(lastError);
   }
 
-  /** Subscribes on the node `api.node` names, on every node ("*"), or on the first node up; resolves once sent where the nodes are up. */
+  /**
+   * Subscribes on the node `api.node` names, on every node ("*"), or on one
+   * node: the first node up, then the next node up whenever the one it is on
+   * fails. Resolves once sent where the nodes are up.
+   */
   async Subscribe(event, api, send_now, object_id, external_id) {
     const target = api?.node;
     if (target === "*") {
@@ -99,21 +110,25 @@ export class evQueueCluster {
     if (target !== undefined && target !== null && target !== "") return (await this.#named(target)).Subscribe(event, api, send_now, object_id, external_id);
     const node = candidates(this.#nodes)[0];
     if (!node) throw this.#noNode();
-    return node.Subscribe(event, api, send_now, object_id, external_id);
+    return this.#roaming.add(node, event, api, send_now, object_id, external_id);
   }
 
   /** Removes matching subscriptions on every node: of `event`, with this external id (0: any) and object filter (default 0: unfiltered ones). */
   async Unsubscribe(event, external_id = 0, object_id = 0) {
+    this.#roaming.remove(event, Number(external_id) || 0, Number(object_id) || 0);
     await Promise.all(this.#nodes.map((n) => n.Unsubscribe(event, external_id, object_id)));
   }
 
   /** Removes every subscription on every node. */
   async UnsubscribeAll() {
+    this.#roaming.clear();
     await Promise.all(this.#nodes.map((n) => n.UnsubscribeAll()));
   }
 
   /** Closes every connection; nothing reconnects. */
   Close() {
+    // Forgotten first: a node that closes must not send its subscriptions to the next one.
+    this.#roaming.clear();
     for (const n of this.#nodes) n.Close();
   }
 
@@ -155,6 +170,12 @@ export class evQueueCluster {
     const node = find();
     if (node) return node;
     throw evqError(`evQueueCluster: no node named "${name}"; the nodes are ${this.GetNodes().map((n) => `"${n}"`).join(", ")} (a name is known once its node is ready)`, "UNKNOWN_NODE");
+  }
+
+  /** Where a subscription goes when `failed` fails: the first other node READY, else the first other node up, else null. */
+  #nextUp(failed) {
+    const up = this.#nodes.filter((n) => n !== failed && isUp(n));
+    return up.find((n) => n.GetState() === States.READY) ?? up[0] ?? null;
   }
 
   #noNode(cause) {

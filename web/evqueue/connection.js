@@ -1,7 +1,9 @@
 // The life of one evQueue socket: open with the subprotocol ("api" or
 // "events"), answer the sign-in challenge, wait for <ready>, and after a drop
 // try again with backoff and jitter (never after a refused sign-in: that node
-// stays in ERROR until connect() is called again).
+// stays in ERROR until connect() is called again; after the N s an aerostat
+// node asks for when this address failed to sign in too often).
+import { closeMeaning } from "./close-reasons.js";
 import { evqError, States } from "./errors.js";
 import { domParserClass, frame, parseFrame } from "./xml.js";
 
@@ -30,7 +32,8 @@ export class Connection {
   /**
    * hooks: parser() → the DOMParser class; WebSocket() → the WebSocket class;
    * credentials() → { user, passwordSha1 } or null; sign(challenge,
-   * passwordSha1) → Promise of the HMAC hex; ready() after each <ready>;
+   * passwordSha1) → Promise of the HMAC hex; ready() on each <ready> (before
+   * the state turns READY);
    * frame(doc) for each frame after it; badFrame(error) for one that is not
    * XML; failed(kind, why, code) when the socket is lost ("CONNECTION") or
    * the sign-in refused ("AUTHENTICATION"); state(state) on each change.
@@ -170,34 +173,44 @@ export class Connection {
     clearTimeout(this.#connectTimer);
     this.#attempts = 0;
     this.#lastError = null;
+    // What waited goes out before anyone hears READY: a subscription made in a stateChange callback then goes once.
+    this.#hooks.ready();
     this.#setState(States.READY);
     this.#settle(null);
-    this.#hooks.ready();
   }
 
   #closed(code, reason) {
     this.#socket = null;
-    // A node refuses a sign-in by closing the socket: 1008 (aerostat) or a reason naming authentication (evQueue's 1011).
-    if (this.#state === States.AUTHENTICATING && (code === 1008 || /auth/i.test(reason ?? ""))) {
-      this.#authFailed(`the node closed the connection (${reasonText(code, reason)})`);
+    const text = reasonText(code, reason);
+    const meaning = this.#state === States.READY ? { kind: "CONNECTION" } : closeMeaning(code, reason ?? "");
+    if (meaning.kind === "AUTHENTICATION") {
+      this.#authFailed(`the node closed the connection (${text})`);
+    } else if (meaning.kind === "RATE_LIMITED") {
+      const seconds = meaning.waitMs / 1000;
+      console.warn(`evQueue: ${this.#url} refuses sign-ins from this address for now (${text}); the next attempt is in ${seconds} s`);
+      this.#lost(`the node refuses sign-ins from this address for ${seconds} s (${text})`, "CONNECTION", "RATE_LIMITED", meaning.waitMs);
     } else {
-      this.#lost(`the connection closed (${reasonText(code, reason)})`, "CONNECTION");
+      this.#lost(`the connection closed (${text})`, "CONNECTION");
     }
   }
 
-  #lost(why, code) {
+  /** The socket is gone: ERROR, and another attempt after the backoff (or after `waitMs`, when the node asked for that wait). */
+  #lost(why, code, lastError = "CONNECTION", waitMs = 0) {
     clearTimeout(this.#connectTimer);
     const wasReady = this.#state === States.READY;
-    this.#lastError = "CONNECTION";
+    this.#lastError = lastError;
     this.#hooks.failed("CONNECTION", why, code);
     this.#settle(evqError(`Connection error: ${this.#url}: ${why}`, "CONNECTION"));
     this.#setState(States.ERROR);
     if (wasReady) console.warn(`evQueue: lost ${this.#url}: ${why}`);
     if (this.#o.reconnect) {
+      const attempt = ++this.#attempts;
+      // A wait the node asked for is kept, with a little spread so that many pages do not all come back at once.
+      const delay = waitMs > 0 ? waitMs + Math.round(this.#o.minDelayMs * Math.random()) : backoff(attempt, this.#o);
       this.#retryTimer = setTimeout(() => {
         this.#retryTimer = null;
         this.#open();
-      }, backoff(++this.#attempts, this.#o));
+      }, delay);
     }
   }
 

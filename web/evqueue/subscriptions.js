@@ -30,14 +30,22 @@ export class Subscriptions {
     return this.#subs.length;
   }
 
-  /** Records a subscription; sends it now when `ready`. The promise resolves once its frame went out. */
+  /** Records a subscription; sends it now when `ready`. Gives its entry and a promise that resolves once its frame went out. */
   add(sub, ready) {
     const entry = { ...sub, everSent: false, waiters: [] };
     this.#subs.push(entry);
-    return new Promise((resolve, reject) => {
-      entry.waiters.push({ resolve, reject });
-      if (ready) this.#sendOne(entry);
-    });
+    const promise = new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
+    if (ready) this.#sendOne(entry);
+    return { entry, promise };
+  }
+
+  /** Forgets one entry (its promise, if still waiting, resolves); false when it is not here (any more). */
+  forget(entry) {
+    const index = this.#subs.indexOf(entry);
+    if (index < 0) return false;
+    this.#subs.splice(index, 1);
+    for (const w of entry.waiters.splice(0)) w.resolve(undefined);
+    return true;
   }
 
   /** Sends every subscription (on READY): those sent before go again with send_now="yes". */
@@ -72,9 +80,9 @@ export class Subscriptions {
     for (const entry of this.#subs) for (const w of entry.waiters.splice(0)) w.reject(error);
   }
 
-  /** Forgets every subscription; promises still waiting reject with `error`. */
-  clear(error) {
-    this.failPending(error);
+  /** Forgets every subscription (UnsubscribeAll(), Close()): a Subscribe() still waiting has nothing left to wait for and resolves. */
+  clear() {
+    for (const entry of this.#subs) for (const w of entry.waiters.splice(0)) w.resolve(undefined);
     this.#subs = [];
   }
 }

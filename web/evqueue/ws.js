@@ -8,6 +8,10 @@ import { challengeResponse, defaultSubtle, sha1Hex } from "./sha1.js";
 import { Subscriptions } from "./subscriptions.js";
 import { base64Utf8, buildApi, frame, toNode } from "./xml.js";
 
+/** How a cluster moves one subscription between its connections (not part of the page's API): [hold](…) subscribes, [release](entry) forgets. */
+export const hold = Symbol("evQueueWS.hold");
+export const release = Symbol("evQueueWS.release");
+
 const DEFAULTS = { minDelayMs: 250, maxDelayMs: 10_000, jitter: 0.5, connectTimeoutMs: 10_000, apiTimeoutMs: 30_000, reconnect: true, format: "xml" };
 
 /** localStorage's user and password (SHA1 hex), as evQueue's own pages keep them; null where there are none. */
@@ -121,7 +125,7 @@ export class evQueueWS {
     return this.#cnx.connect();
   }
 
-  /** Closes the connection and stops reconnecting; commands still waiting reject, subscriptions are forgotten. Connect() starts again. */
+  /** Closes the connection and stops reconnecting; commands still waiting reject, subscriptions are forgotten (a Subscribe() still waiting resolves). Connect() starts again. */
   Close() {
     const closed = () => evqError("Closed: Close() was called", "CLOSED", { sent: false });
     this.#queue.failAll(closed);
@@ -148,25 +152,40 @@ export class evQueueWS {
     return promise;
   }
 
-  /** Subscribes to an event; resolves once the subscribe frame went out (after a reconnect it is sent again with send_now). */
+  /** Subscribes to an event; resolves once the subscribe frame went out, or once the subscription was withdrawn before (Unsubscribe, UnsubscribeAll, Close). After a reconnect it is sent again with send_now. */
   Subscribe(event, api, send_now = false, object_id = 0, external_id = 0) {
+    return this.#subscribe(event, api, send_now, object_id, external_id).promise;
+  }
+
+  /** A cluster's Subscribe(): the promise, and the subscription's entry (null when refused) for [release]. */
+  [hold](event, api, send_now, object_id, external_id) {
+    return this.#subscribe(event, api, send_now, object_id, external_id);
+  }
+
+  /** Forgets one subscription held with [hold] (no frame: the node is away); false when it is no longer here. */
+  [release](entry) {
+    return this.#subs.forget(entry);
+  }
+
+  #subscribe(event, api, send_now = false, object_id = 0, external_id = 0) {
+    const refused = (error) => ({ promise: Promise.reject(error), entry: null });
     if (this.#mode !== "events") {
-      return Promise.reject(new TypeError('evQueueWS.Subscribe() needs an events connection: give the cluster an eventCallback (or the mode option "events")'));
+      return refused(new TypeError('evQueueWS.Subscribe() needs an events connection: give the cluster an eventCallback (or the mode option "events")'));
     }
     if (typeof event !== "string" || !/^[A-Za-z0-9_.-]{1,128}$/.test(event)) {
-      return Promise.reject(new TypeError(`Subscribe(): the event must be an event name such as "INSTANCE_TERMINATED", got ${JSON.stringify(event)}`));
+      return refused(new TypeError(`Subscribe(): the event must be an event name such as "INSTANCE_TERMINATED", got ${JSON.stringify(event)}`));
     }
     let apiCmd;
     try {
       apiCmd = base64Utf8(buildApi(api));
     } catch (error) {
-      return Promise.reject(error);
+      return refused(error);
     }
-    if (this.GetLastError() === "AUTHENTICATION" && this.GetState() === States.ERROR) return Promise.reject(this.#refusal());
+    if (this.GetLastError() === "AUTHENTICATION" && this.GetState() === States.ERROR) return refused(this.#refusal());
     const sub = { type: event, apiCmd, sendNow: Boolean(send_now), objectId: Number(object_id) || 0, externalId: Number(external_id) || 0, requiredModules: api.required_modules };
-    const promise = this.#subs.add(sub, this.GetState() === States.READY);
+    const added = this.#subs.add(sub, this.GetState() === States.READY);
     if (this.GetState() === States.DISCONNECTED) this.Connect().catch(() => {});
-    return promise;
+    return added;
   }
 
   /** Removes the subscriptions of `event` with this object filter (0: unfiltered ones) and external id (0: any). */
@@ -180,7 +199,7 @@ export class evQueueWS {
     return Promise.resolve();
   }
 
-  /** Removes every subscription of this connection. */
+  /** Removes every subscription of this connection (a Subscribe() still waiting resolves). */
   UnsubscribeAll() {
     this.#subs.clear();
     if (this.GetState() === States.READY) this.#cnx.send(frame("event", { action: "unsubscribeall" }));
@@ -193,7 +212,8 @@ export class evQueueWS {
     if (this.GetLastError() === "AUTHENTICATION") {
       return evqError(`Authentication error: ${this.#url} refused the sign-in; set the right credentials and call Connect() again`, "AUTHENTICATION", { sent: false });
     }
-    return evqError(`Connection error: ${this.#url} is not connected (${this.#cnx.retrying ? "reconnecting" : "call Connect()"})`, "CONNECTION", { sent: false });
+    const why = this.GetLastError() === "RATE_LIMITED" ? "it refuses sign-ins from this address for now, after too many failed ones" : "not connected";
+    return evqError(`Connection error: ${this.#url}: ${why} (${this.#cnx.retrying ? "it tries again by itself" : "call Connect()"})`, "CONNECTION", { sent: false });
   }
 
   /** The socket was lost or the sign-in refused: commands waiting fail (the one in flight may have run). */

@@ -13,7 +13,7 @@ afterEach(async () => {
   engines = [];
 });
 
-it("fails over to the next node when the first is killed, reports ERROR then READY, and subscribes again with send_now after the restart", async () => {
+it('fails over to the next node when the first is killed, reports ERROR then READY, and subscribes a node "*" subscription again with send_now after the restart', async () => {
   const who = (name: string) => () => [{ name: "who", attributes: { me: name } }];
   const e1 = await EvqEngine.start({ node: "n1", api: who("n1") });
   const e2 = await EvqEngine.start({ node: "n2", api: who("n2") });
@@ -21,7 +21,7 @@ it("fails over to the next node when the first is killed, reports ERROR then REA
   const d = await startDriver([e1.url, e2.url], {}, { outboundHosts: [`127.0.0.1:${e1.port}`, `127.0.0.1:${e2.port}`] });
   const answeredBy = async () => ((await d.ask("API", { group: "status", action: "query" })).value as { attributes: { node: string } }).attributes.node;
   expect(await answeredBy()).toBe("n1");
-  await d.ask("Subscribe", "INSTANCE_STARTED", { group: "instances", action: "list" }, false, 0, 3);
+  await d.ask("Subscribe", "INSTANCE_STARTED", { group: "instances", action: "list", node: "*" }, false, 0, 3);
   await waitUntil(() => e1.subscriptions.length === 1 && e2.subscriptions.length === 1, 5000, "the subscription on both nodes");
 
   await e1.kill();

@@ -297,7 +297,8 @@ declare module "net/v4/evqueue" {
      * createCluster), or left out: the first node up, failing over to the next
      * when a node cannot be reached before the command went out (never after a
      * sign-in failure, an answer, a timeout, or a drop once it was sent). In
-     * Subscribe, left out or "*" means every node.
+     * Subscribe: "*" every node, a name that node, left out one node up at a
+     * time (see Cluster.Subscribe).
      * @example
      * const perNode = await cluster.API({ group: "status", action: "query", attributes: { type: "workflows" }, node: "*" });
      */
@@ -444,19 +445,35 @@ declare module "net/v4/evqueue" {
      */
     API(cmd: ApiCommand): Promise<Node | Node[] | undefined>;
     /**
-     * Subscribes to `event` on the nodes `api.node` names (every node when left
-     * out): each time it happens there, the node runs `api` for this cluster
-     * and onEvqueueEvent gets the answer. `sendNow`: also once at once.
-     * Resolves once sent to every node that is up (a node that is down gets it
-     * when it is back); rejects when every node refused the credentials.
+     * Subscribes to `event`: each time it happens on the node that holds the
+     * subscription, that node runs `api` for this cluster and onEvqueueEvent
+     * gets the answer. `sendNow`: also once at once. Where it lives:
+     * - `api.node` left out: on ONE node, the first node up (READY in
+     *   GetStates; when none is, the first that becomes READY). When its
+     *   events connection to that node is lost, it moves to the first node
+     *   up and is sent there with send_now="yes" (the current answer at
+     *   once); it stays there when the first node is back. When no node is
+     *   up, it waits for the first that becomes READY.
+     * - `api.node: "*"`: on every node; each node's events come (aerostat
+     *   nodes of one engine each deliver every event, so it arrives once per
+     *   node).
+     * - `api.node: "name"`: on that node only.
+     * A node that reconnects gets its subscriptions again with send_now="yes".
+     * Resolves once sent to its node (for "*": to every node that is up); when
+     * none of the nodes it may go to can take it (each one in ERROR), it
+     * resolves all the same and the subscription waits for one (it waits at
+     * most 30 s for a node still connecting). Rejects when every such node
+     * refused the credentials.
      * @example
      * await cluster.Subscribe("INSTANCE_TERMINATED", { group: "instances", action: "list" }, true, 0, 1);
+     * await cluster.Subscribe("INSTANCE_STARTED", { group: "instances", action: "list", node: "*" }, false, 0, 2);
      */
     Subscribe(event: string, api: ApiCommand, sendNow: boolean, objectId?: number, externalId?: number): Promise<void>;
     /**
      * Removes subscriptions to `event` (evQueue's rule: the object id equal,
      * 0 or left out meaning only those without one; the external id equal,
-     * 0 or left out meaning any).
+     * 0 or left out meaning any), telling the nodes that hold them (where a
+     * subscription moved: the node it moved to).
      * @example
      * await cluster.Unsubscribe("INSTANCE_TERMINATED", 1);
      */

@@ -8,7 +8,9 @@ import type { EvqSocket, SocketOwner } from "./evq-socket.js";
 import type { HookCaller } from "./hook-caller.js";
 import { ClusterLimits } from "./limits.js";
 import type { NodeTarget } from "./node-targets.js";
-import { Subscriptions, type Subscription } from "./subscriptions.js";
+import { describeMove, type Placement } from "./placement.js";
+import { subscription, type SubscriptionRoute } from "./subscription.js";
+import { Subscriptions } from "./subscriptions.js";
 import { describeError, Router } from "./routing.js";
 import { Waiters } from "./waiters.js";
 
@@ -44,7 +46,9 @@ export interface StateChange {
  * node up, a name that node, else the first node not in ERROR, failing over
  * to the next on connection errors before the command went out, never
  * after a sign-in failure);
- * subscriptions kept and sent again after every reconnect; events handed to
+ * subscriptions kept and sent again after every reconnect ("*" on every
+ * node, a name on that node, else on one node up, moving when its
+ * connection to that node is lost: see placement.ts); events handed to
  * the script's hook and acknowledged once it returned; state changes told.
  */
 export class EvqCluster implements EvqClusterHandle, SocketOwner {
@@ -82,6 +86,7 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
 
   changed(socket: EvqSocket): void {
     const node = this.nodeOf(socket);
+    if (node && !this.isClosed) this.place();
     this.waiters.wake();
     if (!node || this.isClosed) return;
     const { state, lastError } = node;
@@ -95,6 +100,7 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
   ready(socket: EvqSocket): void {
     const node = this.nodeOf(socket);
     if (node && socket === node.events) this.subscriptions.sendAll(node);
+    if (node && !this.isClosed) this.place();
     this.waiters.wake();
   }
 
@@ -151,12 +157,17 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     if (typeof sendNow !== "boolean") throw new TypeError("Subscribe(event, api, sendNow, objectId, externalId): sendNow must be true (the API result now, then on each event) or false");
     const ids = { objectId: readId(objectId, "Subscribe(…, objectId, externalId): objectId"), externalId: readId(externalId, "Subscribe(…, objectId, externalId): externalId") };
     return this.counted(async (deadline) => {
-      const targets = cmd.node === undefined || cmd.node === "*" ? this.members : [await this.router.named(cmd.node, deadline, "Subscribe(event, api, …): api.node")];
-      const sub: Subscription = { type, xml: cmd.xml, sendNow, ...ids, targets: new Set(targets), sentTo: new Set() };
+      const route: SubscriptionRoute = cmd.node === undefined ? "one" : cmd.node === "*" ? "*" : await this.router.named(cmd.node, deadline, "Subscribe(event, api, …): api.node");
+      const sub = subscription(type, cmd.xml, sendNow, ids.objectId, ids.externalId, route);
+      // Route "one" may move to any node: every node's events socket opens.
+      const targets = route === "one" || route === "*" ? this.members : [route];
       this.subscriptions.add(sub);
-      for (const node of targets) if (node.openEvents().state === "READY") this.subscriptions.send(node, sub);
-      // Sent to every node that can take it now; a node in ERROR gets it when it is back.
-      await this.waiters.until(() => targets.every((n) => sub.sentTo.has(n) || n.events!.state === "ERROR"), deadline);
+      for (const node of targets) node.openEvents();
+      if (route === "one") this.place();
+      else for (const node of targets) if (node.events!.state === "READY") this.subscriptions.send(node, sub);
+      // Sent to its node(s) up; when none can take it now (every events socket in ERROR) it waits and goes when one is back.
+      const sent = (n: ClusterNode) => (route === "one" ? sub.sentTo.size > 0 : sub.sentTo.has(n));
+      await this.waiters.until(() => targets.every((n) => sent(n) || n.events!.state === "ERROR"), deadline);
       if (sub.sentTo.size === 0 && targets.every((n) => n.events!.lastError === ClusterErrorCodes.authentication)) {
         this.subscriptions.remove(sub);
         const node = targets[0]!;
@@ -171,15 +182,15 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     const external = readId(externalId, "Unsubscribe(event, externalId, objectId): externalId");
     const object = readId(objectId, "Unsubscribe(event, externalId, objectId): objectId");
     this.checkOpen();
-    this.subscriptions.removeMatching(type, external, object);
-    this.toEveryEventsSocket(unsubscribeFrame(type, external, object));
+    // To the nodes that hold what it removes (a subscription that moved: the node it moved to).
+    const frame = unsubscribeFrame(type, external, object);
+    for (const node of this.subscriptions.holders(this.subscriptions.removeMatching(type, external, object))) node.events?.send(frame);
     return null;
   }
 
   async unsubscribeAll(): Promise<null> {
     this.checkOpen();
-    this.subscriptions.clear();
-    this.toEveryEventsSocket(UNSUBSCRIBE_ALL_FRAME);
+    for (const node of this.subscriptions.holders(this.subscriptions.clear())) node.events?.send(UNSUBSCRIBE_ALL_FRAME);
     return null;
   }
 
@@ -229,8 +240,16 @@ export class EvqCluster implements EvqClusterHandle, SocketOwner {
     }
   }
 
-  private toEveryEventsSocket(frame: string): void {
-    for (const n of this.members) n.events?.send(frame);
+  /** Puts the subscriptions of route "one" on a node up, and says in the log what moved. */
+  private place(): void {
+    this.logMoves(this.subscriptions.place(this.members));
+  }
+
+  private logMoves(moves: Placement): void {
+    for (const move of moves) {
+      const { level, message } = describeMove(move);
+      this.deps.note(level, { cluster: this.id, node: (move.from ?? move.to)?.label, to: move.to?.label, moved: move.count }, `evqueue client: ${message}`);
+    }
   }
 
   private checkOpen(): void {

@@ -1,23 +1,11 @@
 import type { ClusterNode } from "./cluster-node.js";
-import { subscribeFrame } from "./commands.js";
 import { ClusterLimits } from "./limits.js";
-
-/** One Subscribe() of the script, on the nodes it targets. */
-export interface Subscription {
-  readonly type: string;
-  /** The API command whose result each event carries, as XML. */
-  readonly xml: string;
-  readonly sendNow: boolean;
-  readonly objectId: number;
-  readonly externalId: number;
-  readonly targets: ReadonlySet<ClusterNode>;
-  /** Nodes it was sent to at least once: after a reconnect it goes again with send_now="yes". */
-  readonly sentTo: Set<ClusterNode>;
-}
+import { placeOnOneNode, type Placement } from "./placement.js";
+import { sendSubscription, type Subscription } from "./subscription.js";
 
 /**
- * A cluster's subscriptions, kept on the host so that each node gets them
- * again whenever its events socket is READY (a node forgets a connection's
+ * A cluster's subscriptions, kept on the host so that the nodes get them
+ * again whenever an events socket is READY (a node forgets a connection's
  * subscriptions with the connection). Removal follows evQueue's rule: the
  * type equal, the object filter equal (0: only unfiltered ones), the
  * external id equal unless 0 (any).
@@ -41,33 +29,54 @@ export class Subscriptions {
     this.list = this.list.filter((s) => s !== sub);
   }
 
-  /** Removes what an unsubscribe frame with these filters removes on the node; returns how many. */
-  removeMatching(type: string, externalId: number, objectId: number): number {
-    const before = this.list.length;
-    this.list = this.list.filter((s) => !(s.type === type && s.objectId === objectId && (externalId === 0 || s.externalId === externalId)));
-    return before - this.list.length;
+  /** Removes what an unsubscribe frame with these filters removes on the node; returns them. */
+  removeMatching(type: string, externalId: number, objectId: number): Subscription[] {
+    const matches = (s: Subscription) => s.type === type && s.objectId === objectId && (externalId === 0 || s.externalId === externalId);
+    const removed = this.list.filter(matches);
+    this.list = this.list.filter((s) => !matches(s));
+    return removed;
   }
 
-  clear(): void {
+  /** Removes every subscription; returns them. */
+  clear(): Subscription[] {
+    const removed = this.list;
     this.list = [];
+    return removed;
   }
 
-  /** Sends `sub` on the node's events socket if it is READY; true when it went. */
+  /** Sends a "*" or named-node `sub` on the node's events socket if it is READY; true when it went. */
   send(node: ClusterNode, sub: Subscription): boolean {
-    const again = sub.sentTo.has(node);
-    const sent = node.events?.send(subscribeFrame(sub.type, sub.xml, again || sub.sendNow, sub.objectId, sub.externalId)) ?? false;
-    if (sent) sub.sentTo.add(node);
-    return sent;
+    return sendSubscription(node, sub);
   }
 
-  /** The node's events socket is READY (again): every subscription of it goes out. */
+  /** The node's events socket is READY (again): every "*" and named subscription of it goes out (those on one node go by place()). */
   sendAll(node: ClusterNode): void {
-    for (const sub of this.list) if (sub.targets.has(node)) this.send(node, sub);
+    for (const sub of this.list) if (sub.route === "*" || sub.route === node) this.send(node, sub);
+  }
+
+  /** Puts each subscription of route "one" on a node up, moving those whose node's events connection was lost, and sends them; says what moved. */
+  place(members: readonly ClusterNode[]): Placement {
+    return placeOnOneNode(this.list, members);
+  }
+
+  /** Whether `sub` lives on `node` now. */
+  livesOn(sub: Subscription, node: ClusterNode): boolean {
+    return sub.route === "one" ? sub.holder === node : sub.route === "*" || sub.route === node;
+  }
+
+  /** The nodes `subs` went out to, where an unsubscribe must go (a subscription of route "one" only on its holder, once sent there). */
+  holders(subs: readonly Subscription[]): Set<ClusterNode> {
+    const nodes = new Set<ClusterNode>();
+    for (const sub of subs) {
+      if (sub.route !== "one") for (const n of sub.sentTo) nodes.add(n);
+      else if (sub.holder && sub.heldOn) nodes.add(sub.holder);
+    }
+    return nodes;
   }
 
   /** The event type of an event from `node` with this external id, when only one subscription could have caused it. */
   typeOf(node: ClusterNode, externalId: number): string | undefined {
-    const types = new Set(this.list.filter((s) => s.targets.has(node) && s.externalId === externalId).map((s) => s.type));
+    const types = new Set(this.list.filter((s) => this.livesOn(s, node) && s.externalId === externalId).map((s) => s.type));
     return types.size === 1 ? [...types][0] : undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { API_ERROR_NAME, EvqErrorCodes, EvqHooks } from "../../protocol/evqueue.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { HookError } from "../../sandbox/requests.js";
-import type { AskBudget } from "../monorail/ask-budget.js";
+import type { AskBudget } from "../../peers/ask-budget.js";
 import { koFrame, okFrame, type Query, type ReplyExtras } from "./frames.js";
 
 /** The connection a command came on, as onApi gets it (net/v4/evqueue's Session). */

@@ -10,7 +10,7 @@ import { CloseCodes } from "../../protocol/close-codes.js";
 import type { Session, SessionRegistry } from "../../peers/sessions.js";
 import { EVENT_NAME, EVQ_STANDARD_EVENTS } from "../../protocol/evqueue.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
-import { AskBudget } from "../monorail/ask-budget.js";
+import { AskBudget } from "../../peers/ask-budget.js";
 import { AuthFailures } from "./auth-failures.js";
 import type { EventsContext } from "./events-mode.js";
 import { EvqSession, type EvqContext } from "./session.js";

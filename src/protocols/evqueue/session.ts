@@ -9,7 +9,7 @@ import { EventKind } from "../../protocol/events.js";
 import { EvqErrorCodes, EvqHooks, EvqSubprotocols, type EvqMode } from "../../protocol/evqueue.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { HookError } from "../../sandbox/requests.js";
-import type { AskBudget } from "../monorail/ask-budget.js";
+import type { AskBudget } from "../../peers/ask-budget.js";
 import { askApi, type ApiAsk, type SessionInfo } from "./api-call.js";
 import { authAnswer, newChallenge, NO_AUTH_PROFILE, responseMatches, type AuthAnswer } from "./auth.js";
 import type { AuthFailures } from "./auth-failures.js";

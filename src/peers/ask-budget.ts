@@ -1,14 +1,15 @@
-import type { HandlerModule } from "../../sandbox/handler-module.js";
+import type { HandlerModule } from "../sandbox/handler-module.js";
 
 /**
- * Resource asks of MonoRail connections waiting for one handler module, at
- * most 1,000 across every connection of this node it serves: well below the
- * module's own table of waiting requests (10,000), which its other hooks
- * (onHandshake, filter, listeners) need too. An ask past it is refused at once.
+ * Asks of protocol connections (MonoRail resources, evQueue commands) waiting
+ * for one handler module, at most 1,000 across every connection of this node
+ * it serves: well below the module's own table of waiting requests (10,000),
+ * which its other hooks (onHandshake, filter, listeners) need too. An ask past
+ * it is refused at once.
  */
 export const MAX_MODULE_ASKS = 1000;
 
-/** Counts MonoRail asks in flight per handler module. */
+/** Counts the asks in flight per handler module. */
 export class AskBudget {
   private readonly inFlight = new WeakMap<HandlerModule, number>();
 

@@ -102,6 +102,20 @@ describe("evqueue API mode", () => {
     await c.close();
   });
 
+  it("answers INVALID_PARAMETER for what the XML parser itself refuses (a reserved name, nesting too deep), logs nothing and stays open", async () => {
+    const t = await startProject(files);
+    const c = await EvqClient.ready(t.url("jobs"));
+    const proto = await c.ask('<instances __proto__="x" action="list"/>');
+    expect(proto.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: expect.stringMatching(/^the name "__proto__" cannot be read/) });
+    const ctor = await c.ask('<constructor action="list"/>');
+    expect(ctor.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: expect.stringMatching(/^the name "constructor" cannot be read/) });
+    const deep = await c.ask(`<instances action="list">${"<a>".repeat(150)}${"</a>".repeat(150)}</instances>`);
+    expect(deep.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: "elements are nested more than 64 deep" });
+    expect((await c.ask('<instances action="list"/>')).attributes["status"]).toBe("OK");
+    expect(t.logs.lines.filter((l) => l.level >= 50)).toEqual([]);
+    await c.close();
+  });
+
   it("answers an unwritable answer with INTERNAL_ERROR naming the bad part (logged), a slow onApi with HANDLER_UNAVAILABLE, no onApi with UNKNOWN_COMMAND", async () => {
     const t = await startProject({ ...files, "p/bare.js": "exports.onOpen = () => {};", "p/bare.websocket": descriptor("bare", "p/bare", { protocol: "evqueue" }) });
     const c = await EvqClient.ready(t.url("jobs"));

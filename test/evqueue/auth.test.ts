@@ -85,6 +85,15 @@ describe("evqueue sign-in", () => {
     expect(await eager.closed).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>' });
   });
 
+  it("closes 1008 for an answer the XML parser refuses (a reserved attribute name), as for any other bad answer, and logs no host error", async () => {
+    const t = await startProject(files());
+    const c = await EvqClient.connect(t.url("jobs"), "api");
+    const auth = await c.next();
+    c.send(`<auth __proto__="x" response="${hmac(sha1("secret"), auth.attributes["challenge"]!)}" user="admin"/>`);
+    expect(await c.closedWithin()).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>' });
+    expect(t.logs.lines.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
   it("closes 1011 when onAuth fails (a throw is logged with file:line) and does not count it against the address", async () => {
     const t = await startProject({ ...files({ authFailuresPerMinute: 1 }), "p/jobs.js": `exports.onAuth = (user) => { throw new Error("db down"); }; exports.onApi = () => {};` });
     for (let i = 0; i < 2; i++) {

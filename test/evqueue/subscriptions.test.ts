@@ -26,6 +26,8 @@ describe("evqueue subscriptions", () => {
     expect(notXml.attributes).toMatchObject({ status: "KO", "external-id": "13", error: expect.stringMatching(/^api_cmd: not well-formed XML/) });
     const doctype = await c.ask(`<event action="subscribe" type="JOB_DONE" api_cmd="${b64('<!DOCTYPE x [<!ENTITY e "e">]><jobs/>')}" external_id="14"/>`);
     expect(doctype.attributes).toMatchObject({ status: "KO", "external-id": "14", error: "api_cmd: DOCTYPE and entity declarations are not accepted; send the element alone" });
+    const proto = await c.ask(`<event action="subscribe" type="JOB_DONE" api_cmd="${b64('<jobs __proto__="x"/>')}" external_id="15"/>`);
+    expect(proto.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", "external-id": "15", error: expect.stringMatching(/^api_cmd: the name "__proto__" cannot be read/) });
     const command = await c.ask('<jobs action="list"/>');
     expect(command.attributes).toMatchObject({ status: "KO", "error-code": "UNKNOWN_COMMAND", error: expect.stringContaining('an "events" connection takes <event') });
     c.send(subscribeFrame("JOB_DONE", JOBS, { externalId: 1 }));

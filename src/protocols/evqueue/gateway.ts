@@ -58,6 +58,7 @@ export class EvqGateway implements EvqService {
       asks: new AskBudget(),
       authFailures: new AuthFailures(),
       authLog: new RateLimitedLog(deps.log, "failed evQueue sign-ins"),
+      bugLog: new RateLimitedLog(deps.log, "evQueue frames the server could not handle"),
       authTimeoutMs: deps.authTimeoutMs,
     };
     // Redis pub/sub is at-most-once: events raised while the engine was away are lost.

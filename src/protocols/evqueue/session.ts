@@ -28,6 +28,8 @@ export interface EvqContext {
   readonly authFailures: AuthFailures;
   /** Failed sign-ins, at most a few lines a second per endpoint. */
   readonly authLog: RateLimitedLog;
+  /** Frames and commands the host failed to handle (its bugs), at most a few lines a second per endpoint: a client may repeat what triggers one. */
+  readonly bugLog: RateLimitedLog;
   /** How long a client has to answer the challenge. */
   readonly authTimeoutMs: number;
 }
@@ -137,7 +139,7 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
       this.frame(data, isBinary);
     } catch (error) {
       // A bug of the host's: told to the operator, and to the client as a KO; the connection stays.
-      this.log.error({ endpoint: this.endpoint, session: this.id, err: error }, `evQueue: a frame of ${this.id} could not be handled`);
+      this.hostBug(`a frame of ${this.id} could not be handled`, error);
       if (this.state === "ready") this.reply(koFrame(this.ctx.node, EvqErrorCodes.internal, "the server could not handle this frame"));
       else this.close(CloseCodes.internalError, "the server could not handle this frame");
     }
@@ -165,10 +167,16 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     void this.counted(() => askApi(this.ask, queryOf(root), undefined), () => undefined).then(
       (frame) => this.replies.fill(slot, frame),
       (error: unknown) => {
-        this.log.error({ endpoint: this.endpoint, session: this.id, err: error }, `evQueue: a command of ${this.id} could not be answered`);
+        this.hostBug(`a command of ${this.id} could not be answered`, error);
         this.replies.fill(slot, koFrame(this.ctx.node, EvqErrorCodes.internal, "the server could not answer this command"));
       },
     );
+  }
+
+  /** Logs an unexpected failure (a bug of the host's), within the endpoint's budget for such lines. */
+  private hostBug(what: string, error: unknown): void {
+    const e = error as Error;
+    this.ctx.bugLog.error(this.endpoint, { endpoint: this.endpoint, session: this.id, err: error }, `evQueue: ${what}: ${String(e?.name ?? "Error")}: ${String(e?.message ?? error)}`);
   }
 
   /** A reply that is not an answer of onApi: in api mode after the replies before it, in events mode at once. */

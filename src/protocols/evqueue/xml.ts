@@ -43,6 +43,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: false,
+  maxNestedTags: MAX_XML_DEPTH,
 });
 
 /** Decodes `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&#N;` and `&#xN;`; any other reference is an error. */
@@ -57,15 +58,34 @@ export function decodeEntities(text: string): string {
   });
 }
 
-/** Parses one frame into its root element; throws an XmlError that says what is wrong (with the line where the parser knows it). */
+/**
+ * Parses one frame into its root element; throws an XmlError that says what
+ * is wrong (with the line where the parser knows it), and never anything else
+ * for any text.
+ */
 export function parseXml(text: string): XmlNode {
   if (text.length > MAX_XML_CHARS) throw new XmlError(`the frame is ${text.length} characters; at most ${MAX_XML_CHARS} are read`);
   if (FORBIDDEN.test(text)) throw new XmlError("DOCTYPE and entity declarations are not accepted; send the element alone");
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
-  if (valid !== true) throw new XmlError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-  const roots = elementsOf(parser.parse(text) as unknown[]);
+  let roots: Raw[];
+  try {
+    const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+    if (valid !== true) throw new XmlError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+    roots = elementsOf(parser.parse(text) as unknown[]);
+  } catch (error) {
+    throw asXmlError(error);
+  }
   if (roots.length !== 1) throw new XmlError(`a frame is exactly one element; this one has ${roots.length}`);
   return toNode(roots[0]!, 1);
+}
+
+/** What the parser threw, as an XmlError: its own errors are plain Errors (a reserved name, nesting too deep). */
+function asXmlError(error: unknown): XmlError {
+  if (error instanceof XmlError) return error;
+  const message = String((error as Error)?.message ?? error);
+  const reserved = /Invalid name: "([^"]{0,64})"/.exec(message);
+  if (reserved) return new XmlError(`the name "${reserved[1]}" cannot be read (__proto__, constructor and prototype are refused); rename that element or attribute`);
+  if (message.includes("Maximum nested tags")) return new XmlError(`elements are nested more than ${MAX_XML_DEPTH} deep`);
+  return new XmlError(`not well-formed XML: ${message.slice(0, 200)}`);
 }
 
 type Raw = Record<string, unknown>;

@@ -116,6 +116,22 @@ describe("evqueue API mode", () => {
     await c.close();
   });
 
+  it("refuses unparsed, with INVALID_PARAMETER, a frame over maxFrameChars (256 KiB by default) or of more than 10,000 tags; stays open", async () => {
+    const t = await startProject({ ...files, "p/small.websocket": descriptor("small", "p/jobs", { protocol: "evqueue", evqueue: { maxFrameChars: 2048 } }) });
+    const c = await EvqClient.ready(t.url("jobs"));
+    const long = `<text action="get" q="${"x".repeat(256 * 1024)}"/>`;
+    expect((await c.ask(long)).attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: `the frame is ${long.length} characters; at most 262144 are read` });
+    const fits = await c.ask(`<text action="get" q="${"x".repeat(200 * 1024)}"/>`);
+    expect(fits.children[0]!.attributes["q"]).toHaveLength(200 * 1024);
+    const wide = `<echo action="get">${"<a/>".repeat(10_000)}</echo>`;
+    expect((await c.ask(wide)).attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: "the frame has more than 10000 tags; send fewer elements" });
+    expect((await c.ask(`<echo action="get">${"<a/>".repeat(9_990)}</echo>`)).attributes["status"]).toBe("OK");
+    const small = await EvqClient.ready(t.url("small"));
+    expect((await small.ask(`<text action="get" q="${"x".repeat(2048)}"/>`)).attributes).toMatchObject({ status: "KO", error: expect.stringMatching(/; at most 2048 are read$/) });
+    expect((await small.ask('<instances action="list"/>')).attributes["status"]).toBe("OK");
+    await Promise.all([c.close(), small.close()]);
+  });
+
   it("answers an unwritable answer with INTERNAL_ERROR naming the bad part (logged), a slow onApi with HANDLER_UNAVAILABLE, no onApi with UNKNOWN_COMMAND", async () => {
     const t = await startProject({ ...files, "p/bare.js": "exports.onOpen = () => {};", "p/bare.websocket": descriptor("bare", "p/bare", { protocol: "evqueue" }) });
     const c = await EvqClient.ready(t.url("jobs"));

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
 import { nextReload, startProject } from "../helpers/runtime.js";
@@ -83,6 +84,30 @@ describe("evqueue sign-in", () => {
     await eager.next();
     eager.send('<instances action="list"/>');
     expect(await eager.closed).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>' });
+  });
+
+  it("closes 1008, unread, a frame over 1024 bytes before sign-in (a 1 MB one does not stall the server), and reads <auth> strictly", async () => {
+    const t = await startProject(files());
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    const big = await EvqClient.connect(t.url("jobs"), "api");
+    const auth = await big.next();
+    const answer = `response="${hmac(sha1("secret"), auth.attributes["challenge"]!)}" user="admin"`;
+    delay.enable();
+    big.send(`<auth ${answer}>${"<a/>".repeat(250_000)}</auth>`);
+    expect(await big.closedWithin()).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>, in at most 1024 bytes' });
+    delay.disable();
+    expect(delay.max / 1e6).toBeLessThan(300);
+    // Content, another attribute or another element: refused as well, and onAuth is never asked.
+    for (const frame of [`<auth ${answer}><a/></auth>`, `<auth ${answer} extra="1"/>`, `<ready ${answer}/>`]) {
+      const c = await EvqClient.connect(t.url("jobs"), "api");
+      await c.next();
+      c.send(frame);
+      expect(await c.closedWithin(), frame).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>' });
+    }
+    expect(t.logs.lines.filter((l) => l.msg === "onAuth admin")).toEqual([]);
+    const ok = await signIn(t.url("jobs"), "admin", (ch) => hmac(sha1("secret"), ch));
+    expect((await ok.next()).name).toBe("ready");
+    await ok.close();
   });
 
   it("closes 1008 for an answer the XML parser refuses (a reserved attribute name), as for any other bad answer, and logs no host error", async () => {

@@ -2,7 +2,7 @@ import type { EvqOptions } from "../../config/evqueue-options.js";
 import { EvqErrorCodes } from "../../protocol/evqueue.js";
 import { askApi, type ApiAsk } from "./api-call.js";
 import { EventJobs, type EventJob } from "./event-jobs.js";
-import { decodeApiCmd, koFrame, queryOf, type ReplyExtras } from "./frames.js";
+import { decodeApiCmd, koFrame, MAX_API_CMD_CHARS, MAX_FRAME_TAGS, queryOf, type ReplyExtras } from "./frames.js";
 import type { EvqCounters } from "./stats.js";
 import type { Subscription, SubscriptionIndex, SubscriptionOwner } from "./subscriptions.js";
 import { ackEvent, offerEvent } from "./throttle.js";
@@ -137,7 +137,7 @@ export class EventsMode implements SubscriptionOwner {
       throw new FrameRefusal(invalidParameter, error.message, extras);
     }
     try {
-      command = parseXml(apiCmd);
+      command = parseXml(apiCmd, MAX_API_CMD_CHARS, MAX_FRAME_TAGS);
     } catch (error) {
       if (!(error instanceof XmlError)) throw error;
       throw new FrameRefusal(invalidParameter, `api_cmd: ${error.message}`, extras);

@@ -1,6 +1,7 @@
 import type { EvqOptions } from "../../config/evqueue-options.js";
 import type { Logger } from "../../log/logger.js";
 import type { RateLimitedLog } from "../../log/rate-limited.js";
+import { payloadBytes } from "../../peers/accept-session.js";
 import { toPayload } from "../../peers/feed.js";
 import { ProtocolConnection } from "../../peers/protocol-connection.js";
 import type { Session } from "../../peers/sessions.js";
@@ -14,7 +15,7 @@ import { askApi, type ApiAsk, type SessionInfo } from "./api-call.js";
 import { authAnswer, newChallenge, NO_AUTH_PROFILE, responseMatches, type AuthAnswer } from "./auth.js";
 import type { AuthFailures } from "./auth-failures.js";
 import { EventsMode, type EventsConnection, type EventsContext } from "./events-mode.js";
-import { challengeFrame, koFrame, queryOf, readyFrame } from "./frames.js";
+import { challengeFrame, koFrame, MAX_FRAME_TAGS, MAX_SIGN_IN_BYTES, queryOf, readAuth, readyFrame } from "./frames.js";
 import { OrderedReplies } from "./ordered-replies.js";
 import type { EvqCounters } from "./stats.js";
 import { parseXml, XmlError, type XmlNode } from "./xml.js";
@@ -39,6 +40,7 @@ export const MAX_WAITING_REPLIES = 1024;
 /** Characters of a user name a client may sign in with. */
 const MAX_USER_CHARS = 256;
 const INVALID_AUTH = "Invalid authentication";
+const SIGN_IN_FIRST = 'sign in first: answer the challenge with <auth response="…" user="…"/>';
 
 type State = "challenged" | "checking" | "ready" | "closed";
 
@@ -147,8 +149,8 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
 
   private frame(data: unknown, isBinary: boolean): void {
     if (this.state === "closed" || this.closing) return;
+    if (this.state !== "ready") return this.signInFrame(data, isBinary);
     const text = isBinary ? undefined : (toPayload(data, false) as string);
-    if (this.state !== "ready") return this.signInFrame(text);
     if (!this.events && this.replies.waiting >= MAX_WAITING_REPLIES) {
       this.warn(`evQueue connection ${this.id} has ${MAX_WAITING_REPLIES} replies waiting (commands sent without waiting for their answers); it is closed`);
       return this.close(CloseCodes.policyViolation, "too many commands waiting for their replies");
@@ -156,7 +158,7 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     let root: XmlNode;
     try {
       if (text === undefined) throw new XmlError("evQueue frames are XML text; a binary frame was sent");
-      root = parseXml(text);
+      root = parseXml(text, this.options.maxFrameChars, MAX_FRAME_TAGS);
     } catch (error) {
       if (!(error instanceof XmlError)) throw error;
       return this.reply(koFrame(this.ctx.node, EvqErrorCodes.invalidParameter, error.message));
@@ -188,24 +190,20 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     this.replies.fill(this.replies.take(), frame);
   }
 
-  /** Before <ready>: only `<auth response="…" user="…"/>`, once, is taken. */
-  private signInFrame(text: string | undefined): void {
+  /**
+   * Before <ready>: only `<auth response="…" user="…"/>`, once, is taken. A
+   * stranger's frame costs next to nothing: over MAX_SIGN_IN_BYTES it is
+   * refused unread, and the parser reads at most that much and two tags.
+   */
+  private signInFrame(data: unknown, isBinary: boolean): void {
     if (this.state === "checking") return this.close(CloseCodes.policyViolation, "wait for <ready> before sending anything else");
-    let auth: XmlNode | undefined;
-    try {
-      auth = text === undefined ? undefined : parseXml(text);
-    } catch (error) {
-      if (!(error instanceof XmlError)) throw error;
-    }
-    const user = auth?.attributes["user"];
-    const response = auth?.attributes["response"];
-    if (auth?.name !== "auth" || user === undefined || response === undefined) {
-      return this.close(CloseCodes.policyViolation, 'sign in first: answer the challenge with <auth response="…" user="…"/>');
-    }
+    if (payloadBytes(data) > MAX_SIGN_IN_BYTES) return this.close(CloseCodes.policyViolation, `${SIGN_IN_FIRST}, in at most ${MAX_SIGN_IN_BYTES} bytes`);
+    const answer = isBinary ? undefined : readAuth(toPayload(data, false) as string);
+    if (!answer) return this.close(CloseCodes.policyViolation, SIGN_IN_FIRST);
     clearTimeout(this.authTimer);
     if (this.refusedForFailures()) return;
     this.state = "checking";
-    void this.check(user, response.toLowerCase());
+    void this.check(answer.user, answer.response.toLowerCase());
   }
 
   private async check(user: string, response: string): Promise<void> {

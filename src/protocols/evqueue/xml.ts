@@ -21,8 +21,10 @@ export class XmlError extends Error {
   override readonly name = "XmlError";
 }
 
-/** Most characters of a frame the parser reads (the descriptor's maxPayload bounds it first). */
+/** Most characters of a frame the parser reads, whoever sent it (the descriptor's maxPayload bounds it first; callers pass less). */
 export const MAX_XML_CHARS = 4 * 1024 * 1024;
+/** Most tags ("<") of a frame the parser reads by default: a frame of many small elements costs far more than its characters say. */
+export const MAX_XML_TAGS = 100_000;
 /** Deepest nesting of elements a frame may have. */
 export const MAX_XML_DEPTH = 64;
 
@@ -61,10 +63,14 @@ export function decodeEntities(text: string): string {
 /**
  * Parses one frame into its root element; throws an XmlError that says what
  * is wrong (with the line where the parser knows it), and never anything else
- * for any text.
+ * for any text. `maxChars` and `maxTags` bound the work: a longer frame, or
+ * one with more tags ("<" counted before anything is parsed), is refused at
+ * once.
  */
-export function parseXml(text: string): XmlNode {
-  if (text.length > MAX_XML_CHARS) throw new XmlError(`the frame is ${text.length} characters; at most ${MAX_XML_CHARS} are read`);
+export function parseXml(text: string, maxChars: number = MAX_XML_CHARS, maxTags: number = MAX_XML_TAGS): XmlNode {
+  const chars = Math.min(maxChars, MAX_XML_CHARS);
+  if (text.length > chars) throw new XmlError(`the frame is ${text.length} characters; at most ${chars} are read`);
+  if (tagsOver(text, maxTags)) throw new XmlError(`the frame has more than ${maxTags} tags; send fewer elements`);
   if (FORBIDDEN.test(text)) throw new XmlError("DOCTYPE and entity declarations are not accepted; send the element alone");
   let roots: Raw[];
   try {
@@ -76,6 +82,13 @@ export function parseXml(text: string): XmlNode {
   }
   if (roots.length !== 1) throw new XmlError(`a frame is exactly one element; this one has ${roots.length}`);
   return toNode(roots[0]!, 1);
+}
+
+/** Whether `text` has more than `max` "<" (a scan, no allocation). */
+function tagsOver(text: string, max: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf("<"); i !== -1; i = text.indexOf("<", i + 1)) if (++n > max) return true;
+  return false;
 }
 
 /** What the parser threw, as an XmlError: its own errors are plain Errors (a reserved name, nesting too deep). */

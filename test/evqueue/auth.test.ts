@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
 import { nextReload, startProject } from "../helpers/runtime.js";
+import { addressKey } from "../../src/protocols/evqueue/auth-failures.js";
 import { EvqClient, hmac, sha1 } from "./evq-client.js";
 
 // Challenge sign-in: only the real HMAC-SHA1 of the challenge signs in; failures close 1008 and are rate-limited per address.
@@ -76,6 +77,25 @@ describe("evqueue sign-in", () => {
     expect(asked()).toBe(2);
   });
 
+  it("counts sign-ins being checked against the limit: of 60 wrong answers sent at once with a limit of 10, onAuth hears 10", async () => {
+    const slow = files({ authFailuresPerMinute: 10 })["p/jobs.js"]!.replace(
+      "exports.onAuth = (user) => {",
+      "exports.onAuth = async (user) => { await new Promise((r) => setTimeout(r, 300));",
+    );
+    const t = await startProject({ ...files({ authFailuresPerMinute: 10 }), "p/jobs.js": slow });
+    const clients = await Promise.all(Array.from({ length: 60 }, () => EvqClient.connect(t.url("jobs"), "api")));
+    await Promise.all(clients.map((c) => c.next()));
+    for (const c of clients) c.send(`<auth response="${"0".repeat(40)}" user="admin"/>`);
+    const closes = await Promise.all(clients.map((c) => c.closedWithin()));
+    const reasons = closes.map((c) => `${c.code} ${c.reason}`);
+    expect(reasons.filter((r) => r === "1008 Invalid authentication")).toHaveLength(10);
+    expect(reasons.filter((r) => r === "1008 too many sign-ins from this address at once; try again in 1 s")).toHaveLength(50);
+    expect(t.logs.lines.filter((l) => l.msg === "onAuth admin")).toHaveLength(10);
+    // Then the failures themselves keep the address out.
+    const next = await EvqClient.connect(t.url("jobs"), "api");
+    expect((await next.closed).reason).toMatch(/^too many failed sign-ins from this address; try again in (60|59) s$/);
+  });
+
   it("closes 1008 when the answer does not come in time, or something else comes first", async () => {
     const t = await startProject(files(), { handshakeTimeoutMs: 300 });
     const silent = await EvqClient.connect(t.url("jobs"), "api");
@@ -145,5 +165,18 @@ describe("evqueue sign-in", () => {
     const again = await EvqClient.connect(t.url("jobs"), "events");
     expect((await again.next()).name).toBe("auth");
     await again.close();
+  });
+});
+
+describe("evqueue sign-in address keys", () => {
+  it("counts an IPv4 address (IPv4-mapped too) as it is, and an IPv6 address by its /64", () => {
+    expect(addressKey("127.0.0.1")).toBe("127.0.0.1");
+    expect(addressKey("::ffff:10.1.2.3")).toBe("10.1.2.3");
+    expect(addressKey("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:0DB8:0001:0002::9")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8:1:3::9")).toBe("2001:db8:1:3::/64");
+    expect(addressKey("::1")).toBe("0:0:0:0::/64");
+    expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressKey("")).toBe("");
   });
 });

@@ -13,7 +13,7 @@ import { HookError } from "../../sandbox/requests.js";
 import type { AskBudget } from "../../peers/ask-budget.js";
 import { askApi, type ApiAsk, type SessionInfo } from "./api-call.js";
 import { authAnswer, newChallenge, NO_AUTH_PROFILE, responseMatches, type AuthAnswer } from "./auth.js";
-import type { AuthFailures } from "./auth-failures.js";
+import { addressKey, type AuthFailures } from "./auth-failures.js";
 import { EventsMode, type EventsConnection, type EventsContext } from "./events-mode.js";
 import { challengeFrame, koFrame, MAX_FRAME_TAGS, MAX_SIGN_IN_BYTES, queryOf, readAuth, readyFrame } from "./frames.js";
 import { OrderedReplies } from "./ordered-replies.js";
@@ -119,14 +119,24 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     this.authTimer.unref();
   }
 
-  /** Closes the connection when its address failed to sign in too often lately; true when it did. */
+  /** The key this connection's address counts under for failed sign-ins (an IPv6 address by its /64). */
+  private get addressKey(): string {
+    return addressKey(this.session.remoteAddress);
+  }
+
+  /** Closes the connection when its address failed to sign in too often lately, or has too many sign-ins being checked; true when it did. */
   private refusedForFailures(): boolean {
-    const address = this.session.remoteAddress;
-    const waitMs = this.ctx.authFailures.blockedFor(address, this.options.authFailuresPerMinute);
+    const { waitMs, checking } = this.ctx.authFailures.blockedFor(this.addressKey, this.options.authFailuresPerMinute);
     if (waitMs === 0) return false;
     this.counters.authFailures++;
-    this.failedSignIn("refused: too many failed sign-ins", undefined);
-    this.close(CloseCodes.policyViolation, `too many failed sign-ins from this address; try again in ${Math.ceil(waitMs / 1000)} s`);
+    const seconds = Math.ceil(waitMs / 1000);
+    if (checking) {
+      this.failedSignIn("refused: too many sign-ins at once", undefined);
+      this.close(CloseCodes.policyViolation, `too many sign-ins from this address at once; try again in ${seconds} s`);
+    } else {
+      this.failedSignIn("refused: too many failed sign-ins", undefined);
+      this.close(CloseCodes.policyViolation, `too many failed sign-ins from this address; try again in ${seconds} s`);
+    }
     return true;
   }
 
@@ -206,7 +216,18 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     void this.check(answer.user, answer.response.toLowerCase());
   }
 
+  /** Checks the answer; until the verdict it counts against its address's limit, so parallel answers cannot outrun it. */
   private async check(user: string, response: string): Promise<void> {
+    const address = this.addressKey;
+    this.ctx.authFailures.begin(address);
+    try {
+      await this.verify(user, response, address);
+    } finally {
+      this.ctx.authFailures.end(address);
+    }
+  }
+
+  private async verify(user: string, response: string, address: string): Promise<void> {
     let answer: AuthAnswer = null;
     if (user !== "" && user.length <= MAX_USER_CHARS) {
       try {
@@ -219,14 +240,15 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
         return;
       }
     }
-    if (this.state === "closed") return;
     if (!answer || !responseMatches(response, answer.passwordSha1, this.challenge)) {
-      this.ctx.authFailures.record(this.session.remoteAddress);
+      // Counted even when the client left meanwhile.
+      this.ctx.authFailures.record(address);
       this.counters.authFailures++;
       this.failedSignIn(answer ? "wrong HMAC" : "no such user", user);
       this.close(CloseCodes.policyViolation, INVALID_AUTH);
       return;
     }
+    if (this.state === "closed") return;
     this.ready(user, answer.profile);
   }
 

@@ -17,7 +17,7 @@ export interface EvqOptions {
   readonly hookTimeoutMs: number;
   /** Subscriptions one connection may hold; the next subscribe gets a KO frame. */
   readonly maxSubscriptions: number;
-  /** Failed sign-ins one remote address may make in a minute; past it, its connections are closed (1008) without asking onAuth. */
+  /** Failed sign-ins one remote address (an IPv6 one by its /64) may make in a minute, its sign-ins being checked counted too; past it, its connections are closed (1008) without asking onAuth. */
   readonly authFailuresPerMinute: number;
   /** Characters of a frame a signed-in client may send; a longer one (or one of more than 10,000 tags) is answered KO unread. */
   readonly maxFrameChars: number;

@@ -43,15 +43,20 @@ const clip = (text: string) => (text.length > MAX_ERROR_CHARS ? `${text.slice(0,
  * error-code: an ApiError's own code; INTERNAL_ERROR for anything else it
  * threw (the guest reports that fault with file:line); HANDLER_UNAVAILABLE
  * when it could not answer (too slow, reloaded, disabled, too busy);
- * UNKNOWN_COMMAND when the handler exports no onApi. Never rejects.
+ * UNKNOWN_COMMAND when the handler exports no onApi. A client's command is
+ * refused at once when the handler has its most asks in flight; an event's
+ * run (`event` given) waits its turn instead, and resolves "" without asking
+ * when `wanted` says by then that it is no longer needed. Never rejects.
  */
-export async function askApi(ask: ApiAsk, query: Query, event: EventInfo | undefined, extras: ReplyExtras = {}): Promise<string> {
+export async function askApi(ask: ApiAsk, query: Query, event: EventInfo | undefined, extras: ReplyExtras = {}, wanted?: () => boolean): Promise<string> {
   const { module, session } = ask;
   if (!module.hooks.has(EvqHooks.api)) {
     return koFrame(session.node, EvqErrorCodes.unknownCommand, `the handler ${module.key} exports no onApi: export onApi(query, session, event) to answer evQueue commands`, extras);
   }
-  if (!ask.asks.take(module)) {
-    const busy = new Error(`the handler has ${ask.asks.max} evQueue commands waiting (its limit across this node's connections); ask again later`);
+  if (event !== undefined) {
+    if (!(await ask.asks.wait(module, wanted))) return "";
+  } else if (!ask.asks.take(module)) {
+    const busy = new Error(`the handler has ${ask.asks.max} evQueue commands and events in flight (its limit across this node's connections); ask again later`);
     ask.logFailure(`evQueue ${query.group} ${query.action}`, busy);
     return koFrame(session.node, EvqErrorCodes.unavailable, busy.message, extras);
   }

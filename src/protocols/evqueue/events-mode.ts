@@ -185,7 +185,7 @@ export class EventsMode implements SubscriptionOwner {
   private runJob(job: EventJob): Promise<string> {
     const { sub, objectIds, eventId } = job;
     const event = { type: sub.type, objectId: objectIds, externalId: sub.externalId, eventId };
-    return askApi(this.conn.ask, sub.query, event, { "external-id": sub.externalId, "object-id": objectIds, "event-id": eventId });
+    return askApi(this.conn.ask, sub.query, event, { "external-id": sub.externalId, "object-id": objectIds, "event-id": eventId }, () => !job.dropped);
   }
 
   private ack(a: Readonly<Record<string, string>>): void {

@@ -17,6 +17,14 @@ export function peerOf(services: Services, project: string, id: string): Peer | 
   return services.sessions.get(project, id) ?? services.clients.get(project, id);
 }
 
+/** The peer a script's frame goes to; undefined (and logged, within the module's budget) for one that takes no raw frames. */
+function rawTarget(services: Services, module: HandlerModule, id: string): Peer | undefined {
+  const peer = peerOf(services, module.project, id);
+  if (peer?.noRawFrames === undefined) return peer;
+  if (module.logBudget.take()) services.log.warn({ handler: module.key, peer: id, where: peer.where }, `${module.key}: a frame for ${id} was not sent: ${peer.noRawFrames}`);
+  return undefined;
+}
+
 /**
  * Applies a guest's outbox. The text came from untrusted code: it is decoded as
  * data, numbers are checked where they are used, and a script can only reach
@@ -38,11 +46,11 @@ export function applyOutbox(
   decodeOutbox(text, (op, f) => {
     switch (op) {
       case OutboxOp.send:
-        if (peerOf(services, module.project, f[0]!)?.send(f[1]!)) sent++;
+        if (rawTarget(services, module, f[0]!)?.send(f[1]!)) sent++;
         break;
       case OutboxOp.sendBinary: {
         const bytes = binaries[Number(f[1])];
-        if (bytes && peerOf(services, module.project, f[0]!)?.send(Buffer.from(bytes))) sent++;
+        if (bytes && rawTarget(services, module, f[0]!)?.send(Buffer.from(bytes))) sent++;
         break;
       }
       case OutboxOp.close: {

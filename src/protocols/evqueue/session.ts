@@ -63,6 +63,8 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
   private openAccess = false;
   /** close() was called: frames still arriving are not read. */
   private closing = false;
+  /** <ready> went out and the handler's onOpen was queued (its onClose follows). */
+  private opened = false;
 
   constructor(
     session: Session,
@@ -82,12 +84,19 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
       asks: ctx.asks,
       logFailure: (what, error) => this.logFailure(what, {}, error),
     };
-    this.event(EventKind.open, "");
+    // Scripts see it once it has signed in (onOpen runs then), and never send it raw frames.
+    session.visible = false;
+    session.noRawFrames = `endpoint "${session.endpoint}" speaks evQueue, whose clients read only the XML frames the server writes: answer them from onApi, or reach them with createEvent()`;
     if (module.hooks.has(EvqHooks.auth)) this.sendChallenge();
     else {
       this.openAccess = true;
       this.ready(null, NO_AUTH_PROFILE);
     }
+  }
+
+  /** The handler hears of the connection (onOpen, onError, onClose) only once it has signed in. */
+  protected override event(kind: string, payload: unknown, code = 0): void {
+    if (this.opened) super.event(kind, payload, code);
   }
 
   /** Subscriptions this connection holds. */
@@ -258,6 +267,9 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     this.ask = { ...this.ask, session: this.info };
     this.send(readyFrame(profile, this.options.version, this.ctx.node, this.options.modules));
     if (this.mode === "events") this.events = new EventsMode(this, this.eventsContext);
+    this.session.visible = true;
+    this.opened = true;
+    this.event(EventKind.open, "");
   }
 
   protected override onClosed(code: number, reason: string): void {

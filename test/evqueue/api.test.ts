@@ -21,6 +21,7 @@ exports.onApi = async (query, session) => {
     case "response/get": return { name: "response", attributes: { "total-rows": 7, status: "forged", node: "forged" }, children: [{ name: "row" }] };
     case "bad/get": return [{ name: "ok" }, { name: "fine", children: [{ name: "not a name" }] }];
     case "loop/get": await sleep(1000); return;
+    case "big/get": return { name: "big", text: "x".repeat(1024 * 1024) };
   }
   throw new ApiError("UNKNOWN_COMMAND", "unknown " + query.group);
 };`;
@@ -143,6 +144,16 @@ describe("evqueue API mode", () => {
     const bare = await EvqClient.ready(t.url("bare"));
     expect((await bare.ask('<instances action="list"/>')).attributes).toMatchObject({ status: "KO", "error-code": "UNKNOWN_COMMAND", error: expect.stringContaining("exports no onApi") });
     await Promise.all([c.close(), bare.close()]);
+  });
+
+  it("closes a connection (1013) whose answered replies waiting behind a slow one pass 8 Mi characters", async () => {
+    const t = await startProject({ ...files, "p/long.websocket": descriptor("long", "p/jobs", { protocol: "evqueue", evqueue: { hookTimeoutMs: 5000 } }) }, { maxBufferedBytes: 64 * 1024 * 1024 });
+    const c = await EvqClient.ready(t.url("long"));
+    c.send('<slow action="get" i="0" ms="3000"/>');
+    for (let i = 0; i < 10; i++) c.send('<big action="get"/>');
+    expect(await c.closedWithin(2500)).toEqual({ code: 1013, reason: "too many reply bytes waiting behind a slow command; reconnect" });
+    expect(c.frames).toHaveLength(1); // only <ready>
+    await t.logs.waitFor((l) => String(l.msg).includes("characters of replies waiting behind a slower command (at most 8388608)"));
   });
 
   it("closes a connection with 1024 replies waiting behind a slow one (commands sent without waiting for answers)", async () => {

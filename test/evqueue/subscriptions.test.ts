@@ -129,4 +129,37 @@ describe("evqueue subscriptions", () => {
     await waitUntil(() => t.runtime.evqueueStats()[0]!.events === 0, 10_000, "every connection closed");
     expect(subscriptions(t)).toBe(0);
   }, 30_000);
+
+  it("bounds a connection's memory in characters: 1 Mi of api_cmd over its subscriptions (KO past it), 8 Mi of event frames held behind a slower one (closed 1013)", async () => {
+    const handler = EVENTS_HANDLER.replace(
+      'if (query.group === "jobs") {',
+      [
+        'if (query.group === "slow") return new Promise((r) => setTimeout(() => r({ name: "slow" }), 3000));',
+        'if (query.group === "big") return { name: "big", text: "x".repeat(1024 * 1024) };',
+        'if (query.group === "jobs") {',
+      ].join("\n  "),
+    );
+    const t = await startProject(eventsProject({ throttling: false, events: ["SLOW", "BIG"] }, handler), { maxBufferedBytes: 64 * 1024 * 1024 });
+    const c = await EvqClient.ready(t.url("jobs"), "events");
+    const cmd = (i: number) => `<jobs action="list" tag="${i}" pad="${"p".repeat(65_000)}"/>`;
+    for (let i = 0; i < 16; i++) c.send(subscribeFrame("JOB_DONE", cmd(i), { externalId: i }));
+    const over = await c.ask(subscribeFrame("JOB_DONE", cmd(16), { externalId: 16 }));
+    expect(over.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", "external-id": "16", error: expect.stringMatching(/^this connection's subscriptions hold 10\d{5} characters of api_cmd, and this one's 650\d\d would pass the 1048576 a connection may hold; unsubscribe some first$/) });
+    // Unsubscribing gives the room back.
+    c.send('<event action="unsubscribe" type="JOB_DONE" external_id="0"/>');
+    c.send(subscribeFrame("JOB_DONE", '<big action="get"/>', { externalId: 20 }));
+    c.send(subscribeFrame("SLOW", '<slow action="get"/>', { externalId: 21 }));
+    c.send(subscribeFrame("BIG", '<big action="get"/>', { externalId: 22 }));
+    await sync(c);
+    expect(c.frames.filter((f) => f.attributes["status"] === "KO" && f.attributes["external-id"] !== undefined)).toHaveLength(1);
+
+    // One slow event, then ten of 1 Mi characters each: they finish first and wait for it.
+    const raiser = await Raiser.open(t.url("jobs"));
+    await raiser.raise("SLOW", 0);
+    await raiser.raise("BIG", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    expect(await c.closedWithin(2500)).toEqual({ code: 1013, reason: "too many event bytes waiting behind a slow one; reconnect" });
+    expect(c.events()).toEqual([]);
+    await t.logs.waitFor((l) => String(l.msg).includes("characters of event frames waiting behind a slower event (at most 8388608)"));
+    await raiser.close();
+  });
 });

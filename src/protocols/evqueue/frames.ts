@@ -102,6 +102,14 @@ export function queryOf(command: XmlNode): Query {
   return { group: command.name, action: action ?? "", attributes, parameters, children };
 }
 
+/**
+ * Characters of answers one connection may hold while they wait for an
+ * earlier, slower one (replies in api mode, event frames in events mode):
+ * past it the connection is closed (1013), as it would make the server hold
+ * its frames without bound.
+ */
+export const MAX_HELD_FRAME_CHARS = 8 * 1024 * 1024;
+
 /** Tags ("<") of a signed-in client's frame, or of an api_cmd, read at most: many small elements cost far more to parse than their characters say. */
 export const MAX_FRAME_TAGS = 10_000;
 

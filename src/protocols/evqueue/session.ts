@@ -15,7 +15,7 @@ import { askApi, type ApiAsk, type SessionInfo } from "./api-call.js";
 import { authAnswer, newChallenge, NO_AUTH_PROFILE, responseMatches, type AuthAnswer } from "./auth.js";
 import { addressKey, type AuthFailures } from "./auth-failures.js";
 import { EventsMode, type EventsConnection, type EventsContext } from "./events-mode.js";
-import { challengeFrame, koFrame, MAX_FRAME_TAGS, MAX_SIGN_IN_BYTES, queryOf, readAuth, readyFrame } from "./frames.js";
+import { challengeFrame, koFrame, MAX_FRAME_TAGS, MAX_HELD_FRAME_CHARS, MAX_SIGN_IN_BYTES, queryOf, readAuth, readyFrame } from "./frames.js";
 import { OrderedReplies } from "./ordered-replies.js";
 import type { EvqCounters } from "./stats.js";
 import { parseXml, XmlError, type XmlNode } from "./xml.js";
@@ -57,7 +57,13 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
   private info: SessionInfo;
   private challenge = "";
   private authTimer: NodeJS.Timeout | undefined;
-  private readonly replies = new OrderedReplies((frame) => this.send(frame));
+  private readonly replies = new OrderedReplies(
+    (frame) => this.send(frame),
+    (heldChars) => {
+      this.warn(`evQueue connection ${this.id} has ${heldChars} characters of replies waiting behind a slower command (at most ${MAX_HELD_FRAME_CHARS}); it is closed (1013)`);
+      this.close(CloseCodes.tryAgainLater, "too many reply bytes waiting behind a slow command; reconnect");
+    },
+  );
   private events: EventsMode | undefined;
   /** Whether the connection was let in without a sign-in (the handler exported no onAuth then). */
   private openAccess = false;

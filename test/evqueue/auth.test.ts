@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
 import { nextReload, startProject } from "../helpers/runtime.js";
 import { addressKey } from "../../src/protocols/evqueue/auth-failures.js";
+import { signInMatches } from "../../src/protocols/evqueue/auth.js";
 import { EvqClient, hmac, sha1 } from "./evq-client.js";
 
 // Challenge sign-in: only the real HMAC-SHA1 of the challenge signs in; failures close 1008 and are rate-limited per address.
@@ -178,5 +179,29 @@ describe("evqueue sign-in address keys", () => {
     expect(addressKey("::1")).toBe("0:0:0:0::/64");
     expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
     expect(addressKey("")).toBe("");
+  });
+});
+
+describe("evqueue sign-in check", () => {
+  it("computes and compares the HMAC for an unknown user too, so it takes as long as for a known one", () => {
+    const challenge = "ab".repeat(20);
+    const known = { passwordSha1: sha1("secret"), profile: "USER" };
+    const response = hmac(sha1("guess"), challenge);
+    expect(signInMatches(known, hmac(sha1("secret"), challenge), challenge)).toBe(true);
+    expect(signInMatches(known, response, challenge)).toBe(false);
+    expect(signInMatches(null, hmac(sha1("secret"), challenge), challenge)).toBe(false);
+    const time = (answer: typeof known | null) => {
+      const started = performance.now();
+      for (let i = 0; i < 1000; i++) signInMatches(answer, response, challenge);
+      return performance.now() - started;
+    };
+    // The fastest of several interleaved rounds each, so a pause of the process does not decide.
+    let [unknownMs, knownMs] = [Infinity, Infinity];
+    for (let round = 0; round < 8; round++) {
+      unknownMs = Math.min(unknownMs, time(null));
+      knownMs = Math.min(knownMs, time(known));
+    }
+    // Without the HMAC an unknown user's check takes about a thousandth of a known one's.
+    expect(unknownMs / knownMs).toBeGreaterThan(0.1);
   });
 });

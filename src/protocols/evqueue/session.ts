@@ -12,7 +12,7 @@ import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { HookError } from "../../sandbox/requests.js";
 import type { AskBudget } from "../../peers/ask-budget.js";
 import { askApi, type ApiAsk, type SessionInfo } from "./api-call.js";
-import { authAnswer, newChallenge, NO_AUTH_PROFILE, responseMatches, type AuthAnswer } from "./auth.js";
+import { authAnswer, newChallenge, NO_AUTH_PROFILE, signInMatches, type AuthAnswer } from "./auth.js";
 import { addressKey, type AuthFailures } from "./auth-failures.js";
 import { EventsMode, type EventsConnection, type EventsContext } from "./events-mode.js";
 import { challengeFrame, koFrame, MAX_FRAME_TAGS, MAX_HELD_FRAME_CHARS, MAX_SIGN_IN_BYTES, queryOf, readAuth, readyFrame } from "./frames.js";
@@ -255,7 +255,7 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
         return;
       }
     }
-    if (!answer || !responseMatches(response, answer.passwordSha1, this.challenge)) {
+    if (!signInMatches(answer, response, this.challenge) || !answer) {
       // Counted even when the client left meanwhile.
       this.ctx.authFailures.record(address);
       this.counters.authFailures++;

@@ -149,6 +149,13 @@ describe("evqueue sign-in", () => {
     await t.logs.waitFor((l) => typeof l.msg === "string" && l.msg.includes("db down") && String(l.at ?? "").startsWith("p/jobs.js:1:"));
   });
 
+  it("reports an ApiError thrown from onAuth as a fault with file:line: only onApi answers with one", async () => {
+    const t = await startProject({ ...files(), "p/jobs.js": `const { ApiError } = require("net/v4/evqueue");\nexports.onAuth = (user) => { throw new ApiError("NO_DB", "users table gone"); }; exports.onApi = () => {};` });
+    const c = await signIn(t.url("jobs"), "admin", (ch) => hmac(sha1("secret"), ch));
+    expect(await c.closed).toEqual({ code: 1011, reason: "sign-in is unavailable; try again later" });
+    await t.logs.waitFor((l) => typeof l.msg === "string" && l.msg.includes("users table gone") && String(l.at ?? "").startsWith("p/jobs.js:2:"));
+  });
+
   it("closes 1011 and says what onAuth must return when it answers something else", async () => {
     const t = await startProject({ ...files(), "p/jobs.js": `exports.onAuth = (user) => ({ password: "secret" }); exports.onApi = () => {};` });
     const c = await signIn(t.url("jobs"), "admin", (ch) => hmac(sha1("secret"), ch));

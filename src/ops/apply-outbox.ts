@@ -4,7 +4,7 @@ import { OutboxOp } from "../protocol/outbox.js";
 import { decodeOutbox } from "../protocol/outbox-codec.js";
 import type { Peer } from "../peers/peer.js";
 import { MAX_LOG_CHARS, MAX_REPORT_CHARS } from "../sandbox/guest-context.js";
-import type { HandlerModule } from "../sandbox/handler-module.js";
+import type { CallerContext, HandlerModule } from "../sandbox/handler-module.js";
 import { handlerFields } from "../log/handler-fields.js";
 import { truncateText } from "../log/truncate.js";
 import type { OpTable } from "./op-table.js";
@@ -39,7 +39,10 @@ export function applyOutbox(
   binaries: readonly ArrayBuffer[],
   /** False for the outbox of a context that was just replaced: its timers and replies are void. */
   isCurrent: boolean,
+  /** The context that wrote it, when known (a flush after an await): posted ops ask it whether it still serves when they run. */
+  caller?: CallerContext,
 ): void {
+  const from: CallerContext = caller ?? { isCurrent: () => isCurrent, isServing: () => isCurrent };
   const log = services.log;
   // Frames sent, counted once per outbox rather than once per frame.
   let sent = 0;
@@ -91,7 +94,7 @@ export function applyOutbox(
         break;
       }
       case OutboxOp.post:
-        sent += post(services, ops, module, f[0]!, f[1]!);
+        sent += post(services, ops, module, f[0]!, f[1]!, from);
         break;
       case OutboxOp.call:
         call(services, ops, module, f[0]!, f[1]!, f[2]!);
@@ -113,7 +116,7 @@ function parseArgs(json: string): unknown {
 }
 
 /** A fire-and-forget capability op; returns the frames it sent now. A failure later is logged. */
-function post(services: Services, ops: OpTable, module: HandlerModule, name: string, json: string): number {
+function post(services: Services, ops: OpTable, module: HandlerModule, name: string, json: string, caller: CallerContext): number {
   const op = ops.posted(name);
   if (!op) return 0;
   // Within the module's log budget: a broadcast loop while the engine is away must not flood the log.
@@ -121,7 +124,7 @@ function post(services: Services, ops: OpTable, module: HandlerModule, name: str
     if (module.logBudget.take()) services.log.error({ handler: module.key, op: name, err: error }, `${name} failed: ${String((error as Error)?.message ?? error)}`);
   };
   try {
-    const result = op.run({ module, services }, parseArgs(json));
+    const result = op.run({ module, services, caller }, parseArgs(json));
     if (typeof result === "number") return result;
     result.then((n) => n > 0 && services.traffic.countOut(n), failed);
   } catch (error) {

@@ -1,4 +1,15 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { MemoryBus } from "../../src/bus/memory-bus.js";
+import { evqueue } from "../../src/capabilities/evqueue/index.js";
+import { evqOptions } from "../../src/config/evqueue-options.js";
+import { applyOutbox } from "../../src/ops/apply-outbox.js";
+import { OpTable } from "../../src/ops/op-table.js";
+import type { Services } from "../../src/ops/services.js";
+import { SessionRegistry } from "../../src/peers/sessions.js";
+import { EvqGateway } from "../../src/protocols/evqueue/gateway.js";
+import type { HandlerModule } from "../../src/sandbox/handler-module.js";
+import { descriptor } from "../helpers/project.js";
 import { nextReload, startProject, waitUntil } from "../helpers/runtime.js";
 import { b64, EvqClient, subscribeFrame } from "./evq-client.js";
 import { barrier, eventFrames, EVENTS_HANDLER, eventsProject, Raiser, sync } from "./evq-project.js";
@@ -161,5 +172,61 @@ describe("evqueue subscriptions", () => {
     expect(c.events()).toEqual([]);
     await t.logs.waitFor((l) => String(l.msg).includes("characters of event frames waiting behind a slower event (at most 8388608)"));
     await raiser.close();
+  });
+
+  it("forgets the names registered by code a sandbox restart replaced (no reload: the new code registers again)", async () => {
+    const handler = `
+      const { registerEvents } = require("net/v4/evqueue");
+      exports.onApi = (query) => {
+        if (query.group === "register") registerEvents(["LATE"]);
+        if (query.group === "bomb") { const hoard = []; for (;;) hoard.push(new Array(100000).fill("x")); }
+        return { name: "ok" };
+      };`;
+    const t = await startProject(
+      { "p/jobs.js": handler, "p/jobs.websocket": descriptor("jobs", "p/jobs", { protocol: "evqueue", isolate: "own" }) },
+      { memoryLimitMb: 32, cpuLimitMs: 10_000 },
+    );
+    const api = await EvqClient.ready(t.url("jobs"), "api");
+    const c = await EvqClient.ready(t.url("jobs"), "events");
+    expect((await api.ask('<register action="go"/>')).attributes["status"]).toBe("OK");
+    c.send(subscribeFrame("LATE", JOBS, { externalId: 1 }));
+    await sync(c);
+    expect(c.frames.filter((f) => f.attributes["external-id"] === "1")).toEqual([]);
+    expect((await api.ask('<bomb action="go"/>', 15_000)).attributes["error-code"]).toBe("HANDLER_UNAVAILABLE");
+    await waitUntil(() => t.runtime.isolateStats().find((i) => i.name === "p/jobs.js" && i.restarts === 1 && i.state === "running"), 15_000, "the restart");
+    // The new code serves (it answers) and has registered nothing.
+    await waitUntil(async () => (await api.ask('<ping action="go"/>')).attributes["status"] === "OK", 10_000, "the new code to answer");
+    c.send(subscribeFrame("LATE", JOBS, { externalId: 2 }));
+    const refused = await c.waitFor((f) => f.attributes["external-id"] === "2");
+    expect(refused.attributes).toMatchObject({ status: "KO", "external-id": "2", error: expect.stringMatching(/^unknown event type "LATE"/) });
+    expect((await api.ask('<register action="go"/>')).attributes["status"]).toBe("OK");
+    c.send(subscribeFrame("LATE", JOBS, { externalId: 3, sendNow: true }));
+    expect(await c.waitFor((f) => f.attributes["external-id"] === "3")).toMatchObject({ attributes: { status: "OK", "external-id": "3" } });
+    await Promise.all([api.close(), c.close()]);
+  }, 30_000);
+
+  it("drops registerEvents and createEvent posted by code that was replaced before they ran", async () => {
+    const log = pino({ level: "silent" });
+    const sessions = new SessionRegistry(1 << 20);
+    const bus = new MemoryBus(() => undefined);
+    const gateway = new EvqGateway({ sessions, bus, log, node: "n", authTimeoutMs: 1000 });
+    const services = { sessions, bus, log, evqueue: gateway } as unknown as Services;
+    const module = { project: "p", key: "p/jobs.js", contextGeneration: 1, currentContext: {}, logBudget: { take: () => true }, onRelease: () => () => undefined } as unknown as HandlerModule;
+    const options = evqOptions({ standardEvents: false });
+    const ops = new OpTable([evqueue]);
+    const field = (text: string) => `${text.length}:${text}`;
+    const post = (op: string, args: unknown) => "p" + field(op) + field(JSON.stringify(args));
+    const published: unknown[] = [];
+    bus.subscribe({ project: "p", kind: "evq", name: "OLD" }, (m) => published.push(m));
+    let current = true;
+    const caller = { isCurrent: () => current, isServing: () => current };
+    applyOutbox(services, ops, module, post("evqueue.registerEvents", [["KEPT"]]), [], true, caller);
+    current = false;
+    applyOutbox(services, ops, module, post("evqueue.registerEvents", [["OLD"]]) + post("evqueue.createEvent", ["OLD", 5]), [], true, caller);
+    expect(gateway.accepts(module, options, "KEPT")).toBe(true);
+    expect(gateway.accepts(module, options, "OLD")).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(published).toEqual([]);
+    gateway.close();
   });
 });

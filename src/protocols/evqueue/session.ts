@@ -1,7 +1,7 @@
 import type { EvqOptions } from "../../config/evqueue-options.js";
 import type { Logger } from "../../log/logger.js";
 import type { RateLimitedLog } from "../../log/rate-limited.js";
-import { payloadBytes } from "../../peers/accept-session.js";
+import type { AskBudget } from "../../peers/ask-budget.js";
 import { toPayload } from "../../peers/feed.js";
 import { ProtocolConnection } from "../../peers/protocol-connection.js";
 import type { Session } from "../../peers/sessions.js";
@@ -9,40 +9,27 @@ import { CloseCodes } from "../../protocol/close-codes.js";
 import { EventKind } from "../../protocol/events.js";
 import { EvqErrorCodes, EvqHooks, EvqSubprotocols, type EvqMode } from "../../protocol/evqueue.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
-import { HookError } from "../../sandbox/requests.js";
-import type { AskBudget } from "../../peers/ask-budget.js";
 import { askApi, type ApiAsk, type SessionInfo } from "./api-call.js";
-import { authAnswer, newChallenge, NO_AUTH_PROFILE, signInMatches, type AuthAnswer } from "./auth.js";
-import { addressKey, type AuthFailures } from "./auth-failures.js";
+import { NO_AUTH_PROFILE } from "./auth.js";
 import { EventsMode, type EventsConnection, type EventsContext } from "./events-mode.js";
-import { challengeFrame, koFrame, MAX_FRAME_TAGS, MAX_HELD_FRAME_CHARS, MAX_SIGN_IN_BYTES, queryOf, readAuth, readyFrame } from "./frames.js";
+import { koFrame, MAX_FRAME_TAGS, MAX_HELD_FRAME_CHARS, queryOf, readyFrame } from "./frames.js";
 import { OrderedReplies } from "./ordered-replies.js";
+import { SignIn, type SignInConnection, type SignInContext } from "./sign-in.js";
 import type { EvqCounters } from "./stats.js";
 import { parseXml, XmlError, type XmlNode } from "./xml.js";
 
 /** What every evQueue connection of this node shares. */
-export interface EvqContext {
-  /** The node's name, as frames carry it. */
-  readonly node: string;
+export interface EvqContext extends SignInContext {
   readonly log: Logger;
   readonly asks: AskBudget;
-  readonly authFailures: AuthFailures;
-  /** Failed sign-ins, at most a few lines a second per endpoint. */
-  readonly authLog: RateLimitedLog;
   /** Frames and commands the host failed to handle (its bugs), at most a few lines a second per endpoint: a client may repeat what triggers one. */
   readonly bugLog: RateLimitedLog;
-  /** How long a client has to answer the challenge. */
-  readonly authTimeoutMs: number;
 }
 
 /** Replies one "api" connection may have waiting (for their answer or an earlier one's); past it the connection is closed. */
 export const MAX_WAITING_REPLIES = 1024;
-/** Characters of a user name a client may sign in with. */
-const MAX_USER_CHARS = 256;
-const INVALID_AUTH = "Invalid authentication";
-const SIGN_IN_FIRST = 'sign in first: answer the challenge with <auth response="…" user="…"/>';
 
-type State = "challenged" | "checking" | "ready" | "closed";
+type State = "signing-in" | "ready" | "closed";
 
 /**
  * One connection speaking evQueue: the sign-in (challenge, HMAC, <ready>),
@@ -50,13 +37,12 @@ type State = "challenged" | "checking" | "ready" | "closed";
  * "events"). The handler is asked through onAuth and onApi; nothing a client
  * sends can throw out of here.
  */
-export class EvqSession extends ProtocolConnection implements EventsConnection {
+export class EvqSession extends ProtocolConnection implements EventsConnection, SignInConnection {
   readonly mode: EvqMode;
   ask: ApiAsk;
-  private state: State = "challenged";
+  private state: State = "signing-in";
   private info: SessionInfo;
-  private challenge = "";
-  private authTimer: NodeJS.Timeout | undefined;
+  private readonly signIn: SignIn;
   private readonly replies = new OrderedReplies(
     (frame) => this.send(frame),
     (heldChars) => {
@@ -93,7 +79,8 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     // Scripts see it once it has signed in (onOpen runs then), and never send it raw frames.
     session.visible = false;
     session.noRawFrames = `endpoint "${session.endpoint}" speaks evQueue, whose clients read only the XML frames the server writes: answer them from onApi, or reach them with createEvent()`;
-    if (module.hooks.has(EvqHooks.auth)) this.sendChallenge();
+    this.signIn = new SignIn(this, ctx);
+    if (module.hooks.has(EvqHooks.auth)) this.signIn.start();
     else {
       this.openAccess = true;
       this.ready(null, NO_AUTH_PROFILE);
@@ -124,41 +111,16 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     if (this.module.logBudget.take()) this.log.warn({ handler: this.module.key, endpoint: this.endpoint, session: this.id, ...fields }, message);
   }
 
-  private sendChallenge(): void {
-    if (this.refusedForFailures()) return;
-    this.challenge = newChallenge();
-    this.send(challengeFrame(this.challenge, this.ctx.node));
-    this.authTimer = setTimeout(() => {
-      if (this.state === "challenged") this.close(CloseCodes.policyViolation, "no authentication answer");
-    }, this.ctx.authTimeoutMs);
-    this.authTimer.unref();
+  get remoteAddress(): string {
+    return this.session.remoteAddress;
   }
 
-  /** The key this connection's address counts under for failed sign-ins (an IPv6 address by its /64). */
-  private get addressKey(): string {
-    return addressKey(this.session.remoteAddress);
+  get isClosed(): boolean {
+    return this.state === "closed";
   }
 
-  /** Closes the connection when its address failed to sign in too often lately, or has too many sign-ins being checked; true when it did. */
-  private refusedForFailures(): boolean {
-    const { waitMs, checking } = this.ctx.authFailures.blockedFor(this.addressKey, this.options.authFailuresPerMinute);
-    if (waitMs === 0) return false;
-    this.counters.authFailures++;
-    const seconds = Math.ceil(waitMs / 1000);
-    if (checking) {
-      this.failedSignIn("refused: too many sign-ins at once", undefined);
-      this.close(CloseCodes.policyViolation, `too many sign-ins from this address at once; try again in ${seconds} s`);
-    } else {
-      this.failedSignIn("refused: too many failed sign-ins", undefined);
-      this.close(CloseCodes.policyViolation, `too many failed sign-ins from this address; try again in ${seconds} s`);
-    }
-    return true;
-  }
-
-  private failedSignIn(why: string, user: string | undefined): void {
-    const address = this.session.remoteAddress;
-    const who = user === undefined ? "" : ` as ${JSON.stringify(user.slice(0, 64))}`;
-    this.ctx.authLog.warn(this.endpoint, { endpoint: this.endpoint, session: this.id, remote: address, ...(user !== undefined ? { user: user.slice(0, 64) } : {}) }, `evQueue sign-in${who} from ${address} to ${this.endpoint} failed: ${why}`);
+  override logFailure(what: string, fields: Readonly<Record<string, unknown>>, error: unknown): void {
+    super.logFailure(what, fields, error);
   }
 
   protected override received(data: unknown, isBinary: boolean): void {
@@ -174,7 +136,7 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
 
   private frame(data: unknown, isBinary: boolean): void {
     if (this.state === "closed" || this.closing) return;
-    if (this.state !== "ready") return this.signInFrame(data, isBinary);
+    if (this.state !== "ready") return this.signIn.frame(data, isBinary);
     const text = isBinary ? undefined : (toPayload(data, false) as string);
     if (!this.events && this.replies.waiting >= MAX_WAITING_REPLIES) {
       this.warn(`evQueue connection ${this.id} has ${MAX_WAITING_REPLIES} replies waiting (commands sent without waiting for their answers); it is closed`);
@@ -215,56 +177,9 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     this.replies.fill(this.replies.take(), frame);
   }
 
-  /**
-   * Before <ready>: only `<auth response="…" user="…"/>`, once, is taken. A
-   * stranger's frame costs next to nothing: over MAX_SIGN_IN_BYTES it is
-   * refused unread, and the parser reads at most that much and two tags.
-   */
-  private signInFrame(data: unknown, isBinary: boolean): void {
-    if (this.state === "checking") return this.close(CloseCodes.policyViolation, "wait for <ready> before sending anything else");
-    if (payloadBytes(data) > MAX_SIGN_IN_BYTES) return this.close(CloseCodes.policyViolation, `${SIGN_IN_FIRST}, in at most ${MAX_SIGN_IN_BYTES} bytes`);
-    const answer = isBinary ? undefined : readAuth(toPayload(data, false) as string);
-    if (!answer) return this.close(CloseCodes.policyViolation, SIGN_IN_FIRST);
-    clearTimeout(this.authTimer);
-    if (this.refusedForFailures()) return;
-    this.state = "checking";
-    void this.check(answer.user, answer.response.toLowerCase());
-  }
-
-  /** Checks the answer; until the verdict it counts against its address's limit, so parallel answers cannot outrun it. */
-  private async check(user: string, response: string): Promise<void> {
-    const address = this.addressKey;
-    this.ctx.authFailures.begin(address);
-    try {
-      await this.verify(user, response, address);
-    } finally {
-      this.ctx.authFailures.end(address);
-    }
-  }
-
-  private async verify(user: string, response: string, address: string): Promise<void> {
-    let answer: AuthAnswer = null;
-    if (user !== "" && user.length <= MAX_USER_CHARS) {
-      try {
-        answer = authAnswer(await this.module.request(EvqHooks.auth, [user], this.options.hookTimeoutMs, undefined, false, true));
-      } catch (error) {
-        if (this.state === "closed") return;
-        // The handler's trouble, not the client's: it may try again (onAuth's own throw is logged with file:line by the sandbox).
-        if (!(error instanceof HookError)) this.logFailure("evQueue onAuth", { user: user.slice(0, 64) }, error);
-        this.close(CloseCodes.internalError, "sign-in is unavailable; try again later");
-        return;
-      }
-    }
-    if (!signInMatches(answer, response, this.challenge) || !answer) {
-      // Counted even when the client left meanwhile.
-      this.ctx.authFailures.record(address);
-      this.counters.authFailures++;
-      this.failedSignIn(answer ? "wrong HMAC" : "no such user", user);
-      this.close(CloseCodes.policyViolation, INVALID_AUTH);
-      return;
-    }
-    if (this.state === "closed") return;
-    this.ready(user, answer.profile);
+  /** Signed in (SignIn checked the answer). */
+  signedIn(user: string, profile: string): void {
+    if (this.state === "signing-in") this.ready(user, profile);
   }
 
   private ready(user: string | null, profile: string): void {
@@ -281,7 +196,7 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
   protected override onClosed(code: number, reason: string): void {
     if (this.state === "closed") return;
     this.state = "closed";
-    clearTimeout(this.authTimer);
+    this.signIn.stop();
     this.replies.clear();
     this.events?.close();
     this.event(EventKind.close, reason, code);

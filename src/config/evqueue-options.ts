@@ -17,8 +17,10 @@ export interface EvqOptions {
   readonly hookTimeoutMs: number;
   /** Subscriptions one connection may hold; the next subscribe gets a KO frame. */
   readonly maxSubscriptions: number;
-  /** Failed sign-ins one remote address may make in a minute; past it, its connections are closed (1008) without asking onAuth. */
+  /** Failed sign-ins one remote address (an IPv6 one by its /64) may make in a minute, its sign-ins being checked counted too; past it, its connections are closed (1008) without asking onAuth. */
   readonly authFailuresPerMinute: number;
+  /** Characters of a frame a signed-in client may send; a longer one (or one of more than 10,000 tags) is answered KO unread. */
+  readonly maxFrameChars: number;
 }
 
 export const EVQ_DEFAULTS = {
@@ -28,6 +30,7 @@ export const EVQ_DEFAULTS = {
   hookTimeoutMs: 5000,
   maxSubscriptions: 1000,
   authFailuresPerMinute: 10,
+  maxFrameChars: 256 * 1024,
 } as const;
 
 const eventName = z
@@ -60,6 +63,8 @@ export const evqSchema = z
       hookTimeoutMs: whole(" of ms", 1, 600_000).optional(),
       maxSubscriptions: whole("", 1, 100_000).optional(),
       authFailuresPerMinute: whole("", 1, 100_000).optional(),
+      // At most the XML parser's own ceiling (protocols/evqueue/xml.ts MAX_XML_CHARS).
+      maxFrameChars: whole(" of characters", 1024, 4 * 1024 * 1024).optional(),
     },
     { error: 'must be an object such as {"version": "3.3", "modules": {"git": "3.3"}, "events": ["JOB_DONE"]}' },
   )
@@ -85,5 +90,6 @@ export function evqOptions(input: EvqInput | undefined): EvqOptions {
     hookTimeoutMs: i.hookTimeoutMs ?? EVQ_DEFAULTS.hookTimeoutMs,
     maxSubscriptions: i.maxSubscriptions ?? EVQ_DEFAULTS.maxSubscriptions,
     authFailuresPerMinute: i.authFailuresPerMinute ?? EVQ_DEFAULTS.authFailuresPerMinute,
+    maxFrameChars: i.maxFrameChars ?? EVQ_DEFAULTS.maxFrameChars,
   };
 }

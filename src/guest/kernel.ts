@@ -68,12 +68,14 @@ export interface Kernel {
    */
   provideHook(hook: string, fn: (...args: unknown[]) => unknown): void;
   /**
-   * Marks the throws `test` accepts as answers, not faults: a request asked
-   * with fault reporting replies with them as thrown (name, message, own
-   * fields) but does not report them (net/v4/evqueue's ApiError is how onApi
-   * answers status="KO"). A test that throws accepts nothing.
+   * Marks the throws `test` accepts, from the request hooks named in `hooks`
+   * only, as answers, not faults: a request of one of those hooks asked with
+   * fault reporting replies with them as thrown (name, message, own fields)
+   * but does not report them (net/v4/evqueue's ApiError is how onApi answers
+   * status="KO"). The same throw from any other hook is a fault. A test that
+   * throws accepts nothing.
    */
-  answerThrows(test: (error: unknown) => boolean): void;
+  answerThrows(hooks: readonly string[], test: (error: unknown) => boolean): void;
 }
 
 const runners = builtins.safeMap<string, EventRunner>();
@@ -82,8 +84,8 @@ const peerExtensions = builtins.safeMap<string, PeerExtension[]>();
 let wentAsync = false;
 /** Hooks capabilities answer themselves (kernel.provideHook), by name. */
 const provided = builtins.safeMap<string, (...args: unknown[]) => unknown>();
-/** Tests of throws that answer a request rather than fault (kernel.answerThrows). */
-const answerTests: ((error: unknown) => boolean)[] = [];
+/** Tests of throws that answer a request rather than fault, by the hook they answer for (kernel.answerThrows). */
+const answerTests = builtins.safeMap<string, ((error: unknown) => boolean)[]>();
 /** Requests for names with this prefix are the runtime's own: only a provided hook answers them. */
 const OWN_HOOK_PREFIX = "aerostat.";
 
@@ -161,7 +163,14 @@ export function makeKernel(capability: GuestCapability): Kernel {
     onFault: undefined,
     fault: (hook, ev, peer, error) => fault(kernel, hook, ev, peer, error),
     provideHook: (hook, fn) => provided.set(hook, fn),
-    answerThrows: (test) => void builtins.push(answerTests, test),
+    answerThrows: (hooks, test) => {
+      for (let i = 0; i < hooks.length; i++) {
+        const hook = hooks[i]!;
+        const tests = answerTests.get(hook);
+        if (tests) builtins.push(tests, test);
+        else answerTests.set(hook, [test]);
+      }
+    },
     runHook(hook, method, args, ev, peer, message, error) {
       const fn = hookOf(hook) ?? topLevelRunner();
       if (!fn) return undefined;
@@ -249,7 +258,7 @@ export function runRequest(ev: GuestEvent): void {
     return;
   }
   const thrown = (e: unknown) => {
-    if (faults && !isAnswer(e)) report(hook, ev, e);
+    if (faults && !isAnswer(hook, e)) report(hook, ev, e);
     replyThrown(id, e);
   };
   const peer = peerFor(ev);
@@ -302,11 +311,13 @@ export function runRequest(ev: GuestEvent): void {
   replyValue(id, result);
 }
 
-/** Whether a throw is an answer some capability declared (kernel.answerThrows), not a fault. */
-function isAnswer(error: unknown): boolean {
-  for (let i = 0; i < answerTests.length; i++) {
+/** Whether a throw of `hook` is an answer a capability declared for it (kernel.answerThrows), not a fault. */
+function isAnswer(hook: string, error: unknown): boolean {
+  const tests = answerTests.get(hook);
+  if (!tests) return false;
+  for (let i = 0; i < tests.length; i++) {
     try {
-      if (answerTests[i]!(error)) return true;
+      if (tests[i]!(error)) return true;
     } catch (_) {
       // A throw whose test throws (a hostile Proxy, say) is reported as a fault.
     }

@@ -2,7 +2,7 @@ import { LogBudget } from "./log-budget.js";
 import type { Logger } from "./logger.js";
 
 /**
- * Warn lines, at most `perSecond` per key (a handler module, an endpoint, a
+ * Warn (or error) lines, at most `perSecond` per key (a handler module, an endpoint, a
  * kind of refusal). Past that, lines are counted, and a second later one line
  * says how many were dropped. A script that causes a refusal in a loop, or a
  * stranger who knocks in a loop, cannot flood the log. Keys must come from a
@@ -19,6 +19,16 @@ export class RateLimitedLog {
   ) {}
 
   warn(key: string, fields: Record<string, unknown>, message: string): void {
+    if (this.take(key, fields)) this.log.warn(fields, message);
+  }
+
+  /** As warn, at error level: a bug of the host's that a stranger may trigger in a loop. */
+  error(key: string, fields: Record<string, unknown>, message: string): void {
+    if (this.take(key, fields)) this.log.error(fields, message);
+  }
+
+  /** Whether a line of `key` may be written now (else it is counted as dropped). */
+  private take(key: string, fields: Record<string, unknown>): boolean {
     let entry = this.budgets.get(key);
     if (!entry) {
       const created = { fields, budget: undefined as unknown as LogBudget };
@@ -34,6 +44,6 @@ export class RateLimitedLog {
       this.budgets.set(key, (entry = created));
     }
     entry.fields = fields;
-    if (entry.budget.take()) this.log.warn(fields, message);
+    return entry.budget.take();
   }
 }

@@ -4,7 +4,7 @@ import { OutboxOp } from "../protocol/outbox.js";
 import { decodeOutbox } from "../protocol/outbox-codec.js";
 import type { Peer } from "../peers/peer.js";
 import { MAX_LOG_CHARS, MAX_REPORT_CHARS } from "../sandbox/guest-context.js";
-import type { HandlerModule } from "../sandbox/handler-module.js";
+import type { CallerContext, HandlerModule } from "../sandbox/handler-module.js";
 import { handlerFields } from "../log/handler-fields.js";
 import { truncateText } from "../log/truncate.js";
 import type { OpTable } from "./op-table.js";
@@ -15,6 +15,14 @@ const LOG_LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 /** The peer `id` of the module's project: a session or an outgoing client. */
 export function peerOf(services: Services, project: string, id: string): Peer | undefined {
   return services.sessions.get(project, id) ?? services.clients.get(project, id);
+}
+
+/** The peer a script's frame goes to; undefined (and logged, within the module's budget) for one that takes no raw frames. */
+function rawTarget(services: Services, module: HandlerModule, id: string): Peer | undefined {
+  const peer = peerOf(services, module.project, id);
+  if (peer?.noRawFrames === undefined) return peer;
+  if (module.logBudget.take()) services.log.warn({ handler: module.key, peer: id, where: peer.where }, `${module.key}: a frame for ${id} was not sent: ${peer.noRawFrames}`);
+  return undefined;
 }
 
 /**
@@ -31,18 +39,21 @@ export function applyOutbox(
   binaries: readonly ArrayBuffer[],
   /** False for the outbox of a context that was just replaced: its timers and replies are void. */
   isCurrent: boolean,
+  /** The context that wrote it, when known (a flush after an await): posted ops ask it whether it still serves when they run. */
+  caller?: CallerContext,
 ): void {
+  const from: CallerContext = caller ?? { isCurrent: () => isCurrent, isServing: () => isCurrent };
   const log = services.log;
   // Frames sent, counted once per outbox rather than once per frame.
   let sent = 0;
   decodeOutbox(text, (op, f) => {
     switch (op) {
       case OutboxOp.send:
-        if (peerOf(services, module.project, f[0]!)?.send(f[1]!)) sent++;
+        if (rawTarget(services, module, f[0]!)?.send(f[1]!)) sent++;
         break;
       case OutboxOp.sendBinary: {
         const bytes = binaries[Number(f[1])];
-        if (bytes && peerOf(services, module.project, f[0]!)?.send(Buffer.from(bytes))) sent++;
+        if (bytes && rawTarget(services, module, f[0]!)?.send(Buffer.from(bytes))) sent++;
         break;
       }
       case OutboxOp.close: {
@@ -83,7 +94,7 @@ export function applyOutbox(
         break;
       }
       case OutboxOp.post:
-        sent += post(services, ops, module, f[0]!, f[1]!);
+        sent += post(services, ops, module, f[0]!, f[1]!, from);
         break;
       case OutboxOp.call:
         call(services, ops, module, f[0]!, f[1]!, f[2]!);
@@ -105,7 +116,7 @@ function parseArgs(json: string): unknown {
 }
 
 /** A fire-and-forget capability op; returns the frames it sent now. A failure later is logged. */
-function post(services: Services, ops: OpTable, module: HandlerModule, name: string, json: string): number {
+function post(services: Services, ops: OpTable, module: HandlerModule, name: string, json: string, caller: CallerContext): number {
   const op = ops.posted(name);
   if (!op) return 0;
   // Within the module's log budget: a broadcast loop while the engine is away must not flood the log.
@@ -113,7 +124,7 @@ function post(services: Services, ops: OpTable, module: HandlerModule, name: str
     if (module.logBudget.take()) services.log.error({ handler: module.key, op: name, err: error }, `${name} failed: ${String((error as Error)?.message ?? error)}`);
   };
   try {
-    const result = op.run({ module, services }, parseArgs(json));
+    const result = op.run({ module, services, caller }, parseArgs(json));
     if (typeof result === "number") return result;
     result.then((n) => n > 0 && services.traffic.countOut(n), failed);
   } catch (error) {

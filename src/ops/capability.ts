@@ -9,7 +9,11 @@ export type Primitive = string | number | boolean | null;
 export interface OpContext {
   readonly module: HandlerModule;
   readonly services: Services;
-  /** For immediate ops: the context that called (what the op starts may live only as long as it serves). */
+  /**
+   * The context that called (what the op starts may live only as long as it
+   * serves): for immediate ops, and for posted ones (whose context may have
+   * been replaced by the time they run).
+   */
   readonly caller?: CallerContext;
 }
 

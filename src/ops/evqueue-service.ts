@@ -10,6 +10,6 @@ export interface EvqService {
    * they go out as the evaluations finish).
    */
   createEvent(project: string, type: string, objectId: number): Promise<number>;
-  /** Adds `names` to the events clients of `module`'s endpoints may subscribe to, until the module reloads. */
+  /** Adds `names` to the events clients of `module`'s endpoints may subscribe to, while the code that registered them serves (not past a reload or a sandbox restart). */
   registerEvents(module: HandlerModule, names: readonly string[]): void;
 }

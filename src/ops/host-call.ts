@@ -30,7 +30,7 @@ export function createHostCall(
       const list = Array.isArray(binaries) ? binaries.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : [];
       const current = caller.isCurrent();
       // In the order it was produced: after the output of the batch running now, if one is.
-      module.applyLate(() => applyOutbox(services, ops, module, args, list, current));
+      module.applyLate(() => applyOutbox(services, ops, module, args, list, current, caller));
       return "null";
     }
     const fn = ops.immediate(op);

@@ -17,7 +17,7 @@ export interface SessionStart {
 }
 
 /** Bytes of a received frame, however ws hands it over. */
-function payloadBytes(data: unknown): number {
+export function payloadBytes(data: unknown): number {
   if (Buffer.isBuffer(data)) return data.length;
   if (Array.isArray(data)) return data.reduce((n: number, b: Buffer) => n + b.length, 0);
   return data instanceof ArrayBuffer ? data.byteLength : 0;

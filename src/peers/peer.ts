@@ -34,6 +34,12 @@ export interface Peer {
   close(code: number, reason: string): void;
   /** What the handler keeps for this peer (`connection.data`), as JSON text; kept across reloads. */
   data: string;
+  /**
+   * Why a script's raw frames (connection.send, sendTo, broadcast) never go
+   * to it, when the host speaks a protocol on it that they would break
+   * (evQueue's XML); undefined when they do.
+   */
+  readonly noRawFrames?: string | undefined;
 }
 
 /** Bytes of `connection.data` (its JSON text, UTF-8) a peer may hold. */

@@ -39,6 +39,10 @@ export class Session implements Peer {
   /** Payload bytes received from the client and sent to it. */
   bytesIn = 0;
   bytesOut = 0;
+  /** Whether scripts of its project see it (getSessions, getSession, sendTo, connection.data): an evQueue connection only once signed in. */
+  visible = true;
+  /** Why a script's raw frames never go to it (see Peer); undefined when they do. */
+  noRawFrames: string | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -204,17 +208,17 @@ export class SessionRegistry {
     return this.byEndpoint.get(endpoint)?.size ?? 0;
   }
 
-  /** A session of `project` by id; sessions of other projects are not found. */
+  /** A session of `project` by id, as scripts see it; sessions of other projects, and those not visible yet, are not found. */
   get(project: string, id: string): Session | undefined {
     const s = this.byId.get(id);
-    return s && s.project === project ? s : undefined;
+    return s && s.project === project && s.visible ? s : undefined;
   }
 
   get size(): number {
     return this.byId.size;
   }
 
-  /** Sessions of a project, optionally of one endpoint. */
+  /** Sessions of a project, optionally of one endpoint, visible to scripts or not. */
   list(project: string, endpoint?: string): Session[] {
     if (endpoint === undefined) return [...(this.byProject.get(project) ?? [])];
     return this.forEndpoint(endpoint).filter((s) => s.project === project);

@@ -21,6 +21,7 @@ exports.onApi = async (query, session) => {
     case "response/get": return { name: "response", attributes: { "total-rows": 7, status: "forged", node: "forged" }, children: [{ name: "row" }] };
     case "bad/get": return [{ name: "ok" }, { name: "fine", children: [{ name: "not a name" }] }];
     case "loop/get": await sleep(1000); return;
+    case "big/get": return { name: "big", text: "x".repeat(1024 * 1024) };
   }
   throw new ApiError("UNKNOWN_COMMAND", "unknown " + query.group);
 };`;
@@ -50,13 +51,13 @@ describe("evqueue API mode", () => {
     await c.close();
   });
 
-  it("answers KO: ApiError's code and message (not logged as a fault), INTERNAL_ERROR for another throw (logged with file:line)", async () => {
+  it("answers KO: ApiError's code and message (not logged as a fault), INTERNAL_ERROR without the script's text for another throw (logged with file:line)", async () => {
     const t = await startProject(files);
     const c = await EvqClient.ready(t.url("jobs"));
     const refused = await c.ask('<instance action="launch" name="backup"/>');
     expect(refused.attributes).toEqual({ node: expect.any(String), status: "KO", error: "no workflow named backup", "error-code": "INVALID_PARAMETER" });
     const crashed = await c.ask('<instance action="crash"/>');
-    expect(crashed.attributes).toMatchObject({ status: "KO", "error-code": "INTERNAL_ERROR", error: expect.stringMatching(/^TypeError: Cannot read properties of null/) });
+    expect(crashed.attributes).toMatchObject({ status: "KO", "error-code": "INTERNAL_ERROR", error: "the handler failed; the server log has the details" });
     const fault = await t.logs.waitFor((l) => String(l.msg).includes("Cannot read properties of null"));
     expect(String(fault.at)).toMatch(/^p\/jobs\.js:10:/);
     expect(t.logs.lines.some((l) => String(l.msg).includes("no workflow named"))).toBe(false);
@@ -102,17 +103,57 @@ describe("evqueue API mode", () => {
     await c.close();
   });
 
-  it("answers an unwritable answer with INTERNAL_ERROR naming the bad part (logged), a slow onApi with HANDLER_UNAVAILABLE, no onApi with UNKNOWN_COMMAND", async () => {
+  it("answers INVALID_PARAMETER for what the XML parser itself refuses (a reserved name, nesting too deep), logs nothing and stays open", async () => {
+    const t = await startProject(files);
+    const c = await EvqClient.ready(t.url("jobs"));
+    const proto = await c.ask('<instances __proto__="x" action="list"/>');
+    expect(proto.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: expect.stringMatching(/^the name "__proto__" cannot be read/) });
+    const ctor = await c.ask('<constructor action="list"/>');
+    expect(ctor.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: expect.stringMatching(/^the name "constructor" cannot be read/) });
+    const deep = await c.ask(`<instances action="list">${"<a>".repeat(150)}${"</a>".repeat(150)}</instances>`);
+    expect(deep.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: "elements are nested more than 64 deep" });
+    expect((await c.ask('<instances action="list"/>')).attributes["status"]).toBe("OK");
+    expect(t.logs.lines.filter((l) => l.level >= 50)).toEqual([]);
+    await c.close();
+  });
+
+  it("refuses unparsed, with INVALID_PARAMETER, a frame over maxFrameChars (256 KiB by default) or of more than 10,000 tags; stays open", async () => {
+    const t = await startProject({ ...files, "p/small.websocket": descriptor("small", "p/jobs", { protocol: "evqueue", evqueue: { maxFrameChars: 2048 } }) });
+    const c = await EvqClient.ready(t.url("jobs"));
+    const long = `<text action="get" q="${"x".repeat(256 * 1024)}"/>`;
+    expect((await c.ask(long)).attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: `the frame is ${long.length} characters; at most 262144 are read` });
+    const fits = await c.ask(`<text action="get" q="${"x".repeat(200 * 1024)}"/>`);
+    expect(fits.children[0]!.attributes["q"]).toHaveLength(200 * 1024);
+    const wide = `<echo action="get">${"<a/>".repeat(10_000)}</echo>`;
+    expect((await c.ask(wide)).attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", error: "the frame has more than 10000 tags; send fewer elements" });
+    expect((await c.ask(`<echo action="get">${"<a/>".repeat(9_990)}</echo>`)).attributes["status"]).toBe("OK");
+    const small = await EvqClient.ready(t.url("small"));
+    expect((await small.ask(`<text action="get" q="${"x".repeat(2048)}"/>`)).attributes).toMatchObject({ status: "KO", error: expect.stringMatching(/; at most 2048 are read$/) });
+    expect((await small.ask('<instances action="list"/>')).attributes["status"]).toBe("OK");
+    await Promise.all([c.close(), small.close()]);
+  });
+
+  it("answers an unwritable answer with INTERNAL_ERROR (the log names the bad part), a slow onApi with HANDLER_UNAVAILABLE, no onApi with UNKNOWN_COMMAND", async () => {
     const t = await startProject({ ...files, "p/bare.js": "exports.onOpen = () => {};", "p/bare.websocket": descriptor("bare", "p/bare", { protocol: "evqueue" }) });
     const c = await EvqClient.ready(t.url("jobs"));
     const bad = await c.ask('<bad action="get"/>');
-    expect(bad.attributes).toMatchObject({ status: "KO", "error-code": "INTERNAL_ERROR", error: `onApi's answer could not be sent: onApi's answer[1].children[0].name must be an XML name (letters, digits, "_", "-", "."), not "not a name"` });
-    await t.logs.waitFor((l) => String(l.msg).startsWith("evQueue bad get: the answer of onApi failed for"));
+    expect(bad.attributes).toMatchObject({ status: "KO", "error-code": "INTERNAL_ERROR", error: "the handler's answer could not be sent; the server log has the details" });
+    await t.logs.waitFor((l) => String(l.msg).startsWith("evQueue bad get: the answer of onApi failed for") && String(l.msg).endsWith(`onApi's answer[1].children[0].name must be an XML name (letters, digits, "_", "-", "."), not "not a name"`));
     const slow = await c.ask('<loop action="get"/>');
     expect(slow.attributes).toMatchObject({ status: "KO", "error-code": "HANDLER_UNAVAILABLE", error: "onApi did not answer within 300 ms" });
     const bare = await EvqClient.ready(t.url("bare"));
     expect((await bare.ask('<instances action="list"/>')).attributes).toMatchObject({ status: "KO", "error-code": "UNKNOWN_COMMAND", error: expect.stringContaining("exports no onApi") });
     await Promise.all([c.close(), bare.close()]);
+  });
+
+  it("closes a connection (1013) whose answered replies waiting behind a slow one pass 8 Mi characters", async () => {
+    const t = await startProject({ ...files, "p/long.websocket": descriptor("long", "p/jobs", { protocol: "evqueue", evqueue: { hookTimeoutMs: 5000 } }) }, { maxBufferedBytes: 64 * 1024 * 1024 });
+    const c = await EvqClient.ready(t.url("long"));
+    c.send('<slow action="get" i="0" ms="3000"/>');
+    for (let i = 0; i < 10; i++) c.send('<big action="get"/>');
+    expect(await c.closedWithin(2500)).toEqual({ code: 1013, reason: "too many reply bytes waiting behind a slow command; reconnect" });
+    expect(c.frames).toHaveLength(1); // only <ready>
+    await t.logs.waitFor((l) => String(l.msg).includes("characters of replies waiting behind a slower command (at most 8388608)"));
   });
 
   it("closes a connection with 1024 replies waiting behind a slow one (commands sent without waiting for answers)", async () => {

@@ -1,6 +1,9 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
 import { nextReload, startProject } from "../helpers/runtime.js";
+import { addressKey } from "../../src/protocols/evqueue/auth-failures.js";
+import { signInMatches } from "../../src/protocols/evqueue/auth.js";
 import { EvqClient, hmac, sha1 } from "./evq-client.js";
 
 // Challenge sign-in: only the real HMAC-SHA1 of the challenge signs in; failures close 1008 and are rate-limited per address.
@@ -75,6 +78,25 @@ describe("evqueue sign-in", () => {
     expect(asked()).toBe(2);
   });
 
+  it("counts sign-ins being checked against the limit: of 60 wrong answers sent at once with a limit of 10, onAuth hears 10", async () => {
+    const slow = files({ authFailuresPerMinute: 10 })["p/jobs.js"]!.replace(
+      "exports.onAuth = (user) => {",
+      "exports.onAuth = async (user) => { await new Promise((r) => setTimeout(r, 300));",
+    );
+    const t = await startProject({ ...files({ authFailuresPerMinute: 10 }), "p/jobs.js": slow });
+    const clients = await Promise.all(Array.from({ length: 60 }, () => EvqClient.connect(t.url("jobs"), "api")));
+    await Promise.all(clients.map((c) => c.next()));
+    for (const c of clients) c.send(`<auth response="${"0".repeat(40)}" user="admin"/>`);
+    const closes = await Promise.all(clients.map((c) => c.closedWithin()));
+    const reasons = closes.map((c) => `${c.code} ${c.reason}`);
+    expect(reasons.filter((r) => r === "1008 Invalid authentication")).toHaveLength(10);
+    expect(reasons.filter((r) => r === "1008 too many sign-ins from this address at once; try again in 1 s")).toHaveLength(50);
+    expect(t.logs.lines.filter((l) => l.msg === "onAuth admin")).toHaveLength(10);
+    // Then the failures themselves keep the address out.
+    const next = await EvqClient.connect(t.url("jobs"), "api");
+    expect((await next.closed).reason).toMatch(/^too many failed sign-ins from this address; try again in (60|59) s$/);
+  });
+
   it("closes 1008 when the answer does not come in time, or something else comes first", async () => {
     const t = await startProject(files(), { handshakeTimeoutMs: 300 });
     const silent = await EvqClient.connect(t.url("jobs"), "api");
@@ -85,6 +107,39 @@ describe("evqueue sign-in", () => {
     expect(await eager.closed).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>' });
   });
 
+  it("closes 1008, unread, a frame over 1024 bytes before sign-in (a 1 MB one does not stall the server), and reads <auth> strictly", async () => {
+    const t = await startProject(files());
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    const big = await EvqClient.connect(t.url("jobs"), "api");
+    const auth = await big.next();
+    const answer = `response="${hmac(sha1("secret"), auth.attributes["challenge"]!)}" user="admin"`;
+    delay.enable();
+    big.send(`<auth ${answer}>${"<a/>".repeat(250_000)}</auth>`);
+    expect(await big.closedWithin()).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>, in at most 1024 bytes' });
+    delay.disable();
+    expect(delay.max / 1e6).toBeLessThan(300);
+    // Content, another attribute or another element: refused as well, and onAuth is never asked.
+    for (const frame of [`<auth ${answer}><a/></auth>`, `<auth ${answer} extra="1"/>`, `<ready ${answer}/>`]) {
+      const c = await EvqClient.connect(t.url("jobs"), "api");
+      await c.next();
+      c.send(frame);
+      expect(await c.closedWithin(), frame).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>' });
+    }
+    expect(t.logs.lines.filter((l) => l.msg === "onAuth admin")).toEqual([]);
+    const ok = await signIn(t.url("jobs"), "admin", (ch) => hmac(sha1("secret"), ch));
+    expect((await ok.next()).name).toBe("ready");
+    await ok.close();
+  });
+
+  it("closes 1008 for an answer the XML parser refuses (a reserved attribute name), as for any other bad answer, and logs no host error", async () => {
+    const t = await startProject(files());
+    const c = await EvqClient.connect(t.url("jobs"), "api");
+    const auth = await c.next();
+    c.send(`<auth __proto__="x" response="${hmac(sha1("secret"), auth.attributes["challenge"]!)}" user="admin"/>`);
+    expect(await c.closedWithin()).toEqual({ code: 1008, reason: 'sign in first: answer the challenge with <auth response="…" user="…"/>' });
+    expect(t.logs.lines.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
   it("closes 1011 when onAuth fails (a throw is logged with file:line) and does not count it against the address", async () => {
     const t = await startProject({ ...files({ authFailuresPerMinute: 1 }), "p/jobs.js": `exports.onAuth = (user) => { throw new Error("db down"); }; exports.onApi = () => {};` });
     for (let i = 0; i < 2; i++) {
@@ -92,6 +147,13 @@ describe("evqueue sign-in", () => {
       expect(await c.closed).toEqual({ code: 1011, reason: "sign-in is unavailable; try again later" });
     }
     await t.logs.waitFor((l) => typeof l.msg === "string" && l.msg.includes("db down") && String(l.at ?? "").startsWith("p/jobs.js:1:"));
+  });
+
+  it("reports an ApiError thrown from onAuth as a fault with file:line: only onApi answers with one", async () => {
+    const t = await startProject({ ...files(), "p/jobs.js": `const { ApiError } = require("net/v4/evqueue");\nexports.onAuth = (user) => { throw new ApiError("NO_DB", "users table gone"); }; exports.onApi = () => {};` });
+    const c = await signIn(t.url("jobs"), "admin", (ch) => hmac(sha1("secret"), ch));
+    expect(await c.closed).toEqual({ code: 1011, reason: "sign-in is unavailable; try again later" });
+    await t.logs.waitFor((l) => typeof l.msg === "string" && l.msg.includes("users table gone") && String(l.at ?? "").startsWith("p/jobs.js:2:"));
   });
 
   it("closes 1011 and says what onAuth must return when it answers something else", async () => {
@@ -111,5 +173,42 @@ describe("evqueue sign-in", () => {
     const again = await EvqClient.connect(t.url("jobs"), "events");
     expect((await again.next()).name).toBe("auth");
     await again.close();
+  });
+});
+
+describe("evqueue sign-in address keys", () => {
+  it("counts an IPv4 address (IPv4-mapped too) as it is, and an IPv6 address by its /64", () => {
+    expect(addressKey("127.0.0.1")).toBe("127.0.0.1");
+    expect(addressKey("::ffff:10.1.2.3")).toBe("10.1.2.3");
+    expect(addressKey("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:0DB8:0001:0002::9")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8:1:3::9")).toBe("2001:db8:1:3::/64");
+    expect(addressKey("::1")).toBe("0:0:0:0::/64");
+    expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressKey("")).toBe("");
+  });
+});
+
+describe("evqueue sign-in check", () => {
+  it("computes and compares the HMAC for an unknown user too, so it takes as long as for a known one", () => {
+    const challenge = "ab".repeat(20);
+    const known = { passwordSha1: sha1("secret"), profile: "USER" };
+    const response = hmac(sha1("guess"), challenge);
+    expect(signInMatches(known, hmac(sha1("secret"), challenge), challenge)).toBe(true);
+    expect(signInMatches(known, response, challenge)).toBe(false);
+    expect(signInMatches(null, hmac(sha1("secret"), challenge), challenge)).toBe(false);
+    const time = (answer: typeof known | null) => {
+      const started = performance.now();
+      for (let i = 0; i < 1000; i++) signInMatches(answer, response, challenge);
+      return performance.now() - started;
+    };
+    // The fastest of several interleaved rounds each, so a pause of the process does not decide.
+    let [unknownMs, knownMs] = [Infinity, Infinity];
+    for (let round = 0; round < 8; round++) {
+      unknownMs = Math.min(unknownMs, time(null));
+      knownMs = Math.min(knownMs, time(known));
+    }
+    // Without the HMAC an unknown user's check takes about a thousandth of a known one's.
+    expect(unknownMs / knownMs).toBeGreaterThan(0.1);
   });
 });

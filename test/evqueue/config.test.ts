@@ -24,6 +24,7 @@ describe("evqueue descriptor options", () => {
       hookTimeoutMs: 5000,
       maxSubscriptions: 1000,
       authFailuresPerMinute: 10,
+      maxFrameChars: 262144,
     });
     const d = parseDescriptor(
       "p/jobs.websocket",
@@ -40,6 +41,8 @@ describe("evqueue descriptor options", () => {
     expect(String(badName)).toMatch(/^p\/jobs\.websocket:\d+:\d+: field "evqueue\.events\.0" must be 1 to 128 letters/);
     const noProtocol = problem({ handler: "p/jobs", endpoint: "jobs", evqueue: { throttling: false } });
     expect(String(noProtocol)).toMatch(/^p\/jobs\.websocket:4:3: field "evqueue" applies only to evqueue endpoints; add "protocol": "evqueue" or remove it$/);
+    const tooLong = problem({ handler: "p/jobs", endpoint: "jobs", protocol: "evqueue", evqueue: { maxFrameChars: 8 * 1024 * 1024 } });
+    expect(String(tooLong)).toMatch(/field "evqueue\.maxFrameChars" must be at most 4194304$/);
     const badProtocol = problem({ handler: "p/jobs", endpoint: "jobs", protocol: "evq" });
     expect(String(badProtocol)).toMatch(/"evqueue" \(evQueue's XML API and events\)/);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startProject, waitUntil } from "../helpers/runtime.js";
 import { EvqClient, subscribeFrame } from "./evq-client.js";
-import { barrier, eventFrames, eventsProject, jobsOf, Raiser, sync } from "./evq-project.js";
+import { barrier, eventFrames, EVENTS_HANDLER, eventsProject, jobsOf, Raiser, sync } from "./evq-project.js";
 
 // Events mode: a subscription's api_cmd re-runs through onApi for each matching event and goes to its client.
 
@@ -93,4 +93,33 @@ describe("evqueue events", () => {
     expect(frames.map((f) => Number(f.attributes["event-id"]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     await Promise.all([c.close(), raiser.close()]);
   });
+
+  it("runs 1,040 events at once past the node's 1,000 asks of a handler: the rest wait their turn, none is answered KO; a command meanwhile is refused at once", async () => {
+    const handler = EVENTS_HANDLER.replace(
+      'if (query.group === "jobs") {',
+      'if (query.group === "slow") { await new Promise((r) => setTimeout(r, 500)); return { name: "slow", attributes: { tag: query.attributes.tag } }; }\n  if (query.group === "jobs") {',
+    ).replace("exports.onApi = (query, session, event) => {", "exports.onApi = async (query, session, event) => {");
+    const t = await startProject(eventsProject({}, handler));
+    const raiser = await Raiser.open(t.url("jobs"));
+    // 130 connections with 8 subscriptions each, of distinct commands: 8 runs at once per connection.
+    const clients = await Promise.all(Array.from({ length: 130 }, () => EvqClient.ready(t.url("jobs"), "events")));
+    await Promise.all(
+      clients.map(async (c) => {
+        for (let i = 0; i < 8; i++) c.send(subscribeFrame("JOB_DONE", `<slow action="get" tag="${i}"/>`, { externalId: i }));
+        await sync(c);
+      }),
+    );
+    await raiser.raise("JOB_DONE", 1);
+    // Every run holds its place for 500 ms: once the node's 1,000 are taken, a client's command is refused, not queued.
+    let refused = await raiser.client.ask('<jobs action="list"/>');
+    for (let i = 0; i < 200 && refused.attributes["status"] === "OK"; i++) refused = await raiser.client.ask('<jobs action="list"/>');
+    expect(refused.attributes).toMatchObject({ status: "KO", "error-code": "HANDLER_UNAVAILABLE", error: expect.stringContaining("1000 evQueue commands and events in flight") });
+    await waitUntil(() => clients.every((c) => eventFrames(c).length === 8), 15_000, "8 events on each connection");
+    const frames = clients.flatMap((c) => eventFrames(c));
+    expect(frames.filter((f) => f.attributes["status"] !== "OK")).toEqual([]);
+    expect(new Set(frames.map((f) => f.children[0]!.attributes["tag"]))).toEqual(new Set(["0", "1", "2", "3", "4", "5", "6", "7"]));
+    // Once they are done, commands are answered again.
+    expect((await raiser.client.ask('<jobs action="list"/>')).attributes["status"]).toBe("OK");
+    await Promise.all([...clients.map((c) => c.close()), raiser.close()]);
+  }, 30_000);
 });

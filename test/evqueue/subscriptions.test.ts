@@ -1,4 +1,15 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { MemoryBus } from "../../src/bus/memory-bus.js";
+import { evqueue } from "../../src/capabilities/evqueue/index.js";
+import { evqOptions } from "../../src/config/evqueue-options.js";
+import { applyOutbox } from "../../src/ops/apply-outbox.js";
+import { OpTable } from "../../src/ops/op-table.js";
+import type { Services } from "../../src/ops/services.js";
+import { SessionRegistry } from "../../src/peers/sessions.js";
+import { EvqGateway } from "../../src/protocols/evqueue/gateway.js";
+import type { HandlerModule } from "../../src/sandbox/handler-module.js";
+import { descriptor } from "../helpers/project.js";
 import { nextReload, startProject, waitUntil } from "../helpers/runtime.js";
 import { b64, EvqClient, subscribeFrame } from "./evq-client.js";
 import { barrier, eventFrames, EVENTS_HANDLER, eventsProject, Raiser, sync } from "./evq-project.js";
@@ -26,6 +37,8 @@ describe("evqueue subscriptions", () => {
     expect(notXml.attributes).toMatchObject({ status: "KO", "external-id": "13", error: expect.stringMatching(/^api_cmd: not well-formed XML/) });
     const doctype = await c.ask(`<event action="subscribe" type="JOB_DONE" api_cmd="${b64('<!DOCTYPE x [<!ENTITY e "e">]><jobs/>')}" external_id="14"/>`);
     expect(doctype.attributes).toMatchObject({ status: "KO", "external-id": "14", error: "api_cmd: DOCTYPE and entity declarations are not accepted; send the element alone" });
+    const proto = await c.ask(`<event action="subscribe" type="JOB_DONE" api_cmd="${b64('<jobs __proto__="x"/>')}" external_id="15"/>`);
+    expect(proto.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", "external-id": "15", error: expect.stringMatching(/^api_cmd: the name "__proto__" cannot be read/) });
     const command = await c.ask('<jobs action="list"/>');
     expect(command.attributes).toMatchObject({ status: "KO", "error-code": "UNKNOWN_COMMAND", error: expect.stringContaining('an "events" connection takes <event') });
     c.send(subscribeFrame("JOB_DONE", JOBS, { externalId: 1 }));
@@ -127,4 +140,93 @@ describe("evqueue subscriptions", () => {
     await waitUntil(() => t.runtime.evqueueStats()[0]!.events === 0, 10_000, "every connection closed");
     expect(subscriptions(t)).toBe(0);
   }, 30_000);
+
+  it("bounds a connection's memory in characters: 1 Mi of api_cmd over its subscriptions (KO past it), 8 Mi of event frames held behind a slower one (closed 1013)", async () => {
+    const handler = EVENTS_HANDLER.replace(
+      'if (query.group === "jobs") {',
+      [
+        'if (query.group === "slow") return new Promise((r) => setTimeout(() => r({ name: "slow" }), 3000));',
+        'if (query.group === "big") return { name: "big", text: "x".repeat(1024 * 1024) };',
+        'if (query.group === "jobs") {',
+      ].join("\n  "),
+    );
+    const t = await startProject(eventsProject({ throttling: false, events: ["SLOW", "BIG"] }, handler), { maxBufferedBytes: 64 * 1024 * 1024 });
+    const c = await EvqClient.ready(t.url("jobs"), "events");
+    const cmd = (i: number) => `<jobs action="list" tag="${i}" pad="${"p".repeat(65_000)}"/>`;
+    for (let i = 0; i < 16; i++) c.send(subscribeFrame("JOB_DONE", cmd(i), { externalId: i }));
+    const over = await c.ask(subscribeFrame("JOB_DONE", cmd(16), { externalId: 16 }));
+    expect(over.attributes).toMatchObject({ status: "KO", "error-code": "INVALID_PARAMETER", "external-id": "16", error: expect.stringMatching(/^this connection's subscriptions hold 10\d{5} characters of api_cmd, and this one's 650\d\d would pass the 1048576 a connection may hold; unsubscribe some first$/) });
+    // Unsubscribing gives the room back.
+    c.send('<event action="unsubscribe" type="JOB_DONE" external_id="0"/>');
+    c.send(subscribeFrame("JOB_DONE", '<big action="get"/>', { externalId: 20 }));
+    c.send(subscribeFrame("SLOW", '<slow action="get"/>', { externalId: 21 }));
+    c.send(subscribeFrame("BIG", '<big action="get"/>', { externalId: 22 }));
+    await sync(c);
+    expect(c.frames.filter((f) => f.attributes["status"] === "KO" && f.attributes["external-id"] !== undefined)).toHaveLength(1);
+
+    // One slow event, then ten of 1 Mi characters each: they finish first and wait for it.
+    const raiser = await Raiser.open(t.url("jobs"));
+    await raiser.raise("SLOW", 0);
+    await raiser.raise("BIG", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    expect(await c.closedWithin(2500)).toEqual({ code: 1013, reason: "too many event bytes waiting behind a slow one; reconnect" });
+    expect(c.events()).toEqual([]);
+    await t.logs.waitFor((l) => String(l.msg).includes("characters of event frames waiting behind a slower event (at most 8388608)"));
+    await raiser.close();
+  });
+
+  it("forgets the names registered by code a sandbox restart replaced (no reload: the new code registers again)", async () => {
+    const handler = `
+      const { registerEvents } = require("net/v4/evqueue");
+      exports.onApi = (query) => {
+        if (query.group === "register") registerEvents(["LATE"]);
+        if (query.group === "bomb") { const hoard = []; for (;;) hoard.push(new Array(100000).fill("x")); }
+        return { name: "ok" };
+      };`;
+    const t = await startProject(
+      { "p/jobs.js": handler, "p/jobs.websocket": descriptor("jobs", "p/jobs", { protocol: "evqueue", isolate: "own" }) },
+      { memoryLimitMb: 32, cpuLimitMs: 10_000 },
+    );
+    const api = await EvqClient.ready(t.url("jobs"), "api");
+    const c = await EvqClient.ready(t.url("jobs"), "events");
+    expect((await api.ask('<register action="go"/>')).attributes["status"]).toBe("OK");
+    c.send(subscribeFrame("LATE", JOBS, { externalId: 1 }));
+    await sync(c);
+    expect(c.frames.filter((f) => f.attributes["external-id"] === "1")).toEqual([]);
+    expect((await api.ask('<bomb action="go"/>', 15_000)).attributes["error-code"]).toBe("HANDLER_UNAVAILABLE");
+    await waitUntil(() => t.runtime.isolateStats().find((i) => i.name === "p/jobs.js" && i.restarts === 1 && i.state === "running"), 15_000, "the restart");
+    // The new code serves (it answers) and has registered nothing.
+    await waitUntil(async () => (await api.ask('<ping action="go"/>')).attributes["status"] === "OK", 10_000, "the new code to answer");
+    c.send(subscribeFrame("LATE", JOBS, { externalId: 2 }));
+    const refused = await c.waitFor((f) => f.attributes["external-id"] === "2");
+    expect(refused.attributes).toMatchObject({ status: "KO", "external-id": "2", error: expect.stringMatching(/^unknown event type "LATE"/) });
+    expect((await api.ask('<register action="go"/>')).attributes["status"]).toBe("OK");
+    c.send(subscribeFrame("LATE", JOBS, { externalId: 3, sendNow: true }));
+    expect(await c.waitFor((f) => f.attributes["external-id"] === "3")).toMatchObject({ attributes: { status: "OK", "external-id": "3" } });
+    await Promise.all([api.close(), c.close()]);
+  }, 30_000);
+
+  it("drops registerEvents and createEvent posted by code that was replaced before they ran", async () => {
+    const log = pino({ level: "silent" });
+    const sessions = new SessionRegistry(1 << 20);
+    const bus = new MemoryBus(() => undefined);
+    const gateway = new EvqGateway({ sessions, bus, log, node: "n", authTimeoutMs: 1000 });
+    const services = { sessions, bus, log, evqueue: gateway } as unknown as Services;
+    const module = { project: "p", key: "p/jobs.js", contextGeneration: 1, currentContext: {}, logBudget: { take: () => true }, onRelease: () => () => undefined } as unknown as HandlerModule;
+    const options = evqOptions({ standardEvents: false });
+    const ops = new OpTable([evqueue]);
+    const field = (text: string) => `${text.length}:${text}`;
+    const post = (op: string, args: unknown) => "p" + field(op) + field(JSON.stringify(args));
+    const published: unknown[] = [];
+    bus.subscribe({ project: "p", kind: "evq", name: "OLD" }, (m) => published.push(m));
+    let current = true;
+    const caller = { isCurrent: () => current, isServing: () => current };
+    applyOutbox(services, ops, module, post("evqueue.registerEvents", [["KEPT"]]), [], true, caller);
+    current = false;
+    applyOutbox(services, ops, module, post("evqueue.registerEvents", [["OLD"]]) + post("evqueue.createEvent", ["OLD", 5]), [], true, caller);
+    expect(gateway.accepts(module, options, "KEPT")).toBe(true);
+    expect(gateway.accepts(module, options, "OLD")).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(published).toEqual([]);
+    gateway.close();
+  });
 });

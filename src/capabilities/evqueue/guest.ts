@@ -7,7 +7,7 @@
  * not a fault).
  */
 import type { Kernel } from "../../guest/kernel.js";
-import { API_ERROR_NAME } from "../../protocol/evqueue.js";
+import { API_ERROR_NAME, EvqHooks } from "../../protocol/evqueue.js";
 import { installCluster } from "./cluster-guest.js";
 import { EvqLimits, EvqOps } from "./ops-names.js";
 
@@ -46,7 +46,8 @@ export default function evqueue(exports: Record<string, unknown>, kernel: Kernel
   defineProperty(ApiError.prototype, "name", { value: API_ERROR_NAME, writable: true, configurable: true });
   freeze(ApiError.prototype);
   freeze(ApiError);
-  kernel.answerThrows((error) => error instanceof ApiError);
+  // Only onApi answers with it: from any other hook (onAuth, a cluster's event hook, another capability's) it is a fault.
+  kernel.answerThrows([EvqHooks.api], (error) => error instanceof ApiError);
 
   exports["ApiError"] = ApiError;
 

@@ -1,4 +1,4 @@
-import type { PostedOp } from "../../ops/capability.js";
+import type { OpContext, PostedOp } from "../../ops/capability.js";
 import type { EvqService } from "../../ops/evqueue-service.js";
 import type { Services } from "../../ops/services.js";
 import { EVENT_NAME } from "../../protocol/evqueue.js";
@@ -18,6 +18,17 @@ function eventName(api: string, value: unknown): string {
   return value;
 }
 
+/**
+ * Whether the context that posted the op was replaced (a reload, a sandbox
+ * restart) before it ran: its names and events belong to code that no longer
+ * serves, so the op is dropped, and that is logged.
+ */
+function fromReplacedCode(ctx: OpContext, api: string): boolean {
+  if (ctx.caller?.isCurrent() !== false) return false;
+  if (ctx.module.logBudget.take()) ctx.services.log.warn({ handler: ctx.module.key, op: api }, `${api} from a replaced version of ${ctx.module.key} was dropped: it reached the host after the new code took over`);
+  return true;
+}
+
 const registerEvents: PostedOp = {
   mode: "posted",
   name: EvqOps.registerEvents,
@@ -25,6 +36,7 @@ const registerEvents: PostedOp = {
     const api = "evqueue.registerEvents(names)";
     const [names] = Array.isArray(args) ? args : [];
     if (!Array.isArray(names) || names.length > EvqLimits.maxNamesPerCall) throw new TypeError(`${api}: names must be an array of at most ${EvqLimits.maxNamesPerCall} event names`);
+    if (fromReplacedCode(ctx, api)) return 0;
     service(ctx.services, api).registerEvents(ctx.module, names.map((n) => eventName(api, n)));
     return 0;
   },
@@ -38,6 +50,7 @@ const createEvent: PostedOp = {
     const [type, objectId] = Array.isArray(args) ? args : [];
     const id = objectId === null || objectId === undefined ? 0 : objectId;
     if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) throw new TypeError(`${api}: objectId must be a whole number, 0 or more`);
+    if (fromReplacedCode(ctx, api)) return 0;
     return service(ctx.services, api).createEvent(ctx.module.project, eventName(api, type), id);
   },
 };

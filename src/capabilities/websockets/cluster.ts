@@ -31,13 +31,13 @@ export function sessionsKey(endpoint?: string): string {
   return endpoint === undefined || endpoint === "" ? "sessions" : `sessions:${endpoint}`;
 }
 
-/** Sends a direct message to a session of `project` on this node; false when it is not here or not open. */
+/** Sends a direct message to a session of `project` on this node; false when it is not here, not open, or takes no raw frames (evQueue's). */
 export function deliverDirect(sessions: SessionRegistry, traffic: TrafficMeter, project: string, message: unknown): boolean {
   if (typeof message !== "object" || message === null) return false;
   const { to, text, binary } = message as Record<string, unknown>;
   if (typeof to !== "string" || typeof text !== "string") return false;
   const session = sessions.get(project, to);
-  if (!session) return false;
+  if (!session || session.noRawFrames !== undefined) return false;
   const sent = session.send(binary === true ? Buffer.from(text, "base64") : text);
   if (sent) traffic.countOut(1);
   return sent;

@@ -88,7 +88,10 @@ export const websocketsOps = [
     orNull(services.clients.byHandler(module.project, str(h)), OutgoingClient.info),
   ),
   immediate(WebsocketsOps.sessionList, ({ module, services }, [endpoint]) =>
-    services.sessions.list(module.project, str(endpoint) === "" ? undefined : str(endpoint)).map(Session.info),
+    services.sessions
+      .list(module.project, str(endpoint) === "" ? undefined : str(endpoint))
+      .filter((s) => s.visible)
+      .map(Session.info),
   ),
   immediate(WebsocketsOps.sessionGet, ({ module, services }, [id]) => orNull(services.sessions.get(module.project, str(id)), Session.info)),
   immediate(WebsocketsOps.sessionRequest, ({ module, services }, [id]) => services.sessions.get(module.project, str(id))?.request ?? null),
@@ -102,7 +105,8 @@ export const websocketsOps = [
 /**
  * Delivers a broadcast to this node's sessions: those of one endpoint (by the
  * endpoint index) or of every endpoint of the project (by the project index),
- * never a scan of all sessions. The text is encoded once and shared; bytes
+ * never a scan of all sessions; sessions scripts do not see, or that take no
+ * raw frames (evQueue's), are passed over. The text is encoded once and shared; bytes
  * are decoded once and sent as a binary frame. Returns how many sessions got it.
  */
 export function deliverBroadcast(sessions: { eachOf(endpoint: string): Iterable<Session>; list(project: string): Session[] }, message: BroadcastMessage): number {
@@ -111,7 +115,7 @@ export function deliverBroadcast(sessions: { eachOf(endpoint: string): Iterable<
   let frame: SharedTextFrame | Buffer | undefined;
   let sent = 0;
   for (const s of targets) {
-    if (s.project !== message.project || except.has(s.id)) continue;
+    if (s.project !== message.project || except.has(s.id) || !s.visible || s.noRawFrames !== undefined) continue;
     frame ??= message.binary ? Buffer.from(message.text, "base64") : sharedTextFrame(message.text);
     if (s.send(frame)) sent++;
   }

@@ -368,7 +368,8 @@ declare module "net/v4/websockets" {
   /**
    * Open sessions of this project's endpoints, or of one endpoint, on this
    * node only (with several nodes, use countSessions() for the cluster-wide
-   * count and sendTo() to reach a session elsewhere).
+   * count and sendTo() to reach a session elsewhere). A connection to an
+   * evqueue endpoint is listed once it has signed in.
    * @example
    * const here = websockets.getSessions("chat").length;
    */
@@ -390,7 +391,9 @@ declare module "net/v4/websockets" {
    * took it for the node the id names (whether that node still has the
    * session is not known then: delivery across nodes is at-most-once);
    * false for an unknown or closed id of this node, an id of another
-   * project, or an id of a node when the engine has one node. Never throws
+   * project, an id of a node when the engine has one node, or a connection
+   * to an evqueue endpoint (raw text would break its XML stream; broadcast
+   * passes those over, and their connection.send() drops and logs). Never throws
    * for an id; a message that is not a string or bytes is a TypeError.
    * Sent in order with the hook's other sends.
    * @example

@@ -38,6 +38,17 @@ export function responseMatches(response: string, passwordSha1: string | undefin
 /** What onAuth answered, checked: the user's password SHA1 and profile, or null for no such user. */
 export type AuthAnswer = { readonly passwordSha1: string; readonly profile: string } | null;
 
+/**
+ * Whether a sign-in succeeds: onAuth knew the user and `response` is its
+ * HMAC of `challenge`. The HMAC is computed and compared whatever onAuth
+ * said (an unknown user against a dummy key), so an unknown user's answer
+ * takes as long as a known one's.
+ */
+export function signInMatches(answer: AuthAnswer, response: string, challenge: string): boolean {
+  const matches = responseMatches(response, answer?.passwordSha1, challenge);
+  return answer !== null && matches;
+}
+
 /** The profile of a user onAuth gave none for. */
 export const DEFAULT_PROFILE = "USER";
 /** The profile of every connection when the handler exports no onAuth (sign-in off: as evQueue with core.auth.enable off, everyone administers). */

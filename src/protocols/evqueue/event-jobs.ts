@@ -1,3 +1,4 @@
+import { MAX_HELD_FRAME_CHARS } from "./frames.js";
 import type { Subscription } from "./subscriptions.js";
 
 /** One run of a subscription's command for an event, and the frame it makes. */
@@ -21,13 +22,16 @@ const MAX_RUNNING = 8;
  * One connection's event runs, first in first out: a run starts once no run
  * of the same command (api_cmd) is in flight, and frames go out in the order
  * the runs were queued (so event-ids go out increasing), whatever order they
- * finish in.
+ * finish in. The frames of finished runs waiting behind an unfinished one
+ * are bounded in characters (MAX_HELD_FRAME_CHARS).
  */
 export class EventJobs {
   private readonly jobs: EventJob[] = [];
   private readonly runningCommands = new Set<string>();
   private running = 0;
   private closed = false;
+  /** Characters of the frames of finished runs not sent yet. */
+  private heldChars = 0;
 
   constructor(
     /** Runs the command of a job; resolves with its frame (never rejects). */
@@ -35,6 +39,8 @@ export class EventJobs {
     private readonly send: (job: EventJob, frame: string) => void,
     /** A run or a send failed unexpectedly (a host bug): told, and the line moves on. */
     private readonly failed: (error: unknown) => void,
+    /** The frames waiting behind an unfinished run hold over MAX_HELD_FRAME_CHARS: the connection must go. */
+    private readonly overflow: (heldChars: number) => void,
   ) {}
 
   /** Runs queued or in flight. */
@@ -50,7 +56,11 @@ export class EventJobs {
 
   /** `sub` went: its runs send nothing (those in flight finish first, in their place). */
   drop(sub: Subscription): void {
-    for (const job of this.jobs) if (job.sub === sub) job.dropped = true;
+    for (const job of this.jobs) {
+      if (job.sub !== sub) continue;
+      job.dropped = true;
+      this.release(job);
+    }
     this.flush();
     this.pump();
   }
@@ -60,6 +70,7 @@ export class EventJobs {
     this.closed = true;
     for (const job of this.jobs) job.dropped = true;
     this.jobs.length = 0;
+    this.heldChars = 0;
   }
 
   private pump(): void {
@@ -76,7 +87,13 @@ export class EventJobs {
     this.runningCommands.add(job.sub.apiCmd);
     try {
       await job.gate?.catch(() => undefined);
-      if (!job.dropped) job.frame = await this.run(job);
+      if (!job.dropped) {
+        const frame = await this.run(job);
+        if (!job.dropped && !this.closed) {
+          job.frame = frame;
+          this.heldChars += frame.length;
+        }
+      }
     } catch (error) {
       this.failed(error);
     }
@@ -86,10 +103,18 @@ export class EventJobs {
     if (this.closed) return;
     try {
       this.flush();
+      if (this.heldChars > MAX_HELD_FRAME_CHARS) return this.overflow(this.heldChars);
       this.pump();
     } catch (error) {
       this.failed(error);
     }
+  }
+
+  /** A job's frame will not go out: its characters are no longer held. */
+  private release(job: EventJob): void {
+    if (job.frame === undefined) return;
+    this.heldChars -= job.frame.length;
+    job.frame = undefined;
   }
 
   /** Sends the finished runs at the head of the line, in order; dropped runs that never started leave at once. */
@@ -98,7 +123,9 @@ export class EventJobs {
       const head = this.jobs[0]!;
       if (head.state === "running" || (head.state === "waiting" && !head.dropped)) return;
       this.jobs.shift();
-      if (!head.dropped && head.frame !== undefined) this.send(head, head.frame);
+      const frame = head.frame;
+      this.release(head);
+      if (!head.dropped && frame !== undefined) this.send(head, frame);
     }
   }
 }

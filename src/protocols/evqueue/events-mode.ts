@@ -2,7 +2,7 @@ import type { EvqOptions } from "../../config/evqueue-options.js";
 import { EvqErrorCodes } from "../../protocol/evqueue.js";
 import { askApi, type ApiAsk } from "./api-call.js";
 import { EventJobs, type EventJob } from "./event-jobs.js";
-import { decodeApiCmd, koFrame, queryOf, type ReplyExtras } from "./frames.js";
+import { decodeApiCmd, koFrame, MAX_API_CMD_CHARS, MAX_FRAME_TAGS, MAX_HELD_FRAME_CHARS, queryOf, type ReplyExtras } from "./frames.js";
 import type { EvqCounters } from "./stats.js";
 import type { Subscription, SubscriptionIndex, SubscriptionOwner } from "./subscriptions.js";
 import { ackEvent, offerEvent } from "./throttle.js";
@@ -10,6 +10,8 @@ import { parseXml, XmlError, type XmlNode } from "./xml.js";
 
 /** Event runs one connection may have queued; past it the connection is closed (1013), as a client that never acks with throttling off would make them pile up. */
 export const MAX_QUEUED_EVENTS = 4096;
+/** Characters of api_cmd one connection's subscriptions may hold in all (each holds its command's text and tree); past it a subscribe is answered KO. */
+export const MAX_API_CMD_TOTAL_CHARS = 1024 * 1024;
 
 /** The connection an EventsMode serves. */
 export interface EventsConnection {
@@ -63,6 +65,8 @@ export class EventsMode implements SubscriptionOwner {
   private readonly jobs: EventJobs;
   private nextEventId = 1;
   private closed = false;
+  /** Characters of api_cmd this connection's subscriptions hold. */
+  private apiCmdChars = 0;
 
   constructor(
     private readonly conn: EventsConnection,
@@ -74,6 +78,10 @@ export class EventsMode implements SubscriptionOwner {
         if (this.conn.send(frame)) this.conn.counters.eventsSent++;
       },
       (error) => this.conn.warn(`evQueue: an event for ${this.id} could not be run or sent: ${String((error as Error)?.message ?? error)}`),
+      (heldChars) => {
+        this.conn.warn(`evQueue connection ${this.id} has ${heldChars} characters of event frames waiting behind a slower event (at most ${MAX_HELD_FRAME_CHARS}); it is closed (1013) to reconnect and subscribe again`);
+        this.conn.close(1013, "too many event bytes waiting behind a slow one; reconnect");
+      },
     );
   }
 
@@ -137,7 +145,7 @@ export class EventsMode implements SubscriptionOwner {
       throw new FrameRefusal(invalidParameter, error.message, extras);
     }
     try {
-      command = parseXml(apiCmd);
+      command = parseXml(apiCmd, MAX_API_CMD_CHARS, MAX_FRAME_TAGS);
     } catch (error) {
       if (!(error instanceof XmlError)) throw error;
       throw new FrameRefusal(invalidParameter, `api_cmd: ${error.message}`, extras);
@@ -147,6 +155,10 @@ export class EventsMode implements SubscriptionOwner {
       if (this.subs.size >= this.conn.options.maxSubscriptions) {
         throw new FrameRefusal(invalidParameter, `this connection holds ${this.conn.options.maxSubscriptions} subscriptions, the endpoint's evqueue.maxSubscriptions; unsubscribe some first`, extras);
       }
+      if (this.apiCmdChars + apiCmd.length > MAX_API_CMD_TOTAL_CHARS) {
+        throw new FrameRefusal(invalidParameter, `this connection's subscriptions hold ${this.apiCmdChars} characters of api_cmd, and this one's ${apiCmd.length} would pass the ${MAX_API_CMD_TOTAL_CHARS} a connection may hold; unsubscribe some first`, extras);
+      }
+      this.apiCmdChars += apiCmd.length;
       sub = { owner: this, project: this.conn.project, endpoint: this.conn.endpoint, type, objectId, externalId, apiCmd, query: queryOf(command), awaiting: undefined, merged: new Set() };
       this.subs.add(sub);
       this.ctx.index.add(sub);
@@ -185,7 +197,7 @@ export class EventsMode implements SubscriptionOwner {
   private runJob(job: EventJob): Promise<string> {
     const { sub, objectIds, eventId } = job;
     const event = { type: sub.type, objectId: objectIds, externalId: sub.externalId, eventId };
-    return askApi(this.conn.ask, sub.query, event, { "external-id": sub.externalId, "object-id": objectIds, "event-id": eventId });
+    return askApi(this.conn.ask, sub.query, event, { "external-id": sub.externalId, "object-id": objectIds, "event-id": eventId }, () => !job.dropped);
   }
 
   private ack(a: Readonly<Record<string, string>>): void {
@@ -212,7 +224,8 @@ export class EventsMode implements SubscriptionOwner {
   }
 
   private remove(sub: Subscription): void {
-    this.subs.delete(sub);
+    if (!this.subs.delete(sub)) return;
+    this.apiCmdChars -= sub.apiCmd.length;
     this.ctx.index.remove(sub);
     if (sub.awaiting !== undefined) this.awaiting.delete(sub.awaiting);
     sub.merged.clear();

@@ -1,4 +1,4 @@
-import { escapeXml, writeAttributes, writeXml, XmlError, type NodeInput, type XmlNode } from "./xml.js";
+import { escapeXml, parseXml, writeAttributes, writeXml, XmlError, type NodeInput, type XmlNode } from "./xml.js";
 
 /**
  * The frames an evQueue server sends, and what it reads out of a client's:
@@ -100,6 +100,36 @@ export function queryOf(command: XmlNode): Query {
     else children.push(child);
   }
   return { group: command.name, action: action ?? "", attributes, parameters, children };
+}
+
+/**
+ * Characters of answers one connection may hold while they wait for an
+ * earlier, slower one (replies in api mode, event frames in events mode):
+ * past it the connection is closed (1013), as it would make the server hold
+ * its frames without bound.
+ */
+export const MAX_HELD_FRAME_CHARS = 8 * 1024 * 1024;
+
+/** Tags ("<") of a signed-in client's frame, or of an api_cmd, read at most: many small elements cost far more to parse than their characters say. */
+export const MAX_FRAME_TAGS = 10_000;
+
+/** Bytes of a frame before sign-in: `<auth response="…" user="…"/>` needs far less; a longer one is refused unread. */
+export const MAX_SIGN_IN_BYTES = 1024;
+
+/** The user and response of a sign-in frame: exactly `<auth response="…" user="…"/>` (no other attribute, no content); undefined for anything else. */
+export function readAuth(text: string): { user: string; response: string } | undefined {
+  let auth: XmlNode;
+  try {
+    // One element: two tags at most (<auth …></auth>).
+    auth = parseXml(text, MAX_SIGN_IN_BYTES, 2);
+  } catch (error) {
+    if (error instanceof XmlError) return undefined;
+    throw error;
+  }
+  const { user, response, ...others } = auth.attributes;
+  if (auth.name !== "auth" || user === undefined || response === undefined || Object.keys(others).length > 0) return undefined;
+  if (auth.children.length > 0 || auth.text.trim() !== "") return undefined;
+  return { user, response };
 }
 
 /** Characters of an api_cmd, base64-decoded, that a subscribe may carry. */

@@ -10,7 +10,7 @@ import { CloseCodes } from "../../protocol/close-codes.js";
 import type { Session, SessionRegistry } from "../../peers/sessions.js";
 import { EVENT_NAME, EVQ_STANDARD_EVENTS } from "../../protocol/evqueue.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
-import { AskBudget } from "../monorail/ask-budget.js";
+import { AskBudget } from "../../peers/ask-budget.js";
 import { AuthFailures } from "./auth-failures.js";
 import type { EventsContext } from "./events-mode.js";
 import { EvqSession, type EvqContext } from "./session.js";
@@ -41,7 +41,8 @@ export interface EvqGatewayDeps {
 export class EvqGateway implements EvqService {
   readonly index: SubscriptionIndex;
   private readonly byId = new Map<string, EvqSession>();
-  private readonly registered = new Map<HandlerModule, Set<string>>();
+  /** Names each module registered, with the context generation of the code that did (older ones no longer count). */
+  private readonly registered = new Map<HandlerModule, { readonly generation: number; readonly names: Set<string> }>();
   /** Modules whose reloads are watched for a newly exported onAuth. */
   private readonly watched = new WeakSet<HandlerModule>();
   private readonly counters = new Map<string, EvqCounters>();
@@ -58,6 +59,7 @@ export class EvqGateway implements EvqService {
       asks: new AskBudget(),
       authFailures: new AuthFailures(),
       authLog: new RateLimitedLog(deps.log, "failed evQueue sign-ins"),
+      bugLog: new RateLimitedLog(deps.log, "evQueue frames the server could not handle"),
       authTimeoutMs: deps.authTimeoutMs,
     };
     // Redis pub/sub is at-most-once: events raised while the engine was away are lost.
@@ -73,7 +75,7 @@ export class EvqGateway implements EvqService {
     const events: EventsContext = { index: this.index, accepts: (type) => this.accepts(module, options, type) };
     const s = new EvqSession(session, module, options, counters, this.ctx, events);
     this.byId.set(session.id, s);
-    this.watchSignIn(module);
+    this.watch(module);
     socket.on("close", () => {
       this.byId.delete(session.id);
       sessions.remove(session.id);
@@ -82,13 +84,16 @@ export class EvqGateway implements EvqService {
   }
 
   /**
-   * When a reload of `module` starts exporting onAuth, its connections that
-   * came in without a sign-in are closed (1012): they reconnect and sign in.
+   * Each time `module` serves new code (a reload, a sandbox restart): the
+   * names older code registered go; and when it starts exporting onAuth, its
+   * connections that came in without a sign-in are closed (1012): they
+   * reconnect and sign in.
    */
-  private watchSignIn(module: HandlerModule): void {
+  private watch(module: HandlerModule): void {
     if (this.watched.has(module)) return;
     this.watched.add(module);
     module.onServing(() => {
+      this.namesOf(module);
       const open = [...this.byId.values()].filter((s) => s.module === module && s.mustSignIn);
       if (open.length === 0) return;
       closeSessionsLogged(open.map((s) => s.session), CloseCodes.serviceRestart, "sign-in required now; reconnect", this.deps.log, `evQueue endpoints of ${module.key}`, { handler: module.key });
@@ -101,14 +106,29 @@ export class EvqGateway implements EvqService {
     if (options.standardEvents && STANDARD.has(type)) return true;
     let named = this.optionEvents.get(options);
     if (!named) this.optionEvents.set(options, (named = new Set(options.events)));
-    return named.has(type) || (this.registered.get(module)?.has(type) ?? false);
+    return named.has(type) || (this.namesOf(module)?.has(type) ?? false);
+  }
+
+  /**
+   * The names the code serving `module` now registered: none while no code
+   * serves it (its sandbox restarting, or disabled); those of older code are
+   * forgotten here.
+   */
+  private namesOf(module: HandlerModule): Set<string> | undefined {
+    const entry = this.registered.get(module);
+    if (entry && entry.generation !== module.contextGeneration) {
+      this.registered.delete(module);
+      return undefined;
+    }
+    return module.currentContext === undefined ? undefined : entry?.names;
   }
 
   registerEvents(module: HandlerModule, names: readonly string[]): void {
-    let set = this.registered.get(module);
+    let set = this.namesOf(module);
     if (!set) {
-      this.registered.set(module, (set = new Set()));
-      // The names belong to the code that registered them: a reload registers again.
+      this.registered.set(module, { generation: module.contextGeneration, names: (set = new Set()) });
+      // The names belong to the code that registered them: new code registers again. (A sandbox restart
+      // replaces the code without a release: the generation tells, see namesOf.)
       module.onRelease(() => this.registered.delete(module));
     }
     const fresh = names.filter((n) => !set.has(n));

@@ -1,3 +1,5 @@
+import { MAX_HELD_FRAME_CHARS } from "./frames.js";
+
 /** A reply's place in line: filled once its answer is known. */
 export interface ReplySlot {
   frame: string | undefined;
@@ -11,8 +13,14 @@ export interface ReplySlot {
  */
 export class OrderedReplies {
   private readonly line: ReplySlot[] = [];
+  /** Characters of the answered replies waiting for an earlier one. */
+  private heldChars = 0;
 
-  constructor(private readonly send: (frame: string) => void) {}
+  constructor(
+    private readonly send: (frame: string) => void,
+    /** The answered replies waiting hold over MAX_HELD_FRAME_CHARS: the connection must go. */
+    private readonly overflow: (heldChars: number) => void,
+  ) {}
 
   /** A place for the reply to the command that just arrived. */
   take(): ReplySlot {
@@ -24,7 +32,13 @@ export class OrderedReplies {
   /** The answer of `slot`; it and the answered slots after it go out once every earlier one has. */
   fill(slot: ReplySlot, frame: string): void {
     slot.frame = frame;
-    while (this.line.length > 0 && this.line[0]!.frame !== undefined) this.send(this.line.shift()!.frame!);
+    this.heldChars += frame.length;
+    while (this.line.length > 0 && this.line[0]!.frame !== undefined) {
+      const next = this.line.shift()!.frame!;
+      this.heldChars -= next.length;
+      this.send(next);
+    }
+    if (this.heldChars > MAX_HELD_FRAME_CHARS) this.overflow(this.heldChars);
   }
 
   /** Replies waiting (for their own answer or an earlier one). */
@@ -35,5 +49,6 @@ export class OrderedReplies {
   /** The connection closed: nothing more goes out. */
   clear(): void {
     this.line.length = 0;
+    this.heldChars = 0;
   }
 }

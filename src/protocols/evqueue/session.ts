@@ -1,6 +1,7 @@
 import type { EvqOptions } from "../../config/evqueue-options.js";
 import type { Logger } from "../../log/logger.js";
 import type { RateLimitedLog } from "../../log/rate-limited.js";
+import type { AskBudget } from "../../peers/ask-budget.js";
 import { toPayload } from "../../peers/feed.js";
 import { ProtocolConnection } from "../../peers/protocol-connection.js";
 import type { Session } from "../../peers/sessions.js";
@@ -8,37 +9,27 @@ import { CloseCodes } from "../../protocol/close-codes.js";
 import { EventKind } from "../../protocol/events.js";
 import { EvqErrorCodes, EvqHooks, EvqSubprotocols, type EvqMode } from "../../protocol/evqueue.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
-import { HookError } from "../../sandbox/requests.js";
-import type { AskBudget } from "../monorail/ask-budget.js";
 import { askApi, type ApiAsk, type SessionInfo } from "./api-call.js";
-import { authAnswer, newChallenge, NO_AUTH_PROFILE, responseMatches, type AuthAnswer } from "./auth.js";
-import type { AuthFailures } from "./auth-failures.js";
+import { NO_AUTH_PROFILE } from "./auth.js";
 import { EventsMode, type EventsConnection, type EventsContext } from "./events-mode.js";
-import { challengeFrame, koFrame, queryOf, readyFrame } from "./frames.js";
+import { koFrame, MAX_FRAME_TAGS, MAX_HELD_FRAME_CHARS, queryOf, readyFrame } from "./frames.js";
 import { OrderedReplies } from "./ordered-replies.js";
+import { SignIn, type SignInConnection, type SignInContext } from "./sign-in.js";
 import type { EvqCounters } from "./stats.js";
 import { parseXml, XmlError, type XmlNode } from "./xml.js";
 
 /** What every evQueue connection of this node shares. */
-export interface EvqContext {
-  /** The node's name, as frames carry it. */
-  readonly node: string;
+export interface EvqContext extends SignInContext {
   readonly log: Logger;
   readonly asks: AskBudget;
-  readonly authFailures: AuthFailures;
-  /** Failed sign-ins, at most a few lines a second per endpoint. */
-  readonly authLog: RateLimitedLog;
-  /** How long a client has to answer the challenge. */
-  readonly authTimeoutMs: number;
+  /** Frames and commands the host failed to handle (its bugs), at most a few lines a second per endpoint: a client may repeat what triggers one. */
+  readonly bugLog: RateLimitedLog;
 }
 
 /** Replies one "api" connection may have waiting (for their answer or an earlier one's); past it the connection is closed. */
 export const MAX_WAITING_REPLIES = 1024;
-/** Characters of a user name a client may sign in with. */
-const MAX_USER_CHARS = 256;
-const INVALID_AUTH = "Invalid authentication";
 
-type State = "challenged" | "checking" | "ready" | "closed";
+type State = "signing-in" | "ready" | "closed";
 
 /**
  * One connection speaking evQueue: the sign-in (challenge, HMAC, <ready>),
@@ -46,19 +37,26 @@ type State = "challenged" | "checking" | "ready" | "closed";
  * "events"). The handler is asked through onAuth and onApi; nothing a client
  * sends can throw out of here.
  */
-export class EvqSession extends ProtocolConnection implements EventsConnection {
+export class EvqSession extends ProtocolConnection implements EventsConnection, SignInConnection {
   readonly mode: EvqMode;
   ask: ApiAsk;
-  private state: State = "challenged";
+  private state: State = "signing-in";
   private info: SessionInfo;
-  private challenge = "";
-  private authTimer: NodeJS.Timeout | undefined;
-  private readonly replies = new OrderedReplies((frame) => this.send(frame));
+  private readonly signIn: SignIn;
+  private readonly replies = new OrderedReplies(
+    (frame) => this.send(frame),
+    (heldChars) => {
+      this.warn(`evQueue connection ${this.id} has ${heldChars} characters of replies waiting behind a slower command (at most ${MAX_HELD_FRAME_CHARS}); it is closed (1013)`);
+      this.close(CloseCodes.tryAgainLater, "too many reply bytes waiting behind a slow command; reconnect");
+    },
+  );
   private events: EventsMode | undefined;
   /** Whether the connection was let in without a sign-in (the handler exported no onAuth then). */
   private openAccess = false;
   /** close() was called: frames still arriving are not read. */
   private closing = false;
+  /** <ready> went out and the handler's onOpen was queued (its onClose follows). */
+  private opened = false;
 
   constructor(
     session: Session,
@@ -78,12 +76,20 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
       asks: ctx.asks,
       logFailure: (what, error) => this.logFailure(what, {}, error),
     };
-    this.event(EventKind.open, "");
-    if (module.hooks.has(EvqHooks.auth)) this.sendChallenge();
+    // Scripts see it once it has signed in (onOpen runs then), and never send it raw frames.
+    session.visible = false;
+    session.noRawFrames = `endpoint "${session.endpoint}" speaks evQueue, whose clients read only the XML frames the server writes: answer them from onApi, or reach them with createEvent()`;
+    this.signIn = new SignIn(this, ctx);
+    if (module.hooks.has(EvqHooks.auth)) this.signIn.start();
     else {
       this.openAccess = true;
       this.ready(null, NO_AUTH_PROFILE);
     }
+  }
+
+  /** The handler hears of the connection (onOpen, onError, onClose) only once it has signed in. */
+  protected override event(kind: string, payload: unknown, code = 0): void {
+    if (this.opened) super.event(kind, payload, code);
   }
 
   /** Subscriptions this connection holds. */
@@ -105,31 +111,16 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     if (this.module.logBudget.take()) this.log.warn({ handler: this.module.key, endpoint: this.endpoint, session: this.id, ...fields }, message);
   }
 
-  private sendChallenge(): void {
-    if (this.refusedForFailures()) return;
-    this.challenge = newChallenge();
-    this.send(challengeFrame(this.challenge, this.ctx.node));
-    this.authTimer = setTimeout(() => {
-      if (this.state === "challenged") this.close(CloseCodes.policyViolation, "no authentication answer");
-    }, this.ctx.authTimeoutMs);
-    this.authTimer.unref();
+  get remoteAddress(): string {
+    return this.session.remoteAddress;
   }
 
-  /** Closes the connection when its address failed to sign in too often lately; true when it did. */
-  private refusedForFailures(): boolean {
-    const address = this.session.remoteAddress;
-    const waitMs = this.ctx.authFailures.blockedFor(address, this.options.authFailuresPerMinute);
-    if (waitMs === 0) return false;
-    this.counters.authFailures++;
-    this.failedSignIn("refused: too many failed sign-ins", undefined);
-    this.close(CloseCodes.policyViolation, `too many failed sign-ins from this address; try again in ${Math.ceil(waitMs / 1000)} s`);
-    return true;
+  get isClosed(): boolean {
+    return this.state === "closed";
   }
 
-  private failedSignIn(why: string, user: string | undefined): void {
-    const address = this.session.remoteAddress;
-    const who = user === undefined ? "" : ` as ${JSON.stringify(user.slice(0, 64))}`;
-    this.ctx.authLog.warn(this.endpoint, { endpoint: this.endpoint, session: this.id, remote: address, ...(user !== undefined ? { user: user.slice(0, 64) } : {}) }, `evQueue sign-in${who} from ${address} to ${this.endpoint} failed: ${why}`);
+  override logFailure(what: string, fields: Readonly<Record<string, unknown>>, error: unknown): void {
+    super.logFailure(what, fields, error);
   }
 
   protected override received(data: unknown, isBinary: boolean): void {
@@ -137,7 +128,7 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
       this.frame(data, isBinary);
     } catch (error) {
       // A bug of the host's: told to the operator, and to the client as a KO; the connection stays.
-      this.log.error({ endpoint: this.endpoint, session: this.id, err: error }, `evQueue: a frame of ${this.id} could not be handled`);
+      this.hostBug(`a frame of ${this.id} could not be handled`, error);
       if (this.state === "ready") this.reply(koFrame(this.ctx.node, EvqErrorCodes.internal, "the server could not handle this frame"));
       else this.close(CloseCodes.internalError, "the server could not handle this frame");
     }
@@ -145,8 +136,8 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
 
   private frame(data: unknown, isBinary: boolean): void {
     if (this.state === "closed" || this.closing) return;
+    if (this.state !== "ready") return this.signIn.frame(data, isBinary);
     const text = isBinary ? undefined : (toPayload(data, false) as string);
-    if (this.state !== "ready") return this.signInFrame(text);
     if (!this.events && this.replies.waiting >= MAX_WAITING_REPLIES) {
       this.warn(`evQueue connection ${this.id} has ${MAX_WAITING_REPLIES} replies waiting (commands sent without waiting for their answers); it is closed`);
       return this.close(CloseCodes.policyViolation, "too many commands waiting for their replies");
@@ -154,7 +145,7 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     let root: XmlNode;
     try {
       if (text === undefined) throw new XmlError("evQueue frames are XML text; a binary frame was sent");
-      root = parseXml(text);
+      root = parseXml(text, this.options.maxFrameChars, MAX_FRAME_TAGS);
     } catch (error) {
       if (!(error instanceof XmlError)) throw error;
       return this.reply(koFrame(this.ctx.node, EvqErrorCodes.invalidParameter, error.message));
@@ -165,10 +156,16 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     void this.counted(() => askApi(this.ask, queryOf(root), undefined), () => undefined).then(
       (frame) => this.replies.fill(slot, frame),
       (error: unknown) => {
-        this.log.error({ endpoint: this.endpoint, session: this.id, err: error }, `evQueue: a command of ${this.id} could not be answered`);
+        this.hostBug(`a command of ${this.id} could not be answered`, error);
         this.replies.fill(slot, koFrame(this.ctx.node, EvqErrorCodes.internal, "the server could not answer this command"));
       },
     );
+  }
+
+  /** Logs an unexpected failure (a bug of the host's), within the endpoint's budget for such lines. */
+  private hostBug(what: string, error: unknown): void {
+    const e = error as Error;
+    this.ctx.bugLog.error(this.endpoint, { endpoint: this.endpoint, session: this.id, err: error }, `evQueue: ${what}: ${String(e?.name ?? "Error")}: ${String(e?.message ?? error)}`);
   }
 
   /** A reply that is not an answer of onApi: in api mode after the replies before it, in events mode at once. */
@@ -180,48 +177,9 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     this.replies.fill(this.replies.take(), frame);
   }
 
-  /** Before <ready>: only `<auth response="…" user="…"/>`, once, is taken. */
-  private signInFrame(text: string | undefined): void {
-    if (this.state === "checking") return this.close(CloseCodes.policyViolation, "wait for <ready> before sending anything else");
-    let auth: XmlNode | undefined;
-    try {
-      auth = text === undefined ? undefined : parseXml(text);
-    } catch (error) {
-      if (!(error instanceof XmlError)) throw error;
-    }
-    const user = auth?.attributes["user"];
-    const response = auth?.attributes["response"];
-    if (auth?.name !== "auth" || user === undefined || response === undefined) {
-      return this.close(CloseCodes.policyViolation, 'sign in first: answer the challenge with <auth response="…" user="…"/>');
-    }
-    clearTimeout(this.authTimer);
-    if (this.refusedForFailures()) return;
-    this.state = "checking";
-    void this.check(user, response.toLowerCase());
-  }
-
-  private async check(user: string, response: string): Promise<void> {
-    let answer: AuthAnswer = null;
-    if (user !== "" && user.length <= MAX_USER_CHARS) {
-      try {
-        answer = authAnswer(await this.module.request(EvqHooks.auth, [user], this.options.hookTimeoutMs, undefined, false, true));
-      } catch (error) {
-        if (this.state === "closed") return;
-        // The handler's trouble, not the client's: it may try again (onAuth's own throw is logged with file:line by the sandbox).
-        if (!(error instanceof HookError)) this.logFailure("evQueue onAuth", { user: user.slice(0, 64) }, error);
-        this.close(CloseCodes.internalError, "sign-in is unavailable; try again later");
-        return;
-      }
-    }
-    if (this.state === "closed") return;
-    if (!answer || !responseMatches(response, answer.passwordSha1, this.challenge)) {
-      this.ctx.authFailures.record(this.session.remoteAddress);
-      this.counters.authFailures++;
-      this.failedSignIn(answer ? "wrong HMAC" : "no such user", user);
-      this.close(CloseCodes.policyViolation, INVALID_AUTH);
-      return;
-    }
-    this.ready(user, answer.profile);
+  /** Signed in (SignIn checked the answer). */
+  signedIn(user: string, profile: string): void {
+    if (this.state === "signing-in") this.ready(user, profile);
   }
 
   private ready(user: string | null, profile: string): void {
@@ -230,12 +188,15 @@ export class EvqSession extends ProtocolConnection implements EventsConnection {
     this.ask = { ...this.ask, session: this.info };
     this.send(readyFrame(profile, this.options.version, this.ctx.node, this.options.modules));
     if (this.mode === "events") this.events = new EventsMode(this, this.eventsContext);
+    this.session.visible = true;
+    this.opened = true;
+    this.event(EventKind.open, "");
   }
 
   protected override onClosed(code: number, reason: string): void {
     if (this.state === "closed") return;
     this.state = "closed";
-    clearTimeout(this.authTimer);
+    this.signIn.stop();
     this.replies.clear();
     this.events?.close();
     this.event(EventKind.close, reason, code);

@@ -21,8 +21,10 @@ export class XmlError extends Error {
   override readonly name = "XmlError";
 }
 
-/** Most characters of a frame the parser reads (the descriptor's maxPayload bounds it first). */
+/** Most characters of a frame the parser reads, whoever sent it (the descriptor's maxPayload bounds it first; callers pass less). */
 export const MAX_XML_CHARS = 4 * 1024 * 1024;
+/** Most tags ("<") of a frame the parser reads by default: a frame of many small elements costs far more than its characters say. */
+export const MAX_XML_TAGS = 100_000;
 /** Deepest nesting of elements a frame may have. */
 export const MAX_XML_DEPTH = 64;
 
@@ -43,6 +45,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: false,
+  maxNestedTags: MAX_XML_DEPTH,
 });
 
 /** Decodes `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&#N;` and `&#xN;`; any other reference is an error. */
@@ -59,17 +62,43 @@ export function decodeEntities(text: string): string {
 
 /**
  * Parses one frame into its root element; throws an XmlError that says what
- * is wrong (with the line where the parser knows it). `maxChars`: the most
- * characters read (the caller's own bound, such as a client's for answers).
+ * is wrong (with the line where the parser knows it), and never anything else
+ * for any text. `maxChars` (the caller's own bound, such as a client's for
+ * answers) and `maxTags` bound the work: a longer frame, or
+ * one with more tags ("<" counted before anything is parsed), is refused at
+ * once.
  */
-export function parseXml(text: string, maxChars: number = MAX_XML_CHARS): XmlNode {
+export function parseXml(text: string, maxChars: number = MAX_XML_CHARS, maxTags: number = MAX_XML_TAGS): XmlNode {
   if (text.length > maxChars) throw new XmlError(`the frame is ${text.length} characters; at most ${maxChars} are read`);
+  if (tagsOver(text, maxTags)) throw new XmlError(`the frame has more than ${maxTags} tags; send fewer elements`);
   if (FORBIDDEN.test(text)) throw new XmlError("DOCTYPE and entity declarations are not accepted; send the element alone");
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
-  if (valid !== true) throw new XmlError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-  const roots = elementsOf(parser.parse(text) as unknown[]);
+  let roots: Raw[];
+  try {
+    const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+    if (valid !== true) throw new XmlError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+    roots = elementsOf(parser.parse(text) as unknown[]);
+  } catch (error) {
+    throw asXmlError(error);
+  }
   if (roots.length !== 1) throw new XmlError(`a frame is exactly one element; this one has ${roots.length}`);
   return toNode(roots[0]!, 1);
+}
+
+/** Whether `text` has more than `max` "<" (a scan, no allocation). */
+function tagsOver(text: string, max: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf("<"); i !== -1; i = text.indexOf("<", i + 1)) if (++n > max) return true;
+  return false;
+}
+
+/** What the parser threw, as an XmlError: its own errors are plain Errors (a reserved name, nesting too deep). */
+function asXmlError(error: unknown): XmlError {
+  if (error instanceof XmlError) return error;
+  const message = String((error as Error)?.message ?? error);
+  const reserved = /Invalid name: "([^"]{0,64})"/.exec(message);
+  if (reserved) return new XmlError(`the name "${reserved[1]}" cannot be read (__proto__, constructor and prototype are refused); rename that element or attribute`);
+  if (message.includes("Maximum nested tags")) return new XmlError(`elements are nested more than ${MAX_XML_DEPTH} deep`);
+  return new XmlError(`not well-formed XML: ${message.slice(0, 200)}`);
 }
 
 type Raw = Record<string, unknown>;

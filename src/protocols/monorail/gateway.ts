@@ -11,7 +11,7 @@ import type { TrafficMeter } from "../../peers/traffic.js";
 import { CloseCodes } from "../../protocol/close-codes.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
 import { serviceTarget } from "../../server/routes.js";
-import { AskBudget } from "./ask-budget.js";
+import { AskBudget } from "../../peers/ask-budget.js";
 import { MqHub } from "./mq-hub.js";
 import { MrSession } from "./session.js";
 import { resourceChannel, WatchIndex, type ChangeMessage } from "./watch-index.js";

@@ -6,7 +6,7 @@ import type { Session } from "../../peers/sessions.js";
 import { EventKind } from "../../protocol/events.js";
 import { MONORAIL_RESOURCE_HOOK, MonoRailErrors, MQ_RESOURCE } from "../../protocol/monorail.js";
 import type { HandlerModule } from "../../sandbox/handler-module.js";
-import type { AskBudget } from "./ask-budget.js";
+import type { AskBudget } from "../../peers/ask-budget.js";
 import { askFailure, BusyError, isFault, type FrameError } from "./errors.js";
 import { canonicalJson, errorFrame, itemFrame, listFrame, MAX_WATCH_PARAMS_CHARS, readFrame, sessionFrame, type ClientHandler } from "./frames.js";
 import type { MqHub } from "./mq-hub.js";

@@ -112,7 +112,7 @@ export class EvqSocket {
     }
     let frame: XmlNode;
     try {
-      frame = parseXml(String(data), ClusterLimits.maxFrameChars);
+      frame = parseXml(String(data), ClusterLimits.maxFrameChars, ClusterLimits.maxFrameTags);
     } catch (error) {
       const why = `sent a frame that is not readable XML: ${(error as Error).message}`;
       if (this.phase !== "ready") this.drop(ws, ClusterErrorCodes.protocol, why);

@@ -24,6 +24,8 @@ export const ClusterLimits = {
   maxFrameBytes: 8 * 1024 * 1024,
   /** Characters of one frame from a node that are parsed: as many as its bytes can be (the server role's own bound on commands is lower). */
   maxFrameChars: 8 * 1024 * 1024,
+  /** Tags ("<") of one frame from a node that are parsed: a large answer (thousands of instances) fits, a pathological one is refused unparsed. */
+  maxFrameTags: 1_000_000,
   /** Events of one node's socket the handler is asked about at once; its reads pause past this. */
   eventWindow: 64,
   /** A ping goes to each open socket this often; one with no pong by the next is dropped. */

@@ -199,14 +199,16 @@ function drawEvqueue(panel) {
   const shown = totals.endpoints > endpoints.length ? `, first ${endpoints.length} shown` : "";
   $("evqueue-count").textContent = `${totals.endpoints} endpoints, ${totals.connections} connections, ${totals.subscriptions} subscriptions${shown}`;
   const rows = endpoints.map((e) => {
-    const tr = row([el("strong", e.endpoint), e.api, e.events, el("span", e.subscriptions, "pill subscriptions"), e.eventsSent, e.eventRate, e.merged, e.authFailures]);
-    for (const n of [1, 2, 3, 4, 5, 6, 7]) tr.children[n].className = "num";
+    const types = (e.byType ?? []).map((t) => `${t.type} ${t.count}`).join(" · ");
+    const tr = row([el("strong", e.endpoint), e.api, e.events, el("span", e.subscriptions, "pill subscriptions"), types || "—", e.eventsSent, e.eventRate, e.merged, e.authFailures]);
+    for (const n of [1, 2, 3, 5, 6, 7, 8]) tr.children[n].className = "num";
     tr.children[3].classList.add("subscriptions");
-    tr.children[7].classList.add("auth-failures");
+    tr.children[4].classList.add("subscribed-types");
+    tr.children[8].classList.add("auth-failures");
     tr.dataset.evqueueEndpoint = e.endpoint;
     return tr;
   });
-  fill($("evqueue").tBodies[0], rows, 8, 'No evqueue endpoints: a descriptor with "protocol": "evqueue" adds one.');
+  fill($("evqueue").tBodies[0], rows, 9, 'No evqueue endpoints: a descriptor with "protocol": "evqueue" adds one.');
 }
 
 /** The engine panel: memory (this process) or redis (the node, its state, the peers it sees, gaps). */

@@ -9,6 +9,8 @@ export interface EvqEndpointRow {
   readonly api: number;
   readonly events: number;
   readonly subscriptions: number;
+  /** The subscriptions by event type, the most subscribed first. */
+  readonly byType: readonly { readonly type: string; readonly count: number }[];
   /** Event frames sent, events merged by throttling, failed sign-ins: counted while the endpoint is mounted. */
   readonly eventsSent: number;
   readonly merged: number;
@@ -43,6 +45,7 @@ export function evqueueShown(rows: readonly EvqEndpointRow[], rates: EndpointRat
     endpoints: shown.map((r) => ({
       ...r,
       endpoint: truncateText(r.endpoint, NAME_KEPT),
+      byType: r.byType.map((t) => ({ type: truncateText(t.type, NAME_KEPT), count: t.count })),
       eventRate: rates.read(r.endpoint, { messagesIn: 0, messagesOut: r.eventsSent }).out,
     })),
     totals: { endpoints: rows.length, connections, subscriptions },

@@ -65,11 +65,13 @@ describe("evqueue in Chromium", () => {
     await page.goto(t.runtime.dashboardUrl!);
     const row = page.locator('tr[data-evqueue-endpoint="jobs"]');
     await row.locator("td.subscriptions", { hasText: /^2$/ }).waitFor({ timeout: 5000 });
-    expect(await row.locator("td").allTextContents()).toEqual(["jobs", "1", "1", "2", "1", expect.stringMatching(/^\d+(\.\d)?$/), "0", "0"]);
+    expect(await row.locator("td").allTextContents()).toEqual(["jobs", "1", "1", "2", "INSTANCE_STARTED 1 · JOB_DONE 1", "1", expect.stringMatching(/^\d+(\.\d)?$/), "0", "0"]);
+    expect(t.runtime.evqueueStats()[0]?.byType).toEqual([{ type: "INSTANCE_STARTED", count: 1 }, { type: "JOB_DONE", count: 1 }]);
     expect(await page.locator("#evqueue-count").textContent()).toBe("1 endpoints, 2 connections, 2 subscriptions");
     // Closing the events connection empties the table, live.
     await events.close();
     await row.locator("td.subscriptions", { hasText: /^0$/ }).waitFor({ timeout: 5000 });
+    expect(await row.locator("td.subscribed-types").textContent()).toBe("—");
     expect(errors).toEqual([]);
     await Promise.all([page.close(), api.close()]);
   });

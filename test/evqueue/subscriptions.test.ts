@@ -123,7 +123,9 @@ describe("evqueue subscriptions", () => {
     one.send(subscribeFrame("JOB_DONE", JOBS, { sendNow: true }));
     one.send(subscribeFrame("INSTANCE_STARTED", JOBS));
     await sync(one);
-    expect(t.runtime.evqueueStats()).toEqual([{ endpoint: "jobs", api: 0, events: 1, subscriptions: 2, eventsSent: expect.any(Number), merged: 0, authFailures: 0 }]);
+    expect(t.runtime.evqueueStats()).toEqual([
+      { endpoint: "jobs", api: 0, events: 1, subscriptions: 2, byType: [{ type: "INSTANCE_STARTED", count: 1 }, { type: "JOB_DONE", count: 1 }], eventsSent: expect.any(Number), merged: 0, authFailures: 0 },
+    ]);
     await one.close();
     await waitUntil(() => subscriptions(t) === 0, 5000, "the closed connection's subscriptions gone");
     for (let round = 0; round < 20; round++) {
@@ -139,6 +141,7 @@ describe("evqueue subscriptions", () => {
     }
     await waitUntil(() => t.runtime.evqueueStats()[0]!.events === 0, 10_000, "every connection closed");
     expect(subscriptions(t)).toBe(0);
+    expect(t.runtime.evqueueStats()[0]!.byType).toEqual([]);
   }, 30_000);
 
   it("bounds a connection's memory in characters: 1 Mi of api_cmd over its subscriptions (KO past it), 8 Mi of event frames held behind a slower one (closed 1013)", async () => {

@@ -38,6 +38,9 @@ export interface EvqGatewayDeps {
  * from every node are delivered through, the names each handler registered,
  * the failed sign-ins per address, and offers net/v4/evqueue createEvent.
  */
+/** Event types listed per endpoint in its stats (the most subscribed). */
+const TYPES_LISTED = 20;
+
 export class EvqGateway implements EvqService {
   readonly index: SubscriptionIndex;
   private readonly byId = new Map<string, EvqSession>();
@@ -190,6 +193,7 @@ export class EvqGateway implements EvqService {
       endpoint,
       ...row,
       subscriptions: this.index.countOf(endpoint),
+      byType: this.index.typeCountsOf(endpoint, TYPES_LISTED),
       ...(this.counters.get(endpoint) ?? newCounters()),
     }));
   }

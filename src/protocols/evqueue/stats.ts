@@ -16,6 +16,8 @@ export interface EvqEndpointStats extends EvqCounters {
   readonly events: number;
   /** Subscriptions its "events" connections hold. */
   readonly subscriptions: number;
+  /** Those subscriptions by event type, the most subscribed first (at most 20 types). */
+  readonly byType: readonly { readonly type: string; readonly count: number }[];
 }
 
 export function newCounters(): EvqCounters {

@@ -54,6 +54,8 @@ export class SubscriptionIndex {
   private readonly entries = new Map<string, Map<string, Entry>>();
   private total = 0;
   private readonly perEndpoint = new Map<string, number>();
+  /** Subscriptions per endpoint and event type (the dashboard lists them). */
+  private readonly perEndpointType = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly bus: MessageBus,
@@ -72,6 +74,9 @@ export class SubscriptionIndex {
     e.subscriptions.add(sub);
     this.total++;
     this.perEndpoint.set(sub.endpoint, (this.perEndpoint.get(sub.endpoint) ?? 0) + 1);
+    let byType = this.perEndpointType.get(sub.endpoint);
+    if (!byType) this.perEndpointType.set(sub.endpoint, (byType = new Map()));
+    byType.set(sub.type, (byType.get(sub.type) ?? 0) + 1);
   }
 
   remove(sub: Subscription): void {
@@ -82,6 +87,11 @@ export class SubscriptionIndex {
     const left = (this.perEndpoint.get(sub.endpoint) ?? 1) - 1;
     if (left > 0) this.perEndpoint.set(sub.endpoint, left);
     else this.perEndpoint.delete(sub.endpoint);
+    const byType = this.perEndpointType.get(sub.endpoint);
+    const ofType = (byType?.get(sub.type) ?? 1) - 1;
+    if (ofType > 0) byType!.set(sub.type, ofType);
+    else byType?.delete(sub.type);
+    if (byType?.size === 0) this.perEndpointType.delete(sub.endpoint);
     if (e.subscriptions.size > 0) return;
     e.unsubscribe();
     types!.delete(sub.type);
@@ -106,6 +116,13 @@ export class SubscriptionIndex {
   /** Subscriptions on this node of an endpoint's connections. */
   countOf(endpoint: string): number {
     return this.perEndpoint.get(endpoint) ?? 0;
+  }
+
+  /** An endpoint's subscriptions on this node by event type, the most subscribed first (at most `max` types). */
+  typeCountsOf(endpoint: string, max: number): { type: string; count: number }[] {
+    const byType = this.perEndpointType.get(endpoint);
+    if (!byType) return [];
+    return [...byType].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : 1)).slice(0, max);
   }
 
   /** Event types of a project with an engine subscription on this node (for tests and the dashboard). */

@@ -1,16 +1,14 @@
-import { createHash, createHmac } from "node:crypto";
 import WebSocket from "ws";
 import { parseXml, type XmlNode } from "../../src/protocols/evqueue/xml.js";
+import { challengeResponse, sha1Hex } from "../helpers/evqueue-engine.js";
 import { waitUntil } from "../helpers/runtime.js";
 
 /** The SHA1 of a password as evQueue stores it (hex). */
-export function sha1(password: string): string {
-  return createHash("sha1").update(password).digest("hex");
-}
+export const sha1 = sha1Hex;
 
 /** An evQueue client's answer to a challenge: HMAC-SHA1 keyed by the password SHA1's bytes over the challenge's bytes, hex. */
 export function hmac(passwordSha1: string, challenge: string): string {
-  return createHmac("sha1", Buffer.from(passwordSha1, "hex")).update(Buffer.from(challenge, "hex")).digest("hex");
+  return challengeResponse(challenge, passwordSha1);
 }
 
 /** base64 of UTF-8 text, as a subscribe's api_cmd. */

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
 import { startProject, waitUntil, type TestRuntime } from "../helpers/runtime.js";
-import { MrClient, type Frame } from "./mr-client.js";
+import { connectClosedAfterEach, MrClient, type Frame } from "./mr-client.js";
 
 // Every MonoRail frame of protocols.md §4.5, at the wire, with the upstream defects fixed.
 
@@ -47,16 +47,10 @@ const files = {
   "p/control.websocket": descriptor("control", "p/control"),
 };
 
-let open: MrClient[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((c) => c.close()));
-  open = [];
-});
+const connect = connectClosedAfterEach();
 
 async function client(t: TestRuntime, path = "rack"): Promise<MrClient> {
-  const c = await MrClient.connect(t.url(path.split("/")[0]!) + (path.includes("/") ? "/" + path.split("/")[1] : ""));
-  open.push(c);
-  return c;
+  return connect(t.url(path.split("/")[0]!) + (path.includes("/") ? "/" + path.split("/")[1] : ""));
 }
 
 /** Sends changes from the control endpoint's script and waits until it ran them. */

@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import WebSocket from "ws";
 import { waitUntil } from "../helpers/runtime.js";
 
@@ -53,4 +54,21 @@ export class MrClient {
     this.ws.close();
     await closed;
   }
+}
+
+/**
+ * A connect for a test file: every MrClient opened through it is closed after
+ * each test (call it at the file's top level).
+ */
+export function connectClosedAfterEach(): (url: string) => Promise<MrClient> {
+  let open: MrClient[] = [];
+  afterEach(async () => {
+    await Promise.all(open.map((c) => c.close()));
+    open = [];
+  });
+  return async (url) => {
+    const c = await MrClient.connect(url);
+    open.push(c);
+    return c;
+  };
 }

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
 import { startProject, waitUntil, type TestRuntime } from "../helpers/runtime.js";
-import { MrClient } from "./mr-client.js";
+import { connectClosedAfterEach, MrClient } from "./mr-client.js";
 
 // What one connection, or many, may make the server hold for MonoRail watchers and asks.
 
@@ -35,16 +35,10 @@ const files = {
   "p/control.websocket": descriptor("control", "p/control"),
 };
 
-let open: MrClient[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((c) => c.close()));
-  open = [];
-});
+const connect = connectClosedAfterEach();
 
 async function client(t: TestRuntime, path = "rack"): Promise<MrClient> {
-  const c = await MrClient.connect(t.url(path));
-  open.push(c);
-  return c;
+  return connect(t.url(path));
 }
 
 describe("MonoRail watch limits", () => {

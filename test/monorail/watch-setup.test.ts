@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { descriptor } from "../helpers/project.js";
 import { startProject, waitUntil, type TestRuntime } from "../helpers/runtime.js";
-import { MrClient } from "./mr-client.js";
+import { connectClosedAfterEach, MrClient } from "./mr-client.js";
 
 // A change made while a watch is being set up (its watch() asked for the initial list) reaches the watcher, after that list.
 
@@ -39,16 +39,10 @@ const files = {
   "p/control.websocket": descriptor("control", "p/control"),
 };
 
-let open: MrClient[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((c) => c.close()));
-  open = [];
-});
+const connect = connectClosedAfterEach();
 
 async function client(t: TestRuntime, endpoint: string): Promise<MrClient> {
-  const c = await MrClient.connect(t.url(endpoint));
-  open.push(c);
-  return c;
+  return connect(t.url(endpoint));
 }
 
 describe("MonoRail watch set-up", () => {

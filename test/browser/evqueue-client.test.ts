@@ -101,6 +101,8 @@ describe("the evQueue client in Chromium", () => {
     const seen = () => page.evaluate(() => (globalThis as unknown as PageGlobals).seen);
     try {
       await page.evaluate((urls) => (globalThis as unknown as PageGlobals).start(urls), [e1.url, e2.url]);
+      // Subscribe resolves once its frame went out; the engines read it a moment later.
+      await waitUntil(() => e1.subscriptions.length === 1 && e2.subscriptions.length === 1, 5000, "the subscription on both engines");
       expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).nodesOf({ group: "instances", action: "list", node: "*" }))).toEqual(["e1", "e2"]);
       expect(e1.connections("events")).toHaveLength(1);
       expect(e1.subscriptions[0]?.api.attributes).toEqual({ action: "list", label: "日本語 ✓" });
@@ -117,6 +119,11 @@ describe("the evQueue client in Chromium", () => {
       expect((await seen()).events[1]).toMatchObject({ node: "e1", externalId: 5 });
       const subscribes = e1.received.filter((r) => r.frame.attributes["action"] === "subscribe").map((r) => r.frame.attributes["send_now"]);
       expect(subscribes).toEqual(["no", "yes"]);
+      // The command cluster reconnects to e1 on its own schedule, apart from the events cluster.
+      await waitUntil(async () => {
+        const s = (await seen()).states;
+        return s.lastIndexOf("e1 READY") > s.indexOf("e1 ERROR");
+      }, 10_000, "the command cluster's e1 READY again");
       const states = (await seen()).states;
       expect(states.lastIndexOf("e1 READY")).toBeGreaterThan(states.indexOf("e1 ERROR"));
       expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).nodesOf({ group: "instances", action: "list" }))).toEqual(["e1"]);
